@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Each creates .venv itself; system packages are installed when run as root
+# and named clearly otherwise (scripts/syspkgs.sh).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint syspkgs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+syspkgs:
+	@bash deploy/syspkgs.sh
+
+demo: syspkgs $(STAMP)
+	$(BIN)/python -m deploy.demo
+
+test: syspkgs $(STAMP)
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var demo-out test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,89 @@
+"""The config loader: defaults, conversion, and every problem reported at once."""
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config, parse_config
+from config.schema import T_UNION_AID
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kioskd.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, ""))
+    assert cfg.reader.aids[0] == T_UNION_AID
+    assert cfg.journal_path == Path("/var/lib/citycard/journal.sqlite")
+    assert cfg.kiosk_socket == Path("/run/citycard/kiosk.sock")
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, '[paths]\nstate_dir = "var"\nrun_dir = "run"\n'))
+    assert cfg.paths.state_dir == tmp_path.resolve() / "var"
+    assert cfg.journal_path == tmp_path.resolve() / "var" / "journal.sqlite"
+    assert cfg.admin_socket == tmp_path.resolve() / "run" / "admin.sock"
+
+
+def test_every_problem_is_listed_with_file_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[kiosk]
+terminal_id = "12345"
+langauge = "en"
+
+[printer]
+paper_width_mm = 76
+backend = "bluetooth"
+
+[cash]
+pulse_table = { "3" = -100 }
+
+[centrl]
+url = "x"
+""")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    found = {(p.key, p.file) for p in info.value.problems}
+    assert found == {
+        ("kiosk.terminal_id", str(path)),
+        ("kiosk.langauge", str(path)),
+        ("printer.paper_width_mm", str(path)),
+        ("printer.backend", str(path)),
+        ("cash.pulse_table", str(path)),
+        ("centrl", str(path)),
+    }
+    text = str(info.value)
+    assert "did you mean 'language'" in text
+    assert "did you mean 'central'" in text
+    assert "must be one of 58, 80" in text
+
+
+def test_wrong_types_are_reported_not_coerced() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"central": {"retries": "3", "read_timeout_s": True},
+                      "ui": {"fullscreen": "yes"}})
+    assert sorted(p.key for p in info.value.problems) == [
+        "central.read_timeout_s", "central.retries", "ui.fullscreen"]
+
+
+def test_cross_field_rules() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"cash": {"pulse_min_ms": 50, "pulse_max_ms": 40, "inhibit_pin": 17},
+                      "central": {"client_cert": "/a.crt"}})
+    keys = sorted(p.key for p in info.value.problems)
+    assert keys == ["cash.pulse_min_ms", "cash.pulse_pin", "central.client_cert"]
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[kiosk\n"))
+
+
+def test_shipped_examples_are_valid() -> None:
+    for example in (Path(__file__).parents[2] / "config" / "examples").glob("*.toml"):
+        assert load_config(example).source == example
