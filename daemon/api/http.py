@@ -1,0 +1,221 @@
+"""HTTP/1.1 + JSON over a Unix socket: the server side of the local API.
+
+A small router (method + path pattern → handler) under the standard library's
+``BaseHTTPRequestHandler``, served on a ``ThreadingUnixStreamServer`` whose
+socket file gets the configured mode. Handlers take a :class:`Request` and
+return a JSON-ready value or raise :class:`ApiError`. Server-Sent Events are a
+handler that returns a :class:`Stream`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer"]
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status plus the project's error shape."""
+
+    def __init__(self, status: int, code: str, message: str, message_zh: str = "",
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"code": code, "message": message, "message_zh": message_zh or message,
+                     "details": details or {}}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def field(self, name: str, kind: type, *, required: bool = True) -> Any:
+        """A body field of the given type, or a 400 naming it."""
+        value = self.body.get(name)
+        if value is None and not required:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ApiError(400, "bad_request", f"field {name!r} must be {kind.__name__}",
+                           f"字段 {name} 格式不正确")
+        return value
+
+
+@dataclass
+class Stream:
+    """A streaming (text/event-stream) answer: an iterator of already-encoded chunks."""
+
+    chunks: Iterator[bytes]
+
+
+Handler = Callable[[Request], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str
+    handler: Handler
+    summary: str = ""
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method != self.method:
+            return None
+        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.pattern) + "$"
+        m = re.match(regex, path)
+        return m.groupdict() if m else None
+
+
+class Router:
+    """An ordered list of routes; the first match wins."""
+
+    def __init__(self, routes: list[Route] | None = None) -> None:
+        self.routes: list[Route] = list(routes or [])
+
+    def add(self, method: str, pattern: str, handler: Handler, summary: str = "") -> None:
+        self.routes.append(Route(method, pattern, handler, summary))
+
+    def dispatch(self, request: Request) -> Any:
+        allowed = False
+        for route in self.routes:
+            params = route.match(request.method, request.path)
+            if params is not None:
+                request.params = params
+                return route.handler(request)
+            if route.match(route.method, request.path) is not None:
+                allowed = True
+        if allowed:
+            raise ApiError(405, "method_not_allowed", f"{request.method} not allowed here")
+        raise ApiError(404, "not_found", f"no such resource: {request.path}", "没有这个资源")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: UnixHttpServer
+
+    def address_string(self) -> str:  # Unix sockets have no peer address
+        return "unix"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.server.name, *args)
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self) -> None:
+        split = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        try:
+            body = self._read_body()
+            request = Request(self.command, split.path, {}, query,
+                              {k.lower(): v for k, v in self.headers.items()}, body)
+            result = self.server.router.dispatch(request)
+        except ApiError as exc:
+            self._send_json(exc.status, exc.body)
+            return
+        except Exception:
+            logger.exception("%s %s failed", self.command, split.path)
+            self._send_json(500, ApiError(500, "internal", "internal error", "内部错误").body)
+            return
+        if isinstance(result, Stream):
+            self._stream(result)
+        else:
+            self._send_json(200, result)
+
+    def _read_body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ApiError(413, "too_large", "request body too large")
+        if not length:
+            return {}
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ApiError(400, "bad_json", "body is not JSON", "请求不是 JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_json", "body must be a JSON object", "请求必须是 JSON 对象")
+        return body
+
+    def _stream(self, stream: Stream) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for chunk in stream.chunks:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                if self.server.stopping.is_set():
+                    break
+        except (BrokenPipeError, ConnectionResetError):
+            logger.debug("event stream client went away")
+
+    do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+
+class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """The local API on one Unix socket, its file created with ``mode``."""
+
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, path: Path, router: Router, *, mode: int, name: str) -> None:
+        self.router = router
+        self.name = name
+        self.path = Path(path)
+        self.stopping = threading.Event()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_socket():
+            self.path.unlink()  # a stale socket from a previous run
+        old_umask = os.umask(0o177)  # never world-accessible, not even briefly
+        try:
+            super().__init__(str(self.path), _Handler)
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.path, mode)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name=f"api-{self.name}", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        if self._thread is not None:
+            self.shutdown()
+        self.server_close()
+        self.path.unlink(missing_ok=True)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.stopping.is_set() else "serving"
+        return f"<UnixHttpServer {self.name} {self.path} {state}>"

@@ -1,0 +1,82 @@
+"""Messages that cross the local API (kiosk.sock / admin.sock), as dataclasses.
+
+The daemon serialises these with :func:`to_json`; the UI and ``kioskctl``
+read them back with the ``from_json`` class methods. Amounts are integer fen.
+Card numbers never leave the daemon unmasked on the cardholder socket.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Screen = Literal["attract", "reading", "card", "card_error", "maintenance"]
+Language = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """One transaction, as the cardholder sees it."""
+
+    when: str  # ISO 8601 local time
+    kind: str  # "load", "purchase", "transit", "passbook_load", "other"
+    amount_fen: int
+    terminal_id: str
+    source: Literal["card", "central"] = "card"
+
+
+@dataclass(frozen=True)
+class CardView:
+    """The card on the reader, as read from the chip and the central side."""
+
+    card_no_masked: str
+    card_type: str  # ordinary / student / senior / ... ; "unknown" when not known
+    balance_fen: int
+    valid_from: str
+    valid_until: str
+    status: str  # active / lost / blacklisted / expired / blocked / unknown
+    points: int | None = None
+    pending_load_fen: int | None = None
+    central: Literal["ok", "offline", "unknown_card", "pending"] = "pending"
+    records: list[RecordView] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CardView:
+        records = [RecordView(**r) for r in data.get("records", [])]
+        return cls(**{**data, "records": records})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for the screen: a stable code plus both languages."""
+
+    code: str
+    message: str
+    message_zh: str
+
+
+@dataclass(frozen=True)
+class StateSnapshot:
+    """Everything the UI needs to draw the current screen."""
+
+    seq: int
+    screen: Screen
+    language: Language
+    card: CardView | None = None
+    notice: Notice | None = None
+    devices: dict[str, str] = field(default_factory=dict)
+    central: Literal["up", "down", "unknown"] = "unknown"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StateSnapshot:
+        card = CardView.from_json(data["card"]) if data.get("card") else None
+        notice = Notice(**data["notice"]) if data.get("notice") else None
+        return cls(**{**data, "card": card, "notice": notice})
+
+
+def to_json(obj: Any) -> Any:
+    """A JSON-ready form of a dataclass (or plain value)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    return obj

@@ -1,0 +1,139 @@
+"""The local API's routes: cardholder routes on kiosk.sock, and the operator
+routes (plus, with ``--simulate``, the simulation controls) on admin.sock.
+
+Handlers translate HTTP to calls on the daemon's parts and nothing more; the
+decisions live in those parts. The OpenAPI document
+``daemon/api/local-api.json`` (linked from docs/) is served at ``/openapi.json``
+and tested against :func:`build_routers`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from daemon.api.http import ApiError, Request, Router, Stream
+from daemon.api.models import to_json
+from daemon.events import Event, EventBus
+from daemon.state import KioskState
+
+__all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
+
+OPENAPI_PATH = Path(__file__).with_name("local-api.json")  # docs/local-api.json links here
+KEEPALIVE_S = 10.0
+
+
+class Simulator(Protocol):
+    """The simulation controls kioskd offers on admin.sock with --simulate."""
+
+    def tap(self, card_no: str) -> None: ...
+    def remove(self) -> None: ...
+    def cards(self) -> list[str]: ...
+
+
+@dataclass
+class Services:
+    """The parts of the daemon the routes reach."""
+
+    state: KioskState
+    bus: EventBus
+    status: Callable[[], dict[str, Any]]
+    read_card: Callable[[float], dict[str, Any] | None]
+    simulator: Simulator | None = None
+
+
+def _sse(event: Event) -> bytes:
+    data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
+
+
+def _event_stream(svc: Services, request: Request) -> Stream:
+    raw_last = request.headers.get("last-event-id")
+    try:
+        last = int(raw_last) if raw_last else None
+    except ValueError:
+        raise ApiError(400, "bad_last_event_id", "Last-Event-ID must be a number") from None
+    sub = svc.bus.subscribe()
+    missed = svc.bus.since(last) if last is not None else None
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            if missed is None:
+                # A fresh client, or one the buffer no longer covers: start from a snapshot.
+                snap = Event(svc.bus.last_id, "state", to_json(svc.state.snapshot()))
+                yield _sse(snap)
+            else:
+                yield from (_sse(e) for e in missed)
+            yield b": connected\n\n"
+            while not sub.overflowed:
+                event = sub.get(timeout=KEEPALIVE_S)
+                yield _sse(event) if event is not None else b": keepalive\n\n"
+        finally:
+            sub.close()
+
+    return Stream(chunks())
+
+
+def _openapi(_: Request) -> Any:
+    return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+
+def build_routers(svc: Services) -> tuple[Router, Router]:
+    """The routers for kiosk.sock and admin.sock."""
+    kiosk = Router()
+    kiosk.add("GET", "/openapi.json", _openapi, "This API's OpenAPI document")
+    kiosk.add("GET", "/v1/state", lambda r: to_json(svc.state.snapshot()),
+              "The current screen state")
+    kiosk.add("GET", "/v1/events", lambda r: _event_stream(svc, r),
+              "Server-Sent Events; resume with Last-Event-ID")
+
+    def set_language(r: Request) -> Any:
+        language = r.field("language", str)
+        if language not in ("zh", "en"):
+            raise ApiError(400, "bad_language", "language must be 'zh' or 'en'",
+                           "语言只能是 zh 或 en")
+        return to_json(svc.state.update(language=language))
+
+    kiosk.add("POST", "/v1/language", set_language, "Switch the screen language")
+    kiosk.add("POST", "/v1/session/end", lambda r: to_json(svc.state.reset()),
+              "End the cardholder session and return to the attract screen")
+
+    admin = Router(kiosk.routes)
+    admin.add("GET", "/v1/admin/status", lambda r: svc.status(), "Devices, link and versions")
+
+    def read_card(r: Request) -> Any:
+        timeout = r.field("timeout_s", int, required=False) or 10
+        if not 1 <= timeout <= 120:
+            raise ApiError(400, "bad_timeout", "timeout_s must be 1..120")
+        card = svc.read_card(float(timeout))
+        if card is None:
+            raise ApiError(408, "no_card", f"no card was read within {timeout} s",
+                           f"{timeout} 秒内未读到卡")
+        return card
+
+    admin.add("POST", "/v1/admin/card/read", read_card,
+              "Wait for a tap (or use the card on the reader) and return the parsed card")
+
+    sim = svc.simulator
+    if sim is not None:
+        def tap(r: Request) -> Any:
+            card_no = r.field("card_no", str)
+            if card_no not in sim.cards():
+                raise ApiError(404, "unknown_sim_card", f"no virtual card {card_no}",
+                               details={"cards": sim.cards()})
+            sim.tap(card_no)
+            return {"tapped": card_no, "at": time.time()}
+
+        def remove(_: Request) -> Any:
+            sim.remove()
+            return {"removed": True}
+
+        admin.add("GET", "/v1/sim/cards", lambda r: {"cards": sim.cards()},
+                  "The virtual cards in the wallet")
+        admin.add("POST", "/v1/sim/tap", tap, "Put a virtual card on the reader")
+        admin.add("POST", "/v1/sim/remove", remove, "Take the card off the reader")
+    return kiosk, admin

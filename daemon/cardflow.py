@@ -1,0 +1,161 @@
+"""Tap to balance: what happens between a card entering the field and the card screen.
+
+Listens to the card reader. As soon as the card number is known the central
+look-up starts on a worker thread, in parallel with the rest of the card read
+(balance, log). The card screen is composed from the chip's answers (always)
+and the central side's (when the link is up), and says honestly which part is
+missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol
+
+from daemon.api.models import CardView, Notice, RecordView
+from daemon.central import CentralClient, CentralError, CentralMalformed, CentralRejected
+from daemon.masking import mask_card_no
+from daemon.state import KioskState
+
+__all__ = ["CardFlow", "CentralCard"]
+
+logger = logging.getLogger(__name__)
+
+_RECORD_KINDS = {0x02: "load", 0x06: "purchase", 0x09: "transit", 0x01: "passbook_load"}
+
+
+class CardLike(Protocol):
+    """What the card layer's parsed card offers (hardware.card.CardInfo)."""
+
+    card_no: str
+
+
+class CentralCard:
+    """The central side's view of a card, validated."""
+
+    def __init__(self, payload: Any) -> None:
+        if not isinstance(payload, dict):
+            raise CentralMalformed("card answer is not an object")
+        try:
+            self.status = _str(payload, "status")
+            self.card_type = _str(payload, "card_type")
+            self.points = _int(payload, "points")
+            pending = payload.get("pending_loads", [])
+            if not isinstance(pending, list):
+                raise TypeError("pending_loads")
+            self.pending_load_fen = sum(_int(p, "amount_fen") for p in pending)
+        except (KeyError, TypeError) as exc:
+            raise CentralMalformed(f"card answer lacks a valid {exc}") from None
+
+
+def _str(obj: dict[str, Any], key: str) -> str:
+    value = obj[key]
+    if not isinstance(value, str):
+        raise TypeError(key)
+    return value
+
+
+def _int(obj: Any, key: str) -> int:
+    value = obj[key] if isinstance(obj, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(key)
+    return value
+
+
+class CardFlow:
+    """The reader's listener for the read-only tap path."""
+
+    def __init__(self, state: KioskState, central: CentralClient | None) -> None:
+        self._state = state
+        self._central = central
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="central-lookup")
+        self._lookup: Future[CentralCard | str] | None = None
+        self._lock = threading.Lock()
+        self._card_seen = threading.Condition(self._lock)
+        self.last_card: Any = None
+
+    # -- reader listener -----------------------------------------------------------
+    def reader_state(self, state: str) -> None:
+        self._state.update(devices={"reader": state})
+
+    def card_identified(self, card_no: str) -> None:
+        self._state.update(screen="reading", card=None, notice=None)
+        with self._lock:
+            self._lookup = self._pool.submit(self._look_up, card_no) if self._central else None
+
+    def card_read(self, card: Any) -> None:
+        with self._lock:
+            lookup, self._lookup = self._lookup, None
+            self.last_card = card
+            self._card_seen.notify_all()
+        if lookup is None:
+            self._state.update(screen="card", card=_card_view(card, "offline"), notice=None)
+        elif lookup.done():
+            self._state.update(screen="card", card=_card_view(card, lookup.result()), notice=None)
+        else:
+            # Show the chip's answer now; the central half follows when it arrives.
+            self._state.update(screen="card", card=_card_view(card, "pending"), notice=None)
+            lookup.add_done_callback(lambda done: self._central_arrived(card, done))
+
+    def _central_arrived(self, card: Any, done: Future[CentralCard | str]) -> None:
+        with self._lock:
+            if self.last_card is not card:
+                return  # another card has been tapped since
+        self._state.update(card=_card_view(card, done.result()))
+
+    def wait_for_card(self, after: Any, timeout: float) -> Any:
+        """The next card read after ``after`` (None: any), or None on timeout."""
+        with self._lock:
+            self._card_seen.wait_for(lambda: self.last_card not in (None, after), timeout)
+            return self.last_card if self.last_card not in (None, after) else None
+
+    def card_unsupported(self, reason: str) -> None:
+        self._state.update(screen="card_error", card=None, notice=Notice(
+            "card_not_supported", "This card is not supported here. Please use a city card.",
+            "不支持此卡，请使用城市一卡通。"))
+        logger.info("card not supported: %s", reason)
+
+    def card_error(self, error: Exception) -> None:
+        code = getattr(error, "code", "card_error")
+        message = getattr(error, "message", None) or "The card could not be read. Please tap again."
+        message_zh = getattr(error, "message_zh", None) or "读卡失败，请重新刷卡。"
+        self._state.update(screen="card_error", card=None,
+                           notice=Notice(str(code), str(message), str(message_zh)))
+        logger.warning("card error: %s", error)
+
+    def card_removed(self) -> None:
+        # The card screen stays: a cardholder reads it with the card in hand.
+        logger.debug("card removed")
+
+    # -- central ---------------------------------------------------------------------
+    def _look_up(self, card_no: str) -> CentralCard | str:
+        assert self._central is not None
+        try:
+            return CentralCard(self._central.request("GET", f"/v1/cards/{card_no}"))
+        except CentralRejected as exc:
+            return "unknown_card" if exc.code == "card_unknown" else "offline"
+        except CentralError as exc:
+            logger.warning("central look-up for %s failed: %s", mask_card_no(card_no), exc)
+            return "offline"
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _card_view(card: Any, central: CentralCard | str) -> CardView:
+    records = [RecordView(when=r.timestamp.isoformat(), kind=_RECORD_KINDS.get(r.type, "other"),
+                          amount_fen=r.amount_fen, terminal_id=r.terminal_id)
+               for r in card.records]
+    blocked = getattr(card, "blocked", False)
+    common = dict(card_no_masked=mask_card_no(card.card_no), balance_fen=card.balance_fen,
+                  valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
+                  records=records)
+    if isinstance(central, CentralCard):
+        return CardView(**common, card_type=central.card_type,
+                        status="blocked" if blocked else central.status, points=central.points,
+                        pending_load_fen=central.pending_load_fen, central="ok")
+    link = central if central in ("unknown_card", "pending") else "offline"
+    return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
+                    status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

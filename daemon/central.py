@@ -1,0 +1,183 @@
+"""The daemon's client for the central API: signed, timed out, retried only when safe.
+
+Every request is signed (:mod:`central.signing`), has explicit connect/read
+timeouts, and is logged once with its duration and outcome. GETs and requests
+carrying an ``Idempotency-Key`` are retried on connection failures and 5xx;
+nothing else is. Errors::
+
+    CentralError
+    ├── CentralUnavailable   no answer, timeout, 5xx (the link is down)
+    ├── CentralMalformed     an answer that is not the documented JSON
+    └── CentralRejected      a documented error answer (code, messages)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from central.signing import sign_headers
+from config.schema import CentralSection
+from daemon.masking import mask_card_no
+
+__all__ = ["CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
+           "CentralUnavailable", "LinkStatus", "read_secret"]
+
+logger = logging.getLogger(__name__)
+
+
+class CentralError(Exception):
+    """Root of the central client's errors."""
+
+
+class CentralUnavailable(CentralError):
+    """The central side did not answer usefully (network, timeout, 5xx)."""
+
+
+class CentralMalformed(CentralError):
+    """The central side answered something that is not the documented JSON."""
+
+
+class CentralRejected(CentralError):
+    """The central side refused the request with a documented error."""
+
+    def __init__(self, status: int, code: str, message: str, message_zh: str,
+                 details: dict[str, Any]) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.message_zh = message_zh
+        self.details = details
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    state: str  # "up" | "down" | "unknown"
+    last_ok_at: float | None
+    last_error: str | None
+
+
+def _masked_path(path: str) -> str:
+    """Card numbers in paths are logged masked (first 4 + last 4)."""
+    return re.sub(r"\d{12,}", lambda m: mask_card_no(m.group()), path)
+
+
+def read_secret(path: Path) -> bytes:
+    """The kiosk's HMAC secret; the file must not be readable by group or others."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise PermissionError(f"{path} has mode {mode:04o}; secrets must be 0600")
+    secret = path.read_bytes().strip()
+    if len(secret) < 16:
+        raise ValueError(f"{path} holds too short a secret")
+    return secret
+
+
+class CentralClient:
+    """Signed JSON requests to the central API."""
+
+    def __init__(self, settings: CentralSection, *, kiosk_id: str, secret: bytes) -> None:
+        self._settings = settings
+        self._base = settings.url.rstrip("/")
+        self._kiosk_id = kiosk_id
+        self._secret = secret
+        self._session = requests.Session()
+        if settings.ca_file is not None:
+            self._session.verify = str(settings.ca_file)
+        if settings.client_cert is not None and settings.client_key is not None:
+            self._session.cert = (str(settings.client_cert), str(settings.client_key))
+        self._lock = threading.Lock()
+        self._state = "unknown"
+        self._last_ok: float | None = None
+        self._last_error: str | None = None
+
+    @property
+    def link(self) -> LinkStatus:
+        with self._lock:
+            return LinkStatus(self._state, self._last_ok, self._last_error)
+
+    def _mark(self, ok: bool, error: str | None = None) -> None:
+        with self._lock:
+            self._state = "up" if ok else "down"
+            if ok:
+                self._last_ok = time.time()
+            else:
+                self._last_error = error
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+                idempotency_key: str | None = None, retries: int | None = None) -> Any:
+        """Send one signed request; return the decoded JSON body of a 2xx answer."""
+        data = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
+        safe = method == "GET" or idempotency_key is not None
+        attempts = 1 + ((self._settings.retries if retries is None else retries) if safe else 0)
+        last: CentralUnavailable | None = None
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._once(method, path, data, idempotency_key)
+            except CentralUnavailable as exc:
+                last = exc
+                if attempt < attempts:
+                    time.sleep(min(0.2 * 2 ** (attempt - 1), 2.0))
+        assert last is not None
+        raise last
+
+    def _once(self, method: str, path: str, data: bytes, key: str | None) -> Any:
+        headers = sign_headers(method, path, data, kiosk_id=self._kiosk_id, secret=self._secret)
+        if data:
+            headers["Content-Type"] = "application/json"
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        started = time.monotonic()
+        try:
+            resp = self._session.request(
+                method, self._base + path, data=data or None, headers=headers,
+                timeout=(self._settings.connect_timeout_s, self._settings.read_timeout_s))
+        except requests.RequestException as exc:
+            self._log(method, path, type(exc).__name__, started)
+            self._mark(False, f"{method} {path}: {type(exc).__name__}")
+            raise CentralUnavailable(f"{method} {path}: {exc}") from exc
+        self._log(method, path, str(resp.status_code), started)
+        return self._decode(method, path, resp)
+
+    @staticmethod
+    def _log(method: str, path: str, outcome: str, started: float) -> None:
+        logger.info("central %s %s -> %s in %.0f ms", method, _masked_path(path), outcome,
+                    (time.monotonic() - started) * 1000)
+
+    def _decode(self, method: str, path: str, resp: requests.Response) -> Any:
+        if resp.status_code >= 500:
+            self._mark(False, f"{method} {path}: HTTP {resp.status_code}")
+            raise CentralUnavailable(f"{method} {path}: HTTP {resp.status_code}")
+        self._mark(True)
+        try:
+            payload = resp.json()
+        except ValueError as exc:
+            raise CentralMalformed(f"{method} {path}: answer is not JSON") from exc
+        if resp.status_code >= 400:
+            if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
+                raise CentralMalformed(f"{method} {path}: error without the error shape")
+            raise CentralRejected(resp.status_code, payload["code"],
+                                  str(payload.get("message", "")),
+                                  str(payload.get("message_zh", payload.get("message", ""))),
+                                  payload.get("details") or {})
+        return payload
+
+    def probe(self) -> bool:
+        """Check the link (``GET /health``, not retried); updates :attr:`link`."""
+        try:
+            self.request("GET", "/health", retries=0)
+        except CentralError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self._session.close()

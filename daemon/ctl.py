@@ -1,0 +1,158 @@
+"""kioskctl: the operator's command line, over admin.sock. Every command has --json.
+
+Exit status: 0 ok, 1 the daemon refused or reported a failure, 2 usage or
+configuration error, 3 no daemon on the socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from config import ConfigError, load_config
+from daemon.about import DEFAULT_CONFIG, package_version
+from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
+
+__all__ = ["main"]
+
+
+def _out(args: argparse.Namespace, payload: Any, human: Callable[[Any], str]) -> None:
+    text = json.dumps(payload, ensure_ascii=False, indent=2) if args.json else human(payload)
+    sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+def _human_status(s: dict[str, Any]) -> str:
+    lines = [f"kiosk     {s['kiosk_id']}  (kioskd {s['version']}"
+             f"{', simulated hardware' if s['simulate'] else ''})",
+             f"screen    {s['screen']}",
+             f"central   {s['central']['link']}  {s['central']['url']}"
+             + (f"  last error: {s['central']['last_error']}"
+                if s['central']['link'] != 'up' and s['central']['last_error'] else "")]
+    lines += [f"{name:<9} {state}" for name, state in sorted(s["devices"].items())]
+    return "\n".join(lines)
+
+
+def _human_card(c: dict[str, Any]) -> str:
+    lines = [f"card      {c.get('card_no')}  type {c.get('card_type')}",
+             f"valid     {c.get('valid_from')} .. {c.get('valid_until')}",
+             f"balance   {c.get('balance_fen')} fen"]
+    for r in c.get("records", []):
+        lines.append(f"  {r}")
+    return "\n".join(lines)
+
+
+def _client(args: argparse.Namespace) -> LocalClient:
+    if args.socket:
+        return LocalClient(args.socket)
+    return LocalClient(load_config(args.config).admin_socket)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    _out(args, _client(args).get("/v1/admin/status"), _human_status)
+    return 0
+
+
+def _cmd_card_read(args: argparse.Namespace) -> int:
+    card = _client(args).post("/v1/admin/card/read", {"timeout_s": args.timeout},
+                              timeout=args.timeout + 5)
+    _out(args, card, _human_card)
+    return 0
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if args.sim_cmd == "tap":
+        result = client.post("/v1/sim/tap", {"card_no": args.card_no})
+    elif args.sim_cmd == "remove":
+        result = client.post("/v1/sim/remove")
+    else:
+        result = client.get("/v1/sim/cards")
+    _out(args, result, lambda r: "\n".join(r["cards"]) if "cards" in r else "ok")
+    return 0
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        problems = [{"file": p.file, "key": p.key, "message": p.message} for p in exc.problems]
+        _out(args, {"ok": False, "problems": problems},
+             lambda r: "\n".join(f"{p['file']}: {p['key']}: {p['message']}"
+                                 for p in r["problems"]))
+        return 1
+    _out(args, {"ok": True, "file": str(cfg.source)}, lambda r: f"{r['file']}: ok")
+    return 0
+
+
+def _cmd_version(args: argparse.Namespace) -> int:
+    _out(args, {"version": package_version()}, lambda r: r["version"])
+    return 0
+
+
+def _common(suppress: bool) -> argparse.ArgumentParser:
+    # The global options are accepted before and after the subcommand; the
+    # subcommands' copies default to SUPPRESS so they never undo the former.
+    def d(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=d(False),
+                        help="print one JSON document")
+    common.add_argument("--config", type=Path, default=d(DEFAULT_CONFIG))
+    common.add_argument("--socket", type=Path, default=d(None),
+                        help="admin socket (default: from the config)")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kioskctl", parents=[_common(False)],
+                                     description="Operate a CityCard kiosk over admin.sock.")
+    common = _common(True)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("status", parents=[common], help="devices, central link, versions")
+    sub.add_parser("version", parents=[common], help="kioskctl's version")
+    card = sub.add_parser("card", parents=[common], help="card self-tests")
+    card_sub = card.add_subparsers(dest="card_cmd", required=True)
+    read = card_sub.add_parser("read", parents=[common], help="read and print a card")
+    read.add_argument("--timeout", type=int, default=10, help="seconds to wait for a tap")
+    sim = sub.add_parser("sim", parents=[common], help="simulation controls (kioskd --simulate)")
+    sim_sub = sim.add_subparsers(dest="sim_cmd", required=True)
+    tap = sim_sub.add_parser("tap", parents=[common], help="put a virtual card on the reader")
+    tap.add_argument("card_no")
+    sim_sub.add_parser("remove", parents=[common], help="take the card off the reader")
+    sim_sub.add_parser("cards", parents=[common], help="list the virtual cards")
+    config = sub.add_parser("config", parents=[common], help="configuration")
+    config_sub = config.add_subparsers(dest="config_cmd", required=True)
+    config_sub.add_parser("check", parents=[common], help="validate the config file")
+    return parser
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
+    "config": _cmd_config_check, "version": _cmd_version,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.cmd](args)
+    except ConfigError as exc:
+        sys.stderr.write(f"kioskctl: {exc}\n")
+        return 2
+    except DaemonUnavailable as exc:
+        _out(args, {"error": "daemon_unavailable", "message": str(exc)},
+             lambda r: f"kioskctl: {r['message']}")
+        return 3
+    except LocalApiError as exc:
+        _out(args, {"error": exc.code, "message": exc.message, "details": exc.details},
+             lambda r: f"kioskctl: {r['error']}: {r['message']}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The kiosk's current screen state: the one thing the UI renders.
+
+:class:`KioskState` holds what the cardholder sees (screen, card, notice,
+language) plus device and link states, and publishes a full
+:class:`~daemon.api.models.StateSnapshot` as a ``state`` event on every change,
+so a UI that restarts or reconnects draws the right screen from one message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+from daemon.api.models import CardView, Language, Notice, Screen, StateSnapshot, to_json
+from daemon.events import EventBus
+
+__all__ = ["KioskState"]
+
+_UNSET: Any = object()
+
+
+class KioskState:
+    """Thread-safe holder of the screen state; every change is an event."""
+
+    def __init__(self, bus: EventBus, *, language: Language) -> None:
+        self._bus = bus
+        self._lock = threading.RLock()
+        self._default_language: Language = language
+        self._snap = StateSnapshot(seq=0, screen="attract", language=language)
+
+    def snapshot(self) -> StateSnapshot:
+        with self._lock:
+            return self._snap
+
+    def update(self, *, screen: Screen = _UNSET, card: CardView | None = _UNSET,
+               notice: Notice | None = _UNSET, language: Language = _UNSET,
+               central: str = _UNSET, devices: dict[str, str] | None = None) -> StateSnapshot:
+        """Change the given fields (``devices`` is merged) and publish the new state."""
+        changes: dict[str, Any] = {k: v for k, v in {
+            "screen": screen, "card": card, "notice": notice, "language": language,
+            "central": central}.items() if v is not _UNSET}
+        with self._lock:
+            if devices:
+                changes["devices"] = {**self._snap.devices, **devices}
+            new = dataclasses.replace(self._snap, **changes)
+            if new == self._snap:
+                return new
+            new = dataclasses.replace(new, seq=self._snap.seq + 1)
+            self._snap = new
+            # Published under the lock so events leave in the order of seq.
+            self._bus.publish("state", to_json(new))
+        return new
+
+    def reset(self) -> StateSnapshot:
+        """Back to the attract screen in the default language."""
+        return self.update(screen="attract", card=None, notice=None,
+                           language=self._default_language)

@@ -1,0 +1,157 @@
+"""The local API over a real Unix socket: routes, errors, SSE with resume, the document."""
+
+from __future__ import annotations
+
+import json
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
+from daemon.api.http import UnixHttpServer
+from daemon.api.models import CardView, StateSnapshot
+from daemon.api.routes import OPENAPI_PATH, Services, build_routers
+from daemon.events import EventBus
+from daemon.state import KioskState
+
+
+class FakeSim:
+    """The simulator surface the routes need, recording what was asked."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    def tap(self, card_no: str) -> None:
+        self.log.append(f"tap {card_no}")
+
+    def remove(self) -> None:
+        self.log.append("remove")
+
+    def cards(self) -> list[str]:
+        return ["31044403000000100017"]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services, FakeSim]]:
+    bus = EventBus(keep=5)
+    state = KioskState(bus, language="zh")
+    sim = FakeSim()
+    svc = Services(state=state, bus=bus, status=lambda: {"kiosk_id": "K1"},
+                   read_card=lambda timeout: None, simulator=sim)
+    kiosk_router, admin_router = build_routers(svc)
+    servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
+               UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
+    for s in servers:
+        s.start()
+    yield (LocalClient(tmp_path / "kiosk.sock", timeout=5),
+           LocalClient(tmp_path / "admin.sock", timeout=5), svc, sim)
+    for s in servers:
+        s.close()
+
+
+def test_sockets_have_the_configured_modes(served: Any, tmp_path: Path) -> None:
+    assert stat.S_IMODE((tmp_path / "kiosk.sock").stat().st_mode) == 0o660
+    assert stat.S_IMODE((tmp_path / "admin.sock").stat().st_mode) == 0o600
+    assert stat.S_ISSOCK((tmp_path / "kiosk.sock").stat().st_mode)
+
+
+def test_state_and_language(served: Any) -> None:
+    kiosk, _, _, _ = served
+    assert kiosk.state() == StateSnapshot(seq=0, screen="attract", language="zh")
+    after = kiosk.post("/v1/language", {"language": "en"})
+    assert after["language"] == "en" and after["seq"] == 1
+    assert kiosk.state().language == "en"
+
+
+def test_bad_input_gets_the_error_shape_and_changes_nothing(served: Any) -> None:
+    kiosk, _, _, _ = served
+    for body, code in (({"language": "fr"}, "bad_language"), ({"language": 3}, "bad_request")):
+        with pytest.raises(LocalApiError) as info:
+            kiosk.post("/v1/language", body)
+        assert (info.value.status, info.value.code) == (400, code)
+        assert info.value.message_zh
+    with pytest.raises(LocalApiError) as info:
+        kiosk.get("/v1/nothing")
+    assert info.value.status == 404
+    with pytest.raises(LocalApiError) as info:
+        kiosk.get("/v1/language")
+    assert info.value.status == 405
+    assert kiosk.state().seq == 0
+
+
+def test_cardholder_socket_has_no_operator_or_sim_routes(served: Any) -> None:
+    kiosk, admin, _, sim = served
+    for path in ("/v1/admin/status", "/v1/sim/cards"):
+        with pytest.raises(LocalApiError) as info:
+            kiosk.get(path)
+        assert info.value.status == 404
+    with pytest.raises(LocalApiError):
+        kiosk.post("/v1/sim/tap", {"card_no": "31044403000000100017"})
+    assert sim.log == []
+    assert admin.get("/v1/admin/status") == {"kiosk_id": "K1"}
+    admin.post("/v1/sim/tap", {"card_no": "31044403000000100017"})
+    with pytest.raises(LocalApiError) as info:
+        admin.post("/v1/sim/tap", {"card_no": "99"})
+    assert info.value.code == "unknown_sim_card"
+    assert sim.log == ["tap 31044403000000100017"]
+
+
+def test_admin_card_read_times_out_with_408(served: Any) -> None:
+    _, admin, _, _ = served
+    with pytest.raises(LocalApiError) as info:
+        admin.post("/v1/admin/card/read", {"timeout_s": 1})
+    assert (info.value.status, info.value.code) == (408, "no_card")
+
+
+def test_events_start_with_a_snapshot_then_follow(served: Any) -> None:
+    kiosk, _, svc, _ = served
+    stream = kiosk.events()
+    first = next(stream)
+    assert first.type == "state" and first.data["screen"] == "attract"
+    card = CardView(card_no_masked="3104 **** **** 0017", card_type="ordinary",
+                    balance_fen=8650, valid_from="2023-01-01", valid_until="2033-12-31",
+                    status="active")
+    threading.Timer(0.1, lambda: svc.state.update(screen="card", card=card)).start()
+    second = next(stream)
+    assert second.type == "state"
+    assert StateSnapshot.from_json(second.data).card == card
+    stream.close()
+
+
+def test_events_resume_from_last_id_or_fall_back_to_a_snapshot(served: Any) -> None:
+    kiosk, _, svc, _ = served
+    for lang in ("en", "zh", "en"):
+        svc.state.update(language=lang)
+    last = svc.bus.last_id
+    resumed = kiosk.events(last_event_id=last - 2)
+    got = [next(resumed), next(resumed)]
+    resumed.close()
+    assert [e.id for e in got] == [last - 1, last]
+    for lang in ("zh", "en", "zh", "en", "zh", "en"):  # the buffer keeps 5
+        svc.state.update(language=lang)
+    stale = kiosk.events(last_event_id=last - 2)
+    snap = next(stale)
+    stale.close()
+    assert snap.type == "state" and snap.id == svc.bus.last_id
+    assert snap.data["seq"] == svc.state.snapshot().seq
+
+
+def test_no_daemon_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DaemonUnavailable, match="no daemon"):
+        LocalClient(tmp_path / "absent.sock").state()
+
+
+def test_document_and_routes_agree(served: Any) -> None:
+    _, admin, svc, _ = served
+    doc = json.loads(OPENAPI_PATH.read_text())
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    _, admin_router = build_routers(svc)
+    routed = {(r.method, r.pattern) for r in admin_router.routes}
+    assert routed == documented
+    assert admin.get("/openapi.json") == doc
+    linked = Path(__file__).parents[2] / "docs" / "local-api.json"
+    assert linked.resolve() == OPENAPI_PATH.resolve()
