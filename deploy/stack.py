@@ -1,0 +1,152 @@
+"""Run the whole kiosk on one machine: reference central server, kioskd
+--simulate and (optionally) the UI, each a real process.
+
+Used by ``make demo`` (``deploy/demo.py``) and by the end-to-end tests, so
+both start the system the same way. Everything lives under one work
+directory: the central database and the kiosk secret, the daemon's config,
+sockets and state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from daemon.api.client import DaemonUnavailable, LocalClient
+
+__all__ = ["Stack", "write_kiosk_config"]
+
+logger = logging.getLogger(__name__)
+
+BIN = Path(sys.executable).parent
+
+
+def write_kiosk_config(path: Path, *, central_url: str, secret_file: Path,
+                       extra: str = "") -> Path:
+    """A kioskd config for a local, simulated kiosk (sockets 0600, state beside it)."""
+    path.write_text(f"""# Written by deploy/stack.py for a local simulated kiosk.
+[kiosk]
+id = "KIOSK-DEV-0001"
+terminal_id = "440300000001"
+secret_file = "{secret_file}"
+language = "zh"
+
+[paths]
+run_dir = "run"
+state_dir = "state"
+socket_mode = 0o600
+
+[central]
+url = "{central_url}"
+connect_timeout_s = 1.0
+read_timeout_s = 5.0
+
+[reader]
+path = "sim"
+
+[printer]
+backend = "sim"
+
+[ui]
+fullscreen = false
+{extra}""", encoding="utf-8")
+    return path
+
+
+class Stack:
+    """The processes of one local kiosk, started in order and stopped in reverse."""
+
+    def __init__(self, workdir: Path, *, config_extra: str = "") -> None:
+        self.workdir = workdir.resolve()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.db = self.workdir / "central.sqlite"
+        self.secret = self.workdir / "kiosk.secret"
+        self.config = self.workdir / "kioskd.toml"
+        self.config_extra = config_extra
+        self.central_url = ""
+        self.procs: dict[str, subprocess.Popen[str]] = {}
+        self._logs: list[IO[str]] = []
+
+    # -- processes ---------------------------------------------------------------
+    def _spawn(self, name: str, argv: list[str], **kw: object) -> subprocess.Popen[str]:
+        log = open(self.workdir / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115
+        self._logs.append(log)
+        proc = subprocess.Popen(argv, stderr=log, text=True, cwd=self.workdir, **kw)  # type: ignore[call-overload]
+        self.procs[name] = proc
+        return proc
+
+    def seed(self) -> None:
+        if not self.db.exists():
+            subprocess.run([str(BIN / "citycard-central"), "seed", "--db", str(self.db),
+                            "--kiosk-secret", str(self.secret)], check=True)
+
+    def start_central(self, port: int = 0) -> str:
+        proc = self._spawn("central", [str(BIN / "citycard-central"), "serve", "--db",
+                                       str(self.db), "--host", "127.0.0.1", "--port", str(port)],
+                           stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        if not first.startswith("listening on "):
+            raise RuntimeError(f"central did not start: {first!r}; see {self.workdir}/central.log")
+        self.central_url = first.removeprefix("listening on ")
+        return self.central_url
+
+    def stop(self, name: str, timeout: float = 10) -> int | None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return proc.returncode
+
+    def start_kioskd(self) -> LocalClient:
+        write_kiosk_config(self.config, central_url=self.central_url, secret_file=self.secret,
+                           extra=self.config_extra)
+        self._spawn("kioskd", [str(BIN / "kioskd"), "--config", str(self.config), "--simulate"])
+        admin = LocalClient(self.workdir / "run" / "admin.sock", timeout=10)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                admin.get("/v1/admin/status")
+                return admin
+            except DaemonUnavailable:
+                if self.procs["kioskd"].poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"kioskd did not start; see {self.workdir}/kioskd.log") \
+                        from None
+                time.sleep(0.1)
+
+    def start_ui(self, probe_dir: Path | None = None) -> subprocess.Popen[str]:
+        argv = [str(BIN / "citycard-kiosk"), "--config", str(self.config)]
+        if probe_dir is not None:
+            argv += ["--probe-dir", str(probe_dir)]
+        return self._spawn("ui", argv, env={**os.environ, "KIVY_NO_ARGS": "1"})
+
+    @property
+    def kiosk_client(self) -> LocalClient:
+        return LocalClient(self.workdir / "run" / "kiosk.sock", timeout=10)
+
+    def kioskctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "kioskctl"), "--config", str(self.config), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def close(self) -> None:
+        for name in reversed(list(self.procs)):
+            self.stop(name)
+        for log in self._logs:
+            log.close()
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

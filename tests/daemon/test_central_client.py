@@ -1,0 +1,134 @@
+"""The central client against a scripted HTTP server: signing, retries, error mapping."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from central.signing import verify
+from config.schema import CentralSection
+from daemon.central import (
+    CentralClient,
+    CentralMalformed,
+    CentralRejected,
+    CentralUnavailable,
+    read_secret,
+)
+
+SECRET = b"0123456789abcdef0123456789abcdef"
+
+
+class Script:
+    """Answers to give, in order (status, body bytes), and what was received."""
+
+    def __init__(self) -> None:
+        self.answers: list[tuple[int, bytes]] = []
+        self.received: list[dict[str, Any]] = []
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Script, str]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            kiosk, _ = verify(self.command, self.path, body, dict(self.headers),
+                              secret_for={"K1": SECRET})
+            script.received.append({"method": self.command, "path": self.path, "kiosk": kiosk,
+                                    "key": self.headers.get("Idempotency-Key"), "body": body})
+            status, payload = script.answers.pop(0)
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _answer
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield script, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def client(url: str, retries: int = 2) -> CentralClient:
+    return CentralClient(CentralSection(url=url, retries=retries, read_timeout_s=2),
+                         kiosk_id="K1", secret=SECRET)
+
+
+def test_signed_get_returns_json_and_marks_link_up(server: Any) -> None:
+    script, url = server
+    script.answers = [(200, b'{"status": "active"}')]
+    c = client(url)
+    assert c.request("GET", "/v1/cards/31044403000000100017") == {"status": "active"}
+    assert script.received[0]["kiosk"] == "K1"
+    assert c.link.state == "up"
+
+
+def test_get_is_retried_after_5xx(server: Any) -> None:
+    script, url = server
+    script.answers = [(503, b"{}"), (200, b'{"ok": true}')]
+    assert client(url).request("GET", "/health") == {"ok": True}
+    assert len(script.received) == 2
+
+
+def test_unkeyed_post_is_never_retried(server: Any) -> None:
+    script, url = server
+    script.answers = [(502, b"{}"), (200, b"{}")]
+    with pytest.raises(CentralUnavailable):
+        client(url).request("POST", "/v1/feedback", {"text": "x"})
+    assert len(script.received) == 1
+
+
+def test_keyed_post_is_retried_with_the_same_key_and_body(server: Any) -> None:
+    script, url = server
+    script.answers = [(500, b"{}"), (200, b'{"order_id": "o1"}')]
+    result = client(url).request("POST", "/v1/load-orders", {"amount_fen": 5000},
+                                 idempotency_key="key-1")
+    assert result == {"order_id": "o1"}
+    assert [r["key"] for r in script.received] == ["key-1", "key-1"]
+    assert script.received[0]["body"] == script.received[1]["body"]
+
+
+def test_documented_error_becomes_rejected_with_both_messages(server: Any) -> None:
+    script, url = server
+    script.answers = [(409, json.dumps({"code": "card_lost", "message": "Card reported lost",
+                                        "message_zh": "卡已挂失", "details": {}}).encode())]
+    with pytest.raises(CentralRejected) as info:
+        client(url).request("GET", "/v1/cards/1")
+    assert (info.value.code, info.value.message_zh) == ("card_lost", "卡已挂失")
+
+
+@pytest.mark.parametrize("status, body", [(200, b"<html>"), (404, b'{"oops": 1}'),
+                                          (400, b"[1, 2]")])
+def test_malformed_answers_are_reported_as_such(server: Any, status: int, body: bytes) -> None:
+    script, url = server
+    script.answers = [(status, body)]
+    with pytest.raises(CentralMalformed):
+        client(url).request("GET", "/v1/cards/1")
+
+
+def test_nothing_listening_marks_the_link_down() -> None:
+    c = client("http://127.0.0.1:9", retries=0)
+    assert c.probe() is False
+    assert c.link.state == "down" and "ConnectionError" in (c.link.last_error or "")
+
+
+def test_secret_file_must_be_private(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.secret"
+    path.write_bytes(SECRET)
+    path.chmod(0o644)
+    with pytest.raises(PermissionError, match="0600"):
+        read_secret(path)
+    path.chmod(0o600)
+    assert read_secret(path) == SECRET
