@@ -113,7 +113,7 @@ class Stack:
         write_kiosk_config(self.config, central_url=self.central_url, secret_file=self.secret,
                            extra=self.config_extra)
         self._spawn("kioskd", [str(BIN / "kioskd"), "--config", str(self.config), "--simulate"])
-        admin = LocalClient(self.workdir / "run" / "admin.sock", timeout=10)
+        admin = self.admin_client
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -134,6 +134,10 @@ class Stack:
     @property
     def kiosk_client(self) -> LocalClient:
         return LocalClient(self.workdir / "run" / "kiosk.sock", timeout=10)
+
+    @property
+    def admin_client(self) -> LocalClient:
+        return LocalClient(self.workdir / "run" / "admin.sock", timeout=10)
 
     def kioskctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(BIN / "kioskctl"), "--config", str(self.config), *args],

@@ -1,0 +1,188 @@
+"""The money journal: SQLite in WAL mode with ``synchronous=FULL``.
+
+Every step that matters for money is written here *before* the next step is
+taken and before the UI is told (ARCHITECTURE.md, invariant 2). The schema is
+versioned: :data:`MIGRATIONS` is an append-only list, applied in order inside
+one transaction each, and ``PRAGMA user_version`` records how far a database
+has come. A database from a newer build is refused rather than guessed at.
+
+Tables (schema v1):
+
+- ``sessions``: one row per cardholder session.
+- ``cash``: every train the acceptor produced (note stacked, unidentified).
+- ``orders``: load and purchase orders with their idempotency keys and state.
+- ``steps``: the append-only log of each order's journaled steps.
+- ``outbox``: work for the central side, delivered exactly once by key.
+- ``receipts``: every receipt, printed or waiting for a reprint.
+- ``cashbox``: the cashbox counters (long and short, per denomination).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MIGRATIONS", "Journal", "JournalError"]
+
+logger = logging.getLogger(__name__)
+
+
+class JournalError(Exception):
+    """The journal cannot be used (newer schema, unwritable file)."""
+
+
+MIGRATIONS: list[str] = [
+    # v1
+    """
+    CREATE TABLE sessions (
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        card_no     TEXT,
+        state       TEXT NOT NULL,
+        started_at  REAL NOT NULL,
+        ended_at    REAL
+    );
+    CREATE TABLE cash (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  TEXT REFERENCES sessions(id),
+        kind        TEXT NOT NULL CHECK (kind IN ('note', 'unidentified')),
+        value_fen   INTEGER NOT NULL CHECK (value_fen >= 0),
+        pulses      INTEGER NOT NULL,
+        at          REAL NOT NULL
+    );
+    CREATE TABLE orders (
+        id              TEXT PRIMARY KEY,
+        session_id      TEXT REFERENCES sessions(id),
+        kind            TEXT NOT NULL CHECK (kind IN ('load', 'purchase')),
+        card_no         TEXT NOT NULL,
+        amount_fen      INTEGER NOT NULL CHECK (amount_fen > 0),
+        idempotency_key TEXT NOT NULL UNIQUE,
+        state           TEXT NOT NULL,
+        central_ref     TEXT,
+        created_at      REAL NOT NULL,
+        updated_at      REAL NOT NULL
+    );
+    CREATE TABLE steps (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        order_id  TEXT NOT NULL REFERENCES orders(id),
+        step      TEXT NOT NULL,
+        detail    TEXT NOT NULL,
+        at        REAL NOT NULL
+    );
+    CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        key           TEXT NOT NULL UNIQUE,
+        kind          TEXT NOT NULL,
+        payload       TEXT NOT NULL,
+        created_at    REAL NOT NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_at       REAL NOT NULL,
+        delivered_at  REAL,
+        last_error    TEXT
+    );
+    CREATE TABLE receipts (
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        printed_at  REAL,
+        last_error  TEXT
+    );
+    CREATE TABLE cashbox (
+        counter     TEXT NOT NULL CHECK (counter IN ('long', 'short')),
+        denomination TEXT NOT NULL,
+        count       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (counter, denomination)
+    );
+    CREATE INDEX steps_by_order ON steps(order_id);
+    CREATE INDEX orders_by_state ON orders(state);
+    CREATE INDEX outbox_pending ON outbox(delivered_at, next_at);
+    """,
+]
+
+
+class Journal:
+    """One SQLite connection, serialised by a lock; every write commits durably."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False,
+                                       isolation_level=None, timeout=10)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open journal {self.path}: {exc}") from exc
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._closed = False
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise JournalError(f"journal {self.path} cannot use WAL (got {mode})")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @property
+    def schema_version(self) -> int:
+        version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+    def _migrate(self) -> None:
+        current = self.schema_version
+        if current > len(MIGRATIONS):
+            raise JournalError(
+                f"journal {self.path} has schema v{current}; this build knows v{len(MIGRATIONS)}")
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self.transaction() as db:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {version}")
+            logger.info("journal %s migrated to schema v%d", self.path, version)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One durable transaction (BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error)."""
+        with self._lock:
+            if self._closed:
+                raise JournalError("journal is closed")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def add_step(self, db: sqlite3.Connection, order_id: str, step: str,
+                 detail: dict[str, Any]) -> None:
+        """Append one step of an order (inside the caller's transaction)."""
+        db.execute("INSERT INTO steps (order_id, step, detail, at) VALUES (?, ?, ?, ?)",
+                   (order_id, step, json.dumps(detail, sort_keys=True), time.time()))
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"schema v{self.schema_version}"
+        return f"<Journal {self.path} {state}>"

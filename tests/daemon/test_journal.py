@@ -1,0 +1,55 @@
+"""The journal: durable settings, migrations, refusal of newer schemas, atomicity."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from daemon.journal import MIGRATIONS, Journal, JournalError
+
+
+def test_new_journal_is_wal_full_sync_at_latest_schema(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite") as j:
+        assert j.schema_version == len(MIGRATIONS)
+        assert j.query("PRAGMA journal_mode")[0][0] == "wal"
+        assert j.query("PRAGMA synchronous")[0][0] == 2  # FULL
+        tables = {r[0] for r in j.query("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"sessions", "cash", "orders", "steps", "outbox", "receipts",
+                "cashbox"} <= tables
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as j, j.transaction() as db:
+        db.execute("INSERT INTO sessions VALUES ('s1', 'topup', NULL, 'open', 1.0, NULL)")
+    with Journal(path) as j:
+        assert [r["id"] for r in j.query("SELECT id FROM sessions")] == ["s1"]
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite") as j:
+        with pytest.raises(sqlite3.IntegrityError), j.transaction() as db:
+            db.execute("INSERT INTO sessions VALUES ('s1', 'topup', NULL, 'open', 1.0, NULL)")
+            db.execute("INSERT INTO cash (session_id, kind, value_fen, pulses, at) "
+                       "VALUES ('s1', 'note', -5, 5, 1.0)")  # negative money: refused
+        assert j.query("SELECT count(*) FROM sessions")[0][0] == 0
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(JournalError, match="this build knows"):
+        Journal(path)
+
+
+def test_closed_journal_refuses_writes_and_close_is_idempotent(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite")
+    j.close()
+    j.close()
+    with pytest.raises(JournalError, match="closed"), j.transaction():
+        pass
+    assert "closed" in repr(j)
