@@ -85,6 +85,7 @@ MIGRATIONS: list[str] = [
         attempts      INTEGER NOT NULL DEFAULT 0,
         next_at       REAL NOT NULL,
         delivered_at  REAL,
+        parked_at     REAL,
         last_error    TEXT
     );
     CREATE TABLE receipts (
