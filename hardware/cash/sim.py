@@ -1,0 +1,279 @@
+"""A simulated acceptor: real pulse trains on gpiozero ``MockFactory`` pins.
+
+:class:`CashSimulator` plays the part of the acceptor hardware for a
+:class:`~hardware.cash.acceptor.CashAcceptor` built on a ``MockFactory``: it
+drives the pulse pin low and high with real timing from its own thread, so the
+decoder under test is the one that runs on a Pi. Like a real acceptor it
+refuses notes while the inhibit line is asserted (waiting a little for it to
+clear, as a customer would), unless told to ignore it.
+
+Noise can be injected: spikes between pulses, contact bounce on every edge,
+and trains merged by a gap shorter than the quiet gap.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gpiozero.pins.mock import MockPin
+
+from hardware.cash.acceptor import CashAcceptor
+from hardware.cash.errors import AcceptorClosed, CashError
+from hardware.cash.events import FaultKind
+
+__all__ = ["CashSimulator", "SimInsertion", "SimNoise", "SimTiming"]
+
+log = logging.getLogger(__name__)
+
+# (line active?, seconds to hold that level)
+Script = list[tuple[bool, float]]
+
+
+@dataclass(frozen=True)
+class SimTiming:
+    """How the simulated acceptor pulses: widths and spaces in ms."""
+
+    pulse_ms: float = 50
+    space_ms: float = 50
+    inhibit_wait_s: float = 3.0  # how long a "customer" waits for inhibit to clear
+    # quiet time before the next insertion; None: 1.5 x the acceptor's train gap
+    between_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class SimNoise:
+    """Noise added to each train.
+
+    ``spikes``: that many spikes of ``spike_ms``, one in the middle of each of
+    the first spaces (after the last pulse when the train has one pulse).
+    ``bounce``: that many extra transitions of ``bounce_ms`` at every edge.
+    """
+
+    spikes: int = 0
+    spike_ms: float = 2
+    bounce: int = 0
+    bounce_ms: float = 1
+
+
+class SimInsertion:
+    """One simulated insertion; :meth:`wait` until the acceptor has played it."""
+
+    def __init__(self, description: str, script: Script, ignore_inhibit: bool) -> None:
+        self.description = description
+        self.script = script
+        self.ignore_inhibit = ignore_inhibit
+        self.accepted: bool | None = None  # False: refused because inhibited
+        self._done = threading.Event()
+
+    def wait(self, timeout: float | None = 10.0) -> bool:
+        """True once played (or refused); False on timeout."""
+        return self._done.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def __repr__(self) -> str:
+        state = {None: "queued", True: "played", False: "refused (inhibited)"}[self.accepted]
+        return f"<SimInsertion {self.description} {state}>"
+
+
+class CashSimulator:
+    """Drives a mock acceptor's pins. One insertion at a time, in order."""
+
+    def __init__(
+        self,
+        acceptor: CashAcceptor,
+        *,
+        timing: SimTiming | None = None,
+        noise: SimNoise | None = None,
+    ) -> None:
+        pin = acceptor.pulse_input.pin
+        if not isinstance(pin, MockPin):
+            raise CashError("the cash simulator needs an acceptor on gpiozero MockFactory pins")
+        self.acceptor = acceptor
+        self.timing = timing or SimTiming()
+        self.noise = noise or SimNoise()
+        self._pin = pin
+        self._active_high = acceptor.settings.pulse_active_high
+        self._queue: queue.SimpleQueue[SimInsertion | None] = queue.SimpleQueue()
+        self._closed = False
+        self._quiet_from = 0.0  # monotonic time the line went quiet
+        self.history: list[SimInsertion] = []
+        self._thread = threading.Thread(target=self._run, name="cash-sim", daemon=True)
+        self._thread.start()
+
+    # -- scripting -------------------------------------------------------
+
+    def insert(
+        self,
+        value_fen: int,
+        *,
+        timing: SimTiming | None = None,
+        noise: SimNoise | None = None,
+        ignore_inhibit: bool = False,
+    ) -> SimInsertion:
+        """Insert a note or coin worth ``value_fen``; returns at once."""
+        pulses = self.acceptor.table.pulses_for(value_fen)
+        return self.pulses(
+            pulses, timing=timing, noise=noise, ignore_inhibit=ignore_inhibit,
+            description=f"{value_fen} fen ({pulses} pulses)",
+        )
+
+    def pulses(
+        self,
+        count: int,
+        *,
+        timing: SimTiming | None = None,
+        noise: SimNoise | None = None,
+        ignore_inhibit: bool = False,
+        description: str | None = None,
+    ) -> SimInsertion:
+        """A train of ``count`` pulses, whether or not the table knows it."""
+        script = self._train(count, timing or self.timing, noise or self.noise)
+        return self._submit(description or f"{count} pulses", script, ignore_inhibit)
+
+    def insert_merged(
+        self, values_fen: Sequence[int], *, gap_ms: float, ignore_inhibit: bool = True
+    ) -> SimInsertion:
+        """Several notes whose trains are only ``gap_ms`` apart (a fast acceptor
+        that ignored inhibit): the decoder sees whatever the timing makes of it."""
+        script: Script = []
+        for i, value in enumerate(values_fen):
+            if i:
+                script.append((False, gap_ms / 1000))
+            script += self._train(self.acceptor.table.pulses_for(value), self.timing, self.noise)
+        return self._submit(f"merged {list(values_fen)}", script, ignore_inhibit)
+
+    def play(
+        self, levels_ms: Sequence[tuple[bool, float]], *, ignore_inhibit: bool = True
+    ) -> SimInsertion:
+        """Drive an exact script of (active, milliseconds) levels, then release."""
+        script = [(active, ms / 1000) for active, ms in levels_ms]
+        return self._submit(f"script of {len(script)} levels", script, ignore_inhibit)
+
+    def set_fault(self, kind: FaultKind, active: bool) -> None:
+        """Assert or clear the jam or cashbox-removed input."""
+        device = {
+            FaultKind.JAM: self.acceptor.jam_input,
+            FaultKind.CASHBOX_REMOVED: self.acceptor.cashbox_input,
+        }.get(kind)
+        if device is None:
+            raise CashError(f"this acceptor has no {kind} input configured")
+        pin = device.pin
+        assert isinstance(pin, MockPin)
+        self._drive(pin, active)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued insertion was played and decoded."""
+        deadline = time.monotonic() + timeout
+        for insertion in list(self.history):
+            if not insertion.wait(max(0.0, deadline - time.monotonic())):
+                return False
+        return self.acceptor.wait_idle(max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def __enter__(self) -> CashSimulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        pending = sum(1 for i in self.history if not i.done)
+        return f"<CashSimulator pin={self._pin} queued={pending} played={len(self.history)}>"
+
+    # -- internals -------------------------------------------------------
+
+    def _train(self, count: int, timing: SimTiming, noise: SimNoise) -> Script:
+        pulse, space = timing.pulse_ms / 1000, timing.space_ms / 1000
+        bounce = [(flip, noise.bounce_ms / 1000) for _ in range(noise.bounce)
+                  for flip in (True, False)]
+        script: Script = []
+        spikes = noise.spikes
+        for i in range(count):
+            # bounce: the line chatters around each edge before settling
+            script += bounce
+            script.append((True, pulse))
+            script += [(not level, d) for level, d in bounce]
+            if i < count - 1 or spikes:
+                if spikes:
+                    spikes -= 1
+                    half = max(space - noise.spike_ms / 1000, 0) / 2
+                    script += [(False, half), (True, noise.spike_ms / 1000), (False, half)]
+                else:
+                    script.append((False, space))
+        return script
+
+    def _submit(self, description: str, script: Script, ignore_inhibit: bool) -> SimInsertion:
+        if self._closed:
+            raise AcceptorClosed("the cash simulator is closed")
+        insertion = SimInsertion(description, script, ignore_inhibit)
+        self.history.append(insertion)
+        self._queue.put(insertion)
+        return insertion
+
+    def _run(self) -> None:
+        while True:
+            insertion = self._queue.get()
+            if insertion is None:
+                return
+            try:
+                insertion.accepted = self._play(insertion)
+            except Exception:
+                log.exception("simulated insertion %r failed", insertion)
+                insertion.accepted = False
+            finally:
+                insertion._done.set()
+
+    def _play(self, insertion: SimInsertion) -> bool:
+        # A real acceptor needs time between notes; without it two insertions
+        # would merge into one train (insert_merged does that on purpose).
+        between = self.timing.between_ms
+        if between is None:
+            between = 1.5 * self.acceptor.settings.train_gap_ms
+        _sleep_until(self._quiet_from + between / 1000)
+        if not insertion.ignore_inhibit and not self._wait_uninhibited():
+            log.info("simulated acceptor refused %s: inhibited", insertion.description)
+            return False
+        log.info("simulated acceptor: %s", insertion.description)
+        target = time.monotonic()
+        for active, seconds in insertion.script:
+            self._drive(self._pin, active)
+            target += seconds
+            _sleep_until(target)
+        self._drive(self._pin, False)
+        self._quiet_from = time.monotonic()
+        return True
+
+    def _wait_uninhibited(self) -> bool:
+        deadline = time.monotonic() + self.timing.inhibit_wait_s
+        while self.acceptor.inhibit_output.is_active:
+            if self.acceptor.closed or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def _drive(self, pin: MockPin, active: bool) -> None:
+        if active == self._active_high:
+            pin.drive_high()
+        else:
+            pin.drive_low()
+
+
+def _sleep_until(target: float) -> None:
+    # Sleep to an absolute time so that a long train does not drift.
+    delay = target - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)

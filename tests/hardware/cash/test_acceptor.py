@@ -1,0 +1,258 @@
+"""The acceptor on MockFactory pins, driven by the simulator's real pulse trains.
+
+Outcomes only (events, counts, pin levels); no timing assertions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from hardware.cash import CashAcceptor, CashListener
+from hardware.cash.errors import AcceptorClosed, CashError
+from hardware.cash.events import (
+    Fault,
+    FaultKind,
+    InhibitChanged,
+    InhibitReason,
+    Noise,
+    NoteStacked,
+    UnrecognisedCash,
+)
+from hardware.cash.inhibit import InhibitDecision
+from hardware.cash.sim import CashSimulator, SimNoise, SimTiming
+from tests.hardware.cash.helpers import FAST, FAST_SIM, FAST_TABLE, Recorder, open_for_cash
+
+
+def _fen(events: list[NoteStacked | UnrecognisedCash]) -> list[object]:
+    return [e.value_fen if isinstance(e, NoteStacked) else ("?", e.pulses) for e in events]
+
+
+def test_starts_inhibited_with_the_line_asserted(acceptor: CashAcceptor) -> None:
+    assert acceptor.inhibited
+    assert acceptor.decision.reason is InhibitReason.NOT_READY
+    assert acceptor.inhibit_output.is_active
+    assert "inhibited" in repr(acceptor)
+
+
+def test_every_denomination_through_real_pulses(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    values = sorted(FAST_TABLE.values())
+    insertions = [sim.insert(v) for v in values]
+    assert sim.wait_idle()
+    assert all(i.accepted for i in insertions)
+    assert _fen(recorder.wait_for_cash(len(values))) == values
+    assert acceptor.counters.short.total_fen == sum(values)
+    assert not any(e.unsolicited for e in recorder.cash())
+
+
+def test_inhibit_is_asserted_while_a_train_is_decoded(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    sim.insert(500)
+    assert sim.wait_idle()
+    changes = [e for e in recorder.drain() if isinstance(e, InhibitChanged)]
+    assert [(c.inhibited, c.reason) for c in changes] == [
+        (False, InhibitReason.ACCEPTING),
+        (True, InhibitReason.DECODING),
+        (False, InhibitReason.ACCEPTING),
+    ]
+    assert not acceptor.inhibit_output.is_active
+
+
+def test_noise_spikes_and_bounce_do_not_change_the_value(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    sim.insert(5000, noise=SimNoise(spikes=3, spike_ms=2))
+    sim.insert(2000, noise=SimNoise(bounce=2, bounce_ms=1))
+    assert sim.wait_idle()
+    assert _fen(recorder.wait_for_cash(2)) == [5000, 2000]
+    assert sum(isinstance(e, Noise) for e in recorder.drain()) == 3
+
+
+def test_merged_trains_become_one_train(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    sim.insert_merged([100, 500], gap_ms=40)  # 1 + 2 pulses = 3 = ¥10 in the fast table
+    sim.insert_merged([500, 2000], gap_ms=40)  # 2 + 4 = 6 = ¥100
+    sim.insert_merged([5000, 10000], gap_ms=40)  # 11 pulses: no such note
+    assert sim.wait_idle()
+    assert _fen(recorder.wait_for_cash(3)) == [1000, 10000, ("?", 11)]
+
+
+def test_unknown_count_is_reported_and_counted_never_dropped(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    sim.pulses(9)
+    sim.insert(100)
+    assert sim.wait_idle()
+    events = recorder.wait_for_cash(2)
+    assert _fen(events) == [("?", 9), 100]
+    unrecognised = events[0]
+    assert isinstance(unrecognised, UnrecognisedCash)
+    assert len(unrecognised.widths_ms) == 9
+    assert acceptor.counters.short.unidentified == 1
+    assert dict(acceptor.counters.short.unidentified_pulses) == {9: 1}
+
+
+def test_too_long_pulse_gives_unrecognised(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    sim.play([(True, 30), (False, 30), (True, 90)])  # max is 60 ms
+    assert sim.wait_idle()
+    [event] = recorder.wait_for_cash(1)
+    assert isinstance(event, UnrecognisedCash)
+    assert (event.pulses, event.long_pulses) == (1, 1)
+
+
+def test_simulated_acceptor_refuses_notes_while_inhibited(
+    acceptor: CashAcceptor, mock_factory: MockFactory, recorder: Recorder
+) -> None:
+    with CashSimulator(acceptor, timing=SimTiming(30, 30, inhibit_wait_s=0.1)) as sim:
+        insertion = sim.insert(1000)
+        assert insertion.wait()
+        assert insertion.accepted is False
+        assert acceptor.wait_idle()
+    assert recorder.cash() == []
+    assert acceptor.counters.long.pieces == 0
+
+
+def test_cash_arriving_while_inhibited_is_still_counted_as_unsolicited(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    sim.insert(2000, ignore_inhibit=True)
+    assert sim.wait_idle()
+    [event] = recorder.wait_for_cash(1)
+    assert isinstance(event, NoteStacked)
+    assert event.value_fen == 2000 and event.unsolicited
+    assert acceptor.counters.short.total_fen == 2000
+
+
+def test_faults_inhibit_and_are_reported(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    assert not acceptor.inhibited
+    sim.set_fault(FaultKind.JAM, True)
+    assert acceptor.decision == InhibitDecision(True, InhibitReason.FAULT)
+    assert acceptor.faults == {FaultKind.JAM}
+    sim.set_fault(FaultKind.CASHBOX_REMOVED, True)
+    sim.set_fault(FaultKind.JAM, False)
+    assert acceptor.inhibited
+    sim.set_fault(FaultKind.CASHBOX_REMOVED, False)
+    assert not acceptor.inhibited
+    assert acceptor.wait_idle()
+    faults = [e for e in recorder.drain() if isinstance(e, Fault)]
+    assert faults == [
+        Fault(FaultKind.JAM, True),
+        Fault(FaultKind.CASHBOX_REMOVED, True),
+        Fault(FaultKind.JAM, False),
+        Fault(FaultKind.CASHBOX_REMOVED, False),
+    ]
+
+
+def test_stuck_pulse_line_is_a_fault(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    sim.play([(True, 250)])  # longer than max (60) + gap (100)
+    assert sim.wait_idle()
+    events = recorder.drain()
+    assert Fault(FaultKind.PULSE_LINE_STUCK, True) in events
+    assert Fault(FaultKind.PULSE_LINE_STUCK, False) in events
+    assert _fen(recorder.cash()) == [("?", 0)]
+    assert not acceptor.inhibited
+
+
+def test_headroom_and_session_close_the_acceptor(acceptor: CashAcceptor) -> None:
+    open_for_cash(acceptor, headroom_fen=99)
+    assert acceptor.decision.reason is InhibitReason.HEADROOM
+    acceptor.update(headroom_fen=100)
+    assert not acceptor.inhibited
+    acceptor.update(online=False)
+    assert acceptor.decision.reason is InhibitReason.OFFLINE
+    acceptor.update(online=True, session_accepting=False)
+    assert acceptor.decision.reason is InhibitReason.NO_SESSION
+    assert acceptor.inhibit_output.is_active
+
+
+class Exploding(CashListener):
+    def __init__(self) -> None:
+        self.notes: list[int] = []
+
+    def on_note_stacked(self, event: NoteStacked) -> None:
+        self.notes.append(event.value_fen)
+        raise RuntimeError("listener bug")
+
+    def on_inhibit_changed(self, event: InhibitChanged) -> None:
+        raise RuntimeError("another listener bug")
+
+
+def test_a_failing_listener_never_stops_decoding(
+    mock_factory: MockFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = Exploding()
+    with (
+        caplog.at_level(logging.ERROR, logger="hardware.cash.acceptor"),
+        CashAcceptor(settings=FAST, listener=listener, pin_factory=mock_factory) as acc,
+        CashSimulator(acc, timing=FAST_SIM) as sim,
+    ):
+        open_for_cash(acc)
+        sim.insert(100)
+        sim.insert(500)
+        assert sim.wait_idle()
+        assert listener.notes == [100, 500]
+        assert acc.counters.short.total_fen == 600
+    assert any("listener failed" in r.message for r in caplog.records)
+
+
+def test_close_is_idempotent_and_reports_an_open_train(
+    mock_factory: MockFactory, recorder: Recorder
+) -> None:
+    acc = CashAcceptor(17, 27, settings=FAST, listener=recorder, pin_factory=mock_factory)
+    open_for_cash(acc)
+    pin = acc.pulse_input.pin
+    for _ in range(2):  # two pulses (active low), then close before the quiet gap ends
+        pin.drive_low()
+        time.sleep(0.03)
+        pin.drive_high()
+        time.sleep(0.03)
+    acc.close()
+    acc.close()
+    assert acc.closed and repr(acc) == "<CashAcceptor closed>"
+    assert _fen(recorder.cash()) == [500]
+    with pytest.raises(AcceptorClosed):
+        acc.update(ready=True)
+
+
+def test_active_high_pulse_line(mock_factory: MockFactory, recorder: Recorder) -> None:
+    settings = replace(FAST, pulse_active_high=True, inhibit_active_high=False)
+    with (
+        CashAcceptor(settings=settings, listener=recorder, pin_factory=mock_factory) as acc,
+        CashSimulator(acc, timing=FAST_SIM) as sim,
+    ):
+        assert acc.inhibit_output.pin.state == 0  # active low inhibit asserted
+        open_for_cash(acc)
+        sim.insert(1000)
+        assert sim.wait_idle()
+        assert _fen(recorder.wait_for_cash(1)) == [1000]
+
+
+def test_simulator_needs_mock_pins_and_known_values(sim: CashSimulator) -> None:
+    with pytest.raises(CashError, match="no pulse count"):
+        sim.insert(300)
+    sim.close()
+    sim.close()
+    with pytest.raises(AcceptorClosed):
+        sim.insert(100)
