@@ -1,0 +1,133 @@
+"""Every word printed on a receipt, in Chinese and English.
+
+One table, so a translator sees all of it in one place and a test can check
+that no key is missing a language.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LABELS", "LANGUAGES", "label"]
+
+LANGUAGES = ("zh", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # titles
+    "title.topup": ("充值凭条", "TOP-UP RECEIPT"),
+    "title.pending": ("待圈存凭证", "PENDING LOAD VOUCHER"),
+    "title.bill": ("缴费凭条", "BILL PAYMENT"),
+    "title.loss": ("挂失凭条", "LOSS REPORT"),
+    "title.feedback": ("意见反馈回执", "FEEDBACK TICKET"),
+    "title.statement": ("账户对账单", "ACCOUNT STATEMENT"),
+    "title.collection": ("钱箱清点单", "CASHBOX COLLECTION"),
+    "title.settlement": ("日结报表（Z）", "DAILY SETTLEMENT (Z)"),
+    "title.test": ("打印机测试页", "PRINTER TEST PAGE"),
+    # common
+    "kiosk": ("终端号", "Kiosk"),
+    "site": ("地点", "Location"),
+    "time": ("时间", "Time"),
+    "reference": ("流水号", "Reference"),
+    "card": ("卡号", "Card"),
+    "amount": ("金额", "Amount"),
+    "hotline": ("客服热线", "Hotline"),
+    "keep": ("请妥善保管本凭条", "Please keep this receipt"),
+    # top-up
+    "cash_in": ("投入现金", "Cash inserted"),
+    "notes": ("纸币/硬币", "Notes/coins"),
+    "topup_amount": ("充值金额", "Amount loaded"),
+    "balance_before": ("充值前余额", "Balance before"),
+    "balance_after": ("充值后余额", "Balance after"),
+    "card_tx": ("卡交易序号", "Card txn no."),
+    "tac": ("TAC", "TAC"),
+    # pending load
+    "pending_amount": ("待圈存金额", "Amount pending"),
+    "reason": ("原因", "Reason"),
+    "reason.walked_away": ("充值未完成，卡已离开", "Top-up not finished"),
+    "reason.card_removed": ("写卡时卡片移开", "Card removed while loading"),
+    "reason.offline": ("中心暂时无法连接", "Central system unreachable"),
+    "valid_until": ("有效期至", "Valid until"),
+    "pending_howto": (
+        "请持本卡在任一自助终端刷卡，待圈存金额将自动写入卡内。",
+        "Tap this card at any kiosk: the pending amount is loaded onto it automatically.",
+    ),
+    # bill
+    "payee": ("收款单位", "Payee"),
+    "bill.water": ("水费", "Water"),
+    "bill.electricity": ("电费", "Electricity"),
+    "bill.gas": ("燃气费", "Gas"),
+    "bill_type": ("缴费类型", "Bill"),
+    "account_no": ("户号", "Account no."),
+    "holder": ("户名", "Name"),
+    "period": ("账期", "Period"),
+    "paid": ("实缴金额", "Amount paid"),
+    # loss
+    "reported_at": ("挂失时间", "Reported at"),
+    "loss_done": (
+        "本卡已挂失，卡内余额已冻结。",
+        "This card is reported lost and its balance frozen.",
+    ),
+    "loss_next": (
+        "请携带有效证件到以下服务网点补办新卡：",
+        "Take your ID to a service outlet for a replacement card:",
+    ),
+    # feedback
+    "ticket_no": ("回执编号", "Ticket no."),
+    "category": ("类别", "Category"),
+    "phone": ("联系电话", "Phone"),
+    "feedback_next": (
+        "我们将在3个工作日内回复，查询请提供回执编号。",
+        "We reply within 3 working days; quote the ticket number.",
+    ),
+    # statement
+    "from": ("起始日期", "From"),
+    "to": ("截止日期", "To"),
+    "opening": ("期初余额", "Opening balance"),
+    "closing": ("期末余额", "Closing balance"),
+    "credits": ("收入合计", "Total in"),
+    "debits": ("支出合计", "Total out"),
+    "count": ("笔数", "Transactions"),
+    "balance": ("余额", "bal."),
+    "no_tx": ("本期无交易", "No transactions in this period"),
+    "kind.ride": ("乘车", "Ride"),
+    "kind.load": ("充值", "Load"),
+    "kind.purchase": ("消费", "Purchase"),
+    "kind.bill": ("缴费", "Bill"),
+    "kind.points": ("积分兑换", "Points"),
+    "kind.refund": ("退款", "Refund"),
+    "kind.discount": ("优惠", "Discount"),
+    # cashbox collection
+    "collected_at": ("清点时间", "Collected at"),
+    "previous": ("上次清点", "Previous"),
+    "operator": ("操作员", "Operator"),
+    "pieces": ("张/枚", "pcs"),
+    "unidentified": ("未识别", "Unidentified"),
+    "total": ("合计", "Total"),
+    "since_install": ("累计（自安装）", "Since install"),
+    "signature": ("签字：", "Signature:"),
+    # settlement
+    "z_number": ("Z报表号", "Z number"),
+    "business_date": ("营业日", "Business date"),
+    "generated": ("生成时间", "Generated"),
+    "cash_section": ("现金", "Cash"),
+    "loads_credited": ("已写卡充值", "Loads credited"),
+    "loads_pending": ("待圈存", "Loads pending"),
+    "reconcile": ("现金 = 已写卡 + 待圈存", "Cash = credited + pending"),
+    "reconcile_ok": ("平衡", "BALANCED"),
+    "reconcile_bad": ("不平衡，差额", "MISMATCH, difference"),
+    "bills": ("缴费（卡内扣款）", "Bills (from card)"),
+    "points_loads": ("积分兑换充值", "Points loads"),
+    "unrecognised_cash": ("未识别现金", "Unrecognised cash"),
+    # test page
+    "backend": ("接口", "Backend"),
+    "paper": ("纸宽", "Paper"),
+    "columns": ("每行字符", "Columns"),
+    "chinese_mode": ("中文模式", "Chinese mode"),
+    "status": ("状态", "Status"),
+    "sample_zh": ("中文示例：城市一卡通自助终端", "Chinese sample: 城市一卡通自助终端"),
+    "sample_en": ("English sample: CityCard kiosk", "English sample: CityCard kiosk"),
+    "ruler": ("标尺", "Ruler"),
+}
+
+
+def label(key: str, language: str) -> str:
+    zh, en = LABELS[key]
+    return zh if language == "zh" else en

@@ -1,0 +1,497 @@
+"""Builders for every receipt the kiosk prints, in Chinese or English.
+
+Each builder takes a :class:`ReceiptContext` (kiosk, language, MAC key) and a
+frozen dataclass of facts from the journal, checks that the facts add up
+(bad input changes nothing and says why: :class:`ValueError`), and returns a
+:class:`~hardware.printer.model.Receipt`. Amounts are integer fen, formatted
+by :func:`~hardware.printer.text.format_fen`; card numbers are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from hardware.printer.labels import LABELS, LANGUAGES, label
+from hardware.printer.model import Align, Blank, Line, Receipt, Row, Rule, Text
+from hardware.printer.qr import qr_payload
+from hardware.printer.text import format_fen, mask_card, mask_phone
+
+__all__ = [
+    "BUILDERS",
+    "BillPayment",
+    "CashboxCollectionSlip",
+    "DailySettlement",
+    "FeedbackTicket",
+    "LossReport",
+    "PendingLoadVoucher",
+    "PrinterTestPage",
+    "ReceiptContext",
+    "Statement",
+    "StatementEntry",
+    "TopUp",
+    "bill_payment_receipt",
+    "build_receipt",
+    "collection_slip",
+    "feedback_ticket",
+    "loss_report_slip",
+    "pending_load_voucher",
+    "printer_test_page",
+    "settlement_report",
+    "statement_receipt",
+    "topup_receipt",
+]
+
+Counts = tuple[tuple[int, int], ...]  # (value in fen, how many), largest first on paper
+
+
+@dataclass(frozen=True)
+class ReceiptContext:
+    """What every receipt needs besides its facts."""
+
+    kiosk_id: str
+    language: str
+    mac_key: bytes
+    site: str = ""
+    hotline: str = ""
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, not {self.language!r}")
+
+    def t(self, key: str) -> str:
+        return label(key, self.language)
+
+
+@dataclass(frozen=True)
+class TopUp:
+    reference: str
+    when: datetime
+    card_number: str
+    amount_fen: int
+    balance_before_fen: int
+    balance_after_fen: int
+    notes: Counts = ()
+    card_tx_no: int | None = None
+    tac: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingLoadVoucher:
+    reference: str
+    when: datetime
+    card_number: str
+    amount_fen: int
+    reason: str  # walked_away | card_removed | offline
+    valid_until: date | None = None
+    notes: Counts = ()
+
+
+@dataclass(frozen=True)
+class BillPayment:
+    reference: str
+    when: datetime
+    card_number: str
+    bill_type: str  # water | electricity | gas
+    payee: str
+    account_no: str
+    holder_masked: str
+    period: str
+    amount_fen: int
+    balance_after_fen: int
+
+
+@dataclass(frozen=True)
+class LossReport:
+    reference: str
+    when: datetime
+    card_number: str
+    outlets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedbackTicket:
+    ticket_no: str
+    when: datetime
+    category: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    when: datetime
+    kind: str  # ride | load | purchase | bill | points | refund | discount | other text
+    description: str
+    amount_fen: int  # signed: + into the purse, - out of it
+
+
+@dataclass(frozen=True)
+class Statement:
+    reference: str
+    generated_at: datetime
+    card_number: str
+    period_from: date
+    period_to: date
+    opening_balance_fen: int
+    closing_balance_fen: int
+    entries: tuple[StatementEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class CashboxCollectionSlip:
+    reference: str
+    when: datetime
+    operator: str
+    counts: Counts
+    unidentified: int = 0
+    previous_collection_at: datetime | None = None
+    since_install_fen: int = 0
+    since_install_pieces: int = 0
+
+
+@dataclass(frozen=True)
+class DailySettlement:
+    reference: str
+    z_number: int
+    business_date: date
+    generated_at: datetime
+    cash_counts: Counts
+    loads_credited_count: int
+    loads_credited_fen: int
+    loads_pending_count: int
+    loads_pending_fen: int
+    bills_count: int = 0
+    bills_fen: int = 0
+    points_loads_count: int = 0
+    points_loads_fen: int = 0
+    unrecognised_count: int = 0
+
+
+@dataclass(frozen=True)
+class PrinterTestPage:
+    reference: str
+    when: datetime
+    backend: str
+    paper_width_mm: int
+    columns: int
+    chinese: str
+    status: str = "unknown"
+    extra: tuple[str, ...] = field(default=())
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _when(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _day(d: date) -> str:
+    return d.strftime("%Y-%m-%d")
+
+
+def _header(ctx: ReceiptContext, reference: str, when: datetime) -> list[Line]:
+    lines: list[Line] = []
+    if ctx.site:
+        lines.append(Row(ctx.t("site"), ctx.site))
+    lines += [
+        Row(ctx.t("kiosk"), ctx.kiosk_id),
+        Row(ctx.t("time"), _when(when)),
+        Row(ctx.t("reference"), reference),
+        Rule(),
+    ]
+    return lines
+
+
+def _footer(ctx: ReceiptContext, *extra: str) -> tuple[str, ...]:
+    lines = list(extra)
+    if ctx.hotline:
+        lines.append(f"{ctx.t('hotline')} {ctx.hotline}")
+    lines.append(ctx.t("keep"))
+    return tuple(lines)
+
+
+def _qr(ctx: ReceiptContext, reference: str) -> str:
+    return qr_payload(reference, kiosk_id=ctx.kiosk_id, key=ctx.mac_key)
+
+
+def _count_rows(ctx: ReceiptContext, counts: Counts) -> list[Line]:
+    rows: list[Line] = []
+    for value, n in sorted(counts, reverse=True):
+        if n:
+            rows.append(Row(f"  {format_fen(value)} x {n}", format_fen(value * n)))
+    return rows
+
+
+def _counts_total(counts: Counts) -> int:
+    for value, n in counts:
+        if value <= 0 or n < 0:
+            raise ValueError(f"bad count ({value} fen x {n})")
+    return sum(value * n for value, n in counts)
+
+
+def _non_negative(**amounts: int) -> None:
+    for name, fen in amounts.items():
+        if not isinstance(fen, int) or fen < 0:
+            raise ValueError(f"{name} must be a non-negative integer amount in fen, not {fen!r}")
+
+
+def _kind(ctx: ReceiptContext, kind: str) -> str:
+    key = f"kind.{kind}"
+    return ctx.t(key) if key in LABELS else kind
+
+
+# -- builders ----------------------------------------------------------------
+
+
+def topup_receipt(ctx: ReceiptContext, data: TopUp) -> Receipt:
+    _non_negative(amount_fen=data.amount_fen, balance_before_fen=data.balance_before_fen,
+                  balance_after_fen=data.balance_after_fen)
+    if data.balance_before_fen + data.amount_fen != data.balance_after_fen:
+        raise ValueError("balance before + amount loaded != balance after")
+    if data.notes and _counts_total(data.notes) != data.amount_fen:
+        raise ValueError("the notes inserted do not add up to the amount loaded")
+    lines = _header(ctx, data.reference, data.when)
+    lines.append(Row(ctx.t("card"), mask_card(data.card_number)))
+    if data.notes:
+        lines.append(Text(ctx.t("cash_in")))
+        lines += _count_rows(ctx, data.notes)
+    lines += [
+        Row(ctx.t("topup_amount"), format_fen(data.amount_fen), bold=True),
+        Row(ctx.t("balance_before"), format_fen(data.balance_before_fen)),
+        Row(ctx.t("balance_after"), format_fen(data.balance_after_fen), bold=True),
+    ]
+    if data.card_tx_no is not None:
+        lines.append(Row(ctx.t("card_tx"), str(data.card_tx_no)))
+    if data.tac:
+        lines.append(Row(ctx.t("tac"), data.tac))
+    return Receipt("topup", ctx.language, data.reference, ctx.t("title.topup"), tuple(lines),
+                   _qr(ctx, data.reference), _footer(ctx))
+
+
+def pending_load_voucher(ctx: ReceiptContext, data: PendingLoadVoucher) -> Receipt:
+    _non_negative(amount_fen=data.amount_fen)
+    if data.notes and _counts_total(data.notes) != data.amount_fen:
+        raise ValueError("the notes inserted do not add up to the amount pending")
+    reason_key = f"reason.{data.reason}"
+    reason = ctx.t(reason_key) if reason_key in LABELS else data.reason
+    lines = _header(ctx, data.reference, data.when)
+    lines.append(Row(ctx.t("card"), mask_card(data.card_number)))
+    if data.notes:
+        lines.append(Text(ctx.t("cash_in")))
+        lines += _count_rows(ctx, data.notes)
+    lines += [
+        Row(ctx.t("pending_amount"), format_fen(data.amount_fen), bold=True),
+        Row(ctx.t("reason"), reason),
+    ]
+    if data.valid_until:
+        lines.append(Row(ctx.t("valid_until"), _day(data.valid_until)))
+    lines += [Blank(), Text(ctx.t("pending_howto"), bold=True)]
+    return Receipt("pending", ctx.language, data.reference, ctx.t("title.pending"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def bill_payment_receipt(ctx: ReceiptContext, data: BillPayment) -> Receipt:
+    _non_negative(amount_fen=data.amount_fen, balance_after_fen=data.balance_after_fen)
+    if data.amount_fen == 0:
+        raise ValueError("a bill payment of ¥0.00 is not a payment")
+    type_key = f"bill.{data.bill_type}"
+    if type_key not in LABELS:
+        raise ValueError(f"unknown bill type {data.bill_type!r}")
+    lines = _header(ctx, data.reference, data.when)
+    lines += [
+        Row(ctx.t("bill_type"), ctx.t(type_key)),
+        Row(ctx.t("payee"), data.payee),
+        Row(ctx.t("account_no"), data.account_no),
+        Row(ctx.t("holder"), data.holder_masked),
+        Row(ctx.t("period"), data.period),
+        Row(ctx.t("card"), mask_card(data.card_number)),
+        Row(ctx.t("paid"), format_fen(data.amount_fen), bold=True),
+        Row(ctx.t("balance_after"), format_fen(data.balance_after_fen)),
+    ]
+    return Receipt("bill", ctx.language, data.reference, ctx.t("title.bill"), tuple(lines),
+                   _qr(ctx, data.reference), _footer(ctx))
+
+
+def loss_report_slip(ctx: ReceiptContext, data: LossReport) -> Receipt:
+    lines = _header(ctx, data.reference, data.when)
+    lines += [
+        Row(ctx.t("card"), mask_card(data.card_number), bold=True),
+        Row(ctx.t("reported_at"), _when(data.when)),
+        Blank(),
+        Text(ctx.t("loss_done"), bold=True),
+    ]
+    if data.outlets:
+        lines.append(Text(ctx.t("loss_next")))
+        lines += [Text(f"- {outlet}") for outlet in data.outlets]
+    return Receipt("loss", ctx.language, data.reference, ctx.t("title.loss"), tuple(lines),
+                   _qr(ctx, data.reference), _footer(ctx))
+
+
+def feedback_ticket(ctx: ReceiptContext, data: FeedbackTicket) -> Receipt:
+    lines = _header(ctx, data.ticket_no, data.when)
+    lines += [
+        Text(data.ticket_no, Align.CENTER, bold=True, tall=True),
+        Row(ctx.t("category"), data.category),
+    ]
+    if data.phone:
+        lines.append(Row(ctx.t("phone"), mask_phone(data.phone)))
+    lines += [Blank(), Text(ctx.t("feedback_next"))]
+    return Receipt("feedback", ctx.language, data.ticket_no, ctx.t("title.feedback"),
+                   tuple(lines), _qr(ctx, data.ticket_no), _footer(ctx))
+
+
+def statement_receipt(ctx: ReceiptContext, data: Statement) -> Receipt:
+    if data.period_from > data.period_to:
+        raise ValueError("the statement period ends before it starts")
+    credits = sum(e.amount_fen for e in data.entries if e.amount_fen > 0)
+    debits = -sum(e.amount_fen for e in data.entries if e.amount_fen < 0)
+    if data.opening_balance_fen + credits - debits != data.closing_balance_fen:
+        raise ValueError(
+            "opening balance + transactions != closing balance "
+            f"({data.opening_balance_fen} + {credits} - {debits} != {data.closing_balance_fen})"
+        )
+    lines = _header(ctx, data.reference, data.generated_at)
+    lines += [
+        Row(ctx.t("card"), mask_card(data.card_number)),
+        Row(ctx.t("from"), _day(data.period_from)),
+        Row(ctx.t("to"), _day(data.period_to)),
+        Rule(),
+        Row(ctx.t("opening"), format_fen(data.opening_balance_fen), bold=True),
+        Rule("."),
+    ]
+    if not data.entries:
+        lines.append(Text(ctx.t("no_tx"), Align.CENTER))
+    balance = data.opening_balance_fen
+    for entry in sorted(data.entries, key=lambda e: e.when):
+        balance += entry.amount_fen
+        lines.append(Row(entry.when.strftime("%m-%d %H:%M") + " " + _kind(ctx, entry.kind),
+                         format_fen(entry.amount_fen, sign=True)))
+        after = f"{ctx.t('balance')} {format_fen(balance)}"
+        if entry.description:
+            lines.append(Row(f"  {entry.description}", after))
+        else:
+            lines.append(Text(after, Align.RIGHT))
+    lines += [
+        Rule("."),
+        Row(ctx.t("closing"), format_fen(data.closing_balance_fen), bold=True),
+        Rule(),
+        Row(ctx.t("count"), str(len(data.entries))),
+        Row(ctx.t("credits"), format_fen(credits, sign=True)),
+        Row(ctx.t("debits"), format_fen(-debits)),
+    ]
+    return Receipt("statement", ctx.language, data.reference, ctx.t("title.statement"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def collection_slip(ctx: ReceiptContext, data: CashboxCollectionSlip) -> Receipt:
+    total = _counts_total(data.counts)
+    if data.unidentified < 0:
+        raise ValueError("unidentified count cannot be negative")
+    pieces = sum(n for _, n in data.counts) + data.unidentified
+    lines = _header(ctx, data.reference, data.when)
+    lines.append(Row(ctx.t("operator"), data.operator))
+    if data.previous_collection_at:
+        lines.append(Row(ctx.t("previous"), _when(data.previous_collection_at)))
+    lines.append(Rule())
+    lines += _count_rows(ctx, data.counts)
+    if data.unidentified:
+        lines.append(Row(f"  {ctx.t('unidentified')} x {data.unidentified}", "?"))
+    lines += [
+        Rule(),
+        Row(f"{ctx.t('total')} ({pieces} {ctx.t('pieces')})", format_fen(total), bold=True),
+        Row(ctx.t("since_install"),
+            f"{data.since_install_pieces} {ctx.t('pieces')} {format_fen(data.since_install_fen)}"),
+        Blank(),
+        Text(ctx.t("signature")),
+        Blank(),
+        Rule("_"),
+    ]
+    return Receipt("collection", ctx.language, data.reference, ctx.t("title.collection"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def settlement_report(ctx: ReceiptContext, data: DailySettlement) -> Receipt:
+    _non_negative(loads_credited_fen=data.loads_credited_fen,
+                  loads_pending_fen=data.loads_pending_fen, bills_fen=data.bills_fen,
+                  points_loads_fen=data.points_loads_fen)
+    cash = _counts_total(data.cash_counts)
+    difference = cash - data.loads_credited_fen - data.loads_pending_fen
+    lines = _header(ctx, data.reference, data.generated_at)
+    lines += [
+        Row(ctx.t("z_number"), f"{data.z_number:06d}", bold=True),
+        Row(ctx.t("business_date"), _day(data.business_date)),
+        Rule(),
+        Text(ctx.t("cash_section"), bold=True),
+    ]
+    lines += _count_rows(ctx, data.cash_counts)
+    if data.unrecognised_count:
+        lines.append(Row(f"  {ctx.t('unrecognised_cash')} x {data.unrecognised_count}", "?"))
+    lines += [
+        Row(ctx.t("total"), format_fen(cash), bold=True),
+        Rule(),
+        Row(f"{ctx.t('loads_credited')} ({data.loads_credited_count})",
+            format_fen(data.loads_credited_fen)),
+        Row(f"{ctx.t('loads_pending')} ({data.loads_pending_count})",
+            format_fen(data.loads_pending_fen)),
+        Text(ctx.t("reconcile")),
+        Text(ctx.t("reconcile_ok") if difference == 0
+             else f"{ctx.t('reconcile_bad')} {format_fen(difference, sign=True)}",
+             Align.RIGHT, bold=True),
+        Rule(),
+        Row(f"{ctx.t('bills')} ({data.bills_count})", format_fen(data.bills_fen)),
+        Row(f"{ctx.t('points_loads')} ({data.points_loads_count})",
+            format_fen(data.points_loads_fen)),
+    ]
+    return Receipt("settlement", ctx.language, data.reference, ctx.t("title.settlement"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def printer_test_page(ctx: ReceiptContext, data: PrinterTestPage) -> Receipt:
+    ruler = "".join(str(i % 10) for i in range(1, data.columns + 1))
+    lines = _header(ctx, data.reference, data.when)
+    lines += [
+        Row(ctx.t("backend"), data.backend),
+        Row(ctx.t("paper"), f"{data.paper_width_mm} mm"),
+        Row(ctx.t("columns"), str(data.columns)),
+        Row(ctx.t("chinese_mode"), data.chinese),
+        Row(ctx.t("status"), data.status),
+        Rule(),
+        Text(ctx.t("ruler")),
+        Text(ruler),
+        Text("汉" * (data.columns // 2)),
+        Text(ctx.t("sample_zh")),
+        Text(ctx.t("sample_en")),
+        Row("¥0.01 ¥12.34", format_fen(9_999_999)),
+        Text("Bold / 粗体", bold=True),
+        Text("Tall / 倍高", tall=True),
+        *[Text(line) for line in data.extra],
+    ]
+    return Receipt("test", ctx.language, data.reference, ctx.t("title.test"), tuple(lines),
+                   _qr(ctx, data.reference), _footer(ctx))
+
+
+BUILDERS: dict[type[Any], Callable[[ReceiptContext, Any], Receipt]] = {
+    TopUp: topup_receipt,
+    PendingLoadVoucher: pending_load_voucher,
+    BillPayment: bill_payment_receipt,
+    LossReport: loss_report_slip,
+    FeedbackTicket: feedback_ticket,
+    Statement: statement_receipt,
+    CashboxCollectionSlip: collection_slip,
+    DailySettlement: settlement_report,
+    PrinterTestPage: printer_test_page,
+}
+
+
+def build_receipt(ctx: ReceiptContext, data: object) -> Receipt:
+    """The receipt for any of the facts dataclasses above."""
+    try:
+        builder = BUILDERS[type(data)]
+    except KeyError:
+        raise TypeError(f"no receipt is built from {type(data).__name__}") from None
+    return builder(ctx, data)
+
+

@@ -1,0 +1,122 @@
+"""Text on a receipt: money, masking, and column widths for a monospaced printer.
+
+One function formats money (:func:`format_fen`) so every receipt, and any
+caller that wants the same look, shows ``¥12.34`` the same way from integer
+fen. Column arithmetic counts CJK (East Asian wide and full-width) characters
+as two columns, the way the printer's 24×24 Chinese font prints them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = [
+    "cells",
+    "fit",
+    "format_fen",
+    "is_wide",
+    "mask_card",
+    "mask_phone",
+    "pad_between",
+    "wrap",
+]
+
+
+def format_fen(fen: int, *, sign: bool = False) -> str:
+    """``1234`` → ``"¥12.34"``; negative ``"-¥12.34"``; ``sign=True`` adds ``"+"``.
+
+    Integer arithmetic only: amounts never pass through a float.
+    """
+    if not isinstance(fen, int) or isinstance(fen, bool):
+        raise TypeError(f"amounts are integer fen, not {type(fen).__name__}")
+    yuan, cents = divmod(abs(fen), 100)
+    prefix = "-" if fen < 0 else ("+" if sign and fen > 0 else "")
+    return f"{prefix}¥{yuan}.{cents:02d}"
+
+
+def mask_card(number: str) -> str:
+    """First 4 and last 4 digits, a fixed ``****`` between (the length stays private)."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) <= 8:
+        return "*" * len(digits)
+    return f"{digits[:4]}****{digits[-4:]}"
+
+
+def mask_phone(number: str) -> str:
+    """``13812341234`` → ``138****1234``; short numbers keep only the last 4."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) >= 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+def is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def cells(text: str) -> int:
+    """Printer columns ``text`` takes (CJK counts two)."""
+    return sum(2 if is_wide(ch) else 1 for ch in text)
+
+
+def fit(text: str, width: int) -> str:
+    """Cut ``text`` to at most ``width`` columns, never through a wide character."""
+    out, used = [], 0
+    for ch in text:
+        w = 2 if is_wide(ch) else 1
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy wrap to ``width`` columns: Latin breaks at spaces, CJK anywhere."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines += _wrap_paragraph(paragraph, width)
+    return lines
+
+
+def _tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        if is_wide(ch) or ch == " ":
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(ch)
+        else:
+            word += ch
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def _wrap_paragraph(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for token in _tokens(text):
+        if cells(line) + cells(token) <= width:
+            line += token
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        line = "" if token == " " else token
+        while cells(line) > width:  # a word longer than the line
+            head = fit(line, width)
+            lines.append(head)
+            line = line[len(head):]
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def pad_between(left: str, right: str, width: int) -> str | None:
+    """``left`` and ``right`` on one line of ``width`` columns, or None if they do not fit."""
+    space = width - cells(left) - cells(right)
+    if space < 1:
+        return None
+    return left + " " * space + right
