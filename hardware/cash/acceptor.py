@@ -205,6 +205,19 @@ class CashAcceptor:
     def smallest_fen(self) -> int:
         return self.table.denominations[0]
 
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready state for ``kioskctl status`` and the local API."""
+        with self._cond:
+            return {
+                "inhibited": self._decision.inhibited,
+                "reason": self._decision.reason.value,
+                "decoding": self._decoder.busy,
+                "faults": sorted(f.value for f in self._faults),
+                "denominations_fen": list(self.table.denominations),
+                "closed": self._closed,
+                "cashbox": self.counters.to_dict(),
+            }
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until no train is open and every event has reached the listener."""
         deadline = time.monotonic() + timeout

@@ -20,13 +20,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gpiozero.pins.mock import MockPin
+from gpiozero.pins.mock import MockFactory, MockPin
 
+from config.schema import CashSection
 from hardware.cash.acceptor import CashAcceptor
+from hardware.cash.counters import CashboxCounters
 from hardware.cash.errors import AcceptorClosed, CashError
-from hardware.cash.events import FaultKind
+from hardware.cash.events import CashListener, FaultKind
 
-__all__ = ["CashSimulator", "SimInsertion", "SimNoise", "SimTiming"]
+__all__ = ["CashSimulator", "SimInsertion", "SimNoise", "SimTiming", "open_simulated"]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,14 @@ Script = list[tuple[bool, float]]
 
 @dataclass(frozen=True)
 class SimTiming:
-    """How the simulated acceptor pulses: widths and spaces in ms."""
+    """How the simulated acceptor pulses: widths and spaces in ms.
 
-    pulse_ms: float = 50
-    space_ms: float = 50
+    The defaults sit well inside the default 20-200 ms window and keep a ¥50
+    note (50 pulses in the default table) to about 3.5 s, as a real one takes.
+    """
+
+    pulse_ms: float = 35
+    space_ms: float = 35
     inhibit_wait_s: float = 3.0  # how long a "customer" waits for inhibit to clear
     # quiet time before the next insertion; None: 1.5 x the acceptor's train gap
     between_ms: float | None = None
@@ -103,6 +109,7 @@ class CashSimulator:
         self._active_high = acceptor.settings.pulse_active_high
         self._queue: queue.SimpleQueue[SimInsertion | None] = queue.SimpleQueue()
         self._closed = False
+        self._owns_acceptor = False
         self._quiet_from = 0.0  # monotonic time the line went quiet
         self.history: list[SimInsertion] = []
         self._thread = threading.Thread(target=self._run, name="cash-sim", daemon=True)
@@ -178,11 +185,14 @@ class CashSimulator:
         return self.acceptor.wait_idle(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
+        """Stop after the insertion being played; close the acceptor if we made it."""
         if self._closed:
             return
         self._closed = True
         self._queue.put(None)
         self._thread.join(timeout=30)
+        if self._owns_acceptor:
+            self.acceptor.close()
 
     def __enter__(self) -> CashSimulator:
         return self
@@ -270,6 +280,31 @@ class CashSimulator:
             pin.drive_high()
         else:
             pin.drive_low()
+
+
+def open_simulated(
+    settings: CashSection,
+    *,
+    listener: CashListener | None = None,
+    counters: CashboxCounters | None = None,
+    timing: SimTiming | None = None,
+) -> CashSimulator:
+    """A :class:`CashAcceptor` on its own ``MockFactory``, with its simulator.
+
+    For ``kioskd --simulate``: the daemon gets the acceptor as
+    ``simulator.acceptor`` and never imports gpiozero. Closing the simulator
+    closes the acceptor too.
+    """
+    acceptor = CashAcceptor(
+        settings=settings, listener=listener, counters=counters, pin_factory=MockFactory()
+    )
+    try:
+        simulator = CashSimulator(acceptor, timing=timing)
+    except BaseException:
+        acceptor.close()
+        raise
+    simulator._owns_acceptor = True
+    return simulator
 
 
 def _sleep_until(target: float) -> None:

@@ -7,7 +7,7 @@ In raster mode this image is what gets printed.
 
 Fonts: a CJK font is required (Debian: ``fonts-wqy-microhei``); a monospaced
 Latin font is used when present (``fonts-dejavu-core``), else the CJK font.
-They are found from a short list of known paths, then ``fc-match``.
+They are found from a short list of known paths, then ``fc-list``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hardware.printer.errors import FontNotFound
 from hardware.printer.layout import CELL_DOTS, LayoutRow, Paper, QrRow, TextRow
 from hardware.printer.text import is_wide
 
-__all__ = ["CJK_FONT_PATHS", "find_font", "paint", "png_bytes"]
+__all__ = ["CJK_FONT_PATHS", "find_font", "load_fonts", "paint", "png_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -48,37 +48,52 @@ Font = ImageFont.FreeTypeFont
 
 
 def find_font(paths: tuple[str, ...], fc_pattern: str) -> Path | None:
-    """The first existing path, else what ``fc-match`` names for ``fc_pattern``."""
+    """The first existing path, else the first font ``fc-list`` gives for ``fc_pattern``.
+
+    ``fc-list`` rather than ``fc-match``: fc-match always names *some* font,
+    and a Latin font chosen for Chinese would print empty boxes.
+    """
     for candidate in paths:
         if Path(candidate).is_file():
             return Path(candidate)
-    if shutil.which("fc-match"):
+    if shutil.which("fc-list"):
         try:
-            found = subprocess.run(
-                ["fc-match", "-f", "%{file}", fc_pattern],
+            listing = subprocess.run(
+                ["fc-list", fc_pattern, "file"],
                 capture_output=True, text=True, timeout=5, check=False,
-            ).stdout.strip()
+            ).stdout
         except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found and Path(found).is_file():
-            return Path(found)
+            listing = ""
+        for line in sorted(listing.splitlines()):
+            found = Path(line.strip().rstrip(":"))
+            if found.suffix.lower() in (".ttf", ".ttc", ".otf") and found.is_file():
+                return found
     return None
 
 
-@functools.cache
-def _fonts() -> tuple[Font, Font]:
-    cjk_path = find_font(CJK_FONT_PATHS, ":lang=zh-cn")
+def load_fonts(
+    cjk_paths: tuple[str, ...] = CJK_FONT_PATHS,
+    mono_paths: tuple[str, ...] = MONO_FONT_PATHS,
+    cjk_pattern: str = ":lang=zh-cn",
+) -> tuple[Font, Font]:
+    """The CJK font (required) and a monospaced Latin one (else the CJK font)."""
+    cjk_path = find_font(cjk_paths, cjk_pattern)
     if cjk_path is None:
         raise FontNotFound(
             "no CJK font for receipt previews and raster printing: install Debian's "
             "fonts-wqy-microhei (apt install fonts-wqy-microhei); looked in "
-            + ", ".join(CJK_FONT_PATHS) + " and fc-match :lang=zh-cn"
+            + ", ".join(cjk_paths) + f" and fc-list {cjk_pattern}"
         )
     cjk = ImageFont.truetype(str(cjk_path), GLYPH)
-    mono_path = find_font(MONO_FONT_PATHS, "monospace")
+    mono_path = find_font(mono_paths, ":spacing=mono")
     mono = ImageFont.truetype(str(mono_path), 20) if mono_path else cjk
     log.debug("receipt fonts: CJK %s, Latin %s", cjk_path, mono_path or cjk_path)
     return cjk, mono
+
+
+@functools.cache
+def _fonts() -> tuple[Font, Font]:
+    return load_fonts()
 
 
 def paint(rows: list[LayoutRow], paper: Paper) -> Image.Image:

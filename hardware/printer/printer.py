@@ -26,6 +26,7 @@ from hardware.printer.errors import PrinterError, PrinterNotReady, RenderError
 from hardware.printer.layout import Paper, layout
 from hardware.printer.model import Receipt
 from hardware.printer.preview import paint, png_bytes
+from hardware.printer.receipts import PrinterTestPage, ReceiptContext, printer_test_page
 from hardware.printer.sim import SimPrinterDevice
 from hardware.printer.status import QUERIES, PrinterStatus, parse_status, query_bytes
 
@@ -144,6 +145,31 @@ class ReceiptPrinter:
         printed = PrintedReceipt(rendered.receipt, rendered.data, rendered.png, status)
         self.receipts.append(printed)
         return printed
+
+    def print_test_page(
+        self, ctx: ReceiptContext, *, reference: str, when: datetime | None = None
+    ) -> PrintedReceipt:
+        """The test page for ``kioskctl printer test``: this printer's own settings."""
+        status = self.status()
+        facts = PrinterTestPage(
+            reference=reference, when=when or datetime.now(), backend=self.name,
+            paper_width_mm=self.paper.width_mm, columns=self.paper.columns,
+            chinese=self.chinese, status=status.state.value,
+        )
+        return self.print_receipt(printer_test_page(ctx, facts))
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready state for ``kioskctl status`` (the last status asked; no I/O)."""
+        return {
+            "name": self.name,
+            "simulated": self.simulated,
+            "paper_width_mm": self.paper.width_mm,
+            "columns": self.paper.columns,
+            "chinese": self.chinese,
+            "status": self.last_status.to_dict(),
+            "printed": len(self.receipts),
+            "closed": self._closed,
+        }
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ Outcomes only (events, counts, pin levels); no timing assertions.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import replace
@@ -12,6 +13,7 @@ from dataclasses import replace
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from config.schema import CashSection
 from hardware.cash import CashAcceptor, CashListener
 from hardware.cash.errors import AcceptorClosed, CashError
 from hardware.cash.events import (
@@ -24,7 +26,7 @@ from hardware.cash.events import (
     UnrecognisedCash,
 )
 from hardware.cash.inhibit import InhibitDecision
-from hardware.cash.sim import CashSimulator, SimNoise, SimTiming
+from hardware.cash.sim import CashSimulator, SimNoise, SimTiming, open_simulated
 from tests.hardware.cash.helpers import FAST, FAST_SIM, FAST_TABLE, Recorder, open_for_cash
 
 
@@ -256,3 +258,22 @@ def test_simulator_needs_mock_pins_and_known_values(sim: CashSimulator) -> None:
     sim.close()
     with pytest.raises(AcceptorClosed):
         sim.insert(100)
+
+
+def test_simulate_mode_inserts_a_50_yuan_note_with_the_default_table() -> None:
+    """What ``kioskctl sim insert 50`` does in ``kioskd --simulate``: one ¥50 note
+    event from 50 real pulses on mock pins, with the shipped default settings."""
+    recorder = Recorder()
+    with open_simulated(CashSection(), listener=recorder) as sim:
+        open_for_cash(sim.acceptor)
+        insertion = sim.insert(5000)
+        assert sim.wait_idle(timeout=15)
+        assert insertion.accepted
+        [note] = recorder.wait_for_cash(1)
+        assert isinstance(note, NoteStacked)
+        assert (note.value_fen, note.pulses) == (5000, 50)
+        snapshot = sim.acceptor.snapshot()
+    assert sim.acceptor.closed
+    assert snapshot["cashbox"]["short"]["notes"] == {"5000": 1}
+    assert snapshot["inhibited"] is False and snapshot["faults"] == []
+    json.dumps(snapshot)

@@ -12,15 +12,18 @@ import pytest
 from config.schema import PrinterSection
 from hardware.errors import HardwareError
 from hardware.printer import (
+    FontNotFound,
     PrinterError,
     PrinterNotReady,
     PrinterState,
     PrinterUnavailable,
     PrinterWriteError,
+    ReceiptContext,
     ReceiptPrinter,
     SimPrinterDevice,
     printer_from_config,
 )
+from hardware.printer.preview import CJK_FONT_PATHS, find_font, load_fonts
 from hardware.printer.samples import sample_receipt
 from tests.hardware.printer.escpos_reader import read
 
@@ -200,3 +203,24 @@ def test_default_device_is_simulated() -> None:
     with ReceiptPrinter() as printer:
         assert printer.simulated and printer.paper.columns == 48
         assert printer.status().state is PrinterState.OK
+
+
+def test_test_page_shows_this_printers_settings(sim_printer: ReceiptPrinter) -> None:
+    ctx = ReceiptContext("KIOSK-DEV-0001", "en", b"key")
+    printed = sim_printer.print_test_page(ctx, reference="TP-1")
+    text = read(printed.data).text
+    assert any("sim" in line and "Backend" in line for line in text)
+    assert any("58 mm" in line for line in text)
+    assert "12345678901234567890123456789012" in text  # the 32-column ruler
+    assert printed.receipt.kind == "test"
+    snapshot = sim_printer.snapshot()
+    assert snapshot["status"]["state"] == "ok" and snapshot["printed"] == 1
+    assert snapshot["columns"] == 32
+
+
+def test_missing_cjk_font_fails_clearly() -> None:
+    with pytest.raises(FontNotFound, match="fonts-wqy-microhei"):
+        load_fonts(cjk_paths=("/nonexistent/font.ttc",), cjk_pattern=":lang=xx-nonexistent")
+    assert find_font(("/nonexistent/font.ttc",), ":lang=xx-nonexistent") is None
+    found = find_font(CJK_FONT_PATHS, ":lang=zh-cn")
+    assert found is not None and found.is_file()
