@@ -235,7 +235,7 @@ class CashAcceptor:
             if self._closed:
                 return
             # A train cut short at shutdown is still cash in the box: report it.
-            self._handle(self._decoder.poll(float("inf")))
+            self._handle(self._decoder.flush(self._now()))
             self._closed = True
             self._apply_inhibit()
             self._cond.notify_all()

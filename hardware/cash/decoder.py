@@ -154,6 +154,17 @@ class PulseDecoder:
             events.append(self._finish_train())
         return events
 
+    def flush(self, now: float) -> list[CashEvent]:
+        """End everything open at ``now`` (shutdown): a pulse still active ends
+        here, and the open train is reported, so no cash goes unreported."""
+        now = self._clamp(now)
+        if self._pulse_start is not None and self._pending_end is None:
+            self._pending_end = now
+        events = self._finish_pulse() if self._pending_end is not None else []
+        if self._widths:
+            events.append(self._finish_train())
+        return events
+
     # -- state ----------------------------------------------------------
 
     def deadline(self) -> float | None:

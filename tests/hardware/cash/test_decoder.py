@@ -201,3 +201,14 @@ def test_table_lookup_both_ways() -> None:
 def test_stuck_fault_kind() -> None:
     events = run([(True, 1000)])
     assert Fault(FaultKind.PULSE_LINE_STUCK, True) in events
+
+
+def test_flush_reports_an_open_train_even_mid_pulse() -> None:
+    dec = PulseDecoder(TIMING, TABLE)
+    for start in (0.0, 0.1, 0.2, 0.3):
+        dec.edge(start, True)
+        dec.edge(start + 0.05, False)
+    dec.edge(0.4, True)  # the fifth pulse is still active at shutdown
+    assert values(dec.flush(0.45)) == [500]
+    assert not dec.busy and dec.deadline() is None
+    assert dec.flush(1.0) == []
