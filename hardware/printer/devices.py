@@ -26,12 +26,21 @@ __all__ = ["describe", "open_device", "translate_errors"]
 log = logging.getLogger(__name__)
 
 USB_TIMEOUT_MS = 2000
-SERIAL_TIMEOUT_S = 0.5
+SERIAL_TIMEOUT_S = 0.2  # a status byte comes back within milliseconds
 NETWORK_TIMEOUT_S = 5.0
 
 
 def open_device(section: PrinterSection) -> Escpos:
     """The escpos device object for ``section`` (opened lazily on first use)."""
+    try:
+        return _build(section)
+    except KeyError as exc:  # escpos's way of saying "no such profile"
+        raise PrinterUnavailable(
+            f"unknown python-escpos printer profile {section.profile!r}"
+        ) from exc
+
+
+def _build(section: PrinterSection) -> Escpos:
     backend = section.backend
     with translate_errors(f"{backend} printer"):
         if backend == "sim":

@@ -217,6 +217,7 @@ class ReceiptPrinter:
         try:
             self._connect()
             with translate_errors(self.name):
+                # escpos's one raw-write method; every command in `data` is ours
                 self.device._raw(data)
         except PrinterError:
             self._disconnect()
@@ -245,6 +246,10 @@ class ReceiptPrinter:
         for n in QUERIES:
             try:
                 answers[n] = bytes(self.device.query_status(query_bytes(n)))
+                if not answers[n]:
+                    # Silent now, silent for the rest: do not wait out every timeout.
+                    detail = f"no answer to DLE EOT {n}"
+                    break
             except NotImplementedError:
                 detail = "this backend cannot read from the printer"
                 break

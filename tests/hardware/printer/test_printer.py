@@ -82,7 +82,7 @@ def test_silent_printer_is_unknown_and_the_print_goes_ahead(sim_printer: Receipt
     printed = sim_printer.print_receipt(sample_receipt("topup", "en", 32))
     assert printed.status.state is PrinterState.UNKNOWN
     assert device.output == printed.data
-    assert device.status_queries == 8
+    assert device.status_queries == 2  # one per status check: silence stops the round
 
 
 def test_write_failure_is_our_error(sim_printer: ReceiptPrinter) -> None:
@@ -128,6 +128,11 @@ def test_serial_backend_missing_port_is_unavailable() -> None:
         assert printer.status().state is PrinterState.UNKNOWN
         with pytest.raises(PrinterUnavailable, match="not found"):
             printer.print_receipt(sample_receipt("test", "en"))
+
+
+def test_unknown_escpos_profile_is_reported() -> None:
+    with pytest.raises(PrinterUnavailable, match="profile 'no-such-printer'"):
+        printer_from_config(PrinterSection(backend="network", profile="no-such-printer"))
 
 
 def test_usb_backend_without_pyusb_says_what_to_install() -> None:
