@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config.schema import CashSection
 from hardware.cash.decoder import PulseDecoder, PulseTable, PulseTiming
@@ -212,3 +214,36 @@ def test_flush_reports_an_open_train_even_mid_pulse() -> None:
     assert values(dec.flush(0.45)) == [500]
     assert not dec.busy and dec.deadline() is None
     assert dec.flush(1.0) == []
+
+
+@st.composite
+def insertions(draw: st.DrawFn) -> tuple[list[tuple[bool, float]], list[int]]:
+    """Notes with random in-window timing, random spikes in spaces, random long gaps."""
+    counts = draw(st.lists(st.sampled_from(sorted(TABLE_COUNTS)), min_size=1, max_size=4))
+    levels: list[tuple[bool, float]] = []
+    for n in counts:
+        for i in range(n):
+            levels.append((True, draw(st.floats(20, 200))))
+            if i < n - 1:
+                space = draw(st.floats(30, 250))
+                if draw(st.booleans()):  # a spike in the middle of the space
+                    levels += [(False, space / 2), (True, draw(st.floats(0.5, 15))),
+                               (False, space / 2)]
+                else:
+                    levels.append((False, space))
+        levels.append((False, draw(st.floats(301, 2000))))
+    return levels, [TABLE_COUNTS[n] for n in counts]
+
+
+TABLE_COUNTS = {int(k): v for k, v in DEFAULT.pulse_table.items() if int(k) <= 20}
+
+
+@settings(max_examples=60, deadline=None)
+@given(insertions())
+def test_any_in_window_timing_decodes_to_the_inserted_notes(
+    case: tuple[list[tuple[bool, float]], list[int]],
+) -> None:
+    levels, expected = case
+    notes = [e.value_fen for e in run(levels) if isinstance(e, NoteStacked)]
+    assert notes == expected
+    assert not [e for e in run(levels) if isinstance(e, UnrecognisedCash)]
