@@ -45,6 +45,7 @@ __all__ = ["CashAcceptor"]
 log = logging.getLogger(__name__)
 
 _STOP = object()
+NOISE_REPORTS_PER_S = 10  # more spikes than this are counted, not each reported
 
 
 class _PulseInput(DigitalInputDevice):  # type: ignore[misc]
@@ -102,6 +103,9 @@ class CashAcceptor:
         self._ref: tuple[Any, float] | None = None  # (first edge tick, clock at it)
         self._last_edge = (0.0, time.monotonic())  # (decoder time, clock at receipt)
         self._closed = False
+        self._noise_window = (0.0, 0)  # (window start, spikes reported in it)
+        self._noise_suppressed = 0
+        self.noise_total = 0
         self._devices: list[Any] = []
         fault_pull_up = not settings.pulse_active_high
         try:
@@ -213,6 +217,7 @@ class CashAcceptor:
                 "reason": self._decision.reason.value,
                 "decoding": self._decoder.busy,
                 "faults": sorted(f.value for f in self._faults),
+                "noise_spikes": self.noise_total,
                 "denominations_fen": list(self.table.denominations),
                 "closed": self._closed,
                 "cashbox": self.counters.to_dict(),
@@ -350,7 +355,12 @@ class CashAcceptor:
                         event.pulses, event.long_pulses, event.widths_ms,
                     )
             elif isinstance(event, Noise):
+                self.noise_total += 1
                 log.debug("noise on the pulse line: %.1f ms spike", event.width_ms)
+                if not self._report_noise():
+                    continue
+                event = replace(event, suppressed_before=self._noise_suppressed)
+                self._noise_suppressed = 0
             elif isinstance(event, Fault):
                 if event.kind is FaultKind.PULSE_LINE_STUCK:
                     (self._faults.add if event.active else self._faults.discard)(event.kind)
@@ -358,6 +368,19 @@ class CashAcceptor:
                             "present" if event.active else "cleared")
             self._queue(event)
         self._apply_inhibit()
+
+    def _report_noise(self) -> bool:
+        """Rate-limit Noise events so a sparking line cannot flood the listener."""
+        now = time.monotonic()
+        start, reported = self._noise_window
+        if now - start >= 1.0:
+            start, reported = now, 0
+        if reported >= NOISE_REPORTS_PER_S:
+            self._noise_suppressed += 1
+            self._noise_window = (start, reported)
+            return False
+        self._noise_window = (start, reported + 1)
+        return True
 
     def _apply_inhibit(self) -> None:
         if self._closed:

@@ -77,9 +77,15 @@ class UnrecognisedCash:
 
 @dataclass(frozen=True)
 class Noise:
-    """A spike shorter than the width window; not counted as a pulse."""
+    """A spike shorter than the width window; not counted as a pulse.
+
+    On a line that sparks continuously the acceptor reports at most a few
+    spikes a second; ``suppressed_before`` counts the spikes it did not report
+    since the previous :class:`Noise` event, so none goes uncounted.
+    """
 
     width_ms: float
+    suppressed_before: int = 0
 
 
 @dataclass(frozen=True)

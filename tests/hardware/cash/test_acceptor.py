@@ -15,6 +15,7 @@ from gpiozero.pins.mock import MockFactory
 
 from config.schema import CashSection
 from hardware.cash import CashAcceptor, CashListener
+from hardware.cash.acceptor import NOISE_REPORTS_PER_S
 from hardware.cash.errors import AcceptorClosed, CashError
 from hardware.cash.events import (
     Fault,
@@ -277,3 +278,20 @@ def test_simulate_mode_inserts_a_50_yuan_note_with_the_default_table() -> None:
     assert snapshot["cashbox"]["short"]["notes"] == {"5000": 1}
     assert snapshot["inhibited"] is False and snapshot["faults"] == []
     json.dumps(snapshot)
+
+
+def test_a_sparking_line_is_counted_without_flooding_the_listener(
+    acceptor: CashAcceptor, sim: CashSimulator, recorder: Recorder
+) -> None:
+    open_for_cash(acceptor)
+    spikes = 60
+    sim.play([lv for _ in range(spikes) for lv in ((True, 2), (False, 12))])
+    sim.insert(1000)
+    assert sim.wait_idle()
+    noise = [e for e in recorder.drain() if isinstance(e, Noise)]
+    assert NOISE_REPORTS_PER_S <= len(noise) < spikes
+    # every spike is counted: reported, or carried by a later Noise event, or
+    # still waiting for one (only the total in the snapshot has those)
+    assert len(noise) + sum(e.suppressed_before for e in noise) <= spikes
+    assert acceptor.noise_total == acceptor.snapshot()["noise_spikes"] == spikes
+    assert _fen(recorder.cash()) == [1000]
