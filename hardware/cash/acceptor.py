@@ -246,7 +246,8 @@ class CashAcceptor:
             self._cond.notify_all()
         self._timer.join(timeout=2)
         self._events.put(_STOP)
-        self._dispatcher.join(timeout=5)
+        if threading.current_thread() is not self._dispatcher:  # a listener may close us
+            self._dispatcher.join(timeout=5)
         self._close_devices()
         log.info("cash acceptor closed")
 
