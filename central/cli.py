@@ -1,0 +1,167 @@
+"""``citycard-central``: seed a database, register kiosks, serve the API, print the document.
+
+    citycard-central seed --db central.sqlite [--cards N] [--transactions M]
+                          [--kiosk-secret PATH]
+    citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
+    citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
+    citycard-central openapi > docs/central-api.yaml
+
+``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
+(``--port 0`` picks a free port) and stops cleanly on SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from central import openapi
+from central.auth import ensure_secret_file, register_kiosk
+from central.db import connect, migrate
+from central.seed import seed
+from central.server import document, make_server, tls_context
+from central.settings import DEFAULT_KEYS_FILE, Settings
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+DEMO_KIOSK = "KIOSK-DEV-0001"
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    secret_file = args.kiosk_secret or args.db.parent / "kiosk.secret"
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        counts = seed(conn, cards=args.cards, transactions=args.transactions,
+                      rng_seed=args.seed)
+        register_kiosk(conn, DEMO_KIOSK, ensure_secret_file(secret_file))
+    finally:
+        conn.close()
+    sys.stdout.write(f"seeded {args.db}: {counts['cards']} cards, {counts['transactions']} "
+                     f"transactions, {counts['bills']} bills; kiosk {DEMO_KIOSK} "
+                     f"(secret {secret_file})\n")
+    return 0
+
+
+def _cmd_add_kiosk(args: argparse.Namespace) -> int:
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        register_kiosk(conn, args.id, ensure_secret_file(args.secret_file))
+    finally:
+        conn.close()
+    sys.stdout.write(f"kiosk {args.id} registered (secret {args.secret_file})\n")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(single_load_max_fen=args.single_load_max,
+                    daily_load_max_fen=args.daily_load_max, purse_cap_fen=args.purse_cap,
+                    bill_pin_threshold_fen=args.bill_pin_threshold,
+                    pin_max_tries=args.pin_max_tries, pin_lock_s=args.pin_lock_s,
+                    points_per_yuan=args.points_per_yuan, tac_counter=args.tac_counter,
+                    keys_file=args.keys)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.client_ca and not args.tls_cert:
+        raise ValueError("--client-ca needs --tls-cert and --tls-key")
+    tls = tls_context(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
+    server = make_server(args.db, args.host, args.port, settings=_settings(args), tls=tls)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("signal %d: stopping", signum)
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.stdout.write(f"listening on {server.url}\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        server.app.close()
+    return 0
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    doc = document()
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n" if args.json
+                     else openapi.to_yaml(doc))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citycard-central",
+                                     description="Reference central API server for CityCard kiosks")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("seed", help="create and fill a database")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--cards", type=int, default=0, help="generated cards beside the demo cards")
+    p.add_argument("--transactions", type=int, default=500, help="history rows in all")
+    p.add_argument("--kiosk-secret", type=Path, default=None,
+                   help=f"secret file of {DEMO_KIOSK} (default: kiosk.secret beside the db)")
+    p.add_argument("--seed", type=int, default=4403, help="random seed")
+    p.set_defaults(func=_cmd_seed)
+
+    p = sub.add_parser("add-kiosk", help="register a kiosk (creates its 0600 secret file)")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--id", required=True)
+    p.add_argument("--secret-file", type=Path, required=True)
+    p.set_defaults(func=_cmd_add_kiosk)
+
+    d = Settings()
+    p = sub.add_parser("serve", help="serve the API")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8600, help="0 picks a free port")
+    p.add_argument("--tls-cert", type=Path)
+    p.add_argument("--tls-key", type=Path)
+    p.add_argument("--client-ca", type=Path, help="require client certificates signed by it")
+    p.add_argument("--keys", type=Path, default=DEFAULT_KEYS_FILE, help="issuer key file")
+    p.add_argument("--single-load-max", type=int, default=d.single_load_max_fen, metavar="FEN")
+    p.add_argument("--daily-load-max", type=int, default=d.daily_load_max_fen, metavar="FEN")
+    p.add_argument("--purse-cap", type=int, default=d.purse_cap_fen, metavar="FEN")
+    p.add_argument("--bill-pin-threshold", type=int, default=d.bill_pin_threshold_fen,
+                   metavar="FEN", help="bills above this need the payment password")
+    p.add_argument("--pin-max-tries", type=int, default=d.pin_max_tries)
+    p.add_argument("--pin-lock-s", type=int, default=d.pin_lock_s)
+    p.add_argument("--points-per-yuan", type=int, default=d.points_per_yuan)
+    p.add_argument("--tac-counter", choices=["before", "after"], default=d.tac_counter,
+                   help="issuer-specific: online counter in the load TAC before/after increment")
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")
+    p.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    p.set_defaults(func=_cmd_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except (ValueError, OSError, RuntimeError) as exc:
+        logger.error("%s", exc)
+        sys.stderr.write(f"citycard-central: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""The central database: schema, versioned migrations and a small connection pool.
+
+SQLite in WAL mode with ``synchronous=FULL`` (a confirmed load is durable
+before its answer leaves). Migrations are an append-only list recorded in
+``PRAGMA user_version``; a database from a newer build is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["MIGRATIONS", "Pool", "connect", "migrate", "transaction"]
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema
+    """
+    CREATE TABLE kiosks (
+        kiosk_id    TEXT PRIMARY KEY,
+        secret      BLOB NOT NULL,
+        created_at  INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        last_status TEXT
+    );
+    CREATE TABLE nonces (
+        kiosk_id TEXT NOT NULL,
+        nonce    TEXT NOT NULL,
+        seen_at  INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, nonce)
+    ) WITHOUT ROWID;
+    CREATE INDEX nonces_seen ON nonces (seen_at);
+    CREATE TABLE cards (
+        card_no      TEXT PRIMARY KEY,
+        aid          TEXT NOT NULL,
+        card_type    TEXT NOT NULL,
+        holder_name  TEXT NOT NULL,
+        id_last6     TEXT NOT NULL,
+        valid_from   TEXT NOT NULL,
+        valid_until  TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('active','lost','blacklisted','expired')),
+        points       INTEGER NOT NULL DEFAULT 0 CHECK (points >= 0),
+        pin_hash     BLOB,
+        pin_salt     BLOB,
+        pin_failures INTEGER NOT NULL DEFAULT 0,
+        pin_locked_until INTEGER,
+        lost_at      INTEGER,
+        loss_report_no TEXT
+    );
+    CREATE TABLE transactions (
+        id            INTEGER PRIMARY KEY,
+        card_no       TEXT NOT NULL,
+        occurred_at   INTEGER NOT NULL,
+        kind          TEXT NOT NULL,
+        amount_fen    INTEGER NOT NULL,
+        balance_after_fen INTEGER,
+        fare_fen      INTEGER,
+        ride_discount_fen INTEGER,
+        transfer_discount_fen INTEGER,
+        mode          TEXT,
+        line          TEXT,
+        station       TEXT,
+        merchant      TEXT,
+        points_delta  INTEGER NOT NULL DEFAULT 0,
+        terminal_id   TEXT,
+        order_id      TEXT
+    );
+    CREATE INDEX transactions_card_time ON transactions (card_no, occurred_at DESC, id DESC);
+    CREATE TABLE orders (
+        order_id     TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL CHECK (kind IN ('load','purchase')),
+        source       TEXT NOT NULL,
+        card_no      TEXT NOT NULL,
+        amount_fen   INTEGER NOT NULL CHECK (amount_fen > 0),
+        terminal_id  TEXT NOT NULL,
+        kiosk_id     TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        bill_id      TEXT,
+        points_used  INTEGER NOT NULL DEFAULT 0,
+        balance_before_fen INTEGER,
+        counter      INTEGER,
+        card_random  TEXT,
+        host_date    TEXT,
+        host_time    TEXT,
+        terminal_seq INTEGER,
+        mac2         TEXT,
+        tac          TEXT,
+        confirmed_by TEXT
+    );
+    CREATE INDEX orders_card ON orders (card_no, status);
+    CREATE TABLE idempotency (
+        kiosk_id     TEXT NOT NULL,
+        key          TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status       INTEGER NOT NULL,
+        response     TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE bills (
+        bill_id      TEXT PRIMARY KEY,
+        utility      TEXT NOT NULL CHECK (utility IN ('water','electricity','gas')),
+        account_no   TEXT NOT NULL,
+        payee        TEXT NOT NULL,
+        payee_zh     TEXT NOT NULL,
+        holder_name  TEXT NOT NULL,
+        period       TEXT NOT NULL,
+        amount_due_fen INTEGER NOT NULL CHECK (amount_due_fen > 0),
+        due_date     TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('unpaid','paid')),
+        paid_at      INTEGER,
+        paid_order_id TEXT
+    );
+    CREATE INDEX bills_account ON bills (utility, account_no, status);
+    CREATE TABLE notices (
+        notice_id  INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('announcement','maintenance')),
+        title      TEXT NOT NULL,
+        title_zh   TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        body_zh    TEXT NOT NULL,
+        starts_at  INTEGER NOT NULL,
+        ends_at    INTEGER NOT NULL
+    );
+    CREATE TABLE feedback (
+        ticket_no  TEXT PRIMARY KEY,
+        kiosk_id   TEXT NOT NULL,
+        category   TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        phone      TEXT,
+        card_no    TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE kiosk_events (
+        kiosk_id    TEXT NOT NULL,
+        event_id    TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, event_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    """,
+]
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """One connection with the pragmas every user of the database needs.
+
+    Autocommit mode: callers open transactions explicitly (:func:`transaction`).
+    """
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema to the newest version; return that version."""
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema version {current} is newer than this build ({len(MIGRATIONS)})")
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        logger.info("migrating central database to version %d", version)
+        conn.executescript("BEGIN IMMEDIATE;\n" + MIGRATIONS[version - 1]
+                           + f"\nPRAGMA user_version = {version};\nCOMMIT;")
+    return len(MIGRATIONS)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` (writers serialise here, not later) … ``COMMIT``/``ROLLBACK``."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class Pool:
+    """A fixed set of connections handed out one per request."""
+
+    def __init__(self, path: Path | str, size: int = 8) -> None:
+        self.path = Path(path)
+        first = connect(self.path)
+        migrate(first)
+        self._free: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._all = [first] + [connect(self.path) for _ in range(size - 1)]
+        for conn in self._all:
+            self._free.put(conn)
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self._free.get()
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._free.put(conn)
+
+    def close(self) -> None:
+        for conn in self._all:
+            conn.close()

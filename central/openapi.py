@@ -1,0 +1,212 @@
+"""The OpenAPI 3 document, written from the routes themselves.
+
+``build(routes)`` is what the server answers at ``/openapi.json``;
+``citycard-central openapi`` prints it as YAML for ``docs/central-api.yaml``
+(a test keeps the two equal). Each operation lists, per HTTP status, the
+exact error codes it can answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from central import __version__
+from central.errors import CODES
+from central.router import PATH_PARAMS, Route
+from central.schemas import COMPONENTS, ref
+
+__all__ = ["SCHEMAS", "build", "error_codes", "to_yaml"]
+
+SCHEMAS = COMPONENTS
+
+_DESCRIPTION = """\
+The contract between a CityCard kiosk and the card issuer's backend.
+`citycard-central` is the reference server (SQLite).
+
+**Amounts** are integers in fen everywhere. **Times** are ISO 8601 in China
+time (+08:00); the card's own date and time are `YYYYMMDD` / `hhmmss`.
+
+**Device authentication.** Every `/v1/*` request carries `X-Kiosk-Id`,
+`X-Timestamp` (Unix seconds), `X-Nonce` (16-64 letters/digits, never reused)
+and `X-Signature` = hex HMAC-SHA256(kiosk secret, METHOD \\n path?query \\n
+kiosk id \\n timestamp \\n nonce \\n hex SHA-256 of the body) — see
+`central/signing.py`. A missing or wrong signature, an unknown kiosk, a clock
+more than 300 s off or a reused nonce answer `401 unauthorized` with
+`details.reason` = `missing_auth`, `bad_signature`, `unknown_kiosk`,
+`clock_skew`, `bad_nonce` or `nonce_reused`.
+
+**Idempotency.** Money requests need an `Idempotency-Key` (8-128 of
+`A-Z a-z 0-9 _ . : -`), scoped to the kiosk. The first answer — success or
+documented refusal — is stored in the same transaction as the effect; the
+same key with the same request answers it again (`Idempotent-Replayed:
+true`), also when the copies arrive concurrently. The same key with a
+different request answers `422 idempotency_conflict`.
+
+**Errors** all have the shape `{"code", "message", "message_zh", "details"}`;
+`code` is stable and each operation lists the codes it can answer.
+
+**Card cryptography** (central side = issuer HSM for loads, PSAM for
+purchases; keys diversified per card from the issuer master keys):
+load `SESLK = 3DES(DLK, random‖onlineCtr‖8000)`, `MAC1 = MAC(SESLK,
+balance‖amount‖02‖terminal)`, `MAC2 = MAC(SESLK, amount‖02‖terminal‖date‖time)`,
+`TAC = MAC(DTKl⊕DTKr, newBalance‖onlineCtr‖amount‖02‖terminal‖date‖time)`
+(online counter before the increment unless the server runs with
+`--tac-counter after`); purchase `SESPK = 3DES(DPK,
+random‖offlineCtr‖termSeq[2:4])`, `MAC1 = MAC(SESPK,
+amount‖06‖terminal‖date‖time)`, card `MAC2 = MAC(SESPK, amount)`, `TAC =
+MAC(DTKl⊕DTKr, amount‖06‖terminal‖termSeq‖date‖time)`.
+
+**PIN blocks** (payment password): ISO 9564 format 0 (PAN field = 12
+rightmost card-number digits without the last), 3DES-ECB under the kiosk's
+PIN key `HMAC-SHA256(kiosk secret, "citycard pin key v1")[:16]`, 16 hex
+digits — see `central/pinblock.py`.
+"""
+
+_TAGS = [
+    ("cards", "Card status, history, statements, loss reports"),
+    ("payment password", "支付密码: verify, set, change (PIN blocks only)"),
+    ("points", "Points balance and redemption"),
+    ("loads", "Load orders (圈存) and pending loads"),
+    ("bills", "Utility bills and paying them from the e-purse"),
+    ("kiosk", "Notices, feedback, heartbeat, events"),
+    ("meta", "Unsigned: liveness and this document"),
+]
+
+_AUTH_HEADERS = {"kioskId": "X-Kiosk-Id", "timestamp": "X-Timestamp", "nonce": "X-Nonce",
+                 "signature": "X-Signature"}
+
+
+def error_codes(route: Route) -> list[str]:
+    """Every error code an operation can answer."""
+    codes: list[str] = []
+    if route.path_params or route.query or route.body is not None:
+        codes.append("validation_error")
+    if route.auth:
+        codes.append("unauthorized")
+    if route.body is not None:
+        codes += ["unsupported_media_type", "payload_too_large"]
+    if route.idempotency != "none":
+        codes += ["validation_error", "idempotency_conflict"]
+    if route.idempotency == "required":
+        codes.append("idempotency_key_required")
+    codes += route.errors
+    return list(dict.fromkeys(codes))
+
+
+def _responses(route: Route) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": "OK" if route.status == 200 else "Created",
+                               "content": {"application/json": {
+                                   "schema": ref(route.response) if route.response
+                                   else {"type": "object"}}}}
+    out: dict[str, Any] = {str(route.status): success}
+    by_status: dict[int, list[str]] = defaultdict(list)
+    for code in error_codes(route):
+        by_status[CODES[code].status].append(code)
+    for status in sorted(by_status):
+        codes = by_status[status]
+        out[str(status)] = {
+            "description": ", ".join(codes),
+            "content": {"application/json": {"schema": {"allOf": [
+                ref("Error"),
+                {"type": "object", "properties": {"code": {"type": "string",
+                                                           "enum": codes}}}]}}},
+        }
+    return out
+
+
+def _operation(route: Route) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": route.operation_id, "summary": route.summary,
+                          "tags": [route.tag]}
+    if route.description:
+        op["description"] = route.description
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMS[name]}
+        for name in route.path_params]
+    params += [{"name": p.name, "in": "query", "required": p.required, "schema": p.schema,
+                "description": p.description} for p in route.query]
+    if route.idempotency != "none":
+        params.append({"name": "Idempotency-Key", "in": "header",
+                       "required": route.idempotency == "required",
+                       "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"},
+                       "description": "the same key answers the first result again"})
+    if params:
+        op["parameters"] = params
+    if route.body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": route.body}}}
+    op["responses"] = _responses(route)
+    op["security"] = [{name: [] for name in _AUTH_HEADERS}] if route.auth else []
+    return op
+
+
+def build(routes: list[Route]) -> dict[str, Any]:
+    """The whole document."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "CityCard central API", "version": __version__,
+                 "description": _DESCRIPTION},
+        "tags": [{"name": n, "description": d} for n, d in _TAGS],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {name: {"type": "apiKey", "in": "header", "name": header,
+                                       "description": "part of the HMAC device signature"}
+                                for name, header in _AUTH_HEADERS.items()},
+        },
+    }
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """Block-style YAML for JSON-shaped data (strings double-quoted, JSON escapes)."""
+    return "\n".join(_yaml_lines(value, indent)) + "\n"
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
+
+
+def _yaml_lines(value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        if not value:
+            return [pad + "{}"]
+        for key, item in value.items():
+            head = f"{pad}{_scalar(key)}:"
+            if isinstance(item, dict | list) and item:
+                lines.append(head)
+                lines += _yaml_lines(item, indent + 2)
+            else:
+                lines.append(f"{head} {_inline(item)}")
+        return lines
+    if isinstance(value, list):
+        if not value:
+            return [pad + "[]"]
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                sub = _yaml_lines(item, indent + 2)
+                lines.append(f"{pad}- {sub[0].lstrip()}")
+                lines += sub[1:]
+            else:
+                lines.append(f"{pad}- {_inline(item)}")
+        return lines
+    return [pad + _scalar(value)]

@@ -1,0 +1,125 @@
+"""Routes: what each operation takes, answers and may refuse.
+
+A :class:`Route` is the single description of an operation. The server
+dispatches and validates from it, and :mod:`central.openapi` writes the
+document from it, so a route cannot exist without its document entry.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from central.security import IssuerKeys
+from central.settings import Settings
+
+__all__ = ["PATH_PARAMS", "Param", "Reply", "Request", "Route", "Router"]
+
+Json = dict[str, Any]
+
+# Every path parameter has one schema, wherever it appears.
+PATH_PARAMS: dict[str, Json] = {
+    "card_no": {"type": "string", "pattern": "^[0-9]{20}$",
+                "description": "20-digit application serial (10 bytes BCD, as on the chip)"},
+    "order_id": {"type": "string", "pattern": "^[LP]O[0-9a-f]{24}$",
+                 "description": "order id (LO… load, PO… purchase)"},
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter."""
+
+    name: str
+    schema: Json
+    description: str
+    required: bool = False
+
+
+@dataclass
+class Reply:
+    """A JSON answer."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    """One validated request, with the connection of its transaction."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, Any]
+    body: Any
+    kiosk_id: str
+    conn: sqlite3.Connection
+    now: float
+    settings: Settings
+    keys: IssuerKeys
+    idempotency_key: str | None = None
+
+
+Handler = Callable[[Request], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation of the API."""
+
+    method: str
+    path: str
+    handler: Handler
+    operation_id: str
+    summary: str
+    tag: str
+    status: int = 200
+    response: str = ""
+    body: Json | None = None
+    query: tuple[Param, ...] = ()
+    errors: tuple[str, ...] = ()
+    idempotency: str = "none"  # none | optional | required
+    auth: bool = True
+    description: str = ""
+    content_type: str = "application/json"
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
+
+
+class Router:
+    """Finds the route for a method and path."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self.routes = routes
+        self._compiled = [(r.pattern(), r) for r in routes]
+        seen = set()
+        for r in routes:
+            if (r.method, r.path) in seen:
+                raise ValueError(f"duplicate route {r.method} {r.path}")
+            seen.add((r.method, r.path))
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """``(route, path params, allowed methods)``; route is None if nothing matches."""
+        allowed: list[str] = []
+        for pattern, route in self._compiled:
+            m = pattern.match(path)
+            if not m:
+                continue
+            if route.method == method:
+                return route, m.groupdict(), []
+            allowed.append(route.method)
+        return None, {}, allowed
+
+
+def by_operation(routes: list[Route]) -> Mapping[str, Route]:
+    return {r.operation_id: r for r in routes}

@@ -1,0 +1,226 @@
+"""Cards: status look-up, history (keyset-paged), statements and loss reports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import sqlite3
+from typing import Any
+
+from central.errors import ApiError
+from central.router import Param, Reply, Request, Route
+from central.routes.common import (
+    CHINA,
+    card_or_404,
+    effective_status,
+    iso,
+    mask_name,
+    next_counter,
+)
+from central.routes.loads import pending_loads
+from central.routes.pin import check_pin
+from central.schemas import PIN_BLOCK
+
+__all__ = ["HISTORY_SQL", "ROUTES", "decode_cursor", "encode_cursor", "transaction_view"]
+
+logger = logging.getLogger(__name__)
+
+_TX_COLUMNS = ("id, kind, occurred_at, amount_fen, balance_after_fen, fare_fen, "
+               "ride_discount_fen, transfer_discount_fen, mode, line, station, merchant, "
+               "points_delta, terminal_id, order_id")
+
+# One page of history, newest first: the query the benchmark compares against.
+HISTORY_SQL = (f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = ? "
+               "AND occurred_at >= ? AND occurred_at < ? AND (occurred_at, id) < (?, ?) "
+               "ORDER BY occurred_at DESC, id DESC LIMIT ?")
+_HISTORY_KIND_SQL = HISTORY_SQL.replace("AND (occurred_at", "AND kind = ? AND (occurred_at")
+
+_FAR_FUTURE = 2**62
+
+
+def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float) -> dict[str, Any]:
+    locked = card["pin_locked_until"]
+    return {
+        "card_no": card["card_no"], "card_type": card["card_type"],
+        "holder_name_masked": mask_name(card["holder_name"]),
+        "status": effective_status(card, now),
+        "valid_from": card["valid_from"], "valid_until": card["valid_until"],
+        "points": card["points"], "pin_set": card["pin_hash"] is not None,
+        "pin_locked_until": iso(locked) if locked is not None and locked > now else None,
+        "pending_loads": [
+            {"order_id": r["order_id"], "amount_fen": r["amount_fen"], "status": r["status"],
+             "source": r["source"], "created_at": iso(r["created_at"]),
+             "terminal_id": r["terminal_id"]}
+            for r in pending_loads(conn, card["card_no"])],
+    }
+
+
+def get_card(req: Request) -> Reply:
+    card = card_or_404(req.conn, req.params["card_no"])
+    return Reply(200, card_view(req.conn, card, req.now))
+
+
+def transaction_view(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(zip(row.keys(), tuple(row), strict=True))
+    out["occurred_at"] = iso(row["occurred_at"])
+    return out
+
+
+def encode_cursor(occurred_at: int, tx_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{occurred_at}.{tx_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, tx_id = raw.split(".")
+        return int(stamp), int(tx_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError("validation_error", "cursor is not one this server issued",
+                       field="cursor") from None
+
+
+def _day(value: str, name: str) -> int:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError("validation_error", f"{name} is not a date", field=name) from None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=CHINA).timestamp())
+
+
+def _range(query: dict[str, Any]) -> tuple[int, int]:
+    start = _day(query["from"], "from") if "from" in query else 0
+    end = _day(query["to"], "to") + 86400 if "to" in query else _FAR_FUTURE
+    if end <= start:
+        raise ApiError("validation_error", "to is before from", field="to")
+    return start, end
+
+
+def history(req: Request) -> Reply:
+    card = card_or_404(req.conn, req.params["card_no"])
+    start, end = _range(req.query)
+    limit = int(req.query.get("limit", 20))
+    before = (decode_cursor(req.query["cursor"]) if "cursor" in req.query
+              else (_FAR_FUTURE, _FAR_FUTURE))
+    if "kind" in req.query:
+        rows = req.conn.execute(_HISTORY_KIND_SQL, (card["card_no"], start, end,
+                                                    req.query["kind"], *before,
+                                                    limit + 1)).fetchall()
+    else:
+        rows = req.conn.execute(HISTORY_SQL, (card["card_no"], start, end, *before,
+                                              limit + 1)).fetchall()
+    page = rows[:limit]
+    more = len(rows) > limit
+    return Reply(200, {
+        "card_no": card["card_no"], "items": [transaction_view(r) for r in page],
+        "next_cursor": encode_cursor(page[-1]["occurred_at"], page[-1]["id"]) if more else None,
+    })
+
+
+_STATEMENT_MAX = 1000
+
+
+def statement(req: Request) -> Reply:
+    conn = req.conn
+    card = card_or_404(conn, req.params["card_no"])
+    start, end = _range(req.query)
+    rows = conn.execute(
+        f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = ? AND occurred_at >= ? "
+        "AND occurred_at < ? ORDER BY occurred_at, id", (card["card_no"], start, end)).fetchall()
+    earlier = conn.execute(
+        "SELECT balance_after_fen FROM transactions WHERE card_no = ? AND occurred_at < ? "
+        "AND balance_after_fen IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        (card["card_no"], start)).fetchone()
+    with_balance = [r for r in rows if r["balance_after_fen"] is not None]
+    if earlier is not None:
+        opening = int(earlier[0])
+    elif with_balance:
+        first = with_balance[0]
+        opening = first["balance_after_fen"] - first["amount_fen"]
+    else:
+        opening = 0
+    closing = with_balance[-1]["balance_after_fen"] if with_balance else opening
+    sums = {"load": 0, "ride": 0, "purchase": 0, "bill_payment": 0}
+    for r in rows:
+        if r["kind"] in sums:
+            sums[r["kind"]] += r["amount_fen"]
+    totals = {
+        "loads_fen": sums["load"], "rides_fen": -sums["ride"],
+        "purchases_fen": -sums["purchase"], "bill_payments_fen": -sums["bill_payment"],
+        "ride_discounts_fen": sum(r["ride_discount_fen"] or 0 for r in rows),
+        "transfer_discounts_fen": sum(r["transfer_discount_fen"] or 0 for r in rows),
+        "points_delta": sum(r["points_delta"] for r in rows), "count": len(rows),
+    }
+    return Reply(200, {
+        "card_no": card["card_no"],
+        "from": req.query["from"], "to": req.query["to"],
+        "opening_balance_fen": opening, "closing_balance_fen": closing, "totals": totals,
+        "items": [transaction_view(r) for r in rows[:_STATEMENT_MAX]],
+        "truncated": len(rows) > _STATEMENT_MAX,
+    })
+
+
+def report_loss(req: Request) -> Reply:
+    conn, now = req.conn, int(req.now)
+    card = card_or_404(conn, req.params["card_no"])
+    status = str(card["status"])
+    if status in ("lost", "blacklisted"):
+        raise ApiError(f"card_{status}", card_no=card["card_no"], status=status)
+    if "pin_block" in req.body:
+        check_pin(req, card, req.body["pin_block"])
+    elif req.body["id_last6"].upper() != str(card["id_last6"]).upper():
+        raise ApiError("identity_mismatch")
+    day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
+    report_no = f"LR{day}{next_counter(conn, 'loss_report'):06d}"
+    conn.execute("UPDATE cards SET status = 'lost', lost_at = ?, loss_report_no = ? "
+                 "WHERE card_no = ?", (now, report_no, card["card_no"]))
+    logger.info("card reported lost: %s", report_no)
+    return Reply(200, {
+        "card_no": card["card_no"], "status": "lost", "report_no": report_no,
+        "reported_at": iso(now),
+        "message": "The card is blocked for top-ups and payments at every kiosk now. "
+                   "Take your ID to a service outlet for a replacement card.",
+        "message_zh": "此卡已挂失，所有自助终端即时停止充值与支付。"
+                      "请携带身份证件到服务网点补办新卡。",
+    })
+
+
+_DATE_Q = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+ROUTES = [
+    Route("GET", "/v1/cards/{card_no}", get_card, "getCard",
+          "Card status, type, masked holder, points and pending loads", "cards",
+          response="Card", errors=("card_unknown",),
+          description="status is the central view: active, lost, blacklisted or expired "
+                      "(validity passed). Lost and blacklisted take effect at once."),
+    Route("GET", "/v1/cards/{card_no}/transactions", history, "listTransactions",
+          "The card's central history, newest first, paged by cursor", "cards",
+          response="TransactionPage",
+          query=(Param("limit", {"type": "integer", "minimum": 1, "maximum": 100},
+                       "page size (default 20)"),
+                 Param("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                       "next_cursor of the previous page"),
+                 Param("from", _DATE_Q, "first day (China time), inclusive"),
+                 Param("to", _DATE_Q, "last day (China time), inclusive"),
+                 Param("kind", {"type": "string", "enum": [
+                     "ride", "purchase", "load", "bill_payment", "points"]}, "only this kind")),
+          errors=("card_unknown",)),
+    Route("GET", "/v1/cards/{card_no}/statement", statement, "getStatement",
+          "Opening balance, every transaction, closing balance and totals for a period",
+          "cards", response="Statement",
+          query=(Param("from", _DATE_Q, "first day (China time), inclusive", required=True),
+                 Param("to", _DATE_Q, "last day (China time), inclusive", required=True)),
+          errors=("card_unknown",)),
+    Route("POST", "/v1/cards/{card_no}/loss-report", report_loss, "reportLoss",
+          "Report the card lost (挂失) with the payment password or the holder's ID", "cards",
+          response="LossReport", idempotency="optional",
+          body={"type": "object", "additionalProperties": False,
+                "properties": {"pin_block": PIN_BLOCK,
+                               "id_last6": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
+                                            "description": "last 6 of the holder's ID"}},
+                "oneOf": [{"required": ["pin_block"]}, {"required": ["id_last6"]}]},
+          errors=("card_unknown", "card_lost", "card_blacklisted", "identity_mismatch",
+                  "pin_not_set", "pin_wrong", "pin_locked", "pin_block_invalid")),
+]

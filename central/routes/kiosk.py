@@ -1,0 +1,119 @@
+"""The kiosk's own business with the central side: notices, feedback, heartbeat, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from central.router import Reply, Request, Route
+from central.routes.common import CHINA, iso, next_counter
+from central.schemas import CARD_NO
+
+__all__ = ["ROUTES"]
+
+logger = logging.getLogger(__name__)
+
+
+def notices(req: Request) -> Reply:
+    now = int(req.now)
+    rows = req.conn.execute("SELECT * FROM notices WHERE ends_at > ? ORDER BY starts_at, "
+                            "notice_id", (now,)).fetchall()
+    return Reply(200, {"notices": [
+        {"notice_id": r["notice_id"], "kind": r["kind"], "title": r["title"],
+         "title_zh": r["title_zh"], "body": r["body"], "body_zh": r["body_zh"],
+         "starts_at": iso(r["starts_at"]), "ends_at": iso(r["ends_at"]),
+         "active": r["starts_at"] <= now} for r in rows]})
+
+
+def feedback(req: Request) -> Reply:
+    now = int(req.now)
+    body = req.body
+    day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
+    ticket = f"FB{day}{next_counter(req.conn, 'feedback'):06d}"
+    req.conn.execute(
+        "INSERT INTO feedback (ticket_no, kiosk_id, category, text, phone, card_no, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (ticket, req.kiosk_id, body["category"], body["text"], body.get("phone"),
+         body.get("card_no"), now))
+    logger.info("feedback ticket %s (%s)", ticket, body["category"])
+    return Reply(201, {"ticket_no": ticket, "created_at": iso(now)})
+
+
+def heartbeat(req: Request) -> Reply:
+    now = int(req.now)
+    req.conn.execute("UPDATE kiosks SET last_seen_at = ?, last_status = ? WHERE kiosk_id = ?",
+                     (now, json.dumps(req.body, ensure_ascii=False), req.kiosk_id))
+    maintenance = req.conn.execute(
+        "SELECT 1 FROM notices WHERE kind = 'maintenance' AND starts_at <= ? AND ends_at > ?",
+        (now, now)).fetchone() is not None
+    return Reply(200, {"kiosk_id": req.kiosk_id, "server_time": now,
+                       "maintenance": maintenance})
+
+
+def events(req: Request) -> Reply:
+    accepted = duplicates = 0
+    for event in req.body["events"]:
+        cur = req.conn.execute(
+            "INSERT INTO kiosk_events (kiosk_id, event_id, kind, occurred_at, data, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (req.kiosk_id, event["event_id"], event["kind"], event["occurred_at"],
+             json.dumps(event.get("data", {}), ensure_ascii=False), int(req.now)))
+        if cur.rowcount:
+            accepted += 1
+        else:
+            duplicates += 1
+    return Reply(200, {"accepted": accepted, "duplicates": duplicates})
+
+
+_EVENT_KINDS = ["fault", "fault_cleared", "cashbox_collection", "settlement", "maintenance",
+                "receipt_failed", "other"]
+
+ROUTES = [
+    Route("GET", "/v1/notices", notices, "listNotices",
+          "Announcements and maintenance windows, current and coming", "kiosk",
+          response="Notices"),
+    Route("POST", "/v1/feedback", feedback, "createFeedback",
+          "A complaint or feedback ticket", "kiosk", status=201, response="FeedbackTicket",
+          idempotency="optional",
+          body={"type": "object", "required": ["category", "text"],
+                "additionalProperties": False,
+                "properties": {
+                    "category": {"type": "string", "enum": [
+                        "card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
+                        "other"]},
+                    "text": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "phone": {"type": "string", "pattern": "^1[0-9]{10}$"},
+                    "card_no": CARD_NO}},
+          description="With an Idempotency-Key a resent ticket is not filed twice."),
+    Route("POST", "/v1/kiosk/heartbeat", heartbeat, "heartbeat",
+          "The kiosk's periodic status", "kiosk", response="HeartbeatAck",
+          body={"type": "object", "required": ["software_version", "state"],
+                "additionalProperties": False,
+                "properties": {
+                    "software_version": {"type": "string", "maxLength": 64},
+                    "state": {"type": "string", "maxLength": 32,
+                              "description": "e.g. idle, in_session, maintenance, offline"},
+                    "devices": {"type": "object", "additionalProperties":
+                                {"type": "string", "maxLength": 64},
+                                "description": "device name → status"},
+                    "cashbox_fen": {"type": "integer", "minimum": 0},
+                    "queue_depth": {"type": "integer", "minimum": 0}}}),
+    Route("POST", "/v1/kiosk/events", events, "uploadEvents",
+          "Upload kiosk events (faults, cashbox collections, settlements)", "kiosk",
+          response="EventsAck", idempotency="optional",
+          body={"type": "object", "required": ["events"], "additionalProperties": False,
+                "properties": {"events": {"type": "array", "minItems": 1, "maxItems": 100,
+                                          "items": {
+                    "type": "object", "required": ["event_id", "kind", "occurred_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "event_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
+                                     "description": "unique per kiosk; a resent event is "
+                                                    "counted as a duplicate"},
+                        "kind": {"type": "string", "enum": _EVENT_KINDS},
+                        "occurred_at": {"type": "string", "minLength": 1, "maxLength": 40,
+                                        "description": "ISO 8601 as the kiosk recorded it"},
+                        "data": {"type": "object"}}}}}},
+          description="Each event is stored once per (kiosk, event_id)."),
+]

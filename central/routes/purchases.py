@@ -1,0 +1,296 @@
+"""Utility bills and paying them from the card's e-purse (purchase orders).
+
+The central side stands in for the terminal's PSAM: it assigns the terminal
+transaction serial, computes MAC1 for DEBIT FOR PURCHASE and checks the card's
+MAC2 and TAC (formulas in :mod:`central.security`). States::
+
+    created ──mac1──▶ mac1_issued ──confirm──▶ completed (bill paid)
+       └────────┴──cancel──▶ cancelled
+
+Cancel after MAC1 only once the card log shows no debit for this order.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from central.errors import ApiError
+from central.router import Param, Reply, Request, Route
+from central.routes.common import (
+    card_or_404,
+    iso,
+    mask_name,
+    new_order_id,
+    next_counter,
+    require_usable,
+)
+from central.routes.loads import check_record, host_datetime
+from central.routes.pin import check_pin
+from central.schemas import AMOUNT, CARD_NO, PIN_BLOCK, TERMINAL_ID, hexbytes
+from central.security import (
+    PURCHASE_TYPE,
+    InitPurchase,
+    purchase_mac1,
+    purchase_mac2,
+    purchase_session_key,
+    purchase_tac,
+)
+
+__all__ = ["ROUTES", "bill_view", "purchase_view"]
+
+logger = logging.getLogger(__name__)
+
+OPEN = ("created", "mac1_issued")
+
+
+def bill_view(row: sqlite3.Row, threshold_fen: int) -> dict[str, Any]:
+    return {
+        "bill_id": row["bill_id"], "utility": row["utility"], "account_no": row["account_no"],
+        "payee": row["payee"], "payee_zh": row["payee_zh"],
+        "holder_name_masked": mask_name(row["holder_name"]), "period": row["period"],
+        "amount_due_fen": row["amount_due_fen"], "due_date": row["due_date"],
+        "status": row["status"], "pin_required": row["amount_due_fen"] > threshold_fen,
+    }
+
+
+def purchase_view(row: sqlite3.Row) -> dict[str, Any]:
+    before = row["balance_before_fen"]
+    done = row["status"] == "completed"
+    return {
+        "order_id": row["order_id"], "card_no": row["card_no"], "bill_id": row["bill_id"],
+        "amount_fen": row["amount_fen"], "status": row["status"],
+        "terminal_id": row["terminal_id"], "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]), "balance_before_fen": before,
+        "balance_after_fen": before - row["amount_fen"] if done and before is not None else None,
+        "offline_counter": row["counter"], "terminal_seq": row["terminal_seq"],
+        "mac1": row["mac2"], "host_date": row["host_date"], "host_time": row["host_time"],
+        "confirmed_by": row["confirmed_by"],
+    }
+
+
+def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM orders WHERE order_id = ? AND kind = 'purchase'", (order_id,)).fetchone()
+    if row is None:
+        raise ApiError("order_unknown", order_id=order_id)
+    return row
+
+
+def _bill(conn: sqlite3.Connection, bill_id: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM bills WHERE bill_id = ?", (bill_id,)).fetchone()
+    if row is None:
+        raise ApiError("bill_not_found", bill_id=bill_id)
+    return row
+
+
+def _state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
+    return ApiError("order_state", f"A {row['status']} purchase order cannot {action}.",
+                    order_id=row["order_id"], status=row["status"], **details)
+
+
+def find_bill(req: Request) -> Reply:
+    row = req.conn.execute(
+        "SELECT * FROM bills WHERE utility = ? AND account_no = ? "
+        "ORDER BY status = 'unpaid' DESC, period DESC LIMIT 1",
+        (req.query["utility"], req.query["account_no"])).fetchone()
+    if row is None:
+        raise ApiError("bill_not_found", utility=req.query["utility"])
+    return Reply(200, bill_view(row, req.settings.bill_pin_threshold_fen))
+
+
+def create(req: Request) -> Reply:
+    conn, body, now = req.conn, req.body, int(req.now)
+    card = card_or_404(conn, body["card_no"])
+    require_usable(card, now)
+    bill = _bill(conn, body["bill_id"])
+    if bill["status"] == "paid":
+        raise ApiError("bill_already_paid", bill_id=bill["bill_id"])
+    if body["amount_fen"] != bill["amount_due_fen"]:
+        raise ApiError("amount_mismatch", amount_due_fen=bill["amount_due_fen"])
+    if bill["amount_due_fen"] > req.settings.bill_pin_threshold_fen:
+        if "pin_block" not in body:
+            raise ApiError("pin_required", threshold_fen=req.settings.bill_pin_threshold_fen)
+        check_pin(req, card, body["pin_block"])
+    order_id = new_order_id("PO")
+    conn.execute(
+        "INSERT INTO orders (order_id, kind, source, card_no, amount_fen, terminal_id, kiosk_id,"
+        " status, created_at, updated_at, bill_id) VALUES (?, 'purchase', 'e_purse', ?, ?, ?,"
+        " ?, 'created', ?, ?, ?)",
+        (order_id, card["card_no"], body["amount_fen"], body["terminal_id"].upper(),
+         req.kiosk_id, now, now, bill["bill_id"]))
+    logger.info("purchase order %s created for bill %s", order_id, bill["bill_id"])
+    return Reply(201, purchase_view(_order(conn, order_id)))
+
+
+def get(req: Request) -> Reply:
+    return Reply(200, purchase_view(_order(req.conn, req.params["order_id"])))
+
+
+def mac1(req: Request) -> Reply:
+    conn, now = req.conn, req.now
+    row = _order(conn, req.params["order_id"])
+    if row["status"] not in OPEN:
+        raise _state(row, "take a MAC1")
+    card = card_or_404(conn, row["card_no"])
+    require_usable(card, now)
+    bill = _bill(conn, row["bill_id"])
+    if bill["status"] == "paid":
+        raise ApiError("bill_already_paid", bill_id=bill["bill_id"])
+    other = conn.execute(
+        "SELECT order_id FROM orders WHERE bill_id = ? AND status = 'mac1_issued' "
+        "AND order_id != ?", (row["bill_id"], row["order_id"])).fetchone()
+    if other is not None:
+        raise _state(row, "take a MAC1 while another order pays this bill",
+                     other_order_id=other[0])
+    init = InitPurchase.parse(bytes.fromhex(req.body["init_response"]))
+    if init.algorithm_id != req.keys.algorithm_id:
+        raise ApiError("validation_error", f"algorithm id {init.algorithm_id:02X} is not "
+                       "supported by this issuer", field="init_response")
+    if row["status"] == "mac1_issued" and init.counter != row["counter"]:
+        raise _state(row, "take a new MAC1 after the card's counter moved",
+                     hint="read the card log and confirm with card_record",
+                     offline_counter=row["counter"], card_offline_counter=init.counter)
+    if init.balance_fen < row["amount_fen"]:
+        raise ApiError("insufficient_balance", balance_fen=init.balance_fen,
+                       amount_fen=row["amount_fen"])
+    terminal = bytes.fromhex(row["terminal_id"])
+    seq = next_counter(conn, f"psam:{row['terminal_id']}") & 0xFFFFFFFF
+    date, time_ = host_datetime(now)
+    keys = req.keys.card_keys(row["card_no"])
+    sespk = purchase_session_key(keys.dpk, init.random, init.offline_counter, seq)
+    mac = purchase_mac1(sespk, row["amount_fen"], terminal, bytes.fromhex(date),
+                        bytes.fromhex(time_))
+    conn.execute(
+        "UPDATE orders SET status = 'mac1_issued', balance_before_fen = ?, counter = ?, "
+        "card_random = ?, host_date = ?, host_time = ?, mac2 = ?, terminal_seq = ?, "
+        "updated_at = ? WHERE order_id = ?",
+        (init.balance_fen, init.counter, init.random.hex().upper(), date, time_,
+         mac.hex().upper(), seq, int(now), row["order_id"]))
+    return Reply(200, purchase_view(_order(conn, row["order_id"])))
+
+
+def _check_card_macs(req: Request, row: sqlite3.Row, tac: str, mac2: str) -> None:
+    keys = req.keys.card_keys(row["card_no"])
+    sespk = purchase_session_key(keys.dpk, bytes.fromhex(row["card_random"]),
+                                 int(row["counter"]).to_bytes(2, "big"), row["terminal_seq"])
+    if bytes.fromhex(mac2) != purchase_mac2(sespk, row["amount_fen"]):
+        logger.warning("purchase order %s: MAC2 invalid", row["order_id"])
+        raise ApiError("mac2_invalid", order_id=row["order_id"])
+    expected = purchase_tac(keys.dtk, row["amount_fen"], bytes.fromhex(row["terminal_id"]),
+                            row["terminal_seq"], bytes.fromhex(row["host_date"]),
+                            bytes.fromhex(row["host_time"]))
+    if bytes.fromhex(tac) != expected:
+        logger.warning("purchase order %s: TAC invalid", row["order_id"])
+        raise ApiError("tac_invalid", order_id=row["order_id"])
+
+
+def confirm(req: Request) -> Reply:
+    conn = req.conn
+    row = _order(conn, req.params["order_id"])
+    tac, record = req.body.get("tac"), req.body.get("card_record")
+    if row["status"] == "completed":
+        if record is not None:
+            check_record(row, record, PURCHASE_TYPE)
+            return Reply(200, purchase_view(row))
+        if row["tac"] is not None and tac.upper() == row["tac"]:
+            return Reply(200, purchase_view(row))
+        raise _state(row, "be confirmed again with a different TAC")
+    if row["status"] != "mac1_issued":
+        raise _state(row, "be confirmed before its MAC1")
+    if record is None:
+        _check_card_macs(req, row, tac, req.body["mac2"])
+        how = "tac"
+    else:
+        check_record(row, record, PURCHASE_TYPE)
+        how = "card_record"
+        tac = None
+    now = int(req.now)
+    bill = _bill(conn, row["bill_id"])
+    conn.execute("UPDATE orders SET status = 'completed', tac = ?, confirmed_by = ?, "
+                 "updated_at = ? WHERE order_id = ?",
+                 (tac.upper() if tac else None, how, now, row["order_id"]))
+    conn.execute("UPDATE bills SET status = 'paid', paid_at = ?, paid_order_id = ? "
+                 "WHERE bill_id = ?", (now, row["order_id"], row["bill_id"]))
+    conn.execute(
+        "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen, balance_after_fen,"
+        " merchant, terminal_id, order_id) VALUES (?, ?, 'bill_payment', ?, ?, ?, ?, ?)",
+        (row["card_no"], now, -row["amount_fen"], row["balance_before_fen"] - row["amount_fen"],
+         bill["payee_zh"], row["terminal_id"], row["order_id"]))
+    logger.info("purchase order %s completed by %s", row["order_id"], how)
+    return Reply(200, purchase_view(_order(conn, row["order_id"])))
+
+
+def cancel(req: Request) -> Reply:
+    row = _order(req.conn, req.params["order_id"])
+    if row["status"] == "cancelled":
+        return Reply(200, purchase_view(row))
+    if row["status"] not in OPEN:
+        raise _state(row, "be cancelled")
+    req.conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE order_id = ?",
+                     (int(req.now), row["order_id"]))
+    return Reply(200, purchase_view(_order(req.conn, row["order_id"])))
+
+
+_CARD_STATE = ("card_lost", "card_blacklisted", "card_expired")
+_KEYED = ("Every POST on a purchase order needs an Idempotency-Key; the same key always "
+          "answers with the first result.")
+
+ROUTES = [
+    Route("GET", "/v1/bills", find_bill, "findBill",
+          "Look up a utility bill by utility and account number", "bills", response="Bill",
+          query=(Param("utility", {"type": "string", "enum": ["water", "electricity", "gas"]},
+                       "utility", required=True),
+                 Param("account_no", {"type": "string", "pattern": "^[0-9]{6,20}$"},
+                       "account number as printed on the bill", required=True)),
+          errors=("bill_not_found",),
+          description="The newest unpaid bill of the account, else its newest paid one."),
+    Route("POST", "/v1/purchase-orders", create, "createPurchaseOrder",
+          "Start paying a bill from the card's e-purse", "bills", status=201,
+          response="PurchaseOrder", idempotency="required",
+          body={"type": "object", "required": ["card_no", "bill_id", "amount_fen",
+                                               "terminal_id"],
+                "additionalProperties": False,
+                "properties": {"card_no": CARD_NO,
+                               "bill_id": {"type": "string", "minLength": 1, "maxLength": 40},
+                               "amount_fen": AMOUNT, "terminal_id": TERMINAL_ID,
+                               "pin_block": PIN_BLOCK}},
+          errors=("card_unknown", *_CARD_STATE, "bill_not_found", "bill_already_paid",
+                  "amount_mismatch", "pin_required", "pin_wrong", "pin_locked", "pin_not_set",
+                  "pin_block_invalid"),
+          description="pin_block is required when the bill's pin_required is true. " + _KEYED),
+    Route("GET", "/v1/purchase-orders/{order_id}", get, "getPurchaseOrder", "A purchase order",
+          "bills", response="PurchaseOrder", errors=("order_unknown",)),
+    Route("POST", "/v1/purchase-orders/{order_id}/mac1", mac1, "issuePurchaseMac1",
+          "Issue MAC1 (and terminal serial, host date-time) for DEBIT FOR PURCHASE", "bills",
+          response="PurchaseOrder", idempotency="required",
+          body={"type": "object", "required": ["init_response"], "additionalProperties": False,
+                "properties": {"init_response": hexbytes(
+                    15, "the card's answer to INITIALIZE FOR PURCHASE: balance, offline "
+                    "counter, overdraft limit, key version, algorithm id, random")}},
+          errors=("order_unknown", "order_state", "card_unknown", *_CARD_STATE,
+                  "bill_not_found", "bill_already_paid", "insufficient_balance"),
+          description="Answers mac1, terminal_seq, host_date and host_time. " + _KEYED),
+    Route("POST", "/v1/purchase-orders/{order_id}/confirm", confirm, "confirmPurchaseOrder",
+          "Confirm a bill payment with the card's TAC and MAC2, or its log record", "bills",
+          response="PurchaseOrder", idempotency="required",
+          body={"type": "object", "additionalProperties": False,
+                "properties": {
+                    "tac": hexbytes(4, "TAC answered by DEBIT FOR PURCHASE"),
+                    "mac2": hexbytes(4, "MAC2 answered by DEBIT FOR PURCHASE"),
+                    "card_record": hexbytes(23, "record 1 of SFI 0x18 read after a card tear")},
+                "oneOf": [{"required": ["tac", "mac2"]}, {"required": ["card_record"]}]},
+          errors=("order_unknown", "order_state", "mac2_invalid", "tac_invalid",
+                  "evidence_mismatch", "bill_not_found"),
+          description="Marks the bill paid. " + _KEYED),
+    Route("POST", "/v1/purchase-orders/{order_id}/cancel", cancel, "cancelPurchaseOrder",
+          "Cancel a bill payment that the card did not debit", "bills",
+          response="PurchaseOrder", idempotency="required",
+          body={"type": "object", "additionalProperties": False,
+                "properties": {"reason": {"type": "string", "enum": [
+                    "customer_cancelled", "card_error", "timeout", "other"]}}},
+          errors=("order_unknown", "order_state"),
+          description="After MAC1, cancel only when the card's log shows no debit. " + _KEYED),
+]

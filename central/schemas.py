@@ -1,0 +1,245 @@
+"""JSON Schemas of the API's messages: request fragments and the published components.
+
+The server validates requests with these (:mod:`central.validation`) and the
+OpenAPI document publishes them (:mod:`central.openapi`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["AMOUNT", "CARD_NO", "COMPONENTS", "PIN_BLOCK", "TERMINAL_ID", "hexbytes", "ref"]
+
+Json = dict[str, Any]
+
+
+def hexbytes(n: int, description: str) -> Json:
+    return {"type": "string", "pattern": f"^[0-9A-Fa-f]{{{2 * n}}}$",
+            "description": f"{description} ({n} bytes as {2 * n} hex digits)"}
+
+
+def ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: Json) -> Json:
+    return {**schema, "nullable": True}
+
+
+def _obj(required: list[str], properties: Json, description: str = "") -> Json:
+    out: Json = {"type": "object", "required": required, "properties": properties}
+    if description:
+        out["description"] = description
+    return out
+
+
+CARD_NO: Json = {"type": "string", "pattern": "^[0-9]{20}$",
+                 "description": "20-digit application serial"}
+TERMINAL_ID = hexbytes(6, "terminal id as sent to the card")
+PIN_BLOCK = hexbytes(8, "ISO 9564 format-0 PIN block, 3DES-encrypted under the kiosk's PIN key")
+AMOUNT: Json = {"type": "integer", "minimum": 1, "maximum": 10_000_000,
+                "description": "fen (1/100 yuan)"}
+_FEN: Json = {"type": "integer", "description": "fen"}
+_TIME: Json = {"type": "string", "format": "date-time",
+               "description": "ISO 8601, China time (+08:00)"}
+_DATE: Json = {"type": "string", "format": "date"}
+_CARD_TYPES = ["ordinary", "student", "senior", "disabled", "staff"]
+_CARD_STATUS = ["active", "lost", "blacklisted", "expired"]
+
+COMPONENTS: dict[str, Json] = {
+    "Error": _obj(["code", "message", "message_zh", "details"], {
+        "code": {"type": "string", "description": "stable machine-readable code"},
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "details": {"type": "object"},
+    }, "The one error shape of every refusal."),
+    "Health": _obj(["status", "time"], {
+        "status": {"type": "string", "enum": ["ok"]},
+        "time": {"type": "integer", "description": "server Unix time"},
+    }),
+    "PendingLoad": _obj(["order_id", "amount_fen", "status", "source", "created_at",
+                         "terminal_id"], {
+        "order_id": {"type": "string"},
+        "amount_fen": _FEN,
+        "status": {"type": "string", "enum": ["created", "mac2_issued"]},
+        "source": {"type": "string", "enum": ["cash", "points"]},
+        "created_at": _TIME,
+        "terminal_id": {"type": "string"},
+    }, "A load held by the central side for this card, waiting for the card."),
+    "Card": _obj(["card_no", "card_type", "holder_name_masked", "status", "valid_from",
+                  "valid_until", "points", "pin_set", "pin_locked_until", "pending_loads"], {
+        "card_no": CARD_NO,
+        "card_type": {"type": "string", "enum": _CARD_TYPES},
+        "holder_name_masked": {"type": "string", "description": "张* / 王*英"},
+        "status": {"type": "string", "enum": _CARD_STATUS},
+        "valid_from": _DATE,
+        "valid_until": _DATE,
+        "points": {"type": "integer", "minimum": 0},
+        "pin_set": {"type": "boolean"},
+        "pin_locked_until": _nullable(_TIME),
+        "pending_loads": {"type": "array", "items": ref("PendingLoad")},
+    }),
+    "LoadOrder": _obj(["order_id", "card_no", "amount_fen", "source", "status", "terminal_id",
+                       "created_at", "updated_at", "points_used", "balance_before_fen",
+                       "balance_after_fen", "online_counter", "mac2", "host_date",
+                       "host_time", "confirmed_by"], {
+        "order_id": {"type": "string"},
+        "card_no": CARD_NO,
+        "amount_fen": _FEN,
+        "source": {"type": "string", "enum": ["cash", "points"]},
+        "status": {"type": "string",
+                   "enum": ["created", "mac2_issued", "completed", "cancelled"]},
+        "terminal_id": {"type": "string"},
+        "created_at": _TIME,
+        "updated_at": _TIME,
+        "points_used": {"type": "integer", "minimum": 0},
+        "balance_before_fen": _nullable(_FEN),
+        "balance_after_fen": _nullable(_FEN),
+        "online_counter": _nullable({"type": "integer"}),
+        "mac2": _nullable({"type": "string", "description": "4 bytes hex, for CREDIT FOR LOAD"}),
+        "host_date": _nullable({"type": "string", "description": "YYYYMMDD (BCD on the card)"}),
+        "host_time": _nullable({"type": "string", "description": "hhmmss (BCD on the card)"}),
+        "confirmed_by": _nullable({"type": "string", "enum": ["tac", "card_record"]}),
+    }),
+    "PurchaseOrder": _obj(["order_id", "card_no", "bill_id", "amount_fen", "status",
+                           "terminal_id", "created_at", "updated_at", "balance_before_fen",
+                           "balance_after_fen", "offline_counter", "terminal_seq", "mac1",
+                           "host_date", "host_time", "confirmed_by"], {
+        "order_id": {"type": "string"},
+        "card_no": CARD_NO,
+        "bill_id": {"type": "string"},
+        "amount_fen": _FEN,
+        "status": {"type": "string",
+                   "enum": ["created", "mac1_issued", "completed", "cancelled"]},
+        "terminal_id": {"type": "string"},
+        "created_at": _TIME,
+        "updated_at": _TIME,
+        "balance_before_fen": _nullable(_FEN),
+        "balance_after_fen": _nullable(_FEN),
+        "offline_counter": _nullable({"type": "integer"}),
+        "terminal_seq": _nullable({"type": "integer", "description":
+                                   "terminal transaction serial (4 bytes) for DEBIT FOR PURCHASE"}),
+        "mac1": _nullable({"type": "string", "description": "4 bytes hex"}),
+        "host_date": _nullable({"type": "string"}),
+        "host_time": _nullable({"type": "string"}),
+        "confirmed_by": _nullable({"type": "string", "enum": ["tac", "card_record"]}),
+    }),
+    "Transaction": _obj(["id", "kind", "occurred_at", "amount_fen", "balance_after_fen",
+                         "points_delta"], {
+        "id": {"type": "integer"},
+        "kind": {"type": "string",
+                 "enum": ["ride", "purchase", "load", "bill_payment", "points"]},
+        "occurred_at": _TIME,
+        "amount_fen": {"type": "integer",
+                       "description": "change of the e-purse balance (negative = paid)"},
+        "balance_after_fen": _nullable(_FEN),
+        "fare_fen": _nullable({"type": "integer", "description": "ride: full fare"}),
+        "ride_discount_fen": _nullable({"type": "integer",
+                                        "description": "ride: card-type discount"}),
+        "transfer_discount_fen": _nullable({"type": "integer",
+                                            "description": "ride: transfer discount"}),
+        "mode": _nullable({"type": "string", "enum": ["bus", "metro"]}),
+        "line": _nullable({"type": "string"}),
+        "station": _nullable({"type": "string"}),
+        "merchant": _nullable({"type": "string"}),
+        "points_delta": {"type": "integer"},
+        "terminal_id": _nullable({"type": "string"}),
+        "order_id": _nullable({"type": "string"}),
+    }),
+    "TransactionPage": _obj(["card_no", "items", "next_cursor"], {
+        "card_no": CARD_NO,
+        "items": {"type": "array", "items": ref("Transaction")},
+        "next_cursor": _nullable({"type": "string",
+                                  "description": "pass as ?cursor= for the next page"}),
+    }),
+    "Statement": _obj(["card_no", "from", "to", "opening_balance_fen", "closing_balance_fen",
+                       "totals", "items", "truncated"], {
+        "card_no": CARD_NO,
+        "from": _DATE,
+        "to": _DATE,
+        "opening_balance_fen": _FEN,
+        "closing_balance_fen": _FEN,
+        "totals": _obj(["loads_fen", "rides_fen", "purchases_fen", "bill_payments_fen",
+                        "ride_discounts_fen", "transfer_discounts_fen", "points_delta",
+                        "count"], {k: {"type": "integer"} for k in (
+                            "loads_fen", "rides_fen", "purchases_fen", "bill_payments_fen",
+                            "ride_discounts_fen", "transfer_discounts_fen", "points_delta",
+                            "count")}),
+        "items": {"type": "array", "items": ref("Transaction"), "maxItems": 1000},
+        "truncated": {"type": "boolean", "description": "more than 1000 transactions"},
+    }),
+    "PendingLoads": _obj(["card_no", "pending_loads", "total_fen"], {
+        "card_no": CARD_NO,
+        "pending_loads": {"type": "array", "items": ref("LoadOrder")},
+        "total_fen": _FEN,
+    }),
+    "LossReport": _obj(["card_no", "status", "report_no", "reported_at", "message",
+                        "message_zh"], {
+        "card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["lost"]},
+        "report_no": {"type": "string"},
+        "reported_at": _TIME,
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
+    }),
+    "PinResult": _obj(["card_no", "verified", "pin_set"], {
+        "card_no": CARD_NO,
+        "verified": {"type": "boolean"},
+        "pin_set": {"type": "boolean"},
+    }),
+    "Points": _obj(["card_no", "points", "points_per_yuan", "redeemable_points",
+                    "redeemable_fen"], {
+        "card_no": CARD_NO,
+        "points": {"type": "integer", "minimum": 0},
+        "points_per_yuan": {"type": "integer", "minimum": 1},
+        "redeemable_points": {"type": "integer", "minimum": 0},
+        "redeemable_fen": _FEN,
+    }),
+    "Redemption": _obj(["order", "points_left"], {
+        "order": ref("LoadOrder"),
+        "points_left": {"type": "integer", "minimum": 0},
+    }),
+    "Bill": _obj(["bill_id", "utility", "account_no", "payee", "payee_zh",
+                  "holder_name_masked", "period", "amount_due_fen", "due_date", "status",
+                  "pin_required"], {
+        "bill_id": {"type": "string"},
+        "utility": {"type": "string", "enum": ["water", "electricity", "gas"]},
+        "account_no": {"type": "string"},
+        "payee": {"type": "string"},
+        "payee_zh": {"type": "string"},
+        "holder_name_masked": {"type": "string"},
+        "period": {"type": "string", "description": "YYYY-MM"},
+        "amount_due_fen": _FEN,
+        "due_date": _DATE,
+        "status": {"type": "string", "enum": ["unpaid", "paid"]},
+        "pin_required": {"type": "boolean",
+                         "description": "paying needs the payment password (pin_block)"},
+    }),
+    "Notice": _obj(["notice_id", "kind", "title", "title_zh", "body", "body_zh", "starts_at",
+                    "ends_at", "active"], {
+        "notice_id": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["announcement", "maintenance"]},
+        "title": {"type": "string"},
+        "title_zh": {"type": "string"},
+        "body": {"type": "string"},
+        "body_zh": {"type": "string"},
+        "starts_at": _TIME,
+        "ends_at": _TIME,
+        "active": {"type": "boolean"},
+    }),
+    "Notices": _obj(["notices"], {"notices": {"type": "array", "items": ref("Notice")}}),
+    "FeedbackTicket": _obj(["ticket_no", "created_at"], {
+        "ticket_no": {"type": "string"},
+        "created_at": _TIME,
+    }),
+    "HeartbeatAck": _obj(["kiosk_id", "server_time", "maintenance"], {
+        "kiosk_id": {"type": "string"},
+        "server_time": {"type": "integer"},
+        "maintenance": {"type": "boolean",
+                        "description": "a maintenance window is active now"},
+    }),
+    "EventsAck": _obj(["accepted", "duplicates"], {
+        "accepted": {"type": "integer", "minimum": 0},
+        "duplicates": {"type": "integer", "minimum": 0},
+    }),
+}

@@ -1,0 +1,324 @@
+"""The reference central server: HTTP in, validated and authenticated route calls out.
+
+One :class:`App` owns the database pool, the issuer keys and the routes; the
+standard library's ``ThreadingHTTPServer`` feeds it. Each request runs in one
+SQLite transaction (``BEGIN IMMEDIATE`` for writes). A request that carries an
+``Idempotency-Key`` stores its answer in the same transaction as its effect,
+under a UNIQUE ``(kiosk, key)``; a repeat — sequential or concurrent — waits
+for the first and gets its answer back with ``Idempotent-Replayed: true``.
+Documented refusals commit (a wrong PIN must count); anything else rolls back
+and becomes ``500 internal_error``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from central import openapi
+from central.auth import authenticate
+from central.db import Pool, transaction
+from central.errors import ApiError
+from central.router import PATH_PARAMS, Reply, Request, Route, Router
+from central.routes import all_routes
+from central.security import IssuerKeys
+from central.settings import Settings
+from central.validation import SchemaViolation, validate
+
+__all__ = ["App", "CentralServer", "api_routes", "document", "make_server", "tls_context"]
+
+logger = logging.getLogger(__name__)
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+_CARD = re.compile(r"\d{12,}")
+
+
+def _mask(path: str) -> str:
+    return _CARD.sub(lambda m: m.group()[:4] + "…" + m.group()[-4:], path)
+
+
+class App:
+    """The API without the socket: ``handle(method, path, headers, body)`` → :class:`Reply`."""
+
+    def __init__(self, db_path: Path, settings: Settings | None = None, *,
+                 clock: Callable[[], float] = time.time, pool_size: int = 8) -> None:
+        self.settings = settings or Settings()
+        self.keys = IssuerKeys.from_file(self.settings.keys_file)
+        self.pool = Pool(db_path, size=pool_size)
+        self.clock = clock
+        routes = api_routes(self)
+        self.router = Router(routes)
+        self.document = openapi.build(routes)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    # -- one request ------------------------------------------------------------------
+    def handle(self, method: str, raw_path: str, headers: Mapping[str, str],
+               body: bytes) -> Reply:
+        started = time.monotonic()
+        try:
+            reply = self._handle(method, raw_path, headers, body)
+        except ApiError as exc:
+            reply = Reply(exc.status, exc.body(), exc.headers)
+        except Exception:
+            logger.exception("%s %s failed", method, _mask(raw_path))
+            reply = Reply(500, ApiError("internal_error").body())
+        logger.info("%s %s -> %d in %.1f ms", method, _mask(raw_path.split("?")[0]),
+                    reply.status, (time.monotonic() - started) * 1000)
+        return reply
+
+    def _handle(self, method: str, raw_path: str, headers: Mapping[str, str],
+                body: bytes) -> Reply:
+        split = urlsplit(raw_path)
+        route, params, allowed = self.router.match(method, split.path)
+        if route is None:
+            if allowed:
+                refusal = ApiError("method_not_allowed", allowed=sorted(allowed))
+                refusal.headers["Allow"] = ", ".join(sorted(allowed))
+                raise refusal
+            raise ApiError("not_found", path=split.path)
+        now = self.clock()
+        with self.pool.connection() as conn:
+            kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now)
+                        if route.auth else "")
+            req = Request(method, split.path, _check_params(params),
+                          _parse_query(route, split.query), _parse_body(route, headers, body),
+                          kiosk_id, conn, now, self.settings, self.keys)
+            key = headers.get("Idempotency-Key")
+            if route.idempotency == "none" or not key:
+                if route.idempotency == "required":
+                    raise ApiError("idempotency_key_required")
+                return self._run(route, req, write=method != "GET")
+            if not _IDEMPOTENCY_KEY.match(key):
+                raise ApiError("validation_error", "Idempotency-Key must be 8 to 128 "
+                               "letters, digits or _.:-", field="Idempotency-Key")
+            req.idempotency_key = key
+            digest = hashlib.sha256(f"{method}\n{raw_path}\n".encode() + body).hexdigest()
+            return self._run_once(route, req, key, digest)
+
+    @staticmethod
+    def _call(route: Route, req: Request) -> Reply:
+        try:
+            return route.handler(req)
+        except ApiError as exc:
+            return Reply(exc.status, exc.body())
+
+    def _run(self, route: Route, req: Request, *, write: bool) -> Reply:
+        with transaction(req.conn, write=write):
+            return self._call(route, req)
+
+    def _run_once(self, route: Route, req: Request, key: str, digest: str) -> Reply:
+        conn = req.conn
+        for _ in range(2):
+            try:
+                with transaction(conn):
+                    stored = conn.execute(
+                        "SELECT request_hash, status, response FROM idempotency "
+                        "WHERE kiosk_id = ? AND key = ?", (req.kiosk_id, key)).fetchone()
+                    if stored is not None:
+                        if stored["request_hash"] != digest:
+                            raise ApiError("idempotency_conflict")
+                        return Reply(int(stored["status"]), json.loads(stored["response"]),
+                                     {"Idempotent-Replayed": "true"})
+                    reply = self._call(route, req)
+                    conn.execute(
+                        "INSERT INTO idempotency (kiosk_id, key, request_hash, status, response,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (req.kiosk_id, key, digest, reply.status,
+                         json.dumps(reply.body, ensure_ascii=False), int(req.now)))
+                    return reply
+            except sqlite3.IntegrityError:
+                # Another connection stored this key first; its answer is the answer.
+                logger.info("idempotency key raced; replaying the first answer")
+        raise RuntimeError("idempotency record vanished")
+
+
+def _health(req: Request) -> Reply:
+    req.conn.execute("SELECT 1").fetchone()
+    return Reply(200, {"status": "ok", "time": int(req.now)})
+
+
+def api_routes(app: App | None = None) -> list[Route]:
+    """Every route, the unsigned meta routes included (``app`` serves the document)."""
+    def the_document(req: Request) -> Reply:
+        assert app is not None
+        return Reply(200, app.document)
+
+    return [*all_routes(),
+            Route("GET", "/health", _health, "getHealth", "Liveness of the central side",
+                  "meta", response="Health", auth=False),
+            Route("GET", "/openapi.json", the_document, "getOpenApi", "This document", "meta",
+                  response="", auth=False)]
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document, without a database."""
+    return openapi.build(api_routes())
+
+
+def _check_params(params: dict[str, str]) -> dict[str, str]:
+    for name, value in params.items():
+        try:
+            validate(value, PATH_PARAMS[name], where=name)
+        except SchemaViolation as exc:
+            raise ApiError("validation_error", str(exc), field=exc.where) from None
+    return params
+
+
+def _parse_query(route: Route, query: str) -> dict[str, Any]:
+    raw = parse_qs(query, keep_blank_values=True)
+    out: dict[str, Any] = {}
+    for param in route.query:
+        values = raw.get(param.name)
+        if not values:
+            if param.required:
+                raise ApiError("validation_error", f"query parameter {param.name} is required",
+                               field=param.name)
+            continue
+        value: Any = values[-1]
+        if param.schema.get("type") == "integer":
+            try:
+                value = int(value)
+            except ValueError:
+                raise ApiError("validation_error", f"{param.name} must be an integer",
+                               field=param.name) from None
+        try:
+            validate(value, param.schema, where=param.name)
+        except SchemaViolation as exc:
+            raise ApiError("validation_error", str(exc), field=exc.where) from None
+        out[param.name] = value
+    return out
+
+
+def _parse_body(route: Route, headers: Mapping[str, str], body: bytes) -> Any:
+    if route.body is None:
+        return None
+    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise ApiError("unsupported_media_type", content_type=ctype)
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError("validation_error", "the body is not JSON", field="body") from None
+    try:
+        validate(value, route.body, components=openapi.SCHEMAS)
+    except SchemaViolation as exc:
+        raise ApiError("validation_error", str(exc), field=exc.where) from None
+    return value
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: CentralServer
+    protocol_version = "HTTP/1.1"
+    server_version = "citycard-central"
+    sys_version = ""
+
+    def _serve(self) -> None:
+        app = self.server.app
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > app.settings.max_body_bytes:
+            self.close_connection = True
+            self._send(Reply(413, ApiError("payload_too_large",
+                                           limit=app.settings.max_body_bytes).body()))
+            return
+        body = self.rfile.read(length) if length else b""
+        headers = {k: v for k, v in self.headers.items()}
+        headers = _Caseless(headers)
+        reply = app.handle(self.command, self.path, headers, body)
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        data = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("http: " + format, *args)
+
+
+class _Caseless(dict[str, str]):
+    """Header look-up that ignores case, as HTTP does."""
+
+    def __init__(self, items: dict[str, str]) -> None:
+        super().__init__({k.lower(): v for k, v in items.items()})
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+
+class CentralServer(ThreadingHTTPServer):
+    """``ThreadingHTTPServer`` bound to one :class:`App`."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: App,
+                 tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(address, _Handler)
+        self.app = app
+        self.scheme = "https" if tls else "http"
+        if tls is not None:
+            # The handshake happens on the request's own thread, not in accept().
+            self.socket = tls.wrap_socket(self.socket, server_side=True,
+                                          do_handshake_on_connect=False)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{self.scheme}://{host if isinstance(host, str) else host.decode()}:{port}"
+
+    def start(self) -> str:
+        """Serve on a background thread; return the base URL."""
+        self._thread = threading.Thread(target=self.serve_forever, name="central-http",
+                                        daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.app.close()
+
+
+def tls_context(cert: Path, key: Path, client_ca: Path | None = None) -> ssl.SSLContext:
+    """Server TLS; with ``client_ca`` every client must present a certificate it signed."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(str(cert), str(key))
+    if client_ca is not None:
+        ctx.load_verify_locations(str(client_ca))
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, *,
+                settings: Settings | None = None, tls: ssl.SSLContext | None = None,
+                clock: Callable[[], float] = time.time) -> CentralServer:
+    """An app on a bound (not yet serving) socket."""
+    return CentralServer((host, port), App(db_path, settings, clock=clock), tls)

@@ -1,0 +1,39 @@
+"""The reference server's tunables: money limits, PIN policy and issuer-specific choices.
+
+Defaults follow issue 4 (single load ¥500, daily loads ¥1000, e-purse cap
+¥1000); every amount is integer fen. Built once by the CLI and passed down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["DEFAULT_KEYS_FILE", "Settings"]
+
+DEFAULT_KEYS_FILE = Path(__file__).resolve().parent.parent / "config" / "sim" / "dev-keys.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server policy. ``tac_counter`` is issuer-specific: whether a load's TAC
+    covers the online counter before (default) or after its increment."""
+
+    single_load_max_fen: int = 50_000
+    daily_load_max_fen: int = 100_000
+    purse_cap_fen: int = 100_000
+    bill_pin_threshold_fen: int = 20_000
+    pin_max_tries: int = 3
+    pin_lock_s: int = 1800
+    points_per_yuan: int = 100
+    tac_counter: str = "before"
+    keys_file: Path = field(default=DEFAULT_KEYS_FILE)
+    max_body_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        if self.tac_counter not in ("before", "after"):
+            raise ValueError("tac_counter must be 'before' or 'after'")
+        for name in ("single_load_max_fen", "daily_load_max_fen", "purse_cap_fen",
+                     "pin_max_tries", "points_per_yuan"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
