@@ -162,13 +162,14 @@ def load_session_key(dlk: bytes, random: bytes, online_counter: bytes) -> bytes:
     return session_key(dlk, random + online_counter + b"\x80\x00")
 
 
-def load_mac1(seslk: bytes, balance: bytes, amount_fen: int, terminal: bytes) -> bytes:
-    return mac(seslk, balance + _u32(amount_fen) + bytes([LOAD_TYPE]) + terminal)
+def load_mac1(seslk: bytes, balance: bytes, amount_fen: int, terminal: bytes, *,
+              tx_type: int = LOAD_TYPE) -> bytes:
+    return mac(seslk, balance + _u32(amount_fen) + bytes([tx_type]) + terminal)
 
 
-def load_mac2(seslk: bytes, amount_fen: int, terminal: bytes, date: bytes,
-              time: bytes) -> bytes:
-    return mac(seslk, _u32(amount_fen) + bytes([LOAD_TYPE]) + terminal + date + time)
+def load_mac2(seslk: bytes, amount_fen: int, terminal: bytes, date: bytes, time: bytes, *,
+              tx_type: int = LOAD_TYPE) -> bytes:
+    return mac(seslk, _u32(amount_fen) + bytes([tx_type]) + terminal + date + time)
 
 
 def load_tac(dtk: bytes, new_balance_fen: int, online_counter: int, amount_fen: int,

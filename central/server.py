@@ -293,7 +293,8 @@ class CentralServer(ThreadingHTTPServer):
 
     def start(self) -> str:
         """Serve on a background thread; return the base URL."""
-        self._thread = threading.Thread(target=self.serve_forever, name="central-http",
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,),
+                                        name="central-http",
                                         daemon=True)
         self._thread.start()
         return self.url

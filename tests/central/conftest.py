@@ -1,0 +1,58 @@
+"""Fixtures: a seeded SQLite file per test and the real server on a free port."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from central.auth import ensure_secret_file, register_kiosk
+from central.client import SignedClient
+from central.db import connect, migrate
+from central.seed import seed
+from central.server import make_server
+from central.settings import Settings
+from tests.central.helpers import KIOSK, Central
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded database, copied for every test."""
+    path = tmp_path_factory.mktemp("template") / "central.sqlite"
+    conn = connect(path)
+    migrate(conn)
+    seed(conn, cards=3, transactions=400)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def start_central(tmp_path: Path, template_db: Path) -> Iterator[Callable[..., Central]]:
+    started: list[Central] = []
+
+    def start(settings: Settings | None = None, **overrides: Any) -> Central:
+        db = tmp_path / f"central-{len(started)}.sqlite"
+        shutil.copy(template_db, db)
+        secret = ensure_secret_file(tmp_path / "kiosk.secret")
+        conn = connect(db)
+        register_kiosk(conn, KIOSK, secret)
+        conn.close()
+        server = make_server(db, settings=settings or Settings(**overrides))
+        url = server.start()
+        central = Central(server, url, db, secret, SignedClient(url, KIOSK, secret))
+        started.append(central)
+        return central
+
+    yield start
+    for central in started:
+        central.client.close()
+        central.server.stop()
+
+
+@pytest.fixture
+def central(start_central: Callable[..., Central]) -> Central:
+    return start_central()
