@@ -65,7 +65,7 @@ def load_view(row: sqlite3.Row) -> dict[str, Any]:
 def pending_loads(conn: sqlite3.Connection, card_no: str) -> list[sqlite3.Row]:
     return list(conn.execute(
         "SELECT * FROM orders WHERE card_no = ? AND kind = 'load' AND status IN (?, ?) "
-        "ORDER BY created_at, order_id", (card_no, *PENDING)))
+        "ORDER BY created_at, rowid", (card_no, *PENDING)))
 
 
 def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from central.errors import ApiError
 from central.router import Reply, Request, Route
-from central.routes.common import card_or_404
+from central.routes.common import card_or_404, require_usable
 from central.routes.loads import create_load, load_view
 from central.schemas import TERMINAL_ID
 
@@ -22,6 +22,7 @@ def balance(req: Request) -> Reply:
 
 def redeem(req: Request) -> Reply:
     card = card_or_404(req.conn, req.params["card_no"])
+    require_usable(card, req.now)
     points, rate = req.body["points"], req.settings.points_per_yuan
     if points % rate:
         raise ApiError("validation_error", f"points are redeemed in steps of {rate}",

@@ -1,0 +1,151 @@
+"""Card look-up, history paging, statements and loss reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from central.routes.common import mask_name
+from tests.central.helpers import (
+    CHEN,
+    LI,
+    LIU,
+    UNKNOWN,
+    WANG,
+    YANG,
+    ZHANG,
+    Central,
+    error_of,
+    pin_block,
+)
+
+
+def test_card_view_has_status_type_masked_name_points(central: Central) -> None:
+    card = central.client.get(f"/v1/cards/{WANG}").json()
+    assert card == {"card_no": WANG, "card_type": "senior", "holder_name_masked": "王*英",
+                    "status": "active", "valid_from": "2020-03-15", "valid_until": "2035-03-14",
+                    "points": 0, "pin_set": False, "pin_locked_until": None,
+                    "pending_loads": []}
+    li = central.client.get(f"/v1/cards/{LI}").json()
+    assert (li["card_type"], li["holder_name_masked"], li["points"], li["pin_set"]) == (
+        "student", "李*", 310, True)
+
+
+@pytest.mark.parametrize(("card_no", "status"), [(LIU, "lost"), (CHEN, "blacklisted"),
+                                                 (YANG, "expired"), (ZHANG, "active")])
+def test_card_status_as_seeded(central: Central, card_no: str, status: str) -> None:
+    assert central.client.get(f"/v1/cards/{card_no}").json()["status"] == status
+
+
+def test_unknown_card_and_malformed_number(central: Central) -> None:
+    assert error_of(central.client.get(f"/v1/cards/{UNKNOWN}"), 404,
+                    "card_unknown")["card_no"] == UNKNOWN
+    details = error_of(central.client.get("/v1/cards/3104"), 400, "validation_error")
+    assert details["field"] == "card_no"
+
+
+def test_name_masking() -> None:
+    assert [mask_name(n) for n in ("张伟", "王秀英", "欧阳娜娜", "李", "")] == [
+        "张*", "王*英", "欧**娜", "*", "*"]
+
+
+def _all_pages(central: Central, query: str) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    path = f"/v1/cards/{ZHANG}/transactions?{query}"
+    while True:
+        page = central.client.get(path).json()
+        items += page["items"]
+        if page["next_cursor"] is None:
+            return items
+        path = f"/v1/cards/{ZHANG}/transactions?{query}&cursor={page['next_cursor']}"
+
+
+def test_history_pages_cover_everything_once_newest_first(central: Central) -> None:
+    items = _all_pages(central, "limit=7")
+    count = central.sql("SELECT COUNT(*) FROM transactions WHERE card_no = ?", ZHANG)[0][0]
+    assert len(items) == count > 20
+    assert len({i["id"] for i in items}) == count
+    keys = [(i["occurred_at"], i["id"]) for i in items]
+    assert keys == sorted(keys, reverse=True)
+    assert items[0]["balance_after_fen"] == 8650  # the demo card's balance
+
+
+def test_rides_carry_fare_and_discounts(central: Central) -> None:
+    rides = central.client.get(f"/v1/cards/{LI}/transactions?kind=ride&limit=100").json()
+    assert rides["items"] and {r["kind"] for r in rides["items"]} == {"ride"}
+    for ride in rides["items"]:
+        paid = ride["fare_fen"] - ride["ride_discount_fen"] - ride["transfer_discount_fen"]
+        assert ride["amount_fen"] == -paid
+        assert ride["ride_discount_fen"] == ride["fare_fen"] // 2  # student card
+        assert ride["mode"] in ("bus", "metro")
+
+
+def test_history_date_range_is_inclusive_china_days(central: Central) -> None:
+    everything = _all_pages(central, "limit=100")
+    day = str(everything[len(everything) // 2]["occurred_at"])[:10]
+    same_day = _all_pages(central, f"limit=100&from={day}&to={day}")
+    assert same_day and all(str(i["occurred_at"]).startswith(day) for i in same_day)
+    assert len(same_day) == sum(1 for i in everything if str(i["occurred_at"])[:10] == day)
+
+
+def test_history_rejects_bad_cursor_and_dates(central: Central) -> None:
+    base = f"/v1/cards/{ZHANG}/transactions"
+    assert error_of(central.client.get(base + "?cursor=zzzz"), 400,
+                    "validation_error")["field"] == "cursor"
+    assert error_of(central.client.get(base + "?from=2026-02-30"), 400,
+                    "validation_error")["field"] == "from"
+    error_of(central.client.get(base + "?from=2026-02-10&to=2026-02-01"), 400,
+             "validation_error")
+    error_of(central.client.get(base + "?limit=0"), 400, "validation_error")
+    error_of(central.client.get(f"/v1/cards/{UNKNOWN}/transactions"), 404, "card_unknown")
+
+
+def test_statement_balances_add_up(central: Central) -> None:
+    today = dt.date.today()
+    start = (today - dt.timedelta(days=30)).isoformat()
+    resp = central.client.get(f"/v1/cards/{ZHANG}/statement?from={start}&to={today}")
+    s = resp.json()
+    assert s["items"], s
+    change = sum(i["amount_fen"] for i in s["items"])
+    assert s["opening_balance_fen"] + change == s["closing_balance_fen"]
+    t = s["totals"]
+    assert t["loads_fen"] - t["rides_fen"] - t["purchases_fen"] - t["bill_payments_fen"] == change
+    assert t["count"] == len(s["items"])
+    error_of(central.client.get(f"/v1/cards/{ZHANG}/statement?from={start}"), 400,
+             "validation_error")
+
+
+def test_loss_report_with_id_takes_effect_for_every_kiosk(central: Central) -> None:
+    resp = central.client.post(f"/v1/cards/{ZHANG}/loss-report", {"id_last6": ZHANG[-6:]})
+    assert resp.status_code == 200
+    report = resp.json()
+    assert report["status"] == "lost" and report["report_no"].startswith("LR")
+    seen_elsewhere = central.another_client().get(f"/v1/cards/{ZHANG}").json()
+    assert seen_elsewhere["status"] == "lost"
+    error_of(central.client.post(f"/v1/cards/{ZHANG}/loss-report", {"id_last6": ZHANG[-6:]}),
+             409, "card_lost")
+
+
+def test_loss_report_with_payment_password(central: Central) -> None:
+    error_of(central.client.post(f"/v1/cards/{LI}/loss-report",
+                                 {"pin_block": pin_block(central, "999999", LI)}),
+             422, "pin_wrong")
+    assert central.client.get(f"/v1/cards/{LI}").json()["status"] == "active"
+    ok = central.client.post(f"/v1/cards/{LI}/loss-report",
+                             {"pin_block": pin_block(central, "147258", LI)})
+    assert ok.status_code == 200 and ok.json()["status"] == "lost"
+
+
+def test_loss_report_refusals(central: Central) -> None:
+    error_of(central.client.post(f"/v1/cards/{ZHANG}/loss-report", {"id_last6": "000000"}),
+             422, "identity_mismatch")
+    error_of(central.client.post(f"/v1/cards/{CHEN}/loss-report", {"id_last6": CHEN[-6:]}),
+             409, "card_blacklisted")
+    error_of(central.client.post(f"/v1/cards/{UNKNOWN}/loss-report", {"id_last6": "000000"}),
+             404, "card_unknown")
+    error_of(central.client.post(f"/v1/cards/{ZHANG}/loss-report", {}), 400, "validation_error")
+    both = {"id_last6": ZHANG[-6:], "pin_block": pin_block(central, "147258", ZHANG)}
+    error_of(central.client.post(f"/v1/cards/{ZHANG}/loss-report", both), 400,
+             "validation_error")
+    assert central.client.get(f"/v1/cards/{ZHANG}").json()["status"] == "active"

@@ -1,0 +1,54 @@
+"""Protocol-level refusals: unknown paths, wrong methods, bodies that are not JSON."""
+
+from __future__ import annotations
+
+import requests
+
+from central.signing import sign_headers
+from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, error_of, new_key
+
+
+def test_unknown_path_and_wrong_method(central: Central) -> None:
+    error_of(central.client.get("/v1/nothing-here"), 404, "not_found")
+    resp = central.client.request("DELETE", f"/v1/cards/{ZHANG}")
+    assert error_of(resp, 405, "method_not_allowed")["allowed"] == ["GET"]
+    assert resp.headers["Allow"] == "GET"
+
+
+def test_body_must_be_json(central: Central) -> None:
+    resp = central.client.request("POST", "/v1/feedback", raw=b"{not json")
+    error_of(resp, 400, "validation_error")
+    resp = central.client.request("POST", "/v1/feedback", raw=b"[]")
+    assert error_of(resp, 400, "validation_error")["field"] == "body"
+    resp = central.client.request("POST", "/v1/feedback", raw=b'{"text": "x"}',
+                                  headers={"Content-Type": "text/plain"})
+    error_of(resp, 415, "unsupported_media_type")
+
+
+def test_amounts_are_integers_in_fen(central: Central) -> None:
+    for amount in (50.5, "5000", True, 0, -100):
+        resp = central.client.post("/v1/load-orders", {"card_no": ZHANG, "amount_fen": amount,
+                                                       "terminal_id": TERMINAL}, key=new_key())
+        assert error_of(resp, 400, "validation_error")["field"] == "body.amount_fen"
+    assert central.sql("SELECT COUNT(*) FROM orders")[0][0] == 0
+
+
+def test_unknown_fields_are_refused(central: Central) -> None:
+    resp = central.client.post("/v1/load-orders", {"card_no": ZHANG, "amount_fen": 100,
+                                                   "terminal_id": TERMINAL, "bonus": 1},
+                               key=new_key())
+    assert error_of(resp, 400, "validation_error")["field"] == "body.bonus"
+
+
+def test_bad_idempotency_key_is_refused(central: Central) -> None:
+    resp = central.client.post("/v1/load-orders", {"card_no": ZHANG, "amount_fen": 100,
+                                                   "terminal_id": TERMINAL}, key="short")
+    assert error_of(resp, 400, "validation_error")["field"] == "Idempotency-Key"
+
+
+def test_oversized_body_is_refused(central: Central) -> None:
+    body = b'{"category": "other", "text": "' + b"x" * 70000 + b'"}'
+    headers = sign_headers("POST", "/v1/feedback", body, kiosk_id=KIOSK, secret=central.secret)
+    headers["Content-Type"] = "application/json"
+    resp = requests.post(central.url + "/v1/feedback", data=body, headers=headers, timeout=5)
+    error_of(resp, 413, "payload_too_large")

@@ -1,0 +1,61 @@
+"""Notices, feedback tickets, heartbeat and event upload."""
+
+from __future__ import annotations
+
+import json
+
+from tests.central.helpers import KIOSK, ZHANG, Central, error_of, new_key
+
+
+def test_notices_current_and_coming_not_expired(central: Central) -> None:
+    notices = central.client.get("/v1/notices").json()["notices"]
+    titles = {n["title"]: n for n in notices}
+    assert "Old notice" not in titles
+    assert titles["Hotline 12345"]["active"] is True
+    maintenance = [n for n in notices if n["kind"] == "maintenance"]
+    assert len(maintenance) == 1 and maintenance[0]["active"] is False
+    assert maintenance[0]["title_zh"].startswith("今晚")
+
+
+def test_feedback_ticket_once_per_key(central: Central) -> None:
+    body = {"category": "kiosk_fault", "text": "找零口卡住了", "phone": "13800138000",
+            "card_no": ZHANG}
+    key = new_key("fb")
+    first = central.client.post("/v1/feedback", body, key=key)
+    assert first.status_code == 201 and first.json()["ticket_no"].startswith("FB")
+    again = central.client.post("/v1/feedback", body, key=key)
+    assert again.json() == first.json()
+    other = central.client.post("/v1/feedback", {"category": "other", "text": "谢谢"})
+    assert other.json()["ticket_no"] != first.json()["ticket_no"]
+    rows = central.sql("SELECT category, text, kiosk_id FROM feedback ORDER BY ticket_no")
+    assert [tuple(r) for r in rows] == [("kiosk_fault", "找零口卡住了", KIOSK),
+                                        ("other", "谢谢", KIOSK)]
+    error_of(central.client.post("/v1/feedback", {"category": "other", "text": ""}), 400,
+             "validation_error")
+    error_of(central.client.post("/v1/feedback", {"category": "x", "text": "a"}), 400,
+             "validation_error")
+
+
+def test_heartbeat_records_the_kiosk_status(central: Central) -> None:
+    status = {"software_version": "0.1.0", "state": "idle",
+              "devices": {"reader": "ok", "printer": "paper_low"}, "cashbox_fen": 12000}
+    resp = central.client.post("/v1/kiosk/heartbeat", status)
+    assert resp.status_code == 200
+    assert resp.json()["kiosk_id"] == KIOSK and resp.json()["maintenance"] is False
+    row = central.sql("SELECT last_seen_at, last_status FROM kiosks WHERE kiosk_id = ?", KIOSK)[0]
+    assert row[0] is not None and json.loads(row[1]) == status
+
+
+def test_events_are_stored_once_per_id(central: Central) -> None:
+    events = [{"event_id": "ev-1", "kind": "fault", "occurred_at": "2026-11-24T10:00:00+08:00",
+               "data": {"device": "printer", "error": "paper_out"}},
+              {"event_id": "ev-2", "kind": "cashbox_collection",
+               "occurred_at": "2026-11-24T11:00:00+08:00", "data": {"total_fen": 85000}}]
+    assert central.client.post("/v1/kiosk/events", {"events": events}).json() == {
+        "accepted": 2, "duplicates": 0}
+    events.append({"event_id": "ev-3", "kind": "settlement",
+                   "occurred_at": "2026-11-24T23:59:00+08:00"})
+    assert central.client.post("/v1/kiosk/events", {"events": events}).json() == {
+        "accepted": 1, "duplicates": 2}
+    assert central.sql("SELECT COUNT(*) FROM kiosk_events")[0][0] == 3
+    error_of(central.client.post("/v1/kiosk/events", {"events": []}), 400, "validation_error")
