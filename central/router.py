@@ -22,7 +22,7 @@ Json = dict[str, Any]
 
 # Every path parameter has one schema, wherever it appears.
 PATH_PARAMS: dict[str, Json] = {
-    "card_no": {"type": "string", "pattern": "^[0-9]{20}$",
+    "card_no": {"type": "string", "pattern": "^[0-9]{20}$", "example": "31044403000000100017",
                 "description": "20-digit application serial (10 bytes BCD, as on the chip)"},
     "order_id": {"type": "string", "pattern": "^[LP]O[0-9a-f]{24}$",
                  "description": "order id (LO… load, PO… purchase)"},

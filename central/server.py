@@ -254,6 +254,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    do_TRACE = do_CONNECT = _serve
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """The standard library's own refusals (bad request line, unknown method) as JSON."""
+        self.close_connection = True
+        if code == 501:  # a method http.server has no do_ for
+            error = ApiError("method_not_allowed", method=self.command)
+        else:
+            error = ApiError("validation_error", message or "malformed request",
+                             http_status=code)
+            error.status = code if 400 <= code < 500 else 400
+        self._send(Reply(error.status, error.body()))
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("http: " + format, *args)
