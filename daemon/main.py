@@ -1,0 +1,139 @@
+"""kioskd: the daemon that owns every decision and all state of one kiosk.
+
+``main`` is linear: load config, open each part in order, serve until SIGTERM,
+close in reverse in ``finally``. A start-up failure becomes one log line and a
+non-zero exit (2: configuration, 3: start-up).
+
+NOT YET RUNNABLE: it waits for daemon/devices.py, which builds the card reader
+(issue 3), printer and cash acceptor from config; see the issue notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from config import Config, ConfigError, load_config
+from daemon.about import DEFAULT_CONFIG, package_version
+from daemon.api.http import UnixHttpServer
+from daemon.api.routes import Services, build_routers
+from daemon.cardflow import CardFlow
+from daemon.central import CentralClient, read_secret
+from daemon.devices import Devices, open_devices
+from daemon.events import EventBus
+from daemon.notify import Notifier
+from daemon.state import KioskState
+
+__all__ = ["main", "run"]
+
+logger = logging.getLogger(__name__)
+
+PROBE_INTERVAL_S = 5.0
+
+
+def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClient,
+            state: KioskState, started: float) -> dict[str, Any]:
+    link = central.link
+    snap = state.snapshot()
+    return {
+        "kiosk_id": cfg.kiosk.id,
+        "version": package_version(),
+        "simulate": simulate,
+        "uptime_s": round(time.time() - started, 1),
+        "screen": snap.screen,
+        "devices": devices.status(),
+        "central": {"url": cfg.central.url, "link": link.state,
+                    "last_ok_at": link.last_ok_at, "last_error": link.last_error},
+        "config": str(cfg.source) if cfg.source else None,
+    }
+
+
+def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
+    """Run the daemon until ``stop`` is set. Returns the exit status."""
+    started = time.time()
+    notifier = Notifier()
+    with ExitStack() as stack:
+        secret = read_secret(cfg.kiosk.secret_file)
+        bus = EventBus()
+        state = KioskState(bus, language=cfg.kiosk.language)  # type: ignore[arg-type]
+        central = CentralClient(cfg.central, kiosk_id=cfg.kiosk.id, secret=secret)
+        stack.callback(central.close)
+        flow = CardFlow(state, central)
+        stack.callback(flow.close)
+        devices = open_devices(cfg, listener=flow, simulate=simulate)
+        stack.callback(devices.close)
+
+        def read_card(timeout: float) -> dict[str, Any] | None:
+            card = flow.wait_for_card(None, timeout)
+            return None if card is None else dict(card.to_json())
+
+        services = Services(
+            state=state, bus=bus, read_card=read_card, simulator=devices.simulator,
+            status=lambda: _status(cfg, simulate, devices, central, state, started))
+        kiosk_router, admin_router = build_routers(services)
+        for path, router, name in ((cfg.kiosk_socket, kiosk_router, "kiosk"),
+                                   (cfg.admin_socket, admin_router, "admin")):
+            server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name)
+            stack.callback(server.close)
+            server.start()
+        state.update(central="up" if central.probe() else "down")
+        notifier.ready(f"serving on {cfg.paths.run_dir}")
+        logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
+                    "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
+        _serve(stop, notifier, central, state)
+        notifier.stopping()
+        logger.info("kioskd stopping")
+    return 0
+
+
+def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
+           state: KioskState) -> None:
+    tick = min(PROBE_INTERVAL_S, notifier.watchdog_interval_s or PROBE_INTERVAL_S)
+    next_probe = time.monotonic() + PROBE_INTERVAL_S
+    while not stop.wait(tick):
+        if time.monotonic() >= next_probe:
+            state.update(central="up" if central.probe() else "down")
+            next_probe = time.monotonic() + PROBE_INTERVAL_S
+        notifier.watchdog()  # only reached while this loop makes progress
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kioskd", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--simulate", action="store_true",
+                        help="simulated card reader, printer and cash acceptor")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            logger.error("config: %s", problem)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %s received", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        return run(cfg, simulate=args.simulate, stop=stop)
+    except (OSError, ValueError) as exc:
+        logger.error("kioskd could not start: %s", exc)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
