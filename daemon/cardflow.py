@@ -146,7 +146,7 @@ class CardFlow:
 
 def _card_view(card: Any, central: CentralCard | str) -> CardView:
     records = [RecordView(when=r.timestamp.isoformat(), kind=_RECORD_KINDS.get(r.type, "other"),
-                          amount_fen=r.amount_fen, terminal_id=r.terminal_id)
+                          amount_fen=r.amount_fen, terminal_id=r.terminal_hex)
                for r in card.records]
     blocked = getattr(card, "blocked", False)
     common = dict(card_no_masked=mask_card_no(card.card_no), balance_fen=card.balance_fen,

@@ -3,9 +3,6 @@
 ``main`` is linear: load config, open each part in order, serve until SIGTERM,
 close in reverse in ``finally``. A start-up failure becomes one log line and a
 non-zero exit (2: configuration, 3: start-up).
-
-NOT YET RUNNABLE: it waits for daemon/devices.py, which builds the card reader
-(issue 3), printer and cash acceptor from config; see the issue notes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,294 @@
+"""The card reader service: nfcpy's ContactlessFrontend, one session per tap.
+
+The only module (with :mod:`hardware.card.nfc_device`) that imports ``nfc``.
+Every way nfcpy fails is translated here (:func:`translate`), so the daemon
+only ever sees :mod:`hardware.card.errors`.
+
+A thread polls 106A and 106B. On a tap it reads the card with
+:class:`~hardware.card.epurse.EPurse` and tells the listener; while the card
+stays in the field, operations handed to :meth:`CardReader.submit` run on
+this thread against that card (a load's INITIALIZE and CREDIT, say); then it
+waits for the card to leave. An unplugged reader is reported as
+``disconnected`` and reopened with backoff; the thread never dies of a card.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
+
+import nfc
+import nfc.clf
+import nfc.tag
+import nfc.tag.tt4
+
+from hardware.card.epurse import EPurse
+from hardware.card.errors import (
+    CardError,
+    CardNotSupported,
+    CardProtocolError,
+    CardRemoved,
+    ReaderUnavailable,
+)
+from hardware.card.model import CardInfo, PublicInfo
+
+__all__ = ["CardReader", "ReaderListener", "ReaderSettings", "TagChannel", "translate"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+POLL_TARGETS = ["106A", "106B"]
+PRESENCE_INTERVAL_S = 0.1
+BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class ReaderListener(Protocol):
+    """What the reader tells (daemon.cardflow.CardFlow implements it)."""
+
+    def reader_state(self, state: str) -> None: ...
+    def card_identified(self, card_no: str) -> None: ...
+    def card_read(self, card: CardInfo) -> None: ...
+    def card_unsupported(self, reason: str) -> None: ...
+    def card_error(self, error: Exception) -> None: ...
+    def card_removed(self) -> None: ...
+
+
+class ReaderSettings(Protocol):
+    """The reader's config section (config.schema.ReaderSection)."""
+
+    @property
+    def aids(self) -> list[str]: ...
+    @property
+    def fallback_df(self) -> bool: ...
+    @property
+    def key_index(self) -> int: ...
+    @property
+    def balance_high_bit(self) -> str: ...
+    @property
+    def max_records(self) -> int: ...
+
+
+@contextmanager
+def translate(what: str) -> Iterator[None]:
+    """Turn nfcpy's failures into the card layer's errors."""
+    try:
+        yield
+    except CardError:
+        raise
+    except nfc.tag.tt4.Type4TagCommandError as exc:
+        if exc.errno <= 0:  # 0 timeout, -1 receive, -2 protocol: the card is gone
+            raise CardRemoved(f"{what}: card left the field ({exc})") from exc
+        raise CardProtocolError(f"{what}: {exc}") from exc
+    except nfc.clf.BrokenLinkError as exc:
+        raise CardRemoved(f"{what}: link broken") from exc
+    except nfc.clf.CommunicationError as exc:
+        raise CardRemoved(f"{what}: {type(exc).__name__}") from exc
+    except IndexError as exc:  # an ATS without TA/TB, a short frame nfcpy indexes into
+        raise CardProtocolError(f"{what}: malformed frame ({exc})") from exc
+    except OSError as exc:
+        raise ReaderUnavailable(f"{what}: {exc}") from exc
+
+
+class TagChannel:
+    """An EPurse channel over an activated nfcpy Type 4 tag."""
+
+    def __init__(self, tag: Any) -> None:
+        self._tag = tag
+
+    def transmit(self, command: bytes) -> bytes:
+        with translate("APDU exchange"):
+            answer = self._tag.transceive(bytearray(command))
+        if answer is None:
+            raise CardRemoved("no answer")
+        return bytes(answer)
+
+
+class CardReader:
+    """The reader thread. ``open_frontend`` returns an opened ContactlessFrontend
+    (or raises OSError); the default opens ``path`` with nfcpy."""
+
+    def __init__(self, path: str, *, settings: ReaderSettings, listener: ReaderListener,
+                 open_frontend: Callable[[], Any] | None = None) -> None:
+        self.path = path
+        self._settings = settings
+        self._listener = listener
+        self._open = open_frontend or (lambda: nfc.ContactlessFrontend(path))
+        self._stop = threading.Event()
+        self._jobs: queue.Queue[tuple[Callable[[EPurse], Any], Future[Any]]] = queue.Queue()
+        self._card_present = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state = "starting"
+        self.taps = 0
+
+    def __repr__(self) -> str:
+        return f"<CardReader {self.path} {self.state}>"
+
+    def __enter__(self) -> CardReader:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> CardReader:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="card-reader", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._fail_jobs(ReaderUnavailable("the reader is closing"))
+
+    def submit(self, operation: Callable[[EPurse], T], timeout: float = 10.0) -> T:
+        """Run ``operation`` on the reader thread against the card in the field.
+
+        Raises CardRemoved when no card is in the field (now, or before it ran)."""
+        if not self._card_present.is_set():
+            raise CardRemoved("no card in the field")
+        done: Future[T] = Future()
+        self._jobs.put((operation, done))
+        return done.result(timeout)
+
+    # -- the thread ------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            logger.info("reader %s: %s", self.path, state)
+            self._tell("reader_state", state)
+
+    def _tell(self, name: str, *args: Any) -> None:
+        try:
+            getattr(self._listener, name)(*args)
+        except Exception:  # a failing listener is logged, never kills the reader
+            logger.exception("reader listener %s failed", name)
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            try:
+                clf = self._open()
+            except (OSError, nfc.clf.Error, ReaderUnavailable) as exc:
+                self._set_state("disconnected")
+                delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+                logger.debug("reader %s will not open (%s); retry in %.1f s", self.path, exc, delay)
+                attempt += 1
+                self._stop.wait(delay)
+                continue
+            attempt = 0
+            try:
+                self._set_state("ready")
+                self._poll(clf)
+            except ReaderUnavailable as exc:
+                logger.warning("reader %s lost: %s", self.path, exc)
+                self._set_state("disconnected")
+            finally:
+                try:
+                    clf.close()
+                except Exception:
+                    logger.debug("closing the frontend failed", exc_info=True)
+
+    def _poll(self, clf: Any) -> None:
+        while not self._stop.is_set():
+            with translate("polling"):
+                tag = clf.connect(rdwr={"targets": POLL_TARGETS, "on-connect": lambda t: False,
+                                        "iterations": 1, "interval": 0.05,
+                                        "beep-on-connect": False},
+                                  terminate=self._stop.is_set)
+            if tag is False:  # nfcpy swallowed an IOError: the device is gone
+                raise ReaderUnavailable("the reader stopped answering")
+            if tag is None:
+                if self._stop.is_set():
+                    return
+                time.sleep(0.05)
+                continue
+            self.taps += 1
+            self._session(tag)
+
+    def _session(self, tag: Any) -> None:
+        if not isinstance(tag, nfc.tag.tt4.Type4Tag):
+            self._tell("card_unsupported", f"{type(tag).__name__}: not an ISO-DEP CPU card")
+            self._wait_removed(tag)
+            return
+        purse = EPurse(TagChannel(tag), aids=list(self._settings.aids),
+                       fallback_df=self._settings.fallback_df,
+                       key_index=self._settings.key_index,
+                       balance_high_bit=self._settings.balance_high_bit,
+                       max_records=self._settings.max_records)
+        try:
+            card = purse.read(on_identified=self._identified)
+        except CardNotSupported as exc:
+            self._tell("card_unsupported", str(exc))
+        except ReaderUnavailable:
+            raise
+        except CardError as exc:
+            self._tell("card_error", exc)
+        else:
+            logger.info("card read in %d APDUs", card.apdu_count)
+            self._card_present.set()
+            self._tell("card_read", card)
+            self._serve(purse, tag)
+        self._card_present.clear()
+        self._wait_removed(tag)
+
+    def _identified(self, public: PublicInfo) -> None:
+        self._tell("card_identified", public.card_no)
+
+    def _serve(self, purse: EPurse, tag: Any) -> None:
+        """Run submitted operations while the card stays in the field."""
+        while not self._stop.is_set():
+            try:
+                operation, done = self._jobs.get(timeout=PRESENCE_INTERVAL_S)
+            except queue.Empty:
+                if not self._present(tag):
+                    return
+                continue
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
+                done.set_result(operation(purse))
+            except ReaderUnavailable as exc:
+                done.set_exception(exc)
+                raise
+            except CardError as exc:
+                done.set_exception(exc)
+            except Exception as exc:
+                done.set_exception(exc)
+
+    def _present(self, tag: Any) -> bool:
+        with translate("presence check"):
+            try:
+                return bool(tag.is_present)
+            except nfc.tag.tt4.Type4TagCommandError:
+                return False
+
+    def _wait_removed(self, tag: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self._present(tag):
+                    break
+            except CardError as exc:
+                if isinstance(exc, ReaderUnavailable):
+                    raise
+                break
+            time.sleep(PRESENCE_INTERVAL_S)
+        self._fail_jobs(CardRemoved("the card left the field"))
+        self._tell("card_removed")
+
+    def _fail_jobs(self, error: Exception) -> None:
+        while True:
+            try:
+                _, done = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if done.set_running_or_notify_cancel():
+                done.set_exception(error)
