@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,32 @@ def _human_status(s: dict[str, Any]) -> str:
              f"central   {s['central']['link']}  {s['central']['url']}"
              + (f"  last error: {s['central']['last_error']}"
                 if s['central']['link'] != 'up' and s['central']['last_error'] else "")]
-    lines += [f"{name:<9} {state}" for name, state in sorted(s["devices"].items())]
+    devices = s["devices"]
+    if "reader" in devices:
+        lines.append(f"reader    {devices['reader']['state']}  {devices['reader']['path']}")
+    if "printer" in devices:
+        printer = devices["printer"]
+        lines.append(f"printer   {printer['status']['state']}  {printer['name']}"
+                     f"  paper {printer['status']['paper']}")
+    if "cash" in devices:
+        cash = devices["cash"]
+        state = "inhibited" if cash["inhibited"] else "accepting"
+        lines.append(f"cash      {state} ({cash['reason']})"
+                     + (f"  faults: {', '.join(cash['faults'])}" if cash["faults"] else ""))
     return "\n".join(lines)
+
+
+def parse_yuan(text: str) -> int:
+    """'50', '0.5', '1.00' -> fen. Refuses negatives, fractions of a fen and non-numbers."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in yuan") from None
+    fen = value * 100
+    if not value.is_finite() or fen != fen.to_integral_value() or fen <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a positive amount in yuan with at most two decimals")
+    return int(fen)
 
 
 def _human_card(c: dict[str, Any]) -> str:
@@ -69,10 +94,32 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         result = client.post("/v1/sim/tap", {"card_no": args.card_no})
     elif args.sim_cmd == "remove":
         result = client.post("/v1/sim/remove")
+    elif args.sim_cmd == "insert":
+        result = client.post("/v1/sim/insert", {"amount_fen": args.amount, "force": args.force},
+                             timeout=60)
+        _out(args, result, _human_insert)
+        return 0 if result["accepted"] else 1
     else:
         result = client.get("/v1/sim/cards")
     _out(args, result, lambda r: "\n".join(r["cards"]) if "cards" in r else "ok")
     return 0
+
+
+def _human_insert(r: dict[str, Any]) -> str:
+    if not r["accepted"]:
+        return (f"refused: the acceptor is inhibited ({r['inhibit_reason']}); "
+                "--force drives the pulses anyway, as a faulty acceptor would")
+    lines = [f"{e['kind']} {e['value_fen']} fen ({e['pulses']} pulses), journal row {e['id']}"
+             for e in r["journaled"]]
+    return "\n".join(lines) or "no cash event decoded"
+
+
+def _cmd_printer(args: argparse.Namespace) -> int:
+    result = _client(args).post("/v1/admin/printer/test", timeout=30)
+    _out(args, result, lambda r: f"printed test page {r['reference']}"
+         + (f" (preview {r['preview']})" if r.get("preview") else "") if r["printed"]
+         else f"not printed: {r['error']}")
+    return 0 if result["printed"] else 1
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -125,6 +172,14 @@ def _parser() -> argparse.ArgumentParser:
     tap.add_argument("card_no")
     sim_sub.add_parser("remove", parents=[common], help="take the card off the reader")
     sim_sub.add_parser("cards", parents=[common], help="list the virtual cards")
+    insert = sim_sub.add_parser("insert", parents=[common],
+                                help="insert a note or coin (amount in yuan)")
+    insert.add_argument("amount", type=parse_yuan, help="yuan, e.g. 50 or 0.5")
+    insert.add_argument("--force", action="store_true",
+                        help="pulse even while inhibited (an acceptor that ignores inhibit)")
+    printer = sub.add_parser("printer", parents=[common], help="receipt printer")
+    printer_sub = printer.add_subparsers(dest="printer_cmd", required=True)
+    printer_sub.add_parser("test", parents=[common], help="print the test page")
     config = sub.add_parser("config", parents=[common], help="configuration")
     config_sub = config.add_subparsers(dest="config_cmd", required=True)
     config_sub.add_parser("check", parents=[common], help="validate the config file")
@@ -133,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
-    "config": _cmd_config_check, "version": _cmd_version,
+    "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
 }
 
 

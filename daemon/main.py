@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
@@ -23,10 +24,13 @@ from daemon.about import DEFAULT_CONFIG, package_version
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
 from daemon.cardflow import CardFlow
+from daemon.cashlog import CashRecorder
 from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
+from daemon.journal import Journal
 from daemon.notify import Notifier
+from daemon.printing import Printing, receipt_mac_key
 from daemon.state import KioskState
 
 __all__ = ["main", "run"]
@@ -63,10 +67,16 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         state = KioskState(bus, language=cfg.kiosk.language)  # type: ignore[arg-type]
         central = CentralClient(cfg.central, kiosk_id=cfg.kiosk.id, secret=secret)
         stack.callback(central.close)
+        journal = Journal(cfg.journal_path)
+        stack.callback(journal.close)
         flow = CardFlow(state, central)
         stack.callback(flow.close)
-        devices = open_devices(cfg, listener=flow, simulate=simulate)
+        recorder = CashRecorder(journal, bus)
+        devices = open_devices(cfg, listener=flow, cash_listener=recorder, simulate=simulate)
         stack.callback(devices.close)
+        printing = Printing(devices.printer, journal, kiosk_id=cfg.kiosk.id,
+                            mac_key=receipt_mac_key(secret),
+                            receipts_dir=cfg.paths.state_dir / "receipts")
 
         def read_card(timeout: float) -> dict[str, Any] | None:
             card = flow.wait_for_card(None, timeout)
@@ -74,30 +84,56 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
 
         services = Services(
             state=state, bus=bus, read_card=read_card, simulator=devices.simulator,
-            status=lambda: _status(cfg, simulate, devices, central, state, started))
+            status=lambda: _status(cfg, simulate, devices, central, state, started),
+            printer_test=lambda: printing.test_page(state.snapshot().language),
+            cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None)
         kiosk_router, admin_router = build_routers(services)
         for path, router, name in ((cfg.kiosk_socket, kiosk_router, "kiosk"),
                                    (cfg.admin_socket, admin_router, "admin")):
             server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name)
             stack.callback(server.close)
             server.start()
-        state.update(central="up" if central.probe() else "down")
+        link_up = central.probe()
+        state.update(central="up" if link_up else "down")
+        # Recovery of unfinished orders (issue 6) comes before this point; until a
+        # top-up session accepts cash the acceptor stays inhibited either way.
+        devices.acceptor.update(ready=True, online=link_up)
         notifier.ready(f"serving on {cfg.paths.run_dir}")
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
-        _serve(stop, notifier, central, state)
+        _serve(stop, notifier, central, state, devices)
         notifier.stopping()
         logger.info("kioskd stopping")
     return 0
 
 
+def _cash_inserter(devices: Devices,
+                   recorder: CashRecorder) -> Callable[[int, bool], dict[str, Any]]:
+    """``kioskctl sim insert``: real pulses on the mock pins, and what the journal got."""
+    assert devices.cash_sim is not None
+    cash_sim = devices.cash_sim
+
+    def insert(amount_fen: int, force: bool) -> dict[str, Any]:
+        before = recorder.last_row()
+        insertion = cash_sim.insert(amount_fen, ignore_inhibit=force)
+        played = insertion.wait(30) and cash_sim.acceptor.wait_idle(10)
+        return {"amount_fen": amount_fen, "accepted": bool(insertion.accepted),
+                "completed": played, "inhibited": recorder.inhibited,
+                "inhibit_reason": recorder.inhibit_reason,
+                "journaled": recorder.inserted_since(before)}
+
+    return insert
+
+
 def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
-           state: KioskState) -> None:
+           state: KioskState, devices: Devices) -> None:
     tick = min(PROBE_INTERVAL_S, notifier.watchdog_interval_s or PROBE_INTERVAL_S)
     next_probe = time.monotonic() + PROBE_INTERVAL_S
     while not stop.wait(tick):
         if time.monotonic() >= next_probe:
-            state.update(central="up" if central.probe() else "down")
+            link_up = central.probe()
+            state.update(central="up" if link_up else "down")
+            devices.acceptor.update(online=link_up)  # offline: never take the money
             next_probe = time.monotonic() + PROBE_INTERVAL_S
         notifier.watchdog()  # only reached while this loop makes progress
 

@@ -44,6 +44,8 @@ class Services:
     status: Callable[[], dict[str, Any]]
     read_card: Callable[[float], dict[str, Any] | None]
     simulator: Simulator | None = None
+    printer_test: Callable[[], dict[str, Any]] | None = None
+    cash_insert: Callable[[int, bool], dict[str, Any]] | None = None
 
 
 def _sse(event: Event) -> bytes:
@@ -117,6 +119,25 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
 
     admin.add("POST", "/v1/admin/card/read", read_card,
               "Wait for a tap (or use the card on the reader) and return the parsed card")
+
+    if svc.printer_test is not None:
+        printer_test = svc.printer_test
+        admin.add("POST", "/v1/admin/printer/test", lambda r: printer_test(),
+                  "Print the printer test page")
+
+    if svc.cash_insert is not None:
+        cash_insert = svc.cash_insert
+
+        def insert(r: Request) -> Any:
+            amount = r.field("amount_fen", int)
+            force = bool(r.field("force", bool, required=False))
+            try:
+                return cash_insert(amount, force)
+            except ValueError as exc:  # not in the pulse table
+                raise ApiError(400, "bad_amount", str(exc), "模拟器不支持此面额") from None
+
+        admin.add("POST", "/v1/sim/insert", insert,
+                  "Insert a note or coin: real pulses on the simulated acceptor's pins")
 
     sim = svc.simulator
     if sim is not None:

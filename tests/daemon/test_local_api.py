@@ -34,6 +34,12 @@ class FakeSim:
     def cards(self) -> list[str]:
         return ["31044403000000100017"]
 
+    def insert(self, amount_fen: int, force: bool) -> dict[str, object]:
+        if amount_fen % 100:
+            raise ValueError(f"no pulse count gives {amount_fen} fen")
+        self.log.append(f"insert {amount_fen} force={force}")
+        return {"amount_fen": amount_fen, "accepted": force, "journaled": []}
+
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services, FakeSim]]:
@@ -41,7 +47,9 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
     state = KioskState(bus, language="zh")
     sim = FakeSim()
     svc = Services(state=state, bus=bus, status=lambda: {"kiosk_id": "K1"},
-                   read_card=lambda timeout: None, simulator=sim)
+                   read_card=lambda timeout: None, simulator=sim,
+                   printer_test=lambda: {"reference": "T1", "printed": True},
+                   cash_insert=sim.insert)
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
@@ -155,3 +163,16 @@ def test_document_and_routes_agree(served: Any) -> None:
     assert admin.get("/openapi.json") == doc
     linked = Path(__file__).parents[2] / "docs" / "local-api.json"
     assert linked.resolve() == OPENAPI_PATH.resolve()
+
+
+def test_sim_insert_passes_amount_and_force_and_refuses_odd_amounts(served: Any) -> None:
+    _, admin, _, sim = served
+    assert admin.post("/v1/sim/insert", {"amount_fen": 5000, "force": True})["accepted"] is True
+    assert admin.post("/v1/sim/insert", {"amount_fen": 500})["accepted"] is False
+    assert sim.log == ["insert 5000 force=True", "insert 500 force=False"]
+    for body, code in (({"amount_fen": 5050}, "bad_amount"), ({"amount_fen": "50"}, "bad_request"),
+                       ({}, "bad_request")):
+        with pytest.raises(LocalApiError) as err:
+            admin.post("/v1/sim/insert", body)
+        assert err.value.code == code
+    assert len(sim.log) == 2

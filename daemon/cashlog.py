@@ -1,0 +1,96 @@
+"""Cash as the daemon records it: every note journaled before anything else.
+
+:class:`CashRecorder` is the acceptor's listener. A stacked note or an
+unrecognised train is written to the journal's ``cash`` table (with the
+session it belongs to, or none) in the listener call itself, then published
+on the event bus, so cash in can always be reconciled against credited +
+pending + unidentified. Top-up sessions (issue 6) attach to it through
+``session_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict
+from typing import Any
+
+from daemon.events import EventBus
+from daemon.journal import Journal
+from hardware.cash import (
+    CashListener,
+    Fault,
+    InhibitChanged,
+    Noise,
+    NoteStacked,
+    UnrecognisedCash,
+)
+
+__all__ = ["CashRecorder"]
+
+logger = logging.getLogger(__name__)
+
+
+class CashRecorder(CashListener):
+    """Journals and publishes what the acceptor reports."""
+
+    def __init__(self, journal: Journal, bus: EventBus) -> None:
+        self._journal = journal
+        self._bus = bus
+        self._lock = threading.Lock()
+        self.session_id: str | None = None
+        self.inhibited = True
+        self.inhibit_reason = "not_ready"
+
+    def _record(self, kind: str, value_fen: int, pulses: int) -> int:
+        with self._journal.transaction() as db:
+            cur = db.execute("INSERT INTO cash (session_id, kind, value_fen, pulses, at)"
+                             " VALUES (?, ?, ?, ?, ?)",
+                             (self.session_id, kind, value_fen, pulses, time.time()))
+            return int(cur.lastrowid or 0)
+
+    def on_note_stacked(self, event: NoteStacked) -> None:
+        row = self._record("note", event.value_fen, event.pulses)
+        logger.info("note stacked: %d fen (%d pulses%s), journal row %d", event.value_fen,
+                    event.pulses, ", unsolicited" if event.unsolicited else "", row)
+        self._publish("note", {"value_fen": event.value_fen, "pulses": event.pulses,
+                               "unsolicited": event.unsolicited, "journal_id": row})
+
+    def on_unrecognised(self, event: UnrecognisedCash) -> None:
+        row = self._record("unidentified", 0, event.pulses)
+        logger.warning("unrecognised cash: %d pulses (%d too long), journal row %d",
+                       event.pulses, event.long_pulses, row)
+        self._publish("unidentified", {"pulses": event.pulses, "journal_id": row,
+                                       "widths_ms": list(event.widths_ms)})
+
+    def on_noise(self, event: Noise) -> None:
+        logger.debug("noise on the pulse line: %s", event)
+
+    def on_fault(self, event: Fault) -> None:
+        logger.warning("cash acceptor fault: %s", event)
+        self._publish("fault", _plain(event))
+
+    def on_inhibit_changed(self, event: InhibitChanged) -> None:
+        self.inhibited = event.inhibited
+        self.inhibit_reason = str(event.reason)
+        logger.info("cash acceptor %s (%s)", "inhibited" if event.inhibited else "enabled",
+                    event.reason)
+
+    def _publish(self, kind: str, data: dict[str, Any]) -> None:
+        self._bus.publish("cash", {"kind": kind, **data})
+
+    def inserted_since(self, row_id: int) -> list[dict[str, Any]]:
+        """Journal rows after ``row_id`` (for ``kioskctl sim insert``)."""
+        rows = self._journal.query("SELECT id, session_id, kind, value_fen, pulses, at FROM cash"
+                                   " WHERE id > ? ORDER BY id", (row_id,))
+        return [dict(r) for r in rows]
+
+    def last_row(self) -> int:
+        rows = self._journal.query("SELECT COALESCE(MAX(id), 0) AS last FROM cash")
+        return int(rows[0]["last"])
+
+
+def _plain(event: Any) -> dict[str, Any]:
+    return {k: (str(v) if not isinstance(v, (int, float, bool, str, type(None))) else v)
+            for k, v in asdict(event).items()}
