@@ -1,0 +1,131 @@
+"""kioskd --simulate as an operator sees it over SSH: kioskctl against the real
+daemon, with the reference central server behind it."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from daemon.api.client import LocalClient
+from deploy.stack import Stack
+
+CARD = "31044403000000100017"
+
+
+def _json(stack: Stack, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    done = stack.kioskctl("--json", *args)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_status_is_one_json_object_and_tells_the_link_truthfully(stack: Stack) -> None:
+    code, status = _json(stack, "status")
+    assert code == 0
+    assert status["central"]["link"] == "up"
+    assert status["devices"]["reader"]["state"] == "ready"
+    assert status["devices"]["printer"]["status"]["state"] == "ok"
+    assert status["devices"]["cash"]["inhibited"] is True
+    stack.stop("central")
+    deadline = time.monotonic() + 20
+    while status["central"]["link"] != "down" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        code, status = _json(stack, "status")
+        assert code == 0  # the daemon answers; the link is what is down
+    assert status["central"]["link"] == "down"
+    assert status["central"]["last_error"]
+
+
+def test_card_read_prints_the_parsed_card(stack: Stack) -> None:
+    assert stack.kioskctl("sim", "tap", CARD).returncode == 0
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert code == 0
+    assert card["card_no"] == CARD
+    assert card["balance_fen"] == 8650
+    assert (card["card_type"], card["valid_from"], card["valid_until"]) == \
+        ("ordinary", "2023-01-01", "2033-12-31")
+    assert card["records"] == []
+
+
+def test_the_card_screen_state_carries_chip_and_central_halves(stack: Stack) -> None:
+    stack.kioskctl("sim", "tap", CARD)
+    kiosk = stack.kiosk_client
+    deadline = time.monotonic() + 10
+    snap = kiosk.state()
+    while (snap.card is None or snap.card.central == "pending") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        snap = kiosk.state()
+    assert snap.screen == "card" and snap.card is not None
+    assert snap.card.balance_fen == 8650
+    assert snap.card.card_no_masked == "3104 **** **** 0017"
+    assert (snap.card.central, snap.card.status, snap.card.points) == ("ok", "active", 1280)
+
+
+def test_unsupported_and_blocked_cards_are_clear_outcomes(stack: Stack) -> None:
+    kiosk = stack.kiosk_client
+    for card_no, code in (("bank-card", "card_not_supported"),
+                          ("31044403000000100074", "card_blocked")):
+        stack.kioskctl("sim", "remove")
+        stack.kioskctl("sim", "tap", card_no)
+        deadline = time.monotonic() + 10
+        snap = kiosk.state()
+        while (snap.notice is None or snap.notice.code != code) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            snap = kiosk.state()
+        assert snap.screen == "card_error"
+        assert snap.notice is not None and snap.notice.code == code
+        assert snap.card is None
+
+
+def test_sim_insert_50_is_one_note_from_real_pulses(stack: Stack) -> None:
+    refused = stack.kioskctl("--json", "sim", "insert", "50")
+    assert refused.returncode == 1
+    assert json.loads(refused.stdout)["journaled"] == []  # inhibited: the acceptor refused it
+    code, result = _json(stack, "sim", "insert", "50", "--force")
+    assert code == 0 and result["accepted"] is True
+    notes = result["journaled"]
+    assert [(n["kind"], n["value_fen"], n["pulses"]) for n in notes] == [("note", 5000, 50)]
+    code, status = _json(stack, "status")
+    assert status["devices"]["cash"]["cashbox"]["short"]["notes"] == {"5000": 1}
+
+
+def test_odd_amounts_are_refused_and_change_nothing(stack: Stack) -> None:
+    for amount in ("3", "0", "-5", "0.001", "abc"):
+        done = stack.kioskctl("sim", "insert", amount)
+        assert done.returncode in (1, 2), amount
+    code, result = _json(stack, "sim", "insert", "1", "--force")
+    assert [n["value_fen"] for n in result["journaled"]] == [100]  # row 1: nothing before it
+
+
+def test_printer_test_prints_and_status_shows_the_printer(stack: Stack) -> None:
+    code, result = _json(stack, "printer", "test")
+    assert code == 0 and result["printed"] is True
+    assert result["status"]["state"] == "ok"
+    preview = Path(result["preview"])
+    with Image.open(preview) as img:
+        assert img.width > 300 and img.height > 300
+    code, status = _json(stack, "status")
+    assert status["devices"]["printer"]["printed"] == 1
+
+
+def test_sockets_are_private_unix_sockets_and_no_tcp_port(stack: Stack) -> None:
+    run = stack.workdir / "run"
+    for name in ("kiosk.sock", "admin.sock"):
+        mode = (run / name).stat().st_mode
+        assert stat.S_ISSOCK(mode)
+        assert stat.S_IMODE(mode) == 0o600  # the dev config; 0660 on a Pi
+    pid = stack.procs["kioskd"].pid
+    inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
+              if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
+    inodes = {i.removeprefix("socket:[").removesuffix("]") for i in inodes}
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # LISTEN
+                listening.add(fields[9])
+    assert not inodes & listening
+    assert LocalClient(run / "kiosk.sock").state().screen in ("attract", "card")
