@@ -104,6 +104,12 @@ class InitLoad:
         return cls(raw[0:4], raw[4:6], raw[6], raw[7], raw[8:12], raw[12:16])
 
     @property
+    def raw(self) -> bytes:
+        """The 16 bytes as the card sent them (what the central side is given)."""
+        return (self.balance + self.online_counter + bytes([self.key_version, self.algorithm_id])
+                + self.random + self.mac1)
+
+    @property
     def balance_fen(self) -> int:
         return int.from_bytes(self.balance, "big")
 
@@ -128,6 +134,12 @@ class InitPurchase:
         if len(raw) != 15:
             raise ValueError("INITIALIZE FOR PURCHASE answer must be 15 bytes")
         return cls(raw[0:4], raw[4:6], raw[6:9], raw[9], raw[10], raw[11:15])
+
+    @property
+    def raw(self) -> bytes:
+        """The 15 bytes as the card sent them."""
+        return (self.balance + self.offline_counter + self.overdraft
+                + bytes([self.key_version, self.algorithm_id]) + self.random)
 
     @property
     def balance_fen(self) -> int:
