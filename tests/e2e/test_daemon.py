@@ -29,6 +29,7 @@ def test_status_is_one_json_object_and_tells_the_link_truthfully(stack: Stack) -
     assert status["devices"]["reader"]["state"] == "ready"
     assert status["devices"]["printer"]["status"]["state"] == "ok"
     assert status["devices"]["cash"]["inhibited"] is True
+    assert status["devices"]["cash"]["reason"] == "no_session"
     stack.stop("central")
     deadline = time.monotonic() + 20
     while status["central"]["link"] != "down" and time.monotonic() < deadline:
@@ -37,6 +38,7 @@ def test_status_is_one_json_object_and_tells_the_link_truthfully(stack: Stack) -
         assert code == 0  # the daemon answers; the link is what is down
     assert status["central"]["link"] == "down"
     assert status["central"]["last_error"]
+    assert status["devices"]["cash"]["reason"] == "offline"  # offline: never take the money
 
 
 def test_card_read_prints_the_parsed_card(stack: Stack) -> None:
