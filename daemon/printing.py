@@ -20,6 +20,7 @@ from typing import Any
 from daemon.journal import Journal
 from hardware.printer import PrinterError, ReceiptContext, ReceiptPrinter
 from hardware.printer.printer import PrintedReceipt
+from hardware.printer.receipts import build_receipt
 
 __all__ = ["Printing", "receipt_mac_key"]
 
@@ -55,6 +56,19 @@ class Printing:
             self._done(reference, error=str(exc))
             raise
         return self._done(reference, printed=printed)
+
+    def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
+        """Journal and print one receipt (facts: a hardware.printer.receipts dataclass whose
+        ``reference`` is the order's). Never raises: a printer failure is recorded on the
+        journal row (for ``kioskctl reprint``) and reported in the answer."""
+        row = f"{facts.reference}-{kind}"
+        self._journal_receipt(row, kind, {"language": language, "facts": repr(facts)})
+        try:
+            printed = self.printer.print_receipt(build_receipt(self.context(language), facts))
+        except PrinterError as exc:
+            logger.warning("receipt %s not printed: %s", row, exc)
+            return self._done(row, error=str(exc))
+        return self._done(row, printed=printed)
 
     def _journal_receipt(self, reference: str, kind: str, payload: dict[str, Any]) -> None:
         with self._journal.transaction() as db:

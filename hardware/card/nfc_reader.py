@@ -126,6 +126,7 @@ class CardReader:
         self._thread: threading.Thread | None = None
         self.state = "starting"
         self.taps = 0
+        self.card_no: str | None = None  # the card in the field, once read
 
     def __repr__(self) -> str:
         return f"<CardReader {self.path} {self.state}>"
@@ -234,10 +235,12 @@ class CardReader:
             self._tell("card_error", exc)
         else:
             logger.info("card read in %d APDUs", card.apdu_count)
+            self.card_no = card.card_no
             self._card_present.set()
             self._tell("card_read", card)
             self._serve(purse, tag)
         self._card_present.clear()
+        self.card_no = None
         self._wait_removed(tag)
 
     def _identified(self, public: PublicInfo) -> None:

@@ -1,4 +1,5 @@
-"""Fixtures: a seeded SQLite file per test and the real server on a free port."""
+"""Shared fixtures: a seeded central SQLite file per test and the real central server
+on a free port (used by tests/central and by the daemon tests that talk to it)."""
 
 from __future__ import annotations
 

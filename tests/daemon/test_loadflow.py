@@ -1,0 +1,152 @@
+"""Loads driven by daemon.loadflow against the reference central server and the
+virtual card through nfcpy: exactly once, across tears, lost links and restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from config.schema import CentralSection
+from daemon.central import CentralClient, CentralRejected, CentralUnavailable
+from daemon.loadflow import LoadFlow, NeedsCard
+from daemon.orders import OrderStore
+from tests.central.helpers import KIOSK, ZHANG, Central
+from tests.daemon.flowkit import TERMINAL, Kit, make_kit
+
+
+@pytest.fixture
+def kit(tmp_path: Path, central: Central) -> Iterator[Kit]:
+    k = make_kit(tmp_path, central)
+    yield k
+    k.close()
+
+
+def _flow(kit: Kit, client: CentralClient | None = None) -> LoadFlow:
+    return LoadFlow(kit.store, client or kit.client, kit.reader, terminal_id=TERMINAL)
+
+
+def _central_loads(kit: Kit, order_ref: str) -> list[tuple[str, int]]:
+    rows = kit.central.sql("SELECT kind, amount_fen FROM transactions WHERE order_id = ?",
+                           order_ref)
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _card_loads(kit: Kit, amount: int) -> int:
+    state = kit.sim.wallet.load(ZHANG)
+    return sum(1 for r in state.records if r[10:18] == f"{amount:08X}" and r[18:20] == "02")
+
+
+def test_a_load_completes_once_on_card_and_central(kit: Kit) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=5000, session_id=None)
+    done = _flow(kit).drive(order)
+    assert done.state == "completed"
+    assert done.facts["balance_after_fen"] == before + 5000
+    assert kit.balance(ZHANG) == before + 5000
+    assert _central_loads(kit, done.central_ref or "") == [("load", 5000)]
+    steps = [r["step"] for r in kit.journal.query(
+        "SELECT step FROM steps WHERE order_id = ? ORDER BY id", (order.id,))]
+    assert steps == ["new", "created", "init", "mac2", "credit_sent", "credited", "completed"]
+    assert _flow(kit).drive(done).state == "completed"  # driving a final order does nothing
+
+
+@pytest.mark.parametrize("apdu", [1, 2])  # 1: INITIALIZE FOR LOAD, 2: CREDIT FOR LOAD
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_tear_at_each_apdu_ends_in_exactly_one_load(kit: Kit, apdu: int, when: str) -> None:
+    card = kit.tap(ZHANG)
+    before = card.balance_fen
+    assert kit.sim.current is not None
+    faults = kit.sim.current.faults
+    n = kit.sim.current.commands + apdu
+    if when == "before":
+        faults.tear_before = n
+    else:
+        faults.tear_after = n
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=2000, session_id=None)
+    flow = _flow(kit)
+    with pytest.raises(NeedsCard):
+        flow.drive(order)
+    applied = apdu == 2 and when == "after"
+    assert kit.balance(ZHANG) == before + (2000 if applied else 0)
+    torn = kit.store.get(order.id)
+    assert torn.state == ("credit_sent" if apdu == 2 else "created")
+
+    kit.tap(ZHANG)  # the cardholder taps again
+    done = flow.drive(kit.store.get(order.id))
+    assert done.state == "completed"
+    assert kit.balance(ZHANG) == before + 2000
+    assert _card_loads(kit, 2000) == 1
+    assert _central_loads(kit, done.central_ref or "") == [("load", 2000)]
+    assert ("card_record" in done.facts) == applied  # settled from the card's own log
+
+
+def test_link_down_at_create_leaves_the_order_new_then_it_completes(kit: Kit) -> None:
+    dead = CentralClient(CentralSection(url="http://127.0.0.1:9", connect_timeout_s=0.2,
+                                        read_timeout_s=0.5, retries=0),
+                         kiosk_id=KIOSK, secret=kit.central.secret)
+    before = kit.tap(ZHANG).balance_fen
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=1000, session_id=None)
+    with pytest.raises(CentralUnavailable):
+        _flow(kit, dead).drive(order)
+    assert kit.store.get(order.id).state == "new"
+    assert kit.balance(ZHANG) == before
+    assert _flow(kit).drive(kit.store.get(order.id)).state == "completed"
+    assert kit.balance(ZHANG) == before + 1000
+    dead.close()
+
+
+def test_a_restart_between_mac2_and_credit_starts_a_new_card_session(kit: Kit) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=3000, session_id=None)
+    flow = _flow(kit)
+    order = flow._create(order)
+    order = flow._initialize(order)
+    order = flow._mac2(order)
+    assert order.state == "mac2"
+    # The daemon dies here; the new one finds the order and the card tapped anew.
+    kit.tap(ZHANG)
+    fresh = LoadFlow(OrderStore(kit.journal), kit.client, kit.reader, terminal_id=TERMINAL)
+    done = fresh.drive(kit.store.get(order.id))
+    assert done.state == "completed"
+    assert done.facts["restart"] == "new card session"
+    assert kit.balance(ZHANG) == before + 3000
+    assert _card_loads(kit, 3000) == 1
+
+
+def test_a_card_with_a_bad_mac1_is_refused_and_nothing_moves(kit: Kit) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    assert kit.sim.current is not None
+    kit.sim.current.faults.wrong_mac = True
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=1000, session_id=None)
+    with pytest.raises(CentralRejected) as err:
+        _flow(kit).drive(order)
+    assert err.value.code == "mac1_invalid"
+    assert kit.store.get(order.id).state == "init"
+    assert kit.balance(ZHANG) == before
+
+
+def test_the_wrong_card_on_the_reader_is_not_loaded(kit: Kit) -> None:
+    other = "31044403000000100025"
+    before = kit.balance(other)
+    kit.tap(other)
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=1000, session_id=None)
+    with pytest.raises(NeedsCard):
+        _flow(kit).drive(order)
+    assert kit.store.get(order.id).state == "created"
+    assert kit.balance(other) == before
+
+
+def test_hold_keeps_a_load_pending_but_never_one_already_on_the_card(kit: Kit) -> None:
+    kit.tap(ZHANG)
+    flow = _flow(kit)
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=1000, session_id=None)
+    order = flow._create(order)
+    held = flow.hold(order, "walked_away")
+    assert held.state == "pending" and held.facts["reason"] == "walked_away"
+    pending = kit.central.client.get(f"/v1/cards/{ZHANG}/pending-loads").json()["pending_loads"]
+    assert [p["order_id"] for p in pending] == [order.central_ref]
+    credited = kit.store.create(kind="load", card_no=ZHANG, amount_fen=500, session_id=None)
+    credited = kit.store.advance(credited, "credited", tac="00000000")
+    assert flow.hold(credited, "walked_away").state == "credited"
