@@ -1,0 +1,126 @@
+"""One bill payment from the card's e-purse, driven from the journal's state.
+
+::
+
+    new ──central create (payment password as a PIN block)──▶ created
+    created ──INITIALIZE FOR PURCHASE──▶ init ──central MAC1──▶ mac1
+    mac1 ──(journal) debit_sent ──DEBIT FOR PURCHASE──▶ debited (TAC, MAC2)
+    debited ──central confirm──▶ completed
+
+``debit_sent`` is settled from the card's log, as for loads: the record is
+there → ``debited`` with the record as evidence; it is not → ``created``.
+An order whose card has gone is cancelled at the central side
+(:meth:`PurchaseFlow.give_up`) once its log shows no debit: a payment never
+waits for a next tap, the cardholder simply pays again.
+
+The PIN block is held in memory for the create request only; it is never
+journaled, so an order that dies before ``created`` is cancelled on restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from daemon.central import CentralClient, CentralUnavailable
+from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
+from daemon.orders import Order, OrderStore
+from hardware.card.errors import MacInvalid
+from hardware.card.secure import PURCHASE_TYPE
+
+__all__ = ["CardAccess", "NeedsCard", "PurchaseFlow"]
+
+logger = logging.getLogger(__name__)
+
+
+class PurchaseFlow(Flow):
+    """Moves purchase (bill payment) orders forward."""
+
+    STEPS: ClassVar[dict[str, str]] = {
+        "new": "_create", "created": "_initialize", "init": "_mac1", "mac1": "_debit",
+        "debit_sent": "_settle_tear", "debited": "_confirm"}
+
+    def __init__(self, store: OrderStore, central: CentralClient, card: CardAccess, *,
+                 terminal_id: str) -> None:
+        super().__init__(store, central, card, terminal_id=terminal_id)
+        self._pin_blocks: dict[str, str] = {}
+
+    def with_pin_block(self, order: Order, pin_block: str | None) -> None:
+        """The payment password's PIN block for ``order``'s create request (memory only)."""
+        if pin_block:
+            self._pin_blocks[order.id] = pin_block
+
+    def _create(self, order: Order) -> Order:
+        body = {"card_no": order.card_no, "bill_id": order.facts["bill_id"],
+                "amount_fen": order.amount_fen, "terminal_id": self._terminal}
+        pin_block = self._pin_blocks.pop(order.id, None)
+        if pin_block:
+            body["pin_block"] = pin_block
+        reply = self._central.request("POST", "/v1/purchase-orders", body,
+                                      idempotency_key=order.key("create"))
+        return self._store.advance(order, "created", central_ref=field(reply, "order_id", str),
+                                   terminal_id=field(reply, "terminal_id", str))
+
+    def _initialize(self, order: Order) -> Order:
+        self._need_card(order)
+        terminal = self._terminal_of(order)
+        init = self._card.submit(lambda purse: purse.init_purchase(order.amount_fen, terminal))
+        return self._store.advance(order, "init", init=init.raw.hex().upper(),
+                                   balance_before_fen=init.balance_fen, tap=self._card.taps)
+
+    def _mac1(self, order: Order) -> Order:
+        if not self._same_tap(order):
+            return self._store.advance(order, "created", restart="new card session")
+        init = str(order.facts["init"])
+        reply = self._central.request("POST", f"/v1/purchase-orders/{order.central_ref}/mac1",
+                                      {"init_response": init},
+                                      idempotency_key=order.key(f"mac1-{init[22:30]}"))
+        return self._store.advance(order, "mac1", mac1=hex_field(reply, "mac1", 4),
+                                   host_date=hex_field(reply, "host_date", 4),
+                                   host_time=hex_field(reply, "host_time", 3),
+                                   terminal_seq=field(reply, "terminal_seq", int))
+
+    def _debit(self, order: Order) -> Order:
+        if not self._same_tap(order):
+            self._need_card(order)
+            return self._store.advance(order, "created", restart="new card session")
+        order = self._store.advance(order, "debit_sent")  # journal before acting
+        day, clock = host_time(order)
+        mac1 = bytes.fromhex(order.facts["mac1"])
+        seq = int(order.facts["terminal_seq"])
+        try:
+            tac, mac2 = self._card.submit(lambda purse: purse.debit_purchase(seq, day, clock, mac1))
+        except MacInvalid:
+            logger.warning("purchase %s: the card refused MAC1; nothing was debited", order.id)
+            return self._store.advance(order, "created", mac1_refused=order.facts["mac1"])
+        return self._store.advance(order, "debited", tac=tac.hex().upper(),
+                                   mac2=mac2.hex().upper())
+
+    def _settle_tear(self, order: Order) -> Order:
+        self._need_card(order)
+        record = self._find_record(order, PURCHASE_TYPE)
+        if record is not None:
+            logger.info("purchase %s: the card's log shows the debit", order.id)
+            return self._store.advance(order, "debited", card_record=record)
+        logger.info("purchase %s: the card's log has no debit", order.id)
+        return self._store.advance(order, "created", torn_without_debit=True)
+
+    def _confirm(self, order: Order) -> Order:
+        evidence = ({"tac": order.facts["tac"], "mac2": order.facts["mac2"]}
+                    if "tac" in order.facts else {"card_record": order.facts["card_record"]})
+        reply = self._central.request("POST", f"/v1/purchase-orders/{order.central_ref}/confirm",
+                                      evidence, idempotency_key=order.key("confirm"))
+        if field(reply, "status", str) != "completed":
+            raise CentralUnavailable(f"confirm answered status {reply.get('status')!r}")
+        return self._store.advance(order, "completed",
+                                   balance_after_fen=field(reply, "balance_after_fen", int))
+
+    def give_up(self, order: Order, reason: str) -> Order:
+        """Cancel an order that moved no value (the card's log said so, or it never
+        reached DEBIT). An order in ``debit_sent`` needs its card's log first."""
+        if order.final or order.state in ("debited", "debit_sent"):
+            return order
+        if order.central_ref is not None:
+            self._central.request("POST", f"/v1/purchase-orders/{order.central_ref}/cancel", {},
+                                  idempotency_key=order.key("cancel"))
+        return self._store.advance(order, "cancelled", reason=reason)
