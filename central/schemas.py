@@ -67,7 +67,8 @@ COMPONENTS: dict[str, Json] = {
         "terminal_id": {"type": "string"},
     }, "A load held by the central side for this card, waiting for the card."),
     "Card": _obj(["card_no", "card_type", "holder_name_masked", "status", "valid_from",
-                  "valid_until", "points", "pin_set", "pin_locked_until", "pending_loads"], {
+                  "valid_until", "points", "pin_set", "pin_locked_until", "pending_loads",
+                  "load_limits"], {
         "card_no": CARD_NO,
         "card_type": {"type": "string", "enum": _CARD_TYPES},
         "holder_name_masked": {"type": "string", "description": "张* / 王*英"},
@@ -78,7 +79,14 @@ COMPONENTS: dict[str, Json] = {
         "pin_set": {"type": "boolean"},
         "pin_locked_until": _nullable(_TIME),
         "pending_loads": {"type": "array", "items": ref("PendingLoad")},
+        "load_limits": ref("LoadLimits"),
     }),
+    "LoadLimits": _obj(["single_max_fen", "daily_max_fen", "daily_used_fen",
+                        "daily_remaining_fen", "purse_cap_fen"], {
+        "single_max_fen": _FEN, "daily_max_fen": _FEN, "daily_used_fen": _FEN,
+        "daily_remaining_fen": _FEN, "purse_cap_fen": _FEN,
+    }, "The load limits for this card now: a kiosk shows them, and inhibits its acceptor "
+       "at the headroom, before the first note."),
     "LoadOrder": _obj(["order_id", "card_no", "amount_fen", "source", "status", "terminal_id",
                        "created_at", "updated_at", "points_used", "balance_before_fen",
                        "balance_after_fen", "online_counter", "mac2", "host_date",

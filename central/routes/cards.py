@@ -19,9 +19,10 @@ from central.routes.common import (
     mask_name,
     next_counter,
 )
-from central.routes.loads import pending_loads
+from central.routes.loads import load_limits, pending_loads
 from central.routes.pin import check_pin
 from central.schemas import PIN_BLOCK
+from central.settings import Settings
 
 __all__ = ["HISTORY_SQL", "ROUTES", "decode_cursor", "encode_cursor", "transaction_view"]
 
@@ -42,7 +43,8 @@ _HISTORY_KIND_SQL = HISTORY_SQL.replace("AND (occurred_at", "AND kind = ? AND (o
 _FAR_FUTURE = 2**62
 
 
-def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float) -> dict[str, Any]:
+def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
+              settings: Settings) -> dict[str, Any]:
     locked = card["pin_locked_until"]
     return {
         "card_no": card["card_no"], "card_type": card["card_type"],
@@ -56,12 +58,13 @@ def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float) -> dict[s
              "source": r["source"], "created_at": iso(r["created_at"]),
              "terminal_id": r["terminal_id"]}
             for r in pending_loads(conn, card["card_no"])],
+        "load_limits": load_limits(conn, card["card_no"], now, settings),
     }
 
 
 def get_card(req: Request) -> Reply:
     card = card_or_404(req.conn, req.params["card_no"])
-    return Reply(200, card_view(req.conn, card, req.now))
+    return Reply(200, card_view(req.conn, card, req.now, req.settings))
 
 
 def transaction_view(row: sqlite3.Row) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from central.security import (
 )
 from central.settings import Settings
 
-__all__ = ["ROUTES", "create_load", "load_view", "pending_loads"]
+__all__ = ["ROUTES", "create_load", "load_limits", "load_view", "loaded_today", "pending_loads"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,24 @@ def _state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
                     order_id=row["order_id"], status=row["status"], **details)
 
 
+def loaded_today(conn: sqlite3.Connection, card_no: str, now: float) -> int:
+    """Fen in this card's load orders today (China time), cancelled ones excepted."""
+    return int(conn.execute(
+        "SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE card_no = ? AND kind = 'load' "
+        "AND status != 'cancelled' AND created_at >= ?",
+        (card_no, china_day_start(int(now)))).fetchone()[0])
+
+
+def load_limits(conn: sqlite3.Connection, card_no: str, now: float,
+                settings: Settings) -> dict[str, int]:
+    """The limits a kiosk shows before the first note (the card's balance is on the card)."""
+    used = loaded_today(conn, card_no, now)
+    return {"single_max_fen": settings.single_load_max_fen,
+            "daily_max_fen": settings.daily_load_max_fen, "daily_used_fen": used,
+            "daily_remaining_fen": max(0, settings.daily_load_max_fen - used),
+            "purse_cap_fen": settings.purse_cap_fen}
+
+
 def create_load(req: Request, card: sqlite3.Row, amount: int, terminal_id: str, *,
                 source: str = "cash", points_used: int = 0,
                 balance_fen: int | None = None) -> sqlite3.Row:
@@ -90,10 +108,7 @@ def create_load(req: Request, card: sqlite3.Row, amount: int, terminal_id: str, 
     require_usable(card, now)
     if amount > settings.single_load_max_fen:
         raise ApiError("limit_single", limit_fen=settings.single_load_max_fen)
-    used = int(conn.execute(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE card_no = ? AND kind = 'load' "
-        "AND status != 'cancelled' AND created_at >= ?",
-        (card["card_no"], china_day_start(now))).fetchone()[0])
+    used = loaded_today(conn, card["card_no"], now)
     if used + amount > settings.daily_load_max_fen:
         raise ApiError("limit_daily", limit_fen=settings.daily_load_max_fen, used_fen=used,
                        remaining_fen=max(0, settings.daily_load_max_fen - used))

@@ -26,7 +26,10 @@ def test_card_view_has_status_type_masked_name_points(central: Central) -> None:
     assert card == {"card_no": WANG, "card_type": "senior", "holder_name_masked": "王*英",
                     "status": "active", "valid_from": "2020-03-15", "valid_until": "2035-03-14",
                     "points": 0, "pin_set": False, "pin_locked_until": None,
-                    "pending_loads": []}
+                    "pending_loads": [],
+                    "load_limits": {"single_max_fen": 50000, "daily_max_fen": 100000,
+                                    "daily_used_fen": 0, "daily_remaining_fen": 100000,
+                                    "purse_cap_fen": 100000}}
     li = central.client.get(f"/v1/cards/{LI}").json()
     assert (li["card_type"], li["holder_name_masked"], li["points"], li["pin_set"]) == (
         "student", "李*", 310, True)

@@ -151,6 +151,8 @@ def test_single_daily_and_cap_limits(central: Central) -> None:
     assert create(central, amount=40000).status_code == 201
     details = error_of(create(central, amount=20000), 422, "limit_daily")
     assert details == {"limit_fen": 100000, "used_fen": 90000, "remaining_fen": 10000}
+    limits = central.client.get(f"/v1/cards/{ZHANG}").json()["load_limits"]
+    assert (limits["daily_used_fen"], limits["daily_remaining_fen"]) == (90000, 10000)
     details = error_of(create(central, WANG, 5000, balance_fen=99000), 422, "balance_cap")
     assert details["max_amount_fen"] == 1000
 
