@@ -189,9 +189,10 @@ def _bills(now: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
             account = f"{u_index}{i:05d}"
             holder = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
             # the demo accounts: x00001 unpaid below the PIN threshold, x00002 above it,
-            # x00003 already paid; the rest random.
-            due = {1: 4560, 2: 23680, 3: 8800}.get(i, rng.randrange(1500, 40000, 10))
+            # x00003 already paid, x00004 unpaid (¥37.20 for water); the rest random.
+            due = {1: 4560, 2: 23680, 3: 8800, 4: 3720}.get(i, rng.randrange(1500, 40000, 10))
             paid = i == 3 or (i > 3 and rng.random() < 0.3)
+            paid = paid and i != 4  # (the draw above keeps the random sequence as it was)
             yield (f"B{utility[0].upper()}{account}{last_month:%Y%m}", utility, account, payee,
                    payee_zh, holder, f"{last_month:%Y-%m}", rng.randrange(1500, 30000, 10),
                    (last_month + dt.timedelta(days=45)).isoformat(), "paid", now - 20 * 86400,

@@ -32,6 +32,14 @@ class CardLike(Protocol):
     card_no: str
 
 
+class SessionHooks(Protocol):
+    """What the session manager (daemon.sessions) wants to know about taps."""
+
+    def busy(self) -> bool: ...
+    def tapped(self, card: Any) -> None: ...
+    def card_shown(self, card: Any, central: CentralCard | None) -> None: ...
+
+
 class CentralCard:
     """The central side's view of a card, validated."""
 
@@ -46,6 +54,12 @@ class CentralCard:
             if not isinstance(pending, list):
                 raise TypeError("pending_loads")
             self.pending_load_fen = sum(_int(p, "amount_fen") for p in pending)
+            self.pending_loads = [(_str(p, "order_id"), _int(p, "amount_fen"))
+                                  for p in pending]
+            limits = payload.get("load_limits")
+            self.load_limits: dict[str, int] | None = (
+                {k: _int(limits, k) for k in ("single_max_fen", "daily_remaining_fen",
+                                              "purse_cap_fen")} if limits is not None else None)
         except (KeyError, TypeError) as exc:
             raise CentralMalformed(f"card answer lacks a valid {exc}") from None
 
@@ -75,12 +89,18 @@ class CardFlow:
         self._lock = threading.Lock()
         self._card_seen = threading.Condition(self._lock)
         self.last_card: Any = None
+        self.hooks: SessionHooks | None = None
 
     # -- reader listener -----------------------------------------------------------
     def reader_state(self, state: str) -> None:
         self._state.update(devices={"reader": state})
 
+    def _busy(self) -> bool:
+        return self.hooks is not None and self.hooks.busy()
+
     def card_identified(self, card_no: str) -> None:
+        if self._busy():
+            return  # a money session owns the screen; it decides about this card
         self._state.update(screen="reading", card=None, notice=None)
         with self._lock:
             self._lookup = self._pool.submit(self._look_up, card_no) if self._central else None
@@ -90,10 +110,15 @@ class CardFlow:
             lookup, self._lookup = self._lookup, None
             self.last_card = card
             self._card_seen.notify_all()
+        if self.hooks is not None and self.hooks.busy():
+            self.hooks.tapped(card)
+            return
         if lookup is None:
             self._state.update(screen="card", card=_card_view(card, "offline"), notice=None)
+            self._shown(card, "offline")
         elif lookup.done():
             self._state.update(screen="card", card=_card_view(card, lookup.result()), notice=None)
+            self._shown(card, lookup.result())
         else:
             # Show the chip's answer now; the central half follows when it arrives.
             self._state.update(screen="card", card=_card_view(card, "pending"), notice=None)
@@ -103,7 +128,14 @@ class CardFlow:
         with self._lock:
             if self.last_card is not card:
                 return  # another card has been tapped since
+        if self._busy():
+            return
         self._state.update(card=_card_view(card, done.result()))
+        self._shown(card, done.result())
+
+    def _shown(self, card: Any, central: CentralCard | str) -> None:
+        if self.hooks is not None:
+            self.hooks.card_shown(card, central if isinstance(central, CentralCard) else None)
 
     def wait_for_card(self, after: Any, timeout: float) -> Any:
         """The next card read after ``after`` (None: any), or None on timeout."""
@@ -112,12 +144,17 @@ class CardFlow:
             return self.last_card if self.last_card not in (None, after) else None
 
     def card_unsupported(self, reason: str) -> None:
+        if self._busy():
+            return
         self._state.update(screen="card_error", card=None, notice=Notice(
             "card_not_supported", "This card is not supported here. Please use a city card.",
             "不支持此卡，请使用城市一卡通。"))
         logger.info("card not supported: %s", reason)
 
     def card_error(self, error: Exception) -> None:
+        if self._busy():
+            logger.warning("card error during a session: %s", error)
+            return
         code = getattr(error, "code", "card_error")
         message = getattr(error, "message", None) or "The card could not be read. Please tap again."
         message_zh = getattr(error, "message_zh", None) or "读卡失败，请重新刷卡。"

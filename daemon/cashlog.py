@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -40,15 +41,24 @@ class CashRecorder(CashListener):
         self._bus = bus
         self._lock = threading.Lock()
         self.session_id: str | None = None
+        # Told (with the session id) after a note or unrecognised train is journaled.
+        self.on_cash: Callable[[str | None], None] | None = None
         self.inhibited = True
         self.inhibit_reason = "not_ready"
 
     def _record(self, kind: str, value_fen: int, pulses: int) -> int:
+        session_id = self.session_id
         with self._journal.transaction() as db:
             cur = db.execute("INSERT INTO cash (session_id, kind, value_fen, pulses, at)"
                              " VALUES (?, ?, ?, ?, ?)",
-                             (self.session_id, kind, value_fen, pulses, time.time()))
-            return int(cur.lastrowid or 0)
+                             (session_id, kind, value_fen, pulses, time.time()))
+            row = int(cur.lastrowid or 0)
+        if self.on_cash is not None:
+            try:
+                self.on_cash(session_id)
+            except Exception:
+                logger.exception("cash listener failed after journal row %d", row)
+        return row
 
     def on_note_stacked(self, event: NoteStacked) -> None:
         row = self._record("note", event.value_fen, event.pulses)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -122,6 +123,27 @@ def _cmd_printer(args: argparse.Namespace) -> int:
     return 0 if result["printed"] else 1
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    query = f"?since={time.time() - args.days * 86400:.0f}" if args.days else ""
+    result = _client(args).get(f"/v1/admin/audit{query}")
+    _out(args, result, _human_audit)
+    return 0 if result["holds"] else 1
+
+
+def _human_audit(r: dict[str, Any]) -> str:
+    lines = [f"{'session':<14} {'card':<6} {'cash in':>10} {'credited':>10} {'pending':>10}  ok"]
+    for s in r["sessions"]:
+        lines.append(f"{s['session_id']:<14} …{s['card_no_last4']:<5} {s['cash_in_fen']:>10}"
+                     f" {s['credited_fen']:>10} {s['pending_fen']:>10}  "
+                     f"{'yes' if s['holds'] else 'NO'}")
+    t = r["totals"]
+    lines.append(f"{'total':<21} {t['cash_in_fen']:>10} {t['credited_fen']:>10}"
+                 f" {t['pending_fen']:>10}  {'holds' if r['holds'] else 'DOES NOT HOLD'}")
+    lines.append(f"unidentified trains: {t['unidentified']}   "
+                 f"unattributed cash: {t['unattributed_fen']} fen   (amounts in fen)")
+    return "\n".join(lines)
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
@@ -177,6 +199,10 @@ def _parser() -> argparse.ArgumentParser:
     insert.add_argument("amount", type=parse_yuan, help="yuan, e.g. 50 or 0.5")
     insert.add_argument("--force", action="store_true",
                         help="pulse even while inhibited (an acceptor that ignores inhibit)")
+    audit = sub.add_parser("audit", parents=[common],
+                           help="cash in = credited + pending, per session; exit 1 if not")
+    audit.add_argument("--days", type=float, default=0,
+                       help="only sessions of the last N days (default: all)")
     printer = sub.add_parser("printer", parents=[common], help="receipt printer")
     printer_sub = printer.add_subparsers(dest="printer_cmd", required=True)
     printer_sub.add_parser("test", parents=[common], help="print the test page")
@@ -189,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
+    "audit": _cmd_audit,
 }
 
 

@@ -19,18 +19,25 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from central import pinblock
 from config import Config, ConfigError, load_config
 from daemon.about import DEFAULT_CONFIG, package_version
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
+from daemon.audit import audit
 from daemon.cardflow import CardFlow
 from daemon.cashlog import CashRecorder
 from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
 from daemon.journal import Journal
+from daemon.loadflow import LoadFlow
 from daemon.notify import Notifier
+from daemon.orders import OrderStore
 from daemon.printing import Printing, receipt_mac_key
+from daemon.purchaseflow import PurchaseFlow
+from daemon.recovery import Recovery
+from daemon.sessions import Sessions
 from daemon.state import KioskState
 
 __all__ = ["main", "run"]
@@ -78,6 +85,21 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                             mac_key=receipt_mac_key(secret),
                             receipts_dir=cfg.paths.state_dir / "receipts")
 
+        store = OrderStore(journal)
+        terminal = cfg.kiosk.terminal_id
+        loads = LoadFlow(store, central, devices.reader, terminal_id=terminal)
+        purchases = PurchaseFlow(store, central, devices.reader, terminal_id=terminal)
+        recovery = Recovery(journal, store, loads, purchases, printing)
+        pin_key = pinblock.pin_key(secret)
+        sessions = Sessions(
+            state=state, journal=journal, store=store, loads=loads, purchases=purchases,
+            acceptor=devices.acceptor, recorder=recorder, printing=printing, central=central,
+            limits=cfg.limits, pin_threshold_fen=cfg.limits.bill_password_threshold_fen,
+            idle_s=float(cfg.ui.idle_timeout_s), card_wait_s=float(cfg.ui.idle_timeout_s),
+            pin_block=lambda pin, card_no: pinblock.encode(pin, card_no, pin_key))
+        stack.callback(sessions.close)
+        flow.hooks = sessions
+
         def read_card(timeout: float) -> dict[str, Any] | None:
             card = flow.wait_for_card(None, timeout)
             return None if card is None else dict(card.to_json())
@@ -86,7 +108,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             state=state, bus=bus, read_card=read_card, simulator=devices.simulator,
             status=lambda: _status(cfg, simulate, devices, central, state, started),
             printer_test=lambda: printing.test_page(state.snapshot().language),
-            cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None)
+            cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
+            sessions=sessions, audit=lambda since, until: audit(journal, since, until))
         kiosk_router, admin_router = build_routers(services)
         for path, router, name in ((cfg.kiosk_socket, kiosk_router, "kiosk"),
                                    (cfg.admin_socket, admin_router, "admin")):
@@ -95,13 +118,15 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             server.start()
         link_up = central.probe()
         state.update(central="up" if link_up else "down")
-        # Recovery of unfinished orders (issue 6) comes before this point; until a
-        # top-up session accepts cash the acceptor stays inhibited either way.
+        # Every unfinished order is driven to a final state before the acceptor may
+        # take cash again (those waiting on the central link: as soon as it is up).
+        recovery.run(state.snapshot().language, startup=True)
         devices.acceptor.update(ready=True, online=link_up)
         notifier.ready(f"serving on {cfg.paths.run_dir}")
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
-        _serve(stop, notifier, central, state, devices)
+        _serve(stop, notifier, central, state, devices,
+               lambda: recovery.run(state.snapshot().language))
         notifier.stopping()
         logger.info("kioskd stopping")
     return 0
@@ -126,7 +151,7 @@ def _cash_inserter(devices: Devices,
 
 
 def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
-           state: KioskState, devices: Devices) -> None:
+           state: KioskState, devices: Devices, recover: Callable[[], object]) -> None:
     tick = min(PROBE_INTERVAL_S, notifier.watchdog_interval_s or PROBE_INTERVAL_S)
     next_probe = time.monotonic() + PROBE_INTERVAL_S
     while not stop.wait(tick):
@@ -134,6 +159,8 @@ def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
             link_up = central.probe()
             state.update(central="up" if link_up else "down")
             devices.acceptor.update(online=link_up)  # offline: never take the money
+            if link_up:
+                recover()  # orders that waited on the link
             next_probe = time.monotonic() + PROBE_INTERVAL_S
         notifier.watchdog()  # only reached while this loop makes progress
 

@@ -12,7 +12,15 @@ import dataclasses
 import threading
 from typing import Any
 
-from daemon.api.models import CardView, Language, Notice, Screen, StateSnapshot, to_json
+from daemon.api.models import (
+    CardView,
+    Language,
+    Notice,
+    Screen,
+    SessionView,
+    StateSnapshot,
+    to_json,
+)
 from daemon.events import EventBus
 
 __all__ = ["KioskState"]
@@ -35,11 +43,14 @@ class KioskState:
 
     def update(self, *, screen: Screen = _UNSET, card: CardView | None = _UNSET,
                notice: Notice | None = _UNSET, language: Language = _UNSET,
-               central: str = _UNSET, devices: dict[str, str] | None = None) -> StateSnapshot:
+               central: str = _UNSET, devices: dict[str, str] | None = None,
+               session: SessionView | None = _UNSET,
+               maintenance: str | None = _UNSET) -> StateSnapshot:
         """Change the given fields (``devices`` is merged) and publish the new state."""
         changes: dict[str, Any] = {k: v for k, v in {
             "screen": screen, "card": card, "notice": notice, "language": language,
-            "central": central}.items() if v is not _UNSET}
+            "central": central, "session": session,
+            "maintenance": maintenance}.items() if v is not _UNSET}
         with self._lock:
             if devices:
                 changes["devices"] = {**self._snap.devices, **devices}
@@ -54,5 +65,7 @@ class KioskState:
 
     def reset(self) -> StateSnapshot:
         """Back to the attract screen in the default language."""
-        return self.update(screen="attract", card=None, notice=None,
-                           language=self._default_language)
+        with self._lock:
+            screen: Screen = "maintenance" if self._snap.maintenance else "attract"
+            return self.update(screen=screen, card=None, notice=None, session=None,
+                               language=self._default_language)

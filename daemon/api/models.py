@@ -11,7 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Screen = Literal["attract", "reading", "card", "card_error", "maintenance"]
+Screen = Literal["attract", "reading", "card", "card_error", "maintenance", "topup", "bill",
+                 "pending_load"]
 Language = Literal["zh", "en"]
 
 
@@ -57,6 +58,29 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class SessionView:
+    """A money session on screen (``screen`` is its kind): what to draw for each step.
+
+    top-up steps: inserting → tap_card → loading → done | pending;
+    bill steps: found → paying → done | failed;
+    pending_load steps: offered → loading → done | pending.
+    """
+
+    kind: Literal["topup", "bill", "pending_load"]
+    step: str
+    card_no_masked: str
+    amount_fen: int = 0  # top-up: inserted so far; bill: amount due; pending load: its amount
+    headroom_fen: int | None = None  # top-up: how much more may still go in
+    limits: dict[str, int] = field(default_factory=dict)
+    notes: list[list[int]] = field(default_factory=list)  # [value_fen, count], largest first
+    reference: str | None = None  # the order's reference, printed on the receipt
+    balance_after_fen: int | None = None
+    receipt: str | None = None  # "printed", or "not_printed" (queued for reprint)
+    bill: dict[str, Any] | None = None
+    pin_required: bool = False
+
+
+@dataclass(frozen=True)
 class StateSnapshot:
     """Everything the UI needs to draw the current screen."""
 
@@ -67,12 +91,15 @@ class StateSnapshot:
     notice: Notice | None = None
     devices: dict[str, str] = field(default_factory=dict)
     central: Literal["up", "down", "unknown"] = "unknown"
+    session: SessionView | None = None
+    maintenance: str | None = None  # the operator's message while in maintenance
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StateSnapshot:
         card = CardView.from_json(data["card"]) if data.get("card") else None
         notice = Notice(**data["notice"]) if data.get("notice") else None
-        return cls(**{**data, "card": card, "notice": notice})
+        session = SessionView(**data["session"]) if data.get("session") else None
+        return cls(**{**data, "card": card, "notice": notice, "session": session})
 
 
 def to_json(obj: Any) -> Any:

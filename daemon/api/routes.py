@@ -46,6 +46,8 @@ class Services:
     simulator: Simulator | None = None
     printer_test: Callable[[], dict[str, Any]] | None = None
     cash_insert: Callable[[int, bool], dict[str, Any]] | None = None
+    sessions: Any = None  # daemon.sessions.Sessions
+    audit: Callable[[float, float], dict[str, Any]] | None = None
 
 
 def _sse(event: Event) -> bytes:
@@ -84,6 +86,42 @@ def _openapi(_: Request) -> Any:
     return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 
 
+def _session_routes(kiosk: Router, sessions: Any) -> None:
+    """The cardholder's money intents; each answers with the session view."""
+    kiosk.add("POST", "/v1/topup/start", lambda r: to_json(sessions.start_topup()),
+              "Start a cash top-up for the card on screen (limits shown, acceptor enabled)")
+    kiosk.add("POST", "/v1/topup/finish", lambda r: to_json(sessions.finish_topup()),
+              "No more cash: load what was inserted onto the card")
+
+    def cancel(_: Request) -> Any:
+        sessions.cancel_topup()
+        return {"cancelled": True}
+
+    kiosk.add("POST", "/v1/topup/cancel", cancel, "Leave a top-up before any cash went in")
+    kiosk.add("POST", "/v1/pending-load/complete", lambda r: to_json(sessions.complete_pending()),
+              "Load onto the card on screen the amount the central side holds for it")
+
+    def lookup(r: Request) -> Any:
+        utility = r.field("utility", str)
+        account = r.field("account_no", str)
+        if utility not in ("water", "electricity", "gas"):
+            raise ApiError(400, "bad_utility", "utility must be water, electricity or gas",
+                           "缴费类型只能是水、电、燃气")
+        if not account.isdigit() or not 6 <= len(account) <= 20:
+            raise ApiError(400, "bad_account_no", "The account number is 6 to 20 digits.",
+                           "户号为6至20位数字。")
+        return to_json(sessions.find_bill(utility, account))
+
+    kiosk.add("POST", "/v1/bills/lookup", lookup, "Find a utility bill for the card on screen")
+
+    def pay(r: Request) -> Any:
+        return to_json(sessions.pay_bill(r.field("pin", str, required=False)))
+
+    kiosk.add("POST", "/v1/bills/pay", pay,
+              "Pay the bill on screen from the card's e-purse (payment password over the "
+              "threshold; sent to the central side only as an encrypted PIN block)")
+
+
 def build_routers(svc: Services) -> tuple[Router, Router]:
     """The routers for kiosk.sock and admin.sock."""
     kiosk = Router()
@@ -101,11 +139,32 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         return to_json(svc.state.update(language=language))
 
     kiosk.add("POST", "/v1/language", set_language, "Switch the screen language")
-    kiosk.add("POST", "/v1/session/end", lambda r: to_json(svc.state.reset()),
+    def end_session(_: Request) -> Any:
+        if svc.sessions is not None:
+            svc.sessions.end()
+            return to_json(svc.state.snapshot())
+        return to_json(svc.state.reset())
+
+    kiosk.add("POST", "/v1/session/end", end_session,
               "End the cardholder session and return to the attract screen")
+    if svc.sessions is not None:
+        _session_routes(kiosk, svc.sessions)
 
     admin = Router(kiosk.routes)
     admin.add("GET", "/v1/admin/status", lambda r: svc.status(), "Devices, link and versions")
+    if svc.audit is not None:
+        audit = svc.audit
+
+        def run_audit(r: Request) -> Any:
+            try:
+                since = float(r.query.get("since", "0"))
+                until = float(r.query.get("until", "inf"))
+            except ValueError:
+                raise ApiError(400, "bad_period", "since/until are Unix times") from None
+            return audit(since, until)
+
+        admin.add("GET", "/v1/admin/audit", run_audit,
+                  "Cash in = credited + pending, per top-up session and in total")
 
     def read_card(r: Request) -> Any:
         timeout = r.field("timeout_s", int, required=False) or 10

@@ -41,6 +41,29 @@ class FakeSim:
         return {"amount_fen": amount_fen, "accepted": force, "journaled": []}
 
 
+class FakeSessions:
+    """The session intents the routes forward, recording them (daemon.sessions has its own
+    tests against the real parts)."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def end(self) -> None:
+        self.log.append("end")
+
+    def start_topup(self) -> dict[str, str]:
+        self.log.append("topup")
+        return {"kind": "topup"}
+
+    def find_bill(self, utility: str, account_no: str) -> dict[str, str]:
+        self.log.append(f"bill {utility} {account_no}")
+        return {"kind": "bill"}
+
+    def pay_bill(self, pin: str | None) -> dict[str, str]:
+        self.log.append(f"pay pin={'set' if pin else 'none'}")
+        return {"kind": "bill"}
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services, FakeSim]]:
     bus = EventBus(keep=5)
@@ -49,7 +72,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
     svc = Services(state=state, bus=bus, status=lambda: {"kiosk_id": "K1"},
                    read_card=lambda timeout: None, simulator=sim,
                    printer_test=lambda: {"reference": "T1", "printed": True},
-                   cash_insert=sim.insert)
+                   cash_insert=sim.insert, sessions=FakeSessions(sim.log),
+                   audit=lambda since, until: {"since": since, "holds": True})
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
@@ -176,3 +200,25 @@ def test_sim_insert_passes_amount_and_force_and_refuses_odd_amounts(served: Any)
             admin.post("/v1/sim/insert", body)
         assert err.value.code == code
     assert len(sim.log) == 2
+
+
+def test_bill_lookup_checks_its_input_before_the_session_sees_it(served: Any) -> None:
+    kiosk, _, _, sim = served
+    kiosk.post("/v1/bills/lookup", {"utility": "water", "account_no": "100004"})
+    for body, code in (({"utility": "coal", "account_no": "100004"}, "bad_utility"),
+                       ({"utility": "water", "account_no": "12ab56"}, "bad_account_no"),
+                       ({"utility": "water", "account_no": "123"}, "bad_account_no"),
+                       ({"utility": "water"}, "bad_request")):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.post("/v1/bills/lookup", body)
+        assert err.value.code == code
+    kiosk.post("/v1/bills/pay", {"pin": "147258"})
+    assert sim.log == ["bill water 100004", "pay pin=set"]
+
+
+def test_audit_period_must_be_numbers(served: Any) -> None:
+    _, admin, _, _ = served
+    assert admin.get("/v1/admin/audit?since=100")["since"] == 100.0
+    with pytest.raises(LocalApiError) as err:
+        admin.get("/v1/admin/audit?since=yesterday")
+    assert err.value.code == "bad_period"

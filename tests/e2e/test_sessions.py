@@ -1,0 +1,121 @@
+"""Issue 6's scripted session over kiosk.sock, every process real: tap, top up ¥50
+in notes, finish, pay a ¥37.20 water bill — then the card, the central server,
+the receipts and the audit must all agree to the fen."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from daemon.api.client import LocalClient
+from daemon.api.models import StateSnapshot
+from deploy.stack import Stack
+
+CARD = "31044403000000100017"
+
+
+def wait_state(client: LocalClient, predicate: Callable[[StateSnapshot], bool],
+               what: str, timeout: float = 20) -> StateSnapshot:
+    deadline = time.monotonic() + timeout
+    snap = client.state()
+    while not predicate(snap):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached; state: {snap}")
+        time.sleep(0.05)
+        snap = client.state()
+    return snap
+
+
+def tap(stack: Stack, card_no: str = CARD) -> StateSnapshot:
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", card_no)
+    return wait_state(stack.kiosk_client, lambda s: s.screen == "card" and s.card is not None
+                      and s.card.central == "ok", "the card screen")
+
+
+def wallet_balance(stack: Stack, card_no: str = CARD) -> int:
+    data = json.loads((stack.workdir / "state" / "sim-wallet.json").read_text("utf-8"))
+    return int(data["cards"][card_no]["balance_fen"])
+
+
+def central_sql(stack: Stack, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(stack.db)
+    try:
+        return [tuple(r) for r in conn.execute(query, args).fetchall()]
+    finally:
+        conn.close()
+
+
+def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
+    kiosk = stack.kiosk_client
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    assert before == wallet_balance(stack) == 8650
+
+    view = kiosk.post("/v1/topup/start")
+    assert view["step"] == "inserting" and view["amount_fen"] == 0
+    assert view["limits"] == {"single_max_fen": 50000, "daily_remaining_fen": 100000,
+                              "purse_cap_fen": 100000}
+    assert view["headroom_fen"] == 50000
+    for yuan in ("20", "20", "10"):
+        done = stack.kioskctl("--json", "sim", "insert", yuan)
+        assert done.returncode == 0, done.stdout
+    snap = wait_state(kiosk, lambda s: s.session is not None and s.session.amount_fen == 5000,
+                      "¥50 inserted")
+    assert snap.session is not None and snap.session.notes == [[2000, 2], [1000, 1]]
+    assert snap.session.headroom_fen == 45000
+
+    kiosk.post("/v1/topup/finish")
+    snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                      "the top-up done")
+    assert snap.session is not None
+    assert snap.session.balance_after_fen == before + 5000 == wallet_balance(stack)
+    assert snap.session.receipt == "printed"
+    topup_ref = snap.session.reference
+    kiosk.post("/v1/session/end")
+    wait_state(kiosk, lambda s: s.screen == "attract", "the attract screen")
+
+    tap(stack)
+    view = kiosk.post("/v1/bills/lookup", {"utility": "water", "account_no": "100004"})
+    assert view["step"] == "found" and view["amount_fen"] == 3720 and not view["pin_required"]
+    kiosk.post("/v1/bills/pay", {})
+    snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                      "the bill paid")
+    assert snap.session is not None
+    assert snap.session.balance_after_fen == before + 5000 - 3720 == wallet_balance(stack)
+    bill_ref = snap.session.reference
+    kiosk.post("/v1/session/end")
+
+    rows = central_sql(stack, "SELECT kind, amount_fen, balance_after_fen FROM transactions"
+                       " WHERE card_no = ? AND order_id IS NOT NULL ORDER BY id", CARD)
+    assert rows[-2:] == [("load", 5000, 13650), ("bill_payment", -3720, 9930)]
+    receipts = sorted(p.name for p in (stack.workdir / "state" / "receipts").glob("*.png"))
+    assert receipts == sorted([f"{topup_ref}-topup.png", f"{bill_ref}-bill_payment.png"])
+    done = stack.kioskctl("--json", "audit")
+    assert done.returncode == 0, done.stdout
+    audit = json.loads(done.stdout)
+    assert audit["holds"] is True
+    assert audit["totals"]["cash_in_fen"] == audit["totals"]["credited_fen"] == 5000
+
+
+def test_offline_refuses_money_and_keeps_the_acceptor_inhibited(stack: Stack) -> None:
+    kiosk = stack.kiosk_client
+    tap(stack)
+    stack.stop("central")
+    wait_state(kiosk, lambda s: s.central == "down", "the link down", timeout=20)
+    done = stack.kioskctl("--json", "status")
+    assert json.loads(done.stdout)["devices"]["cash"]["reason"] == "offline"
+    from daemon.api.client import LocalApiError
+
+    try:
+        kiosk.post("/v1/topup/start")
+    except LocalApiError as exc:
+        assert exc.code == "central_offline"
+        assert "暂时无法连接" in exc.message_zh
+    else:
+        raise AssertionError("a top-up started while offline")
+    refused = stack.kioskctl("--json", "sim", "insert", "50")
+    assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
