@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -86,6 +87,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                             receipts_dir=cfg.paths.state_dir / "receipts")
 
         store = OrderStore(journal)
+        crash = _Crasher(store) if simulate else None
         terminal = cfg.kiosk.terminal_id
         loads = LoadFlow(store, central, devices.reader, terminal_id=terminal)
         purchases = PurchaseFlow(store, central, devices.reader, terminal_id=terminal)
@@ -109,19 +111,21 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             status=lambda: _status(cfg, simulate, devices, central, state, started),
             printer_test=lambda: printing.test_page(state.snapshot().language),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
-            sessions=sessions, audit=lambda since, until: audit(journal, since, until))
+            sessions=sessions, audit=lambda since, until: audit(journal, since, until),
+            crash_after=crash.arm if crash else None)
+        link_up = central.probe()
+        state.update(central="up" if link_up else "down")
+        # Every unfinished order is driven to a final state before the acceptor may
+        # take cash again, and before the sockets take intents (orders waiting on
+        # the central link: as soon as it is up).
+        recovery.run(state.snapshot().language, startup=True)
+        devices.acceptor.update(ready=True, online=link_up)
         kiosk_router, admin_router = build_routers(services)
         for path, router, name in ((cfg.kiosk_socket, kiosk_router, "kiosk"),
                                    (cfg.admin_socket, admin_router, "admin")):
             server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name)
             stack.callback(server.close)
             server.start()
-        link_up = central.probe()
-        state.update(central="up" if link_up else "down")
-        # Every unfinished order is driven to a final state before the acceptor may
-        # take cash again (those waiting on the central link: as soon as it is up).
-        recovery.run(state.snapshot().language, startup=True)
-        devices.acceptor.update(ready=True, online=link_up)
         notifier.ready(f"serving on {cfg.paths.run_dir}")
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
@@ -130,6 +134,23 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         notifier.stopping()
         logger.info("kioskd stopping")
     return 0
+
+
+class _Crasher:
+    """kioskctl sim crash: SIGKILL this process right after a chosen order step."""
+
+    def __init__(self, store: OrderStore) -> None:
+        self._step: str | None = None
+        store.after_step = self._after
+
+    def arm(self, step: str | None) -> None:
+        self._step = step
+        logger.warning("armed: kioskd dies after the next %r step", step)
+
+    def _after(self, order: Any) -> None:
+        if self._step is not None and order.state == self._step:
+            logger.warning("dying after %s of order %s, as asked", order.state, order.id)
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _cash_inserter(devices: Devices,

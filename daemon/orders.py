@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,9 @@ class OrderStore:
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        # Called with each order just journaled; kioskd --simulate uses it to die at a
+        # chosen step (kioskctl sim crash), which is how the crash tests find every step.
+        self.after_step: Callable[[Order], None] | None = None
 
     def create(self, *, kind: str, card_no: str, amount_fen: int, session_id: str | None,
                facts: dict[str, Any] | None = None) -> Order:
@@ -76,7 +80,10 @@ class OrderStore:
             if central_ref:
                 facts["central_ref"] = central_ref
             self.journal.add_step(db, order.id, state, facts)
-        return self.get(order.id)
+        journaled = self.get(order.id)
+        if self.after_step is not None:
+            self.after_step(journaled)
+        return journaled
 
     def get(self, order_id: str) -> Order:
         rows = self.journal.query("SELECT * FROM orders WHERE id = ?", (order_id,))

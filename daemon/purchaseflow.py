@@ -115,6 +115,15 @@ class PurchaseFlow(Flow):
         return self._store.advance(order, "completed",
                                    balance_after_fen=field(reply, "balance_after_fen", int))
 
+    def settle(self, order: Order) -> Order:
+        """At the card's next tap after a lost DEBIT answer: confirm the payment if
+        the card's log has it, cancel it if not. Never pays again unasked."""
+        if order.state == "debit_sent":
+            order = self._settle_tear(order)
+        if order.state == "debited":
+            return self.drive(order)
+        return self.give_up(order, "no debit on the card")
+
     def give_up(self, order: Order, reason: str) -> Order:
         """Cancel an order that moved no value (the card's log said so, or it never
         reached DEBIT). An order in ``debit_sent`` needs its card's log first."""

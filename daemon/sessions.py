@@ -410,10 +410,14 @@ class Sessions:
         self._hold(session, str(code))  # cash is in: never drop it
 
     def _settle(self, order_id: str) -> None:
+        """An earlier order's lost answer, settled from the card's log at its next tap:
+        a load is finished (the cash is in), a payment confirmed or cancelled."""
         order = self._store.get(order_id)
-        flow = self._loads if order.kind == "load" else self._purchases
         try:
-            flow.drive(order)
+            if order.kind == "load":
+                self._loads.drive(order)
+            else:
+                self._purchases.settle(order)
         except (NeedsCard, CentralError, CardError) as exc:
             logger.info("order %s not settled on this tap: %s", order_id, exc)
 

@@ -74,7 +74,7 @@ class Stack:
 
     # -- processes ---------------------------------------------------------------
     def _spawn(self, name: str, argv: list[str], **kw: object) -> subprocess.Popen[str]:
-        log = open(self.workdir / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115
+        log = open(self.workdir / f"{name}.log", "a", encoding="utf-8")  # noqa: SIM115
         self._logs.append(log)
         proc = subprocess.Popen(argv, stderr=log, text=True, cwd=self.workdir, **kw)  # type: ignore[call-overload]
         self.procs[name] = proc

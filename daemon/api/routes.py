@@ -47,6 +47,7 @@ class Services:
     printer_test: Callable[[], dict[str, Any]] | None = None
     cash_insert: Callable[[int, bool], dict[str, Any]] | None = None
     sessions: Any = None  # daemon.sessions.Sessions
+    crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
 
 
@@ -197,6 +198,18 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
 
         admin.add("POST", "/v1/sim/insert", insert,
                   "Insert a note or coin: real pulses on the simulated acceptor's pins")
+
+    if svc.crash_after is not None:
+        crash_after = svc.crash_after
+
+        def crash(r: Request) -> Any:
+            step = r.field("after_step", str, required=False)
+            crash_after(step)
+            return {"armed": step}
+
+        admin.add("POST", "/v1/sim/crash", crash,
+                  "Kill kioskd (SIGKILL) right after the next order step of this name is "
+                  "journaled; null disarms. For crash tests.")
 
     sim = svc.simulator
     if sim is not None:

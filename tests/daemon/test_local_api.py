@@ -73,7 +73,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    read_card=lambda timeout: None, simulator=sim,
                    printer_test=lambda: {"reference": "T1", "printed": True},
                    cash_insert=sim.insert, sessions=FakeSessions(sim.log),
-                   audit=lambda since, until: {"since": since, "holds": True})
+                   audit=lambda since, until: {"since": since, "holds": True},
+                   crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]

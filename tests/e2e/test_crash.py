@@ -1,0 +1,125 @@
+"""kioskd killed (SIGKILL) at every journaled step of a top-up and of a bill
+payment, then restarted: recovery drives each order to a final state, the audit
+holds, and no load or purchase happens twice — on the card or at the centre."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from deploy.stack import Stack
+from tests.e2e.test_sessions import CARD, central_sql, tap, wait_state, wallet_balance
+
+LOAD_STEPS = ["created", "init", "mac2", "credit_sent", "credited", "completed"]
+PURCHASE_STEPS = ["created", "init", "mac1", "debit_sent", "debited", "completed"]
+
+
+def _die_and_restart(stack: Stack, after_step: str | None) -> None:
+    proc = stack.procs["kioskd"]
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, f"kioskd did not die after {after_step}"
+    stack.start_kioskd()
+
+
+def _audit(stack: Stack) -> dict:  # type: ignore[type-arg]
+    done = stack.kioskctl("--json", "audit")
+    audit = json.loads(done.stdout)
+    assert (done.returncode == 0) == audit["holds"]
+    return audit
+
+
+def _central_loads(stack: Stack) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in central_sql(
+        stack, "SELECT amount_fen, status FROM orders WHERE kind = 'load' AND card_no = ?",
+        CARD)]
+
+
+@pytest.mark.parametrize("step", LOAD_STEPS)
+def test_top_up_killed_after_each_step(stack: Stack, step: str) -> None:
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    kiosk = stack.kiosk_client
+    kiosk.post("/v1/topup/start")
+    assert stack.kioskctl("sim", "insert", "20").returncode == 0
+    wait_state(kiosk, lambda s: s.session is not None and s.session.amount_fen == 2000, "¥20 in")
+    stack.admin_client.post("/v1/sim/crash", {"after_step": step})
+    try:
+        kiosk.post("/v1/topup/finish")
+    except Exception:  # noqa: BLE001 - the daemon may die before it answers
+        pass
+    _die_and_restart(stack, step)
+
+    credited = step in ("credited", "completed") or (
+        step == "credit_sent" and wallet_balance(stack) == before + 2000)
+    assert wallet_balance(stack) == before + (2000 if credited else 0)
+    audit = _audit(stack)
+    assert audit["holds"] and audit["totals"]["cash_in_fen"] == 2000
+    if credited:
+        assert audit["totals"]["credited_fen"] == 2000  # recovery confirmed it
+        assert _central_loads(stack) == [(2000, "completed")]
+    else:
+        assert audit["totals"]["pending_fen"] == 2000  # held for the card, voucher printed
+        vouchers = list((stack.workdir / "state" / "receipts").glob("*-voucher.png"))
+        assert len(vouchers) == 1
+        # The cardholder comes back and taps: the pending load is offered and finished.
+        snap = tap(stack)
+        assert snap.card is not None and snap.card.pending_load_fen == 2000
+        kiosk.post("/v1/pending-load/complete")
+        wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                   "the pending load completed")
+        assert wallet_balance(stack) == before + 2000
+        assert _central_loads(stack) == [(2000, "completed")]
+    assert wallet_balance(stack) == before + 2000 or not credited
+    assert _audit(stack)["holds"]
+
+
+def test_killed_while_cash_is_going_in(stack: Stack) -> None:
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    stack.kiosk_client.post("/v1/topup/start")
+    for yuan in ("10", "5"):
+        assert stack.kioskctl("sim", "insert", yuan).returncode == 0
+    os.kill(stack.procs["kioskd"].pid, signal.SIGKILL)  # the notes are journaled: sim insert
+    _die_and_restart(stack, None)                       # returned after the journal row
+    audit = _audit(stack)
+    assert audit["totals"]["cash_in_fen"] == 1500 == audit["totals"]["pending_fen"]
+    assert wallet_balance(stack) == before
+    assert _central_loads(stack) == [(1500, "created")]  # held at the centre for the card
+
+
+@pytest.mark.parametrize("step", PURCHASE_STEPS)
+def test_bill_payment_killed_after_each_step(stack: Stack, step: str) -> None:
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    kiosk = stack.kiosk_client
+    kiosk.post("/v1/bills/lookup", {"utility": "water", "account_no": "100004"})
+    stack.admin_client.post("/v1/sim/crash", {"after_step": step})
+    try:
+        kiosk.post("/v1/bills/pay", {})
+    except Exception:  # noqa: BLE001
+        pass
+    _die_and_restart(stack, step)
+    debited = wallet_balance(stack) == before - 3720
+    if step in ("debited", "completed"):
+        assert debited
+    if step in ("created", "init", "mac1"):
+        assert not debited
+    if step == "debit_sent":
+        # Only the card's log can settle this: the cardholder taps again.
+        tap(stack)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _purchase_final(stack):
+            time.sleep(0.1)
+    statuses = [r[0] for r in central_sql(
+        stack, "SELECT status FROM orders WHERE kind = 'purchase' AND card_no = ?", CARD)]
+    assert statuses == ["completed" if debited else "cancelled"]
+    bill = central_sql(stack, "SELECT status FROM bills WHERE utility = 'water'"
+                       " AND account_no = '100004' ORDER BY period DESC LIMIT 1")
+    assert bill[0][0] == ("paid" if debited else "unpaid")
+    assert wallet_balance(stack) == before - (3720 if debited else 0)
+
+
+def _purchase_final(stack: Stack) -> bool:
+    rows = central_sql(stack, "SELECT status FROM orders WHERE kind = 'purchase'")
+    return bool(rows) and rows[0][0] in ("completed", "cancelled")
