@@ -96,6 +96,9 @@ class CardFlow:
         self._state.update(devices={"reader": state})
 
     def _busy(self) -> bool:
+        """A money session owns the screen, or the kiosk is in maintenance."""
+        if self._state.snapshot().maintenance:
+            return True
         return self.hooks is not None and self.hooks.busy()
 
     def card_identified(self, card_no: str) -> None:
@@ -110,8 +113,9 @@ class CardFlow:
             lookup, self._lookup = self._lookup, None
             self.last_card = card
             self._card_seen.notify_all()
-        if self.hooks is not None and self.hooks.busy():
-            self.hooks.tapped(card)
+        if self._busy():
+            if self.hooks is not None and self.hooks.busy():
+                self.hooks.tapped(card)
             return
         if lookup is None:
             self._state.update(screen="card", card=_card_view(card, "offline"), notice=None)

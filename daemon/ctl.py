@@ -144,6 +144,16 @@ def _human_audit(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cmd_maintenance(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"on": args.state == "on"}
+    if args.message:
+        body["message"] = args.message
+    result = _client(args).post("/v1/admin/maintenance", body)
+    _out(args, result, lambda r: "maintenance "
+         + (f"on: {r['maintenance']}" if r["maintenance"] else "off"))
+    return 0
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
@@ -203,6 +213,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="cash in = credited + pending, per session; exit 1 if not")
     audit.add_argument("--days", type=float, default=0,
                        help="only sessions of the last N days (default: all)")
+    maint = sub.add_parser("maintenance", parents=[common],
+                           help="maintenance mode: no new sessions; the screen says why")
+    maint.add_argument("state", choices=["on", "off"])
+    maint.add_argument("--message", help="what the screen shows (both languages, say)")
     printer = sub.add_parser("printer", parents=[common], help="receipt printer")
     printer_sub = printer.add_subparsers(dest="printer_cmd", required=True)
     printer_sub.add_parser("test", parents=[common], help="print the test page")
@@ -215,7 +229,7 @@ def _parser() -> argparse.ArgumentParser:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
-    "audit": _cmd_audit,
+    "audit": _cmd_audit, "maintenance": _cmd_maintenance,
 }
 
 

@@ -466,8 +466,21 @@ class Sessions:
         self._worker.shutdown(wait=True, cancel_futures=False)
 
     # -- helpers -----------------------------------------------------------------------------
+    def maintenance(self, message: str | None) -> None:
+        """Maintenance on (with the operator's message) or off. A session in progress
+        finishes; no new one starts; the screen says why."""
+        with self._lock:
+            self._state.update(maintenance=message)
+            if self._current is None:
+                self._state.reset()
+        logger.warning("maintenance %s%s", "on: " if message else "off",
+                       message or "")
+
     def _require_card(self) -> tuple[Any, CentralCard]:
         snap = self._state.snapshot()
+        if snap.maintenance:
+            raise ApiError(503, "maintenance", "The kiosk is being serviced.",
+                           "终端维护中，暂停服务。", details={"message": snap.maintenance})
         if snap.screen != "card" or self._card is None:
             raise ApiError(409, "no_card", "Tap your card first.", "请先刷卡。")
         if snap.central != "up" or self._central_card is None:

@@ -180,6 +180,19 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
     admin.add("POST", "/v1/admin/card/read", read_card,
               "Wait for a tap (or use the card on the reader) and return the parsed card")
 
+    if svc.sessions is not None:
+        sessions = svc.sessions
+
+        def maintenance(r: Request) -> Any:
+            on = r.field("on", bool)
+            message = r.field("message", str, required=False)
+            sessions.maintenance((message or "Under maintenance / 维护中") if on else None)
+            return to_json(svc.state.snapshot())
+
+        admin.add("POST", "/v1/admin/maintenance", maintenance,
+                  "Maintenance on (with a message for the screen) or off; a session in "
+                  "progress finishes, no new one starts")
+
     if svc.printer_test is not None:
         printer_test = svc.printer_test
         admin.add("POST", "/v1/admin/printer/test", lambda r: printer_test(),

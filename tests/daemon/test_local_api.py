@@ -51,6 +51,9 @@ class FakeSessions:
     def end(self) -> None:
         self.log.append("end")
 
+    def maintenance(self, message: str | None) -> None:
+        self.log.append(f"maintenance {message}")
+
     def start_topup(self) -> dict[str, str]:
         self.log.append("topup")
         return {"kind": "topup"}

@@ -119,3 +119,26 @@ def test_offline_refuses_money_and_keeps_the_acceptor_inhibited(stack: Stack) ->
         raise AssertionError("a top-up started while offline")
     refused = stack.kioskctl("--json", "sim", "insert", "50")
     assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
+
+
+def test_maintenance_finishes_nothing_new_and_says_why(stack: Stack) -> None:
+    kiosk = stack.kiosk_client
+    tap(stack)
+    done = stack.kioskctl("maintenance", "on", "--message", "Cash box change / 更换钱箱")
+    assert done.returncode == 0
+    snap = wait_state(kiosk, lambda s: s.screen == "maintenance", "the maintenance screen")
+    assert snap.maintenance == "Cash box change / 更换钱箱"
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", CARD)  # a tap during maintenance changes nothing
+    time.sleep(1.0)
+    assert kiosk.state().screen == "maintenance"
+    from daemon.api.client import LocalApiError
+
+    try:
+        kiosk.post("/v1/topup/start")
+    except LocalApiError as exc:
+        assert exc.code in ("maintenance", "no_card")
+    else:
+        raise AssertionError("a top-up started in maintenance")
+    stack.kioskctl("maintenance", "off")
+    wait_state(kiosk, lambda s: s.screen == "attract" and s.maintenance is None, "back in service")
