@@ -62,11 +62,36 @@ def _scripted(stack: Stack, out: Path) -> int:
                            and v.get("central") != "pending", what="the card screen")
         shots.append(ui.screenshot(out / f"card-{lang}.png"))
         logger.info("card screen (%s): %s", lang, " | ".join(view["texts"][:12]))
+    # A top-up of ¥50 in three notes, then a water bill of ¥37.20, in Chinese.
+    kiosk.post("/v1/language", {"language": "zh"})
+    kiosk.post("/v1/topup/start")
+    for yuan_fen in (2000, 2000, 1000):
+        admin.post("/v1/sim/insert", {"amount_fen": yuan_fen}, timeout=30)
+    ui.wait_for(lambda v: v.get("session_step") == "inserting" and "¥50.00" in v["texts"],
+                what="¥50 inserted")
+    shots.append(ui.screenshot(out / "topup-inserted-zh.png"))
+    kiosk.post("/v1/topup/finish")
+    ui.wait_for(lambda v: v.get("session_step") == "done", timeout=30, what="the top-up done")
+    shots.append(ui.screenshot(out / "topup-done-zh.png"))
+    kiosk.post("/v1/session/end")
+    admin.post("/v1/sim/remove")
+    admin.post("/v1/sim/tap", {"card_no": DEMO_CARD})
+    ui.wait_for(lambda v: v["screen"] == "card" and v.get("central") == "up"
+                and "¥136.50" in v["texts"], what="the card screen after the top-up")
+    kiosk.post("/v1/language", {"language": "en"})
+    kiosk.post("/v1/bills/lookup", {"utility": "water", "account_no": "100004"})
+    ui.wait_for(lambda v: v.get("session_step") == "found" and v["language"] == "en",
+                what="the water bill")
+    shots.append(ui.screenshot(out / "bill-found-en.png"))
+    kiosk.post("/v1/bills/pay", {})
+    ui.wait_for(lambda v: v.get("session_step") == "done", timeout=30, what="the bill paid")
+    shots.append(ui.screenshot(out / "bill-done-en.png"))
+    kiosk.post("/v1/session/end")
     admin.post("/v1/sim/remove")
     receipts = sorted((stack.workdir / "state" / "receipts").glob("*.png"))
     for png in receipts:
-        shutil.copy(png, out / png.name)
-    for path in shots + [out / p.name for p in receipts]:
+        shutil.copy(png, out / f"receipt-{png.name}")
+    for path in shots + [out / f"receipt-{p.name}" for p in receipts]:
         sys.stdout.write(f"wrote {path}\n")
     return 0
 
