@@ -22,7 +22,7 @@ CARD = (1, 1, 1, 1)
 AMBER = (1.0, 0.96, 0.85, 1)
 
 
-class Panel(BoxLayout):
+class Panel(BoxLayout):  # type: ignore[misc]
     """A BoxLayout with a solid (optionally rounded) background."""
 
     def __init__(self, colour: tuple[float, ...], radius: float = 0, **kwargs: Any) -> None:
