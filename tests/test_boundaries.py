@@ -1,5 +1,5 @@
 """The design's boundaries, checked on the source: one library owns one boundary
-(STYLE.md 4), and nothing money-related uses floats for amounts (ARCHITECTURE.md 1)."""
+(STYLE.md 4); Kivy stays in the UI."""
 
 from __future__ import annotations
 
