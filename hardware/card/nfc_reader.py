@@ -200,11 +200,20 @@ class CardReader:
 
     def _poll(self, clf: Any) -> None:
         while not self._stop.is_set():
-            with translate("polling"):
-                tag = clf.connect(rdwr={"targets": POLL_TARGETS, "on-connect": lambda t: False,
-                                        "iterations": 1, "interval": 0.05,
-                                        "beep-on-connect": False},
-                                  terminate=self._stop.is_set)
+            try:
+                with translate("polling"):
+                    tag = clf.connect(rdwr={"targets": POLL_TARGETS,
+                                            "on-connect": lambda t: False, "iterations": 1,
+                                            "interval": 0.05, "beep-on-connect": False},
+                                      terminate=self._stop.is_set)
+            except ReaderUnavailable:
+                raise
+            except CardError as exc:
+                # Activation failed (an odd ATS, a card that left during RATS): say so
+                # once, then wait until that card is out of the field.
+                self._tell("card_error", exc)
+                self._wait_field_empty(clf)
+                continue
             if tag is False:  # nfcpy swallowed an IOError: the device is gone
                 raise ReaderUnavailable("the reader stopped answering")
             if tag is None:
@@ -214,6 +223,14 @@ class CardReader:
                 continue
             self.taps += 1
             self._session(tag)
+
+    def _wait_field_empty(self, clf: Any) -> None:
+        targets = [nfc.clf.RemoteTarget(t) for t in POLL_TARGETS]
+        while not self._stop.is_set():
+            with translate("waiting for the card to leave"):
+                if clf.sense(*targets, iterations=1) is None:
+                    return
+            time.sleep(PRESENCE_INTERVAL_S)
 
     def _session(self, tag: Any) -> None:
         if not isinstance(tag, nfc.tag.tt4.Type4Tag):
