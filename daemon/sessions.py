@@ -126,9 +126,7 @@ class Sessions:
     # -- top-up ----------------------------------------------------------------------------
     def start_topup(self) -> SessionView:
         with self._lock:
-            if self._current is not None:
-                raise ApiError(409, "session_busy", "Another transaction is in progress.",
-                               "当前有未完成的业务。")
+            self._require_idle()
             card, central = self._require_card()
             limits = Limits.combine(self._config_limits, central.load_limits)
             room = headroom(limits, card.balance_fen, 0)
@@ -138,12 +136,7 @@ class Sessions:
                                "This card cannot take more today (limits or balance cap).",
                                "此卡今日已达充值上限或余额上限。",
                                details={"headroom_fen": room, **limits.to_json()})
-            session = _Session(f"S{uuid.uuid4().hex[:12].upper()}", "topup", card.card_no,
-                               card.balance_fen, "inserting", limits)
-            with self._journal.transaction() as db:
-                db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
-                           " VALUES (?, 'topup', ?, 'open', ?)",
-                           (session.id, card.card_no, time.time()))
+            session = self._open("topup", card, "inserting", limits=limits)
             self._current = session
             self._recorder.session_id = session.id
             self._recorder.on_cash = self._note
@@ -216,9 +209,7 @@ class Sessions:
     def complete_pending(self) -> SessionView:
         """Finish the loads the central side holds for the card on the reader."""
         with self._lock:
-            if self._current is not None:
-                raise ApiError(409, "session_busy", "Another transaction is in progress.",
-                               "当前有未完成的业务。")
+            self._require_idle()
             card, central = self._require_card()
             if not central.pending_loads:
                 raise ApiError(409, "no_pending_load", "This card has no load waiting.",
@@ -232,12 +223,7 @@ class Sessions:
             raise ApiError(502, "central_malformed", "The pending load could not be read.",
                            "待圈存记录读取失败。")
         with self._lock:
-            session = _Session(f"S{uuid.uuid4().hex[:12].upper()}", "pending_load", card.card_no,
-                               card.balance_fen, "loading")
-            with self._journal.transaction() as db:
-                db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
-                           " VALUES (?, 'pending_load', ?, 'open', ?)",
-                           (session.id, card.card_no, time.time()))
+            session = self._open("pending_load", card, "loading")
             order = self._store.create(kind="load", card_no=card.card_no, amount_fen=amount,
                                        session_id=session.id, facts={"completes": central_ref})
             order = self._store.advance(order, "created", central_ref=central_ref,
@@ -255,9 +241,7 @@ class Sessions:
     # -- bills -----------------------------------------------------------------------------
     def find_bill(self, utility: str, account_no: str) -> SessionView:
         with self._lock:
-            if self._current is not None:
-                raise ApiError(409, "session_busy", "Another transaction is in progress.",
-                               "当前有未完成的业务。")
+            self._require_idle()
             card, _ = self._require_card()
         try:
             bill = self._central.request(
@@ -272,12 +256,7 @@ class Sessions:
         if bill.get("status") == "paid":
             raise ApiError(409, "bill_already_paid", "This bill is already paid.", "该账单已缴清。")
         with self._lock:
-            session = _Session(f"S{uuid.uuid4().hex[:12].upper()}", "bill", card.card_no,
-                               card.balance_fen, "found", bill=bill)
-            with self._journal.transaction() as db:
-                db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
-                           " VALUES (?, 'bill', ?, 'open', ?)",
-                           (session.id, card.card_no, time.time()))
+            session = self._open("bill", card, "found", bill=bill)
             self._current = session
             return self._show(session)
 
@@ -476,6 +455,11 @@ class Sessions:
         logger.warning("maintenance %s%s", "on: " if message else "off",
                        message or "")
 
+    def _require_idle(self) -> None:
+        if self._current is not None:
+            raise ApiError(409, "session_busy", "Another transaction is in progress.",
+                           "当前有未完成的业务。")
+
     def _require_card(self) -> tuple[Any, CentralCard]:
         snap = self._state.snapshot()
         if snap.maintenance:
@@ -501,6 +485,16 @@ class Sessions:
     def _card_absent(self, session: _Session) -> bool:
         return self._loads.card_here(self._store.get(session.order_id)) is False \
             if session.order_id else True
+
+    def _open(self, kind: str, card: Any, step: str, **extra: Any) -> _Session:
+        """A new session for ``card``, journaled as open before anything happens in it."""
+        session = _Session(f"S{uuid.uuid4().hex[:12].upper()}", kind, card.card_no,
+                           card.balance_fen, step, **extra)
+        with self._journal.transaction() as db:
+            db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
+                       " VALUES (?, ?, ?, 'open', ?)",
+                       (session.id, kind, card.card_no, time.time()))
+        return session
 
     def _close(self, session: _Session, state: str) -> None:
         """Record how the session ended (once); a cancelled one leaves the screen now."""
