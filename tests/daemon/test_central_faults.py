@@ -1,0 +1,114 @@
+"""The central side unreachable, slow, failing with 5xx, or dropping its answer
+after committing, at every money request of a load and a bill payment: the
+value moves once, and the order is confirmed in the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from config.schema import CentralSection
+from daemon.central import CentralClient, CentralUnavailable
+from daemon.loadflow import LoadFlow
+from daemon.purchaseflow import PurchaseFlow
+from tests.central.helpers import KIOSK, ZHANG, Central
+from tests.daemon.faultproxy import FaultProxy, Rule
+from tests.daemon.flowkit import TERMINAL, Kit, make_kit
+
+LOAD_STEPS = [r"^/v1/load-orders$", r"/mac2$", r"/confirm$"]
+PURCHASE_STEPS = [r"^/v1/purchase-orders$", r"/mac1$", r"/confirm$"]
+
+
+@pytest.fixture
+def kit(tmp_path: Path, central: Central) -> Iterator[Kit]:
+    k = make_kit(tmp_path, central)
+    yield k
+    k.close()
+
+
+@pytest.fixture
+def proxy(central: Central) -> Iterator[FaultProxy]:
+    p = FaultProxy(central.url)
+    yield p
+    p.close()
+
+
+def _client(kit: Kit, url: str, *, read_timeout: float = 2.0, retries: int = 2) -> CentralClient:
+    return CentralClient(CentralSection(url=url, connect_timeout_s=0.5,
+                                        read_timeout_s=read_timeout, retries=retries),
+                         kiosk_id=KIOSK, secret=kit.central.secret)
+
+
+def _loads(kit: Kit) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in kit.central.sql(
+        "SELECT amount_fen, status FROM orders WHERE kind = 'load' AND card_no = ?", ZHANG)]
+
+
+@pytest.mark.parametrize("action", ["drop_after", "drop_before", "fail_503"])
+@pytest.mark.parametrize("path", LOAD_STEPS)
+def test_a_load_survives_a_bad_answer_at_each_request(kit: Kit, proxy: FaultProxy,
+                                                      action: str, path: str) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    proxy.rules.append(Rule("POST", path, action))
+    client = _client(kit, proxy.url)
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=1500, session_id=None)
+    done = LoadFlow(kit.store, client, kit.reader, terminal_id=TERMINAL).drive(order)
+    client.close()
+    assert done.state == "completed"
+    assert any(a == action for _, _, a in proxy.log)  # the fault did happen
+    assert kit.balance(ZHANG) == before + 1500  # once on the card
+    assert _loads(kit) == [(1500, "completed")]  # once at the centre
+    rows = kit.central.sql("SELECT COUNT(*) FROM transactions WHERE order_id = ?",
+                           done.central_ref)
+    assert rows[0][0] == 1
+
+
+def test_a_slow_answer_times_out_and_the_retry_gets_the_first_result(
+        kit: Kit, proxy: FaultProxy) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    proxy.rules.append(Rule("POST", r"/confirm$", "slow", delay_s=1.5))
+    client = _client(kit, proxy.url, read_timeout=0.5)
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=700, session_id=None)
+    done = LoadFlow(kit.store, client, kit.reader, terminal_id=TERMINAL).drive(order)
+    client.close()
+    assert done.state == "completed" and kit.balance(ZHANG) == before + 700
+    assert _loads(kit) == [(700, "completed")]
+
+
+def test_unreachable_at_confirm_the_value_is_on_the_card_and_confirmed_later(
+        kit: Kit, proxy: FaultProxy) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    proxy.rules.append(Rule("POST", r"/confirm$", "drop_before", times=10))
+    client = _client(kit, proxy.url, retries=1)
+    flow = LoadFlow(kit.store, client, kit.reader, terminal_id=TERMINAL)
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=900, session_id=None)
+    with pytest.raises(CentralUnavailable):
+        flow.drive(order)
+    assert kit.store.get(order.id).state == "credited"
+    assert kit.balance(ZHANG) == before + 900
+    kit.remove()  # the cardholder has left; the link comes back
+    proxy.rules.clear()
+    done = flow.drive(kit.store.get(order.id))  # what recovery does on the next probe
+    client.close()
+    assert done.state == "completed" and _loads(kit) == [(900, "completed")]
+    assert kit.balance(ZHANG) == before + 900
+
+
+@pytest.mark.parametrize("action", ["drop_after", "fail_503"])
+@pytest.mark.parametrize("path", PURCHASE_STEPS)
+def test_a_bill_payment_survives_a_bad_answer_at_each_request(
+        kit: Kit, proxy: FaultProxy, action: str, path: str) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    bill = kit.client.request("GET", "/v1/bills?utility=water&account_no=100004")
+    proxy.rules.append(Rule("POST", path, action))
+    client = _client(kit, proxy.url)
+    order = kit.store.create(kind="purchase", card_no=ZHANG, amount_fen=3720, session_id=None,
+                             facts={"bill_id": bill["bill_id"]})
+    done = PurchaseFlow(kit.store, client, kit.reader, terminal_id=TERMINAL).drive(order)
+    client.close()
+    assert done.state == "completed"
+    assert kit.balance(ZHANG) == before - 3720
+    rows = kit.central.sql("SELECT status FROM orders WHERE kind = 'purchase'")
+    assert [r[0] for r in rows] == ["completed"]
