@@ -70,7 +70,7 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(answer)
 
-            do_GET = do_POST = _handle  # noqa: N815
+            do_GET = do_POST = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
