@@ -43,6 +43,8 @@ class CashRecorder(CashListener):
         self.session_id: str | None = None
         # Told (with the session id) after a note or unrecognised train is journaled.
         self.on_cash: Callable[[str | None], None] | None = None
+        # Events for the central side (daemon.reporting.Reporter.event).
+        self.report: Callable[[str, dict[str, Any]], object] | None = None
         self.inhibited = True
         self.inhibit_reason = "not_ready"
 
@@ -73,6 +75,8 @@ class CashRecorder(CashListener):
                        event.pulses, event.long_pulses, row)
         self._publish("unidentified", {"pulses": event.pulses, "journal_id": row,
                                        "widths_ms": list(event.widths_ms)})
+        self._report("other", {"what": "unidentified_cash", "pulses": event.pulses,
+                               "journal_id": row})
 
     def on_noise(self, event: Noise) -> None:
         logger.debug("noise on the pulse line: %s", event)
@@ -80,12 +84,21 @@ class CashRecorder(CashListener):
     def on_fault(self, event: Fault) -> None:
         logger.warning("cash acceptor fault: %s", event)
         self._publish("fault", _plain(event))
+        self._report("fault" if event.active else "fault_cleared",
+                     {"device": "cash", **_plain(event)})
 
     def on_inhibit_changed(self, event: InhibitChanged) -> None:
         self.inhibited = event.inhibited
         self.inhibit_reason = str(event.reason)
         logger.info("cash acceptor %s (%s)", "inhibited" if event.inhibited else "enabled",
                     event.reason)
+
+    def _report(self, kind: str, data: dict[str, Any]) -> None:
+        if self.report is not None:
+            try:
+                self.report(kind, data)
+            except Exception:
+                logger.exception("could not queue the %s event", kind)
 
     def _publish(self, kind: str, data: dict[str, Any]) -> None:
         self._bus.publish("cash", {"kind": kind, **data})

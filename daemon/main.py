@@ -38,6 +38,7 @@ from daemon.orders import OrderStore
 from daemon.printing import Printing, receipt_mac_key
 from daemon.purchaseflow import PurchaseFlow
 from daemon.recovery import Recovery
+from daemon.reporting import Reporter
 from daemon.sessions import Sessions
 from daemon.state import KioskState
 
@@ -48,8 +49,20 @@ logger = logging.getLogger(__name__)
 PROBE_INTERVAL_S = 5.0
 
 
+def _heartbeat(state: KioskState, devices: Devices) -> dict[str, Any]:
+    snap = state.snapshot()
+    status = devices.status()
+    short = status["cash"]["cashbox"]["short"]["notes"]
+    return {"state": "maintenance" if snap.maintenance else
+            "in_session" if snap.session else "idle",
+            "devices": {"reader": status["reader"]["state"],
+                        "printer": status["printer"]["status"]["state"],
+                        "cash": status["cash"]["reason"]},
+            "cashbox_fen": sum(int(value) * count for value, count in short.items())}
+
+
 def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClient,
-            state: KioskState, started: float) -> dict[str, Any]:
+            state: KioskState, started: float, reporter: Reporter) -> dict[str, Any]:
     link = central.link
     snap = state.snapshot()
     return {
@@ -62,6 +75,8 @@ def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClien
         "central": {"url": cfg.central.url, "link": link.state,
                     "last_ok_at": link.last_ok_at, "last_error": link.last_error},
         "config": str(cfg.source) if cfg.source else None,
+        "outbox": {"depth": reporter.outbox.depth(),
+                   "parked": [{"key": k, "error": e} for k, e in reporter.outbox.parked()]},
     }
 
 
@@ -79,7 +94,10 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(journal.close)
         flow = CardFlow(state, central)
         stack.callback(flow.close)
+        reporter = Reporter(journal, central, version=package_version(),
+                            snapshot=lambda: _heartbeat(state, devices))
         recorder = CashRecorder(journal, bus)
+        recorder.report = reporter.event
         devices = open_devices(cfg, listener=flow, cash_listener=recorder, simulate=simulate)
         stack.callback(devices.close)
         printing = Printing(devices.printer, journal, kiosk_id=cfg.kiosk.id,
@@ -98,7 +116,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             acceptor=devices.acceptor, recorder=recorder, printing=printing, central=central,
             limits=cfg.limits, pin_threshold_fen=cfg.limits.bill_password_threshold_fen,
             idle_s=float(cfg.ui.idle_timeout_s), card_wait_s=float(cfg.ui.idle_timeout_s),
-            pin_block=lambda pin, card_no: pinblock.encode(pin, card_no, pin_key))
+            pin_block=lambda pin, card_no: pinblock.encode(pin, card_no, pin_key),
+            report=reporter.event)
         stack.callback(sessions.close)
         flow.hooks = sessions
 
@@ -108,7 +127,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
 
         services = Services(
             state=state, bus=bus, read_card=read_card, simulator=devices.simulator,
-            status=lambda: _status(cfg, simulate, devices, central, state, started),
+            status=lambda: _status(cfg, simulate, devices, central, state, started, reporter),
             printer_test=lambda: printing.test_page(state.snapshot().language),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
             sessions=sessions, audit=lambda since, until: audit(journal, since, until),
@@ -130,7 +149,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
         _serve(stop, notifier, central, state, devices,
-               lambda: recovery.run(state.snapshot().language))
+               lambda: recovery.run(state.snapshot().language), reporter)
         notifier.stopping()
         logger.info("kioskd stopping")
     return 0
@@ -172,7 +191,8 @@ def _cash_inserter(devices: Devices,
 
 
 def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
-           state: KioskState, devices: Devices, recover: Callable[[], object]) -> None:
+           state: KioskState, devices: Devices, recover: Callable[[], object],
+           reporter: Reporter) -> None:
     tick = min(PROBE_INTERVAL_S, notifier.watchdog_interval_s or PROBE_INTERVAL_S)
     next_probe = time.monotonic() + PROBE_INTERVAL_S
     while not stop.wait(tick):
@@ -182,6 +202,7 @@ def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
             devices.acceptor.update(online=link_up)  # offline: never take the money
             if link_up:
                 recover()  # orders that waited on the link
+            reporter.tick(link_up)
             next_probe = time.monotonic() + PROBE_INTERVAL_S
         notifier.watchdog()  # only reached while this loop makes progress
 

@@ -70,8 +70,8 @@ class Sessions:
                  loads: LoadFlow, purchases: PurchaseFlow, acceptor: Any,
                  recorder: CashRecorder, printing: Printing, central: CentralClient,
                  limits: Any, pin_threshold_fen: int, card_wait_s: float = 30.0,
-                 idle_s: float = 60.0, pin_block: Callable[[str, str], str] | None = None
-                 ) -> None:
+                 idle_s: float = 60.0, pin_block: Callable[[str, str], str] | None = None,
+                 report: Callable[[str, dict[str, Any]], object] | None = None) -> None:
         self._state = state
         self._journal = journal
         self._store = store
@@ -86,6 +86,7 @@ class Sessions:
         self._card_wait_s = card_wait_s
         self._idle_s = idle_s
         self._pin_block = pin_block
+        self._report = report or (lambda kind, data: None)
         self._lock = threading.RLock()
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="session")
         self._current: _Session | None = None
@@ -337,6 +338,8 @@ class Sessions:
                 kind = "bill_payment"
             language = self._state.snapshot().language
         printed = self._printing.receipt(kind, facts, language)
+        if not printed["printed"]:
+            self._report("receipt_failed", {"reference": order.id, "error": printed["error"]})
         with self._lock:
             self._close(session, "completed")
             self._show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
@@ -454,6 +457,7 @@ class Sessions:
                 self._state.reset()
         logger.warning("maintenance %s%s", "on: " if message else "off",
                        message or "")
+        self._report("maintenance", {"on": message is not None, "message": message or ""})
 
     def _require_idle(self) -> None:
         if self._current is not None:

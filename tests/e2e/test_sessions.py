@@ -142,3 +142,15 @@ def test_maintenance_finishes_nothing_new_and_says_why(stack: Stack) -> None:
         raise AssertionError("a top-up started in maintenance")
     stack.kioskctl("maintenance", "off")
     wait_state(kiosk, lambda s: s.screen == "attract" and s.maintenance is None, "back in service")
+    # Both changes reach the central side through the outbox, once each.
+    deadline = time.monotonic() + 20
+    events: list[tuple[Any, ...]] = []
+    while time.monotonic() < deadline and len(events) < 2:
+        time.sleep(0.5)
+        events = central_sql(stack, "SELECT kind, data FROM kiosk_events ORDER BY occurred_at")
+    assert [(k, json.loads(d)["on"]) for k, d in events] == [("maintenance", True),
+                                                             ("maintenance", False)]
+    status = json.loads(stack.kioskctl("--json", "status").stdout)
+    assert status["outbox"] == {"depth": 0, "parked": []}
+    beat = central_sql(stack, "SELECT last_status FROM kiosks")[0][0]
+    assert json.loads(beat)["devices"]["reader"] == "ready"  # the heartbeat arrived

@@ -1,0 +1,68 @@
+"""What the kiosk tells the central side on its own: events (faults, maintenance,
+receipts that failed, unidentified cash) through the outbox, exactly once by
+event id, and a periodic heartbeat (best effort: the next one replaces it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from daemon.central import CentralClient, CentralError
+from daemon.journal import Journal
+from daemon.outbox import Outbox
+
+__all__ = ["EVENT_KINDS", "Reporter"]
+
+logger = logging.getLogger(__name__)
+
+EVENT_KINDS = ("fault", "fault_cleared", "cashbox_collection", "settlement", "maintenance",
+               "receipt_failed", "other")
+HEARTBEAT_S = 60.0
+
+
+class Reporter:
+    def __init__(self, journal: Journal, central: CentralClient, *, version: str,
+                 snapshot: Callable[[], dict[str, Any]]) -> None:
+        self._journal = journal
+        self._central = central
+        self.outbox = Outbox(journal, central)
+        self._version = version
+        self._snapshot = snapshot
+        self._next_heartbeat = 0.0
+
+    def event(self, kind: str, data: dict[str, Any] | None = None) -> str:
+        """Journal an event for the central side; returns its id."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        event_id = f"{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        payload = {"events": [{"event_id": event_id, "kind": kind,
+                               "occurred_at": datetime.now().astimezone().isoformat(),
+                               "data": data or {}}]}
+        with self._journal.transaction() as db:
+            Outbox.enqueue(db, "event", event_id, payload)
+        logger.info("event %s (%s) queued for the central side", event_id, kind)
+        return event_id
+
+    def tick(self, link_up: bool, now: float | None = None) -> None:
+        """From the main loop: deliver what is due, and a heartbeat now and then."""
+        if not link_up:
+            return
+        self.outbox.deliver_due()
+        now = time.monotonic() if now is None else now
+        if now >= self._next_heartbeat:
+            self._next_heartbeat = now + HEARTBEAT_S
+            try:
+                self._central.request("POST", "/v1/kiosk/heartbeat", self._heartbeat())
+            except CentralError as exc:
+                logger.info("heartbeat not sent: %s", exc)
+
+    def _heartbeat(self) -> dict[str, Any]:
+        snap = self._snapshot()
+        return {"software_version": self._version, "state": snap["state"],
+                "devices": {k: str(v)[:64] for k, v in snap["devices"].items()},
+                "cashbox_fen": int(snap["cashbox_fen"]), "queue_depth": self.outbox.depth()}
