@@ -92,6 +92,7 @@ class Sessions:
         self._current: _Session | None = None
         self._card: Any = None  # the last card read, and its central view
         self._central_card: CentralCard | None = None
+        self._seen_seq, self._seen_at = -1, time.monotonic()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="session-idle", daemon=True)
         self._ticker.start()
@@ -412,10 +413,14 @@ class Sessions:
                 logger.exception("session idle check failed")
 
     def tick(self, now: float) -> None:
-        """Idle timeouts: a session left alone is finished, never dropped."""
+        """Idle timeouts: a session left alone is finished, never dropped; a card
+        screen nobody touches goes back to the attract screen."""
         with self._lock:
             session = self._current
-            if session is None or now - session.last_activity < self._idle_s:
+            if session is None:
+                self._idle_screen(now)
+                return
+            if now - session.last_activity < self._idle_s:
                 return
             step = session.step
         if session.kind == "topup" and step == "inserting":
@@ -429,6 +434,15 @@ class Sessions:
             self._worker.submit(self._hold, session, "walked_away")
         elif step in ("done", "pending", "failed", "found", "cancelled"):
             self.end()
+
+    def _idle_screen(self, now: float) -> None:
+        snap = self._state.snapshot()
+        if snap.seq != self._seen_seq:
+            self._seen_seq, self._seen_at = snap.seq, now
+        elif snap.screen in ("card", "card_error") and now - self._seen_at >= self._idle_s:
+            logger.info("%s screen idle for %.0f s: back to the start", snap.screen,
+                        now - self._seen_at)
+            self._state.reset()
 
     def end(self) -> None:
         """The cardholder is done (or walked away): back to the attract screen."""

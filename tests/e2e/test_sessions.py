@@ -154,3 +154,22 @@ def test_maintenance_finishes_nothing_new_and_says_why(stack: Stack) -> None:
     assert status["outbox"] == {"depth": 0, "parked": []}
     beat = central_sql(stack, "SELECT last_status FROM kiosks")[0][0]
     assert json.loads(beat)["devices"]["reader"] == "ready"  # the heartbeat arrived
+
+
+def test_idle_screens_time_out_and_idle_cash_is_loaded_not_dropped(tmp_path: Any) -> None:
+    with Stack(tmp_path / "idle", config_extra="idle_timeout_s = 5\n") as stack:
+        stack.seed()
+        stack.start_central()
+        stack.start_kioskd()
+        kiosk = stack.kiosk_client
+        before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+        wait_state(kiosk, lambda s: s.screen == "attract", "the card screen timing out", 15)
+        tap(stack)
+        kiosk.post("/v1/topup/start")
+        assert stack.kioskctl("sim", "insert", "10").returncode == 0
+        # Nobody presses "finish": the idle timeout finishes for them.
+        snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                          "the idle top-up loaded", 20)
+        assert snap.session is not None and snap.session.balance_after_fen == before + 1000
+        assert wallet_balance(stack) == before + 1000
+        wait_state(kiosk, lambda s: s.screen == "attract", "the result screen timing out", 15)
