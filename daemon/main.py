@@ -23,6 +23,7 @@ from typing import Any
 from central import pinblock
 from config import Config, ConfigError, load_config
 from daemon.about import DEFAULT_CONFIG, package_version
+from daemon.account import Account
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
 from daemon.audit import audit
@@ -111,15 +112,20 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         purchases = PurchaseFlow(store, central, devices.reader, terminal_id=terminal)
         recovery = Recovery(journal, store, loads, purchases, printing)
         pin_key = pinblock.pin_key(secret)
+
+        def pin_block(pin: str, card_no: str) -> str:  # the PIN itself goes no further
+            return pinblock.encode(pin, card_no, pin_key)
+
         sessions = Sessions(
             state=state, journal=journal, store=store, loads=loads, purchases=purchases,
             acceptor=devices.acceptor, recorder=recorder, printing=printing, central=central,
             limits=cfg.limits, pin_threshold_fen=cfg.limits.bill_password_threshold_fen,
             idle_s=float(cfg.ui.idle_timeout_s), card_wait_s=float(cfg.ui.idle_timeout_s),
-            pin_block=lambda pin, card_no: pinblock.encode(pin, card_no, pin_key),
-            report=reporter.event)
+            pin_block=pin_block, report=reporter.event)
         stack.callback(sessions.close)
         flow.hooks = sessions
+        account = Account(sessions=sessions, central=central, printing=printing, state=state,
+                          terminal_id=terminal, pin_block=pin_block)
 
         def read_card(timeout: float) -> dict[str, Any] | None:
             card = flow.wait_for_card(None, timeout)
@@ -130,7 +136,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             status=lambda: _status(cfg, simulate, devices, central, state, started, reporter),
             printer_test=lambda: printing.test_page(state.snapshot().language),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
-            sessions=sessions, audit=lambda since, until: audit(journal, since, until),
+            sessions=sessions, account=account,
+            audit=lambda since, until: audit(journal, since, until),
             crash_after=crash.arm if crash else None)
         link_up = central.probe()
         state.update(central="up" if link_up else "down")

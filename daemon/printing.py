@@ -61,7 +61,8 @@ class Printing:
         """Journal and print one receipt (facts: a hardware.printer.receipts dataclass whose
         ``reference`` is the order's). Never raises: a printer failure is recorded on the
         journal row (for ``kioskctl reprint``) and reported in the answer."""
-        row = f"{facts.reference}-{kind}"
+        reference = getattr(facts, "reference", None) or getattr(facts, "ticket_no", "")
+        row = f"{reference}-{kind}"
         self._journal_receipt(row, kind, {"language": language, "facts": repr(facts)})
         try:
             printed = self.printer.print_receipt(build_receipt(self.context(language), facts))

@@ -208,15 +208,16 @@ class Sessions:
         return [[int(r["value_fen"]), int(r["n"])] for r in rows]
 
     # -- pending loads ---------------------------------------------------------------------
-    def complete_pending(self) -> SessionView:
-        """Finish the loads the central side holds for the card on the reader."""
+    def complete_pending(self, which: tuple[str, int] | None = None) -> SessionView:
+        """Finish a load the central side holds for the card on the reader (the first
+        pending one, or ``which`` = (central order id, amount), e.g. from points)."""
         with self._lock:
             self._require_idle()
             card, central = self._require_card()
-            if not central.pending_loads:
+            if which is None and not central.pending_loads:
                 raise ApiError(409, "no_pending_load", "This card has no load waiting.",
                                "此卡没有待圈存的金额。")
-            central_ref, amount = central.pending_loads[0]
+            central_ref, amount = which or central.pending_loads[0]
         try:
             remote = self._central.request("GET", f"/v1/load-orders/{central_ref}")
         except CentralError:
@@ -477,6 +478,20 @@ class Sessions:
         if self._current is not None:
             raise ApiError(409, "session_busy", "Another transaction is in progress.",
                            "当前有未完成的业务。")
+
+    def card_on_screen(self, *, need_active: bool = True) -> tuple[Any, CentralCard]:
+        """The card the cardholder tapped and its central view, for services that move
+        no cash (history, statements, payment password, points)."""
+        with self._lock:
+            self._require_idle()
+            if need_active:
+                return self._require_card()
+            snap = self._state.snapshot()
+            if snap.screen != "card" or self._card is None:
+                raise ApiError(409, "no_card", "Tap your card first.", "请先刷卡。")
+            if snap.central != "up" or self._central_card is None:
+                raise _offline()
+            return self._card, self._central_card
 
     def _require_card(self) -> tuple[Any, CentralCard]:
         snap = self._state.snapshot()

@@ -47,6 +47,7 @@ class Services:
     printer_test: Callable[[], dict[str, Any]] | None = None
     cash_insert: Callable[[int, bool], dict[str, Any]] | None = None
     sessions: Any = None  # daemon.sessions.Sessions
+    account: Any = None  # daemon.account.Account
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
 
@@ -123,6 +124,39 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
               "threshold; sent to the central side only as an encrypted PIN block)")
 
 
+def _account_routes(kiosk: Router, account: Any) -> None:
+    """The cardholder's services that take no cash."""
+    def history(r: Request) -> Any:
+        cursor = r.query.get("cursor")
+        try:
+            limit = int(r.query.get("limit", "20"))
+        except ValueError:
+            raise ApiError(400, "bad_limit", "limit is a number 1..100") from None
+        if not 1 <= limit <= 100:
+            raise ApiError(400, "bad_limit", "limit is a number 1..100")
+        return account.history(cursor, limit)
+
+    kiosk.add("GET", "/v1/history", history,
+              "The card's history: its own records merged with the central side's, paged")
+    kiosk.add("POST", "/v1/statement", lambda r: account.statement(r.field("period", str)),
+              "Print a statement (this_month, last_month, last_30_days)")
+    kiosk.add("POST", "/v1/points/redeem",
+              lambda r: to_json(account.redeem_points(r.field("points", int))),
+              "Turn points into a load onto the card on the reader")
+    kiosk.add("POST", "/v1/pin/set", lambda r: account.set_pin(
+        r.field("new_pin", str), r.field("id_last6", str)),
+        "Set the first payment password (with the last 6 of the holder's ID)")
+    kiosk.add("POST", "/v1/pin/change", lambda r: account.change_pin(
+        r.field("old_pin", str), r.field("new_pin", str)), "Change the payment password")
+    kiosk.add("POST", "/v1/loss-report", lambda r: account.report_loss(
+        r.field("card_no", str), r.field("pin", str, required=False),
+        r.field("id_last6", str, required=False)),
+        "Report a card lost (card number + payment password or ID last 6); prints the slip")
+    kiosk.add("POST", "/v1/feedback", lambda r: account.feedback(
+        r.field("category", str), r.field("text", str), r.field("phone", str, required=False)),
+        "File a complaint or feedback; prints the ticket")
+
+
 def build_routers(svc: Services) -> tuple[Router, Router]:
     """The routers for kiosk.sock and admin.sock."""
     kiosk = Router()
@@ -150,6 +184,8 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
               "End the cardholder session and return to the attract screen")
     if svc.sessions is not None:
         _session_routes(kiosk, svc.sessions)
+    if svc.account is not None:
+        _account_routes(kiosk, svc.account)
 
     admin = Router(kiosk.routes)
     admin.add("GET", "/v1/admin/status", lambda r: svc.status(), "Devices, link and versions")

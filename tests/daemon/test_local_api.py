@@ -41,6 +41,21 @@ class FakeSim:
         return {"amount_fen": amount_fen, "accepted": force, "journaled": []}
 
 
+class FakeAccount:
+    """The account services the routes forward; the PIN itself never reaches the log."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def history(self, cursor: str | None, limit: int) -> dict[str, object]:
+        self.log.append(f"history {cursor} {limit}")
+        return {"items": [], "next_cursor": None}
+
+    def report_loss(self, card_no: str, pin: str | None, id_last6: str | None) -> dict[str, str]:
+        self.log.append(f"loss {card_no[-4:]} pin={'set' if pin else 'none'} id={id_last6}")
+        return {"report_no": "LR1"}
+
+
 class FakeSessions:
     """The session intents the routes forward, recording them (daemon.sessions has its own
     tests against the real parts)."""
@@ -76,6 +91,7 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    read_card=lambda timeout: None, simulator=sim,
                    printer_test=lambda: {"reference": "T1", "printed": True},
                    cash_insert=sim.insert, sessions=FakeSessions(sim.log),
+                   account=FakeAccount(sim.log),
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)
@@ -226,3 +242,14 @@ def test_audit_period_must_be_numbers(served: Any) -> None:
     with pytest.raises(LocalApiError) as err:
         admin.get("/v1/admin/audit?since=yesterday")
     assert err.value.code == "bad_period"
+
+
+def test_history_paging_and_loss_report_arguments(served: Any) -> None:
+    kiosk, _, _, sim = served
+    kiosk.get("/v1/history?cursor=abc&limit=5")
+    kiosk.post("/v1/loss-report", {"card_no": "31044403000000100017", "id_last6": "100017"})
+    assert sim.log == ["history abc 5", "loss 0017 pin=none id=100017"]
+    for path in ("/v1/history?limit=0", "/v1/history?limit=x"):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.get(path)
+        assert err.value.code == "bad_limit"

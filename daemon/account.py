@@ -1,0 +1,185 @@
+"""The cardholder's services that take no cash: history, statements, points,
+the payment password, loss reports and feedback.
+
+Each is one request to the central side (plus, for statements, loss reports
+and feedback, a printed slip). Payment passwords arrive from the screen, are
+turned into PIN blocks at once and never logged, journaled or kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from daemon.api.http import ApiError
+from daemon.central import CentralClient, CentralError, CentralRejected
+from daemon.history import merge
+from daemon.printing import Printing
+from daemon.sessions import Sessions
+from daemon.state import KioskState
+from hardware.printer.receipts import FeedbackTicket, LossReport, Statement, StatementEntry
+
+__all__ = ["PERIODS", "Account", "period_dates"]
+
+logger = logging.getLogger(__name__)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+PERIODS = ("this_month", "last_month", "last_30_days")
+FEEDBACK_CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
+                       "other")
+
+
+def period_dates(period: str, today: date) -> tuple[date, date]:
+    """The first and last day of a statement period."""
+    if period == "this_month":
+        return today.replace(day=1), today
+    if period == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if period == "last_30_days":
+        return today - timedelta(days=29), today
+    raise ApiError(400, "bad_period", f"period must be one of {', '.join(PERIODS)}",
+                   "请选择本月、上月或最近30天")
+
+
+def _pin(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.isdigit() or len(value) != 6:
+        raise ApiError(400, "bad_pin", "The payment password is 6 digits.", "支付密码为6位数字。",
+                       details={"field": name})
+    return value
+
+
+class Account:
+    def __init__(self, *, sessions: Sessions, central: CentralClient, printing: Printing,
+                 state: KioskState, terminal_id: str,
+                 pin_block: Callable[[str, str], str]) -> None:
+        self._sessions = sessions
+        self._central = central
+        self._printing = printing
+        self._state = state
+        self._terminal = terminal_id
+        self._pin_block = pin_block
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              key: str | None = None) -> Any:
+        try:
+            return self._central.request(method, path, body, idempotency_key=key)
+        except CentralRejected as exc:
+            raise ApiError(exc.status, exc.code, exc.message, exc.message_zh,
+                           details=exc.details) from None
+        except CentralError:
+            raise ApiError(503, "central_offline",
+                           "No connection to the card centre right now.",
+                           "暂时无法连接一卡通中心。") from None
+
+    def _language(self) -> str:
+        return self._state.snapshot().language
+
+    # -- history and statements ----------------------------------------------------------
+    def history(self, cursor: str | None = None, limit: int = 20) -> dict[str, Any]:
+        """One page: on the first, the card's own records merged in."""
+        card, _ = self._sessions.card_on_screen(need_active=False)
+        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        page = self._call("GET", f"/v1/cards/{card.card_no}/transactions{query}")
+        items = page.get("items", []) if isinstance(page, dict) else []
+        snap = self._state.snapshot()
+        records = snap.card.records if snap.card is not None and cursor is None else []
+        entries = merge(records, [i for i in items if isinstance(i, dict)])
+        return {"items": [dataclasses.asdict(e) for e in entries],
+                "next_cursor": page.get("next_cursor") if isinstance(page, dict) else None}
+
+    def statement(self, period: str) -> dict[str, Any]:
+        card, _ = self._sessions.card_on_screen(need_active=False)
+        start, end = period_dates(period, datetime.now(CHINA).date())
+        data = self._call("GET", f"/v1/cards/{card.card_no}/statement"
+                                 f"?from={start.isoformat()}&to={end.isoformat()}")
+        entries = tuple(StatementEntry(datetime.fromisoformat(i["occurred_at"]).replace(
+            tzinfo=None), i["kind"], str(i.get("description") or i.get("mode") or i["kind"]),
+            int(i["amount_fen"])) for i in data["items"])
+        reference = f"ST{datetime.now().strftime('%y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
+        facts = Statement(reference, datetime.now(), card.card_no, start, end,
+                          int(data["opening_balance_fen"]), int(data["closing_balance_fen"]),
+                          entries)
+        printed = self._printing.receipt("statement", facts, self._language())
+        return {"reference": reference, "from": start.isoformat(), "to": end.isoformat(),
+                "opening_balance_fen": facts.opening_balance_fen,
+                "closing_balance_fen": facts.closing_balance_fen, "count": len(entries),
+                "totals": data.get("totals", {}), "printed": printed["printed"]}
+
+    # -- points ---------------------------------------------------------------------------
+    def redeem_points(self, points: int) -> Any:
+        """Points into a load order at the central side, then loaded onto the card now."""
+        card, _ = self._sessions.card_on_screen()
+        if points <= 0:
+            raise ApiError(400, "bad_points", "Choose how many points to redeem.",
+                           "请选择兑换的积分数。")
+        reply = self._call("POST", f"/v1/cards/{card.card_no}/points/redeem",
+                           {"points": points, "terminal_id": self._terminal},
+                           key=f"redeem-{uuid.uuid4().hex}")
+        order = reply["order"]
+        return self._sessions.complete_pending((str(order["order_id"]), int(order["amount_fen"])))
+
+    # -- payment password --------------------------------------------------------------------
+    def set_pin(self, new_pin: Any, id_last6: Any) -> dict[str, Any]:
+        card, _ = self._sessions.card_on_screen()
+        if not isinstance(id_last6, str) or len(id_last6) != 6:
+            raise ApiError(400, "bad_id_last6", "Enter the last 6 characters of your ID.",
+                           "请输入身份证后6位。")
+        reply = self._call("POST", f"/v1/cards/{card.card_no}/pin/set",
+                           {"new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
+                                                             card.card_no),
+                            "id_last6": id_last6.upper()})
+        return {"pin_set": bool(reply.get("pin_set"))}
+
+    def change_pin(self, old_pin: Any, new_pin: Any) -> dict[str, Any]:
+        card, _ = self._sessions.card_on_screen()
+        reply = self._call("POST", f"/v1/cards/{card.card_no}/pin/change",
+                           {"old_pin_block": self._pin_block(_pin(old_pin, "old_pin"),
+                                                             card.card_no),
+                            "new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
+                                                             card.card_no)})
+        return {"pin_set": bool(reply.get("pin_set"))}
+
+    # -- loss report and feedback ------------------------------------------------------------
+    def report_loss(self, card_no: Any, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
+        """挂失: the card number is typed in (the card is lost), with the payment
+        password or the last 6 of the holder's ID. Prints the loss-report slip."""
+        if not isinstance(card_no, str) or len(card_no) != 20 or not card_no.isdigit():
+            raise ApiError(400, "bad_card_no", "The card number is 20 digits.",
+                           "卡号为20位数字。")
+        if (pin is None) == (id_last6 is None):
+            raise ApiError(400, "pin_or_id", "Give the payment password or the ID's last 6.",
+                           "请输入支付密码或身份证后6位（二选一）。")
+        body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card_no)} if pin is not None
+                else {"id_last6": str(id_last6).upper()})
+        reply = self._call("POST", f"/v1/cards/{card_no}/loss-report", body,
+                           key=f"loss-{uuid.uuid4().hex}")
+        facts = LossReport(str(reply["report_no"]), datetime.now(), card_no)
+        printed = self._printing.receipt("loss_report", facts, self._language())
+        return {"report_no": reply["report_no"], "status": reply["status"],
+                "message": reply["message"], "message_zh": reply["message_zh"],
+                "printed": printed["printed"]}
+
+    def feedback(self, category: Any, text: Any, phone: Any = None) -> dict[str, Any]:
+        if category not in FEEDBACK_CATEGORIES:
+            raise ApiError(400, "bad_category", "Choose a category.", "请选择问题类别。",
+                           details={"categories": list(FEEDBACK_CATEGORIES)})
+        if not isinstance(text, str) or not 1 <= len(text.strip()) <= 500:
+            raise ApiError(400, "bad_text", "Write 1 to 500 characters.", "请填写1至500字。")
+        body: dict[str, Any] = {"category": category, "text": text.strip()}
+        if phone:
+            body["phone"] = phone
+        snap = self._state.snapshot()
+        if snap.card is not None:
+            card = self._sessions.card_on_screen(need_active=False)[0]
+            body["card_no"] = card.card_no
+        reply = self._call("POST", "/v1/feedback", body, key=f"fb-{uuid.uuid4().hex}")
+        facts = FeedbackTicket(str(reply["ticket_no"]), datetime.now(), category,
+                               phone if isinstance(phone, str) else None)
+        printed = self._printing.receipt("feedback", facts, self._language())
+        return {"ticket_no": reply["ticket_no"], "printed": printed["printed"]}
