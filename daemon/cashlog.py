@@ -43,6 +43,8 @@ class CashRecorder(CashListener):
         self.session_id: str | None = None
         # Told (with the session id) after a note or unrecognised train is journaled.
         self.on_cash: Callable[[str | None], None] | None = None
+        # Writes the cashbox counters in the note's own transaction (daemon.cashbox).
+        self.save_counters: Callable[[Any], None] | None = None
         # Events for the central side (daemon.reporting.Reporter.event).
         self.report: Callable[[str, dict[str, Any]], object] | None = None
         self.inhibited = True
@@ -55,6 +57,8 @@ class CashRecorder(CashListener):
                              " VALUES (?, ?, ?, ?, ?)",
                              (session_id, kind, value_fen, pulses, time.time()))
             row = int(cur.lastrowid or 0)
+            if self.save_counters is not None:
+                self.save_counters(db)
         if self.on_cash is not None:
             try:
                 self.on_cash(session_id)

@@ -154,6 +154,21 @@ def _cmd_maintenance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cashbox(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if args.cashbox_cmd == "collect":
+        result = client.post("/v1/admin/cashbox/collect", {"operator": args.operator})
+        _out(args, result, lambda r: f"collected {r['collected_fen']} fen in {r['pieces']} "
+             f"pieces ({r['unidentified']} unidentified), slip {r['reference']}"
+             + ("" if r["printed"] else " NOT PRINTED"))
+        return 0
+    result = client.get("/v1/admin/cashbox")
+    _out(args, result, lambda r: f"in the box: {r['short_fen']} fen "
+         f"{r['short']['notes']} unidentified {r['short']['unidentified']}\n"
+         f"since install: {r['long_fen']} fen; last collection {r['last_collection_at']}")
+    return 0
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
@@ -213,6 +228,12 @@ def _parser() -> argparse.ArgumentParser:
                            help="cash in = credited + pending, per session; exit 1 if not")
     audit.add_argument("--days", type=float, default=0,
                        help="only sessions of the last N days (default: all)")
+    cashbox = sub.add_parser("cashbox", parents=[common],
+                             help="cashbox counters; 'collect' after emptying it")
+    cashbox_sub = cashbox.add_subparsers(dest="cashbox_cmd")
+    collect = cashbox_sub.add_parser("collect", parents=[common],
+                                     help="reset the short counters and print the slip")
+    collect.add_argument("--operator", required=True, help="your name or staff id")
     maint = sub.add_parser("maintenance", parents=[common],
                            help="maintenance mode: no new sessions; the screen says why")
     maint.add_argument("state", choices=["on", "off"])
@@ -229,7 +250,7 @@ def _parser() -> argparse.ArgumentParser:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
-    "audit": _cmd_audit, "maintenance": _cmd_maintenance,
+    "audit": _cmd_audit, "maintenance": _cmd_maintenance, "cashbox": _cmd_cashbox,
 }
 
 

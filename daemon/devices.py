@@ -18,7 +18,7 @@ from hardware.card import open_reader
 from hardware.card.nfc_reader import CardReader, ReaderListener
 from hardware.card.sim import CardSimulator
 from hardware.card.wallet import Wallet
-from hardware.cash import CashAcceptor, CashListener
+from hardware.cash import CashAcceptor, CashboxCounters, CashListener
 from hardware.cash.sim import CashSimulator, open_simulated
 from hardware.printer import ReceiptPrinter, printer_from_config
 
@@ -52,7 +52,8 @@ class Devices:
 
 
 def open_devices(cfg: Config, *, listener: ReaderListener,
-                 cash_listener: CashListener | None = None, simulate: bool) -> Devices:
+                 cash_listener: CashListener | None = None,
+                 counters: CashboxCounters | None = None, simulate: bool) -> Devices:
     """Open the reader, the printer and the acceptor that ``cfg`` describes."""
     with ExitStack() as stack:
         simulator = None
@@ -72,12 +73,12 @@ def open_devices(cfg: Config, *, listener: ReaderListener,
 
         cash_sim = None
         if simulate:
-            cash_sim = open_simulated(cfg.cash, listener=cash_listener)
+            cash_sim = open_simulated(cfg.cash, listener=cash_listener, counters=counters)
             stack.callback(cash_sim.close)
             acceptor = cash_sim.acceptor
         else:
             acceptor = CashAcceptor(cfg.cash.pulse_pin, cfg.cash.inhibit_pin, settings=cfg.cash,
-                                    listener=cash_listener)
+                                    listener=cash_listener, counters=counters)
             stack.callback(acceptor.close)
         devices = Devices(reader, printer, acceptor, simulator, cash_sim, stack.pop_all())
     logger.info("devices open: reader %s, printer %s, cash acceptor%s", reader.path,

@@ -106,6 +106,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX orders_by_state ON orders(state);
     CREATE INDEX outbox_pending ON outbox(delivered_at, next_at);
     """,
+    # v2: the cashbox counters as one document, written in the same transaction as
+    # each note (v1's per-denomination table could not hold the collection time).
+    """
+    CREATE TABLE cashbox_state (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        counters    TEXT NOT NULL,
+        updated_at  REAL NOT NULL
+    );
+    DROP TABLE cashbox;
+    """,
 ]
 
 

@@ -28,6 +28,7 @@ from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
 from daemon.audit import audit
 from daemon.cardflow import CardFlow
+from daemon.cashbox import Cashbox
 from daemon.cashlog import CashRecorder
 from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
@@ -99,7 +100,10 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                             snapshot=lambda: _heartbeat(state, devices))
         recorder = CashRecorder(journal, bus)
         recorder.report = reporter.event
-        devices = open_devices(cfg, listener=flow, cash_listener=recorder, simulate=simulate)
+        cashbox = Cashbox(journal, Cashbox.load(journal))
+        recorder.save_counters = cashbox.save
+        devices = open_devices(cfg, listener=flow, cash_listener=recorder,
+                               counters=cashbox.counters, simulate=simulate)
         stack.callback(devices.close)
         printing = Printing(devices.printer, journal, kiosk_id=cfg.kiosk.id,
                             mac_key=receipt_mac_key(secret),
@@ -136,7 +140,9 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             status=lambda: _status(cfg, simulate, devices, central, state, started, reporter),
             printer_test=lambda: printing.test_page(state.snapshot().language),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
-            sessions=sessions, account=account,
+            sessions=sessions, account=account, cashbox=cashbox.view,
+            collect=lambda operator: cashbox.collect(operator, printing, reporter.event,
+                                                     state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             crash_after=crash.arm if crash else None)
         link_up = central.probe()

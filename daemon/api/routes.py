@@ -48,6 +48,8 @@ class Services:
     cash_insert: Callable[[int, bool], dict[str, Any]] | None = None
     sessions: Any = None  # daemon.sessions.Sessions
     account: Any = None  # daemon.account.Account
+    cashbox: Callable[[], dict[str, Any]] | None = None
+    collect: Callable[[str], dict[str, Any]] | None = None
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
 
@@ -228,6 +230,21 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         admin.add("POST", "/v1/admin/maintenance", maintenance,
                   "Maintenance on (with a message for the screen) or off; a session in "
                   "progress finishes, no new one starts")
+
+    if svc.cashbox is not None and svc.collect is not None:
+        cashbox, collect = svc.cashbox, svc.collect
+
+        def collect_route(r: Request) -> Any:
+            operator = r.field("operator", str)
+            if not operator.strip() or len(operator) > 40:
+                raise ApiError(400, "bad_operator", "operator: your name or staff id (1-40)")
+            return collect(operator.strip())
+
+        admin.add("GET", "/v1/admin/cashbox", lambda r: cashbox(),
+                  "Cashbox counters: long (since install) and short (in the box now)")
+        admin.add("POST", "/v1/admin/cashbox/collect", collect_route,
+                  "The box was emptied: reset the short counters, print the slip, tell the "
+                  "central side")
 
     if svc.printer_test is not None:
         printer_test = svc.printer_test

@@ -17,7 +17,25 @@ def test_new_journal_is_wal_full_sync_at_latest_schema(tmp_path: Path) -> None:
         assert j.query("PRAGMA synchronous")[0][0] == 2  # FULL
         tables = {r[0] for r in j.query("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"sessions", "cash", "orders", "steps", "outbox", "receipts",
-                "cashbox"} <= tables
+                "cashbox_state"} <= tables
+        assert "cashbox" not in tables  # v2 replaced it
+
+
+def test_a_v1_journal_is_migrated_to_v2_keeping_its_data(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "j.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO cash (kind, value_fen, pulses, at) VALUES ('note', 5000, 50, 1)")
+    db.commit()
+    db.close()
+    with Journal(path) as j:
+        assert j.schema_version == 2
+        assert [tuple(r) for r in j.query("SELECT kind, value_fen FROM cash")] == \
+            [("note", 5000)]
+        assert j.query("SELECT COUNT(*) FROM cashbox_state")[0][0] == 0
 
 
 def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:

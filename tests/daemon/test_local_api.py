@@ -91,7 +91,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    read_card=lambda timeout: None, simulator=sim,
                    printer_test=lambda: {"reference": "T1", "printed": True},
                    cash_insert=sim.insert, sessions=FakeSessions(sim.log),
-                   account=FakeAccount(sim.log),
+                   account=FakeAccount(sim.log), cashbox=lambda: {"short_fen": 0},
+                   collect=lambda operator: {"operator": operator},
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)
@@ -253,3 +254,11 @@ def test_history_paging_and_loss_report_arguments(served: Any) -> None:
         with pytest.raises(LocalApiError) as err:
             kiosk.get(path)
         assert err.value.code == "bad_limit"
+
+
+def test_cashbox_collect_needs_an_operator(served: Any) -> None:
+    _, admin, _, _ = served
+    assert admin.post("/v1/admin/cashbox/collect", {"operator": " Li "}) == {"operator": "Li"}
+    for body in ({}, {"operator": "  "}, {"operator": "x" * 41}):
+        with pytest.raises(LocalApiError):
+            admin.post("/v1/admin/cashbox/collect", body)

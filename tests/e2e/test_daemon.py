@@ -133,3 +133,22 @@ def test_sockets_are_private_unix_sockets_and_no_tcp_port(stack: Stack) -> None:
                 listening.add(fields[9])
     assert not inodes & listening
     assert LocalClient(run / "kiosk.sock").state().screen in ("attract", "card")
+
+
+def test_cashbox_counts_survive_a_restart_and_a_collection_resets_them(stack: Stack) -> None:
+    for yuan in ("20", "10"):
+        assert stack.kioskctl("sim", "insert", yuan, "--force").returncode == 0
+    code, box = _json(stack, "cashbox")
+    assert (box["short_fen"], box["long_fen"]) == (3000, 3000)
+    stack.stop("kioskd")
+    stack.start_kioskd()
+    code, box = _json(stack, "cashbox")
+    assert (box["short_fen"], box["long_fen"]) == (3000, 3000)  # from the journal
+    code, done = _json(stack, "cashbox", "collect", "--operator", "Li Lei")
+    assert code == 0 and done["collected_fen"] == 3000 and done["pieces"] == 2
+    assert done["printed"] is True
+    code, box = _json(stack, "cashbox")
+    assert (box["short_fen"], box["long_fen"]) == (0, 3000)
+    assert box["last_collection_at"]
+    assert (stack.workdir / "state" / "receipts" /
+            f"{done['reference']}-cashbox_collection.png").exists()
