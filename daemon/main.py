@@ -150,7 +150,9 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         # Every unfinished order is driven to a final state before the acceptor may
         # take cash again, and before the sockets take intents (orders waiting on
         # the central link: as soon as it is up).
-        recovery.run(state.snapshot().language, startup=True)
+        notifier.status("recovering unfinished orders")
+        report = recovery.run(state.snapshot().language, startup=True)
+        notifier.status(f"recovered {len(report['orders'])} orders")
         devices.acceptor.update(ready=True, online=link_up)
         kiosk_router, admin_router = build_routers(services)
         for path, router, name in ((cfg.kiosk_socket, kiosk_router, "kiosk"),
@@ -213,6 +215,9 @@ def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
             link_up = central.probe()
             state.update(central="up" if link_up else "down")
             devices.acceptor.update(online=link_up)  # offline: never take the money
+            snap = state.snapshot()
+            notifier.status(f"central {'up' if link_up else 'DOWN'}, screen {snap.screen}"
+                            + (", maintenance" if snap.maintenance else ""))
             if link_up:
                 recover()  # orders that waited on the link
             reporter.tick(link_up)

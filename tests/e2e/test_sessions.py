@@ -5,6 +5,7 @@ the receipts and the audit must all agree to the fen."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -94,6 +95,15 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
     assert rows[-2:] == [("load", 5000, 13650), ("bill_payment", -3720, 9930)]
     receipts = sorted(p.name for p in (stack.workdir / "state" / "receipts").glob("*.png"))
     assert receipts == sorted([f"{topup_ref}-topup.png", f"{bill_ref}-bill_payment.png"])
+    # The receipts were journaled with the figures the card and the centre hold.
+    journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
+    payloads = dict(journal.execute("SELECT kind, payload FROM receipts").fetchall())
+    journal.close()
+    assert "amount_fen=5000" in payloads["topup"]
+    assert "balance_before_fen=8650" in payloads["topup"]
+    assert "balance_after_fen=13650" in payloads["topup"]
+    assert "amount_fen=3720" in payloads["bill_payment"]
+    assert "balance_after_fen=9930" in payloads["bill_payment"]
     done = stack.kioskctl("--json", "audit")
     assert done.returncode == 0, done.stdout
     audit = json.loads(done.stdout)
