@@ -432,6 +432,10 @@ class Sessions:
                 self.cancel_topup()
         elif step == "tap_card" and now - session.last_activity >= self._card_wait_s:
             logger.info("session %s: the card did not come back", session.id)
+            with self._lock:
+                if session.step != "tap_card":
+                    return
+                session.step = "holding"  # once: the ticker comes back every second
             self._worker.submit(self._hold, session, "walked_away")
         elif step in ("done", "pending", "failed", "found", "cancelled"):
             self.end()
@@ -450,7 +454,7 @@ class Sessions:
         with self._lock:
             session = self._current
             if session is not None and session.step in ("inserting", "finishing", "loading",
-                                                        "paying", "tap_card"):
+                                                        "paying", "tap_card", "holding"):
                 raise ApiError(409, "session_busy", "A transaction is still in progress.",
                                "业务尚未完成。")
             if session is not None:

@@ -183,3 +183,30 @@ def test_idle_screens_time_out_and_idle_cash_is_loaded_not_dropped(tmp_path: Any
         assert snap.session is not None and snap.session.balance_after_fen == before + 1000
         assert wallet_balance(stack) == before + 1000
         wait_state(kiosk, lambda s: s.screen == "attract", "the result screen timing out", 15)
+
+
+def test_walking_away_leaves_a_pending_load_and_a_voucher(tmp_path: Any) -> None:
+    with Stack(tmp_path / "away", config_extra="idle_timeout_s = 5\n") as stack:
+        stack.seed()
+        stack.start_central()
+        stack.start_kioskd()
+        kiosk = stack.kiosk_client
+        before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+        kiosk.post("/v1/topup/start")
+        assert stack.kioskctl("sim", "insert", "20").returncode == 0
+        stack.kioskctl("sim", "remove")  # the cardholder takes the card away
+        wait_state(kiosk, lambda s: s.session is not None and s.session.amount_fen == 2000, "¥20")
+        kiosk.post("/v1/topup/finish")
+        wait_state(kiosk, lambda s: s.session is not None and s.session.step == "tap_card",
+                   "'put your card back'")
+        snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "pending",
+                          "the load held for the card", 20)
+        assert snap.session is not None and snap.session.receipt == "printed"
+        vouchers = list((stack.workdir / "state" / "receipts").glob("*-voucher.png"))
+        assert len(vouchers) == 1
+        assert wallet_balance(stack) == before
+        audit = json.loads(stack.kioskctl("--json", "audit").stdout)
+        assert audit["holds"] and audit["totals"]["pending_fen"] == 2000
+        wait_state(kiosk, lambda s: s.screen == "attract", "back to the start", 15)
+        snap = tap(stack)  # the next tap offers the waiting amount
+        assert snap.card is not None and snap.card.pending_load_fen == 2000
