@@ -46,6 +46,7 @@ T = TypeVar("T")
 
 POLL_TARGETS = ["106A", "106B"]
 PRESENCE_INTERVAL_S = 0.1
+POLL_INTERVAL_S = 0.05  # a card is seen at most this long after it arrives
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -202,9 +203,12 @@ class CardReader:
         while not self._stop.is_set():
             try:
                 with translate("polling"):
+                    # Two sense rounds per call with POLL_INTERVAL_S between them: with
+                    # one round nfcpy senses back to back and the thread spins a core.
                     tag = clf.connect(rdwr={"targets": POLL_TARGETS,
-                                            "on-connect": lambda t: False, "iterations": 1,
-                                            "interval": 0.05, "beep-on-connect": False},
+                                            "on-connect": lambda t: False, "iterations": 2,
+                                            "interval": POLL_INTERVAL_S,
+                                            "beep-on-connect": False},
                                       terminate=self._stop.is_set)
             except ReaderUnavailable:
                 raise
