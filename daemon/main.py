@@ -128,6 +128,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             pin_block=pin_block, report=reporter.event)
         stack.callback(sessions.close)
         flow.hooks = sessions
+        reporter.on_maintenance = sessions.central_maintenance
         account = Account(sessions=sessions, central=central, printing=printing, state=state,
                           terminal_id=terminal, pin_block=pin_block)
 

@@ -1,6 +1,7 @@
 """What the kiosk tells the central side on its own: events (faults, maintenance,
 receipts that failed, unidentified cash) through the outbox, exactly once by
-event id, and a periodic heartbeat (best effort: the next one replaces it).
+event id, and a periodic heartbeat (best effort: the next one replaces it),
+whose answer says whether a central maintenance window is on.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ HEARTBEAT_S = 60.0
 
 class Reporter:
     def __init__(self, journal: Journal, central: CentralClient, *, version: str,
-                 snapshot: Callable[[], dict[str, Any]]) -> None:
+                 snapshot: Callable[[], dict[str, Any]],
+                 on_maintenance: Callable[[bool], None] | None = None) -> None:
         self._journal = journal
         self._central = central
         self.outbox = Outbox(journal, central)
         self._version = version
         self._snapshot = snapshot
         self._next_heartbeat = 0.0
+        # Told whether a central maintenance window is on (daemon.sessions).
+        self.on_maintenance = on_maintenance
 
     def event(self, kind: str, data: dict[str, Any] | None = None) -> str:
         """Journal an event for the central side; returns its id."""
@@ -57,9 +61,14 @@ class Reporter:
         if now >= self._next_heartbeat:
             self._next_heartbeat = now + HEARTBEAT_S
             try:
-                self._central.request("POST", "/v1/kiosk/heartbeat", self._heartbeat())
+                ack = self._central.request("POST", "/v1/kiosk/heartbeat", self._heartbeat())
             except CentralError as exc:
                 logger.info("heartbeat not sent: %s", exc)
+                return
+            # The answer says whether a central maintenance window is on now.
+            if self.on_maintenance is not None and isinstance(ack, dict) \
+                    and isinstance(ack.get("maintenance"), bool):
+                self.on_maintenance(ack["maintenance"])
 
     def _heartbeat(self) -> dict[str, Any]:
         snap = self._snapshot()

@@ -44,7 +44,9 @@ from daemon.topup import Limits, headroom
 from hardware.card.errors import CardError
 from hardware.printer.receipts import BillPayment, PendingLoadVoucher, TopUp
 
-__all__ = ["Sessions"]
+__all__ = ["CENTRAL_MAINTENANCE", "Sessions"]
+
+CENTRAL_MAINTENANCE = "系统维护中，请稍后再试 / System maintenance — please try again later"
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class Sessions:
         self._card: Any = None  # the last card read, and its central view
         self._central_card: CentralCard | None = None
         self._seen_seq, self._seen_at = -1, time.monotonic()
+        self._central_window = False
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="session-idle", daemon=True)
         self._ticker.start()
@@ -467,10 +470,25 @@ class Sessions:
         self._worker.shutdown(wait=True, cancel_futures=False)
 
     # -- helpers -----------------------------------------------------------------------------
+    def central_maintenance(self, on: bool) -> None:
+        """A maintenance window announced by the central side (heartbeat answer). The
+        operator's own maintenance, if on, is left alone either way."""
+        with self._lock:
+            current = self._state.snapshot().maintenance
+            if on and current is None:
+                self._central_window = True
+                self.maintenance(CENTRAL_MAINTENANCE)
+            elif not on and self._central_window:
+                self._central_window = False
+                if current == CENTRAL_MAINTENANCE:
+                    self.maintenance(None)
+
     def maintenance(self, message: str | None) -> None:
         """Maintenance on (with the operator's message) or off. A session in progress
         finishes; no new one starts; the screen says why."""
         with self._lock:
+            if message != CENTRAL_MAINTENANCE:
+                self._central_window = False  # the operator has taken over
             self._state.update(maintenance=message)
             if self._current is None:
                 self._state.reset()

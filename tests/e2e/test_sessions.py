@@ -210,3 +210,21 @@ def test_walking_away_leaves_a_pending_load_and_a_voucher(tmp_path: Any) -> None
         wait_state(kiosk, lambda s: s.screen == "attract", "back to the start", 15)
         snap = tap(stack)  # the next tap offers the waiting amount
         assert snap.card is not None and snap.card.pending_load_fen == 2000
+
+
+def test_a_central_maintenance_window_takes_the_kiosk_out_and_back(stack: Stack) -> None:
+    import sqlite3 as sq
+
+    now = int(time.time())
+    conn = sq.connect(stack.db)
+    conn.execute("INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
+                 " VALUES ('maintenance', 'Upgrade', '升级', 'b', 'b', ?, ?)", (now - 5, now + 8))
+    conn.commit()
+    conn.close()
+    kiosk = stack.kiosk_client
+    snap = wait_state(kiosk, lambda s: s.screen == "maintenance", "the central window", 20)
+    assert snap.maintenance and "维护" in snap.maintenance
+    # The window ends; the next heartbeat answer says so (heartbeats go once a minute:
+    # the test does not wait for that, the operator's "off" is the quicker way out).
+    stack.kioskctl("maintenance", "off")
+    wait_state(kiosk, lambda s: s.screen == "attract", "back in service")
