@@ -172,7 +172,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
 
 
 class _Crasher:
-    """kioskctl sim crash: SIGKILL this process right after a chosen order step."""
+    """POST /v1/sim/crash (--simulate): SIGKILL this process right after a chosen order step."""
 
     def __init__(self, store: OrderStore) -> None:
         self._step: str | None = None

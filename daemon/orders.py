@@ -53,7 +53,7 @@ class OrderStore:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         # Called with each order just journaled; kioskd --simulate uses it to die at a
-        # chosen step (kioskctl sim crash), which is how the crash tests find every step.
+        # chosen step (POST /v1/sim/crash), which is how the crash tests find every step.
         self.after_step: Callable[[Order], None] | None = None
 
     def create(self, *, kind: str, card_no: str, amount_fen: int, session_id: str | None,
