@@ -1,13 +1,8 @@
-"""Card numbers in logs, receipts and on the cardholder socket: first 4 + last 4."""
+"""Card numbers in logs and on the cardholder socket: the one rule in
+:mod:`hardware.masking`."""
 
 from __future__ import annotations
 
+from hardware.masking import mask_card_no
+
 __all__ = ["mask_card_no"]
-
-
-def mask_card_no(card_no: str) -> str:
-    """``31044403000000100017`` → ``3104 **** **** 0017``; short input is fully masked."""
-    digits = card_no.replace(" ", "")
-    if len(digits) < 12:
-        return "*" * len(digits)
-    return f"{digits[:4]} **** **** {digits[-4:]}"

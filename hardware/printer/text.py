@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from hardware.masking import mask_card_no
+
 __all__ = [
     "cells",
     "fit",
@@ -35,11 +37,8 @@ def format_fen(fen: int, *, sign: bool = False) -> str:
 
 
 def mask_card(number: str) -> str:
-    """First 4 and last 4 digits, a fixed ``****`` between (the length stays private)."""
-    digits = "".join(ch for ch in number if ch.isdigit())
-    if len(digits) <= 8:
-        return "*" * len(digits)
-    return f"{digits[:4]}****{digits[-4:]}"
+    """First 4 and last 4 digits, a fixed ``****`` between (:mod:`hardware.masking`)."""
+    return mask_card_no(number, spaced=False)
 
 
 def mask_phone(number: str) -> str:
