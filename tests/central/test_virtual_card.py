@@ -10,63 +10,27 @@ agree in the field.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from config.schema import ReaderSection
 from hardware.card.epurse import EPurse
-from hardware.card.model import CardInfo
-from hardware.card.nfc_reader import CardReader
-from hardware.card.sim import CardSimulator
-from hardware.card.wallet import Wallet
 from tests.central.helpers import TERMINAL, ZHANG, Central, new_key
-
-
-class Listener:
-    """Records the reader's calls; ``read`` is set when a card has been read."""
-
-    def __init__(self) -> None:
-        self.read = threading.Event()
-        self.card: CardInfo | None = None
-
-    def reader_state(self, state: str) -> None: ...
-    def card_identified(self, card_no: str) -> None: ...
-    def card_unsupported(self, reason: str) -> None: ...
-    def card_error(self, error: Exception) -> None: ...
-    def card_removed(self) -> None: ...
-
-    def card_read(self, card: CardInfo) -> None:
-        self.card = card
-        self.read.set()
+from tests.daemon.flowkit import Kit, make_kit
 
 
 @pytest.fixture
-def field(tmp_path: Path) -> Iterator[tuple[CardSimulator, CardReader, Listener]]:
-    sim = CardSimulator(Wallet(tmp_path / "wallet.json"))
-    listener = Listener()
-    reader = CardReader("sim", settings=ReaderSection(), listener=listener,
-                        open_frontend=sim.open_frontend).start()
-    yield sim, reader, listener
-    reader.close()
+def kit(tmp_path: Path, central: Central) -> Iterator[Kit]:
+    k = make_kit(tmp_path, central)
+    yield k
+    k.close()
 
 
-def tap(field: tuple[CardSimulator, CardReader, Listener], card_no: str) -> CardInfo:
-    sim, _, listener = field
-    listener.read.clear()
-    sim.tap(card_no)
-    assert listener.read.wait(10), "the card was not read"
-    assert listener.card is not None and listener.card.card_no == card_no
-    return listener.card
-
-
-def test_load_flow_with_the_virtual_card(central: Central, field: Any) -> None:
-    sim, reader, _ = field
+def test_load_flow_with_the_virtual_card(central: Central, kit: Kit) -> None:
+    sim, reader = kit.sim, kit.reader
     terminal = bytes.fromhex(TERMINAL)
-    before = tap(field, ZHANG).balance_fen
+    before = kit.tap(ZHANG).balance_fen
     order = central.client.post("/v1/load-orders", {
         "card_no": ZHANG, "amount_fen": 5000, "terminal_id": TERMINAL, "balance_fen": before},
         key=new_key("create"))
@@ -102,10 +66,10 @@ def test_load_flow_with_the_virtual_card(central: Central, field: Any) -> None:
     assert reader.submit(applied) is True
 
 
-def test_bill_payment_with_the_virtual_card(central: Central, field: Any) -> None:
-    sim, reader, _ = field
+def test_bill_payment_with_the_virtual_card(central: Central, kit: Kit) -> None:
+    sim, reader = kit.sim, kit.reader
     terminal = bytes.fromhex(TERMINAL)
-    before = tap(field, ZHANG).balance_fen
+    before = kit.tap(ZHANG).balance_fen
     bill = central.client.get("/v1/bills?utility=water&account_no=100001").json()
     amount = bill["amount_due_fen"]
     assert amount == 4560
