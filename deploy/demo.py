@@ -111,7 +111,15 @@ def main(argv: list[str] | None = None) -> int:
                "--workdir", str(args.workdir), "--out", str(args.out)]
         return subprocess.call(cmd)
     args.out.mkdir(parents=True, exist_ok=True)
-    with Stack(args.workdir) as stack:
+    workdir = args.workdir
+    if headless:
+        # The walk-through pays a bill and changes balances: it starts from a fresh
+        # seed every time, in its own directory (the interactive demo keeps its state).
+        workdir = args.workdir / "walkthrough"
+        shutil.rmtree(workdir, ignore_errors=True)
+        for old in args.out.glob("receipt-*.png"):
+            old.unlink()
+    with Stack(workdir) as stack:
         stack.seed()
         url = stack.start_central()
         stack.start_kioskd()
