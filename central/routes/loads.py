@@ -40,7 +40,8 @@ from central.security import (
 )
 from central.settings import Settings
 
-__all__ = ["ROUTES", "create_load", "load_limits", "load_view", "loaded_today", "pending_loads"]
+__all__ = ["ROUTES", "create_load", "is_repeat_confirm", "load_limits", "load_view",
+           "loaded_today", "mark_completed", "order_state", "pending_loads"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,11 @@ def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:
     return row
 
 
-def _state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
-    return ApiError("order_state", f"A {row['status']} load order cannot {action}.",
+def order_state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
+    """``order_state``: this order's status does not allow ``action``."""
+    return ApiError("order_state", f"A {row['status']} {row['kind']} order cannot {action}.",
                     order_id=row["order_id"], status=row["status"], **details)
+
 
 
 def loaded_today(conn: sqlite3.Connection, card_no: str, now: float) -> int:
@@ -147,7 +150,7 @@ def mac2(req: Request) -> Reply:
     conn, now = req.conn, req.now
     row = _order(conn, req.params["order_id"])
     if row["status"] not in PENDING:
-        raise _state(row, "take a MAC2")
+        raise order_state(row, "take a MAC2")
     card = card_or_404(conn, row["card_no"])
     require_usable(card, now)
     init = InitLoad.parse(bytes.fromhex(req.body["init_response"]))
@@ -156,7 +159,7 @@ def mac2(req: Request) -> Reply:
                        "supported by this issuer", field="init_response")
     if row["status"] == "mac2_issued" and init.counter != row["counter"]:
         # The card's online counter moved since the last MAC2: it may hold this load.
-        raise _state(row, "take a new MAC2 after the card's counter moved",
+        raise order_state(row, "take a new MAC2 after the card's counter moved",
                      hint="read the card log and confirm with card_record",
                      online_counter=row["counter"], card_online_counter=init.counter)
     terminal = bytes.fromhex(req.body.get("terminal_id") or row["terminal_id"])
@@ -202,20 +205,36 @@ def check_record(row: sqlite3.Row, raw_hex: str, tx_type: int) -> None:
         raise ApiError("evidence_mismatch", order_id=row["order_id"], fields=wrong)
 
 
+def is_repeat_confirm(row: sqlite3.Row, tac: str | None, record: str | None,
+                      tx_type: int) -> bool:
+    """True for a confirm of an order already completed that carries evidence of the
+    same transaction (it changes nothing); an ``order_state`` error for other evidence;
+    False while the order is not completed."""
+    if row["status"] != "completed":
+        return False
+    if record is not None:
+        check_record(row, record, tx_type)
+        return True
+    if row["tac"] is not None and tac is not None and tac.upper() == row["tac"]:
+        return True
+    raise order_state(row, "be confirmed again with a different TAC")
+
+
+def mark_completed(conn: sqlite3.Connection, row: sqlite3.Row, tac: str | None, how: str,
+                   now: int) -> None:
+    conn.execute("UPDATE orders SET status = 'completed', tac = ?, confirmed_by = ?, "
+                 "updated_at = ? WHERE order_id = ?",
+                 (tac.upper() if tac else None, how, now, row["order_id"]))
+
+
 def confirm(req: Request) -> Reply:
     conn = req.conn
     row = _order(conn, req.params["order_id"])
     tac, record = req.body.get("tac"), req.body.get("card_record")
-    if row["status"] == "completed":
-        # A repeat with evidence of the same load changes nothing.
-        if record is not None:
-            check_record(row, record, LOAD_TYPE)
-            return Reply(200, load_view(row))
-        if row["tac"] is not None and tac.upper() == row["tac"]:
-            return Reply(200, load_view(row))
-        raise _state(row, "be confirmed again with a different TAC")
+    if is_repeat_confirm(row, tac, record, LOAD_TYPE):
+        return Reply(200, load_view(row))
     if row["status"] != "mac2_issued":
-        raise _state(row, "be confirmed before its MAC2")
+        raise order_state(row, "be confirmed before its MAC2")
     if tac is not None:
         if bytes.fromhex(tac) != _expected_tac(req, row):
             logger.warning("load order %s: TAC invalid", row["order_id"])
@@ -226,9 +245,7 @@ def confirm(req: Request) -> Reply:
         how = "card_record"
     now = int(req.now)
     after = row["balance_before_fen"] + row["amount_fen"]
-    conn.execute("UPDATE orders SET status = 'completed', tac = ?, confirmed_by = ?, "
-                 "updated_at = ? WHERE order_id = ?",
-                 (tac.upper() if tac else None, how, now, row["order_id"]))
+    mark_completed(conn, row, tac, how, now)
     conn.execute(
         "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen, balance_after_fen,"
         " points_delta, terminal_id, order_id) VALUES (?, ?, 'load', ?, ?, ?, ?, ?)",
@@ -244,7 +261,7 @@ def cancel(req: Request) -> Reply:
     if row["status"] == "cancelled":
         return Reply(200, load_view(row))
     if row["status"] != "created":
-        raise _state(row, "be cancelled once a MAC2 was issued")
+        raise order_state(row, "be cancelled once a MAC2 was issued")
     conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE order_id = ?",
                  (int(req.now), row["order_id"]))
     if row["points_used"]:

@@ -26,7 +26,13 @@ from central.routes.common import (
     next_counter,
     require_usable,
 )
-from central.routes.loads import check_record, host_datetime
+from central.routes.loads import (
+    check_record,
+    host_datetime,
+    is_repeat_confirm,
+    mark_completed,
+    order_state,
+)
 from central.routes.pin import check_pin
 from central.schemas import AMOUNT, CARD_NO, PIN_BLOCK, TERMINAL_ID, hexbytes
 from central.security import (
@@ -86,10 +92,6 @@ def _bill(conn: sqlite3.Connection, bill_id: str) -> sqlite3.Row:
     return row
 
 
-def _state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
-    return ApiError("order_state", f"A {row['status']} purchase order cannot {action}.",
-                    order_id=row["order_id"], status=row["status"], **details)
-
 
 def find_bill(req: Request) -> Reply:
     row = req.conn.execute(
@@ -133,7 +135,7 @@ def mac1(req: Request) -> Reply:
     conn, now = req.conn, req.now
     row = _order(conn, req.params["order_id"])
     if row["status"] not in OPEN:
-        raise _state(row, "take a MAC1")
+        raise order_state(row, "take a MAC1")
     card = card_or_404(conn, row["card_no"])
     require_usable(card, now)
     bill = _bill(conn, row["bill_id"])
@@ -143,14 +145,14 @@ def mac1(req: Request) -> Reply:
         "SELECT order_id FROM orders WHERE bill_id = ? AND status = 'mac1_issued' "
         "AND order_id != ?", (row["bill_id"], row["order_id"])).fetchone()
     if other is not None:
-        raise _state(row, "take a MAC1 while another order pays this bill",
+        raise order_state(row, "take a MAC1 while another order pays this bill",
                      other_order_id=other[0])
     init = InitPurchase.parse(bytes.fromhex(req.body["init_response"]))
     if init.algorithm_id != req.keys.algorithm_id:
         raise ApiError("validation_error", f"algorithm id {init.algorithm_id:02X} is not "
                        "supported by this issuer", field="init_response")
     if row["status"] == "mac1_issued" and init.counter != row["counter"]:
-        raise _state(row, "take a new MAC1 after the card's counter moved",
+        raise order_state(row, "take a new MAC1 after the card's counter moved",
                      hint="read the card log and confirm with card_record",
                      offline_counter=row["counter"], card_offline_counter=init.counter)
     if init.balance_fen < row["amount_fen"]:
@@ -191,15 +193,10 @@ def confirm(req: Request) -> Reply:
     conn = req.conn
     row = _order(conn, req.params["order_id"])
     tac, record = req.body.get("tac"), req.body.get("card_record")
-    if row["status"] == "completed":
-        if record is not None:
-            check_record(row, record, PURCHASE_TYPE)
-            return Reply(200, purchase_view(row))
-        if row["tac"] is not None and tac.upper() == row["tac"]:
-            return Reply(200, purchase_view(row))
-        raise _state(row, "be confirmed again with a different TAC")
+    if is_repeat_confirm(row, tac, record, PURCHASE_TYPE):
+        return Reply(200, purchase_view(row))
     if row["status"] != "mac1_issued":
-        raise _state(row, "be confirmed before its MAC1")
+        raise order_state(row, "be confirmed before its MAC1")
     if record is None:
         _check_card_macs(req, row, tac, req.body["mac2"])
         how = "tac"
@@ -209,9 +206,7 @@ def confirm(req: Request) -> Reply:
         tac = None
     now = int(req.now)
     bill = _bill(conn, row["bill_id"])
-    conn.execute("UPDATE orders SET status = 'completed', tac = ?, confirmed_by = ?, "
-                 "updated_at = ? WHERE order_id = ?",
-                 (tac.upper() if tac else None, how, now, row["order_id"]))
+    mark_completed(conn, row, tac, how, now)
     conn.execute("UPDATE bills SET status = 'paid', paid_at = ?, paid_order_id = ? "
                  "WHERE bill_id = ?", (now, row["order_id"], row["bill_id"]))
     conn.execute(
@@ -228,7 +223,7 @@ def cancel(req: Request) -> Reply:
     if row["status"] == "cancelled":
         return Reply(200, purchase_view(row))
     if row["status"] not in OPEN:
-        raise _state(row, "be cancelled")
+        raise order_state(row, "be cancelled")
     req.conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE order_id = ?",
                      (int(req.now), row["order_id"]))
     return Reply(200, purchase_view(_order(req.conn, row["order_id"])))
