@@ -20,7 +20,8 @@ __all__ = ["FaultProxy", "Rule"]
 class Rule:
     method: str
     path: str  # a regular expression, searched in the path
-    action: str  # drop_after | drop_before | fail_503 | slow
+    action: str  # drop_after | drop_before | fail_503 | slow | garble
+    body: bytes = b""  # garble: the 200 answer sent instead of the server's
     times: int = 1
     delay_s: float = 0.0
     hits: int = 0
@@ -53,6 +54,13 @@ class FaultProxy:
                     self.send_response(503)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    return
+                if action == "garble" and rule is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(rule.body)))
+                    self.end_headers()
+                    self.wfile.write(rule.body)
                     return
                 if action == "slow" and rule is not None:
                     time.sleep(rule.delay_s)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from config.schema import CentralSection
-from daemon.central import CentralClient, CentralUnavailable
+from daemon.central import CentralClient, CentralMalformed, CentralUnavailable
 from daemon.loadflow import LoadFlow
 from daemon.purchaseflow import PurchaseFlow
 from tests.central.helpers import KIOSK, ZHANG, Central
@@ -112,3 +112,33 @@ def test_a_bill_payment_survives_a_bad_answer_at_each_request(
     assert kit.balance(ZHANG) == before - 3720
     rows = kit.central.sql("SELECT status FROM orders WHERE kind = 'purchase'")
     assert [r[0] for r in rows] == ["completed"]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    (r"^/v1/load-orders$", b"not json"),
+    (r"^/v1/load-orders$", b'{"order_id": 42}'),
+    (r"/mac2$", b'{"mac2": "ABCD", "host_date": "20261124", "host_time": "120000"}'),
+    (r"/mac2$", b'{"mac2": "zzzzzzzz", "host_date": "20261124", "host_time": "120000"}'),
+    (r"/mac2$", b'[1, 2, 3]'),
+    (r"/confirm$", b'{"status": "completed"}'),
+])
+def test_a_malformed_central_answer_moves_nothing_and_a_clean_retry_completes(
+        kit: Kit, proxy: FaultProxy, path: str, body: bytes) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    proxy.rules.append(Rule("POST", path, "garble", body=body))
+    client = _client(kit, proxy.url, retries=0)
+    flow = LoadFlow(kit.store, client, kit.reader, terminal_id=TERMINAL)
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=600, session_id=None)
+    with pytest.raises(CentralMalformed):
+        flow.drive(order)
+    stuck = kit.store.get(order.id)
+    on_card = kit.balance(ZHANG) - before
+    # Nothing moved on a bad answer: the card is credited only once a good MAC2 arrived.
+    assert on_card == (600 if path == r"/confirm$" else 0)
+    assert stuck.state == {r"^/v1/load-orders$": "new", r"/mac2$": "init",
+                           r"/confirm$": "credited"}[path]
+    kit.tap(ZHANG)  # a new card session for what remains
+    done = flow.drive(kit.store.get(order.id))
+    client.close()
+    assert done.state == "completed" and kit.balance(ZHANG) == before + 600
+    assert _loads(kit) == [(600, "completed")]
