@@ -1,4 +1,4 @@
-"""The reconciliation audit: cash in = credited + pending (+ unidentified), per
+"""The reconciliation audit: cash in = credited + pending (+ owed, + unidentified), per
 top-up session and in total, for a period. ``kioskctl audit`` prints it and
 exits non-zero when it does not hold.
 
@@ -6,6 +6,9 @@ exits non-zero when it does not hold.
 - *credited*: the session's load orders ``completed`` (on the card, confirmed);
 - *pending*: its load orders not completed and not cancelled — held at the
   central side for the card, or still in the journal (recovery finishes them);
+- *owed*: load orders the central side refused outright (the card was reported
+  lost during the top-up, say): the cash is the cardholder's, refunded by staff
+  against the voucher;
 - *unidentified*: trains of unknown value, counted, never credited;
 - *unattributed*: notes with no session (an acceptor that ignored its inhibit
   line): real cash for the operator, outside any cardholder's balance.
@@ -35,18 +38,20 @@ def audit(journal: Journal, since: float = 0.0, until: float = float("inf")) -> 
         credited = sum(o["amount_fen"] for o in orders if o["state"] == "completed")
         pending = sum(o["amount_fen"] for o in orders
                       if o["state"] not in ("completed", "cancelled", "refused"))
+        owed = sum(o["amount_fen"] for o in orders if o["state"] == "refused")
         sessions.append({
             "session_id": s["id"], "card_no_last4": s["card_no"][-4:], "state": s["state"],
             "started_at": s["started_at"], "cash_in_fen": int(cash["fen"]),
-            "credited_fen": credited, "pending_fen": pending,
+            "credited_fen": credited, "pending_fen": pending, "owed_fen": owed,
             "unidentified": int(cash["unidentified"]),
-            "holds": int(cash["fen"]) == credited + pending})
+            "holds": int(cash["fen"]) == credited + pending + owed})
     loose = journal.query(
         "SELECT COALESCE(SUM(CASE WHEN kind = 'note' THEN value_fen END), 0) AS fen,"
         " COALESCE(SUM(kind = 'unidentified'), 0) AS unidentified FROM cash"
         " WHERE session_id IS NULL AND at >= ? AND at < ?", (since, min(until, 1e18)))[0]
     totals = {key: sum(s[key] for s in sessions)
-              for key in ("cash_in_fen", "credited_fen", "pending_fen", "unidentified")}
+              for key in ("cash_in_fen", "credited_fen", "pending_fen", "owed_fen",
+                          "unidentified")}
     totals["unattributed_fen"] = int(loose["fen"])
     totals["unidentified"] += int(loose["unidentified"])
     return {"since": since, "until": None if until == float("inf") else until,

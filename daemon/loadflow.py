@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from daemon.central import CentralUnavailable
+from daemon.central import CentralRejected, CentralUnavailable
 from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
 from daemon.orders import Order
 from hardware.card.errors import CardRemoved, MacInvalid
@@ -48,8 +48,14 @@ class LoadFlow(Flow):
                 "terminal_id": self._terminal}
         if "balance_fen" in order.facts:
             body["balance_fen"] = order.facts["balance_fen"]
-        reply = self._central.request("POST", "/v1/load-orders", body,
-                                      idempotency_key=order.key("create"))
+        try:
+            reply = self._central.request("POST", "/v1/load-orders", body,
+                                          idempotency_key=order.key("create"))
+        except CentralRejected as exc:
+            # The centre will not take this load at all (the card was reported lost
+            # meanwhile, a limit): final here, and the cash is owed to the cardholder.
+            self._store.advance(order, "refused", code=exc.code, message=exc.message)
+            raise
         central_ref = field(reply, "order_id", str)
         return self._store.advance(order, "created", central_ref=central_ref,
                                    terminal_id=field(reply, "terminal_id", str))

@@ -366,15 +366,22 @@ class Sessions:
                 return
             if order.state != "new":  # "new": the central side never heard of it; recovery does
                 order = self._loads.hold(order, reason)
-            session.step = "pending"
+            refused = order.state == "refused"  # the cash is owed: a refund voucher
+            session.step = "failed" if refused else "pending"
             language = self._state.snapshot().language
         notes = tuple((v, n) for v, n in self._notes(session.id))
         voucher = PendingLoadVoucher(order.id, datetime.now(), order.card_no, order.amount_fen,
-                                     reason, notes=notes)
+                                     "refused" if refused else reason, notes=notes)
         printed = self._printing.receipt("voucher", voucher, language)
         with self._lock:
-            self._close(session, "pending")
+            self._close(session, "failed" if refused else "pending")
             self._show(session, receipt="printed" if printed["printed"] else "not_printed")
+            if refused:
+                self._state.update(notice=Notice(
+                    str(order.facts.get("code", "refused")),
+                    "The card centre did not accept this top-up. Keep the voucher: staff "
+                    "will refund your cash.",
+                    "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
 
     def _failed(self, session: _Session, exc: Exception) -> None:
         code = getattr(exc, "code", "failed")

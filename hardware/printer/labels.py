@@ -42,12 +42,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "pending_amount": ("待圈存金额", "Amount pending"),
     "reason": ("原因", "Reason"),
     "reason.walked_away": ("充值未完成，卡已离开", "Top-up not finished"),
+    "reason.refused": ("中心拒绝充值", "Refused by the card centre"),
+    "reason.restart": ("终端重启，充值未完成", "The kiosk restarted before the load"),
     "reason.card_removed": ("写卡时卡片移开", "Card removed while loading"),
     "reason.offline": ("中心暂时无法连接", "Central system unreachable"),
     "valid_until": ("有效期至", "Valid until"),
     "pending_howto": (
-        "请持本卡在任一自助终端刷卡，待圈存金额将自动写入卡内。",
-        "Tap this card at any kiosk: the pending amount is loaded onto it automatically.",
+        "请持本卡在任一自助终端刷卡，在卡片页面点击领取待圈存金额。",
+        "Tap this card at any kiosk and choose \"Load the waiting amount\".",
+    ),
+    "refund_howto": (
+        "中心未接受本次充值。请保留本凭条，联系客服或到服务网点退还现金。",
+        "The card centre did not accept this top-up. Keep this voucher: "
+        "the hotline or a service outlet will refund your cash.",
     ),
     # bill
     "payee": ("收款单位", "Payee"),

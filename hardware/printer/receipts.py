@@ -84,7 +84,7 @@ class PendingLoadVoucher:
     when: datetime
     card_number: str
     amount_fen: int
-    reason: str  # walked_away | card_removed | offline
+    reason: str  # walked_away | card_removed | offline | restart | refused
     valid_until: date | None = None
     notes: Counts = ()
 
@@ -288,7 +288,8 @@ def pending_load_voucher(ctx: ReceiptContext, data: PendingLoadVoucher) -> Recei
     ]
     if data.valid_until:
         lines.append(Row(ctx.t("valid_until"), _day(data.valid_until)))
-    lines += [Blank(), Text(ctx.t("pending_howto"), bold=True)]
+    howto = "refund_howto" if data.reason == "refused" else "pending_howto"
+    lines += [Blank(), Text(ctx.t(howto), bold=True)]
     return Receipt("pending", ctx.language, data.reference, ctx.t("title.pending"),
                    tuple(lines), _qr(ctx, data.reference), _footer(ctx))
 

@@ -8,6 +8,7 @@ as two columns, the way the printer's 24×24 Chinese font prints them.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from hardware.masking import mask_card_no
@@ -49,8 +50,20 @@ def mask_phone(number: str) -> str:
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
 
+@functools.lru_cache(maxsize=4096)
 def is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
+    """Printed from the Chinese font, two columns: wide and full-width characters, and
+    the ambiguous ones the single-byte code page lacks (“ ” — …), which only the
+    Chinese font has (left narrow, they came out as "?")."""
+    width = unicodedata.east_asian_width(ch)
+    if width in ("W", "F"):
+        return True
+    if width == "A":
+        try:
+            ch.encode("cp437")
+        except UnicodeEncodeError:
+            return True
+    return False
 
 
 def cells(text: str) -> int:

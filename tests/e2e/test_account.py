@@ -131,3 +131,22 @@ def test_feedback_ticket(stack: Stack) -> None:
     with pytest.raises(LocalApiError) as err:
         stack.kiosk_client.post("/v1/feedback", {"category": "nonsense", "text": "x"})
     assert err.value.code == "bad_category"
+
+
+def test_a_card_reported_lost_during_a_top_up_owes_the_cash_back(stack: Stack) -> None:
+    kiosk = stack.kiosk_client
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    kiosk.post("/v1/topup/start")
+    assert stack.kioskctl("sim", "insert", "10").returncode == 0
+    wait_state(kiosk, lambda s: s.session is not None and s.session.amount_fen == 1000, "¥10")
+    # Meanwhile the holder reports the card lost (phone hotline, another kiosk).
+    central_sql(stack, "UPDATE cards SET status = 'lost' WHERE card_no = ?", CARD)
+    kiosk.post("/v1/topup/finish")
+    snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "failed",
+                      "the refusal")
+    assert snap.notice is not None and snap.notice.code == "card_lost"
+    assert snap.session is not None and snap.session.receipt == "printed"
+    assert wallet_balance(stack) == before  # nothing on the card
+    audit = json.loads(stack.kioskctl("--json", "audit").stdout)
+    assert audit["holds"] is True
+    assert (audit["totals"]["cash_in_fen"], audit["totals"]["owed_fen"]) == (1000, 1000)

@@ -42,11 +42,12 @@ def wallet_balance(stack: Stack, card_no: str = CARD) -> int:
 
 
 def central_sql(stack: Stack, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    import sqlite3
-
-    conn = sqlite3.connect(stack.db)
+    """A query on the central server's database (committed: tests also change it)."""
+    conn = sqlite3.connect(stack.db, timeout=10)
     try:
-        return [tuple(r) for r in conn.execute(query, args).fetchall()]
+        rows = [tuple(r) for r in conn.execute(query, args).fetchall()]
+        conn.commit()
+        return rows
     finally:
         conn.close()
 

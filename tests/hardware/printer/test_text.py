@@ -80,3 +80,11 @@ def test_wrapped_lines_fit(text: str, width: int) -> None:
 def test_pad_between() -> None:
     assert pad_between("卡号", "3104****9012", 20) == "卡号" + " " * 4 + "3104****9012"
     assert pad_between("a" * 10, "b" * 10, 20) is None
+
+
+def test_ambiguous_punctuation_missing_from_cp437_prints_from_the_chinese_font() -> None:
+    from hardware.printer.encode import _text_bytes
+
+    assert cells("“领取”") == 8  # the quotes are two columns, like the text around them
+    assert b"?" not in _text_bytes("并选择“领取待圈存金额”—完")
+    assert cells("·") == 1  # cp437 has the middle dot: it stays narrow
