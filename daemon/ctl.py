@@ -169,6 +169,23 @@ def _cmd_cashbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_receipts(args: argparse.Namespace) -> int:
+    query = "?unprinted=1" if args.unprinted else ""
+    result = _client(args).get(f"/v1/admin/receipts{query}")
+    _out(args, result, lambda r: "\n".join(
+        f"{x['id']:<32} {x['kind']:<18} "
+        + ("printed" if x["printed_at"] else f"NOT PRINTED: {x['last_error']}")
+        for x in r["receipts"]) or "no receipts")
+    return 0
+
+
+def _cmd_reprint(args: argparse.Namespace) -> int:
+    result = _client(args).post("/v1/admin/receipts/reprint", {"id": args.id}, timeout=30)
+    _out(args, result, lambda r: f"reprinted {r['reference']}" if r["printed"]
+         else f"not printed: {r['error']}")
+    return 0 if result["printed"] else 1
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
@@ -234,6 +251,10 @@ def _parser() -> argparse.ArgumentParser:
     collect = cashbox_sub.add_parser("collect", parents=[common],
                                      help="reset the short counters and print the slip")
     collect.add_argument("--operator", required=True, help="your name or staff id")
+    receipts = sub.add_parser("receipts", parents=[common], help="journaled receipts")
+    receipts.add_argument("--unprinted", action="store_true", help="only those not printed")
+    reprint = sub.add_parser("reprint", parents=[common], help="print a receipt again")
+    reprint.add_argument("id", help="the receipt's id, as kioskctl receipts lists it")
     maint = sub.add_parser("maintenance", parents=[common],
                            help="maintenance mode: no new sessions; the screen says why")
     maint.add_argument("state", choices=["on", "off"])
@@ -251,6 +272,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
     "audit": _cmd_audit, "maintenance": _cmd_maintenance, "cashbox": _cmd_cashbox,
+    "receipts": _cmd_receipts, "reprint": _cmd_reprint,
 }
 
 

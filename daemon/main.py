@@ -140,6 +140,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             state=state, bus=bus, read_card=read_card, simulator=devices.simulator,
             status=lambda: _status(cfg, simulate, devices, central, state, started, reporter),
             printer_test=lambda: printing.test_page(state.snapshot().language),
+            printing=printing,
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
             sessions=sessions, account=account, cashbox=cashbox.view,
             collect=lambda operator: cashbox.collect(operator, printing, reporter.event,

@@ -1,8 +1,9 @@
 """Receipts as the daemon prints them: journaled, printed, and (simulated) kept as PNG.
 
-Every receipt gets a journal row before it is sent to the printer and its
-``printed_at`` (or ``last_error``) after, so an operator can reprint what a
-power cut interrupted. With a simulated printer the PNG preview is written to
+Every receipt gets a journal row, with the facts it is printed from, before it
+is sent to the printer, and its ``printed_at`` (or ``last_error``) after, so an
+operator can list what did not print and print it again (``kioskctl receipts``,
+``kioskctl reprint``). With a simulated printer the PNG preview is written to
 ``<state_dir>/receipts/<reference>.png`` (the demo collects them from there).
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.journal import Journal
+from daemon.receiptfacts import facts_from_json, facts_to_json
 from hardware.printer import PrinterError, ReceiptContext, ReceiptPrinter
 from hardware.printer.printer import PrintedReceipt
 from hardware.printer.receipts import build_receipt
@@ -63,13 +65,34 @@ class Printing:
         journal row (for ``kioskctl reprint``) and reported in the answer."""
         reference = getattr(facts, "reference", None) or getattr(facts, "ticket_no", "")
         row = f"{reference}-{kind}"
-        self._journal_receipt(row, kind, {"language": language, "facts": repr(facts)})
+        self._journal_receipt(row, kind, {"language": language, "facts": facts_to_json(facts)})
+        return self._print(row, facts, language)
+
+    def _print(self, row: str, facts: Any, language: str) -> dict[str, Any]:
         try:
             printed = self.printer.print_receipt(build_receipt(self.context(language), facts))
         except PrinterError as exc:
             logger.warning("receipt %s not printed: %s", row, exc)
             return self._done(row, error=str(exc))
         return self._done(row, printed=printed)
+
+    def journaled(self, *, unprinted_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest journaled receipts (or only those that never printed)."""
+        where = "WHERE printed_at IS NULL AND kind != 'test_page'" if unprinted_only else ""
+        rows = self._journal.query(
+            f"SELECT id, kind, created_at, printed_at, last_error FROM receipts {where}"
+            " ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+    def reprint(self, row: str) -> dict[str, Any]:
+        """Print a journaled receipt again, from the facts it was first printed with."""
+        found = self._journal.query("SELECT payload FROM receipts WHERE id = ?", (row,))
+        if not found:
+            raise KeyError(row)
+        payload = json.loads(found[0]["payload"])
+        if "facts" not in payload or not isinstance(payload["facts"], dict):
+            raise ValueError(f"receipt {row} has no stored facts to print from")
+        return self._print(row, facts_from_json(payload["facts"]), payload["language"])
 
     def _journal_receipt(self, reference: str, kind: str, payload: dict[str, Any]) -> None:
         with self._journal.transaction() as db:

@@ -50,6 +50,7 @@ class Services:
     account: Any = None  # daemon.account.Account
     cashbox: Callable[[], dict[str, Any]] | None = None
     collect: Callable[[str], dict[str, Any]] | None = None
+    printing: Any = None  # daemon.printing.Printing
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
 
@@ -245,6 +246,26 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         admin.add("POST", "/v1/admin/cashbox/collect", collect_route,
                   "The box was emptied: reset the short counters, print the slip, tell the "
                   "central side")
+
+    if svc.printing is not None:
+        printing = svc.printing
+
+        def receipts(r: Request) -> Any:
+            return {"receipts": printing.journaled(unprinted_only=r.query.get("unprinted") == "1")}
+
+        def reprint(r: Request) -> Any:
+            row = r.field("id", str)
+            try:
+                return printing.reprint(row)
+            except KeyError:
+                raise ApiError(404, "receipt_unknown", f"no journaled receipt {row}") from None
+            except ValueError as exc:
+                raise ApiError(409, "receipt_not_reprintable", str(exc)) from None
+
+        admin.add("GET", "/v1/admin/receipts", receipts,
+                  "The newest journaled receipts (?unprinted=1: those that never printed)")
+        admin.add("POST", "/v1/admin/receipts/reprint", reprint,
+                  "Print a journaled receipt again, from the facts it was first printed with")
 
     if svc.printer_test is not None:
         printer_test = svc.printer_test

@@ -41,6 +41,16 @@ class FakeSim:
         return {"amount_fen": amount_fen, "accepted": force, "journaled": []}
 
 
+class FakePrinting:
+    def journaled(self, *, unprinted_only: bool = False) -> list[dict[str, object]]:
+        return [{"id": "L1-topup", "unprinted_only": unprinted_only}]
+
+    def reprint(self, row: str) -> dict[str, object]:
+        if row != "L1-topup":
+            raise KeyError(row)
+        return {"reference": row, "printed": True}
+
+
 class FakeAccount:
     """The account services the routes forward; the PIN itself never reaches the log."""
 
@@ -93,6 +103,7 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    cash_insert=sim.insert, sessions=FakeSessions(sim.log),
                    account=FakeAccount(sim.log), cashbox=lambda: {"short_fen": 0},
                    collect=lambda operator: {"operator": operator},
+                   printing=FakePrinting(),
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)
@@ -262,3 +273,12 @@ def test_cashbox_collect_needs_an_operator(served: Any) -> None:
     for body in ({}, {"operator": "  "}, {"operator": "x" * 41}):
         with pytest.raises(LocalApiError):
             admin.post("/v1/admin/cashbox/collect", body)
+
+
+def test_receipts_list_and_reprint(served: Any) -> None:
+    _, admin, _, _ = served
+    assert admin.get("/v1/admin/receipts?unprinted=1")["receipts"][0]["unprinted_only"] is True
+    assert admin.post("/v1/admin/receipts/reprint", {"id": "L1-topup"})["printed"] is True
+    with pytest.raises(LocalApiError) as err:
+        admin.post("/v1/admin/receipts/reprint", {"id": "nope"})
+    assert err.value.code == "receipt_unknown"
