@@ -122,7 +122,8 @@ class Account:
                            {"points": points, "terminal_id": self._terminal},
                            key=f"redeem-{uuid.uuid4().hex}")
         order = reply["order"]
-        return self._sessions.complete_pending((str(order["order_id"]), int(order["amount_fen"])))
+        return self._sessions.complete_pending((str(order["order_id"]), int(order["amount_fen"])),
+                                               source="points")
 
     # -- payment password --------------------------------------------------------------------
     def set_pin(self, new_pin: Any, id_last6: Any) -> dict[str, Any]:

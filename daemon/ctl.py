@@ -186,6 +186,18 @@ def _cmd_reprint(args: argparse.Namespace) -> int:
     return 0 if result["printed"] else 1
 
 
+def _cmd_settlement(args: argparse.Namespace) -> int:
+    body = {"date": args.date} if args.date else {}
+    result = _client(args).post("/v1/admin/settlement", body, timeout=30)
+    _out(args, result, lambda r: (
+        f"Z{r['z_number']} for {r['business_date']}: cash {r['cash_fen']} fen, "
+        f"credited {r['loads_credited'][1]} ({r['loads_credited'][0]}), "
+        f"pending {r['loads_pending'][1]} ({r['loads_pending'][0]}), "
+        f"bills {r['bills'][1]} ({r['bills'][0]})"
+        + ("" if r["printed"] else " — NOT PRINTED")))
+    return 0
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
@@ -251,6 +263,9 @@ def _parser() -> argparse.ArgumentParser:
     collect = cashbox_sub.add_parser("collect", parents=[common],
                                      help="reset the short counters and print the slip")
     collect.add_argument("--operator", required=True, help="your name or staff id")
+    settlement = sub.add_parser("settlement", parents=[common],
+                                help="print the daily settlement (Z) report")
+    settlement.add_argument("--date", help="YYYY-MM-DD (default: today)")
     receipts = sub.add_parser("receipts", parents=[common], help="journaled receipts")
     receipts.add_argument("--unprinted", action="store_true", help="only those not printed")
     reprint = sub.add_parser("reprint", parents=[common], help="print a receipt again")
@@ -272,7 +287,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
     "audit": _cmd_audit, "maintenance": _cmd_maintenance, "cashbox": _cmd_cashbox,
-    "receipts": _cmd_receipts, "reprint": _cmd_reprint,
+    "receipts": _cmd_receipts, "reprint": _cmd_reprint, "settlement": _cmd_settlement,
 }
 
 

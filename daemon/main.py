@@ -42,6 +42,7 @@ from daemon.purchaseflow import PurchaseFlow
 from daemon.recovery import Recovery
 from daemon.reporting import Reporter
 from daemon.sessions import Sessions
+from daemon.settlement import settle
 from daemon.state import KioskState
 
 __all__ = ["main", "run"]
@@ -141,6 +142,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             status=lambda: _status(cfg, simulate, devices, central, state, started, reporter),
             printer_test=lambda: printing.test_page(state.snapshot().language),
             printing=printing,
+            settle=lambda day: settle(journal, printing, reporter.event, day,
+                                      state.snapshot().language),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
             sessions=sessions, account=account, cashbox=cashbox.view,
             collect=lambda operator: cashbox.collect(operator, printing, reporter.event,

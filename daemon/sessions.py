@@ -211,7 +211,8 @@ class Sessions:
         return [[int(r["value_fen"]), int(r["n"])] for r in rows]
 
     # -- pending loads ---------------------------------------------------------------------
-    def complete_pending(self, which: tuple[str, int] | None = None) -> SessionView:
+    def complete_pending(self, which: tuple[str, int] | None = None,
+                         source: str = "pending") -> SessionView:
         """Finish a load the central side holds for the card on the reader (the first
         pending one, or ``which`` = (central order id, amount), e.g. from points)."""
         with self._lock:
@@ -231,7 +232,8 @@ class Sessions:
         with self._lock:
             session = self._open("pending_load", card, "loading")
             order = self._store.create(kind="load", card_no=card.card_no, amount_fen=amount,
-                                       session_id=session.id, facts={"completes": central_ref})
+                                       session_id=session.id,
+                                       facts={"completes": central_ref, "source": source})
             order = self._store.advance(order, "created", central_ref=central_ref,
                                         terminal_id=str(remote.get("terminal_id")))
             if remote.get("status") == "mac2_issued" and remote.get("host_date"):

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,6 +52,7 @@ class Services:
     cashbox: Callable[[], dict[str, Any]] | None = None
     collect: Callable[[str], dict[str, Any]] | None = None
     printing: Any = None  # daemon.printing.Printing
+    settle: Callable[[date], dict[str, Any]] | None = None
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
 
@@ -266,6 +268,22 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
                   "The newest journaled receipts (?unprinted=1: those that never printed)")
         admin.add("POST", "/v1/admin/receipts/reprint", reprint,
                   "Print a journaled receipt again, from the facts it was first printed with")
+
+    if svc.settle is not None:
+        settle = svc.settle
+
+        def settlement(r: Request) -> Any:
+            text = r.field("date", str, required=False)
+            try:
+                day = date.fromisoformat(text) if text else date.today()
+            except ValueError:
+                raise ApiError(400, "bad_date", "date is YYYY-MM-DD") from None
+            if day > date.today():
+                raise ApiError(400, "bad_date", "a settlement is for a day that has begun")
+            return settle(day)
+
+        admin.add("POST", "/v1/admin/settlement", settlement,
+                  "Print the daily settlement (Z) report for a day (default today)")
 
     if svc.printer_test is not None:
         printer_test = svc.printer_test

@@ -104,6 +104,7 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    account=FakeAccount(sim.log), cashbox=lambda: {"short_fen": 0},
                    collect=lambda operator: {"operator": operator},
                    printing=FakePrinting(),
+                   settle=lambda day: {"business_date": day.isoformat()},
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)
@@ -282,3 +283,13 @@ def test_receipts_list_and_reprint(served: Any) -> None:
     with pytest.raises(LocalApiError) as err:
         admin.post("/v1/admin/receipts/reprint", {"id": "nope"})
     assert err.value.code == "receipt_unknown"
+
+
+def test_settlement_date_is_checked(served: Any) -> None:
+    _, admin, _, _ = served
+    assert admin.post("/v1/admin/settlement", {"date": "2026-11-01"})["business_date"] == \
+        "2026-11-01"
+    for bad in ("yesterday", "2999-01-01"):
+        with pytest.raises(LocalApiError) as err:
+            admin.post("/v1/admin/settlement", {"date": bad})
+        assert err.value.code == "bad_date"

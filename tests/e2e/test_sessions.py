@@ -98,18 +98,26 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
     assert receipts == sorted([f"{topup_ref}-topup.png", f"{bill_ref}-bill_payment.png"])
     # The receipts were journaled with the figures the card and the centre hold.
     journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
-    payloads = dict(journal.execute("SELECT kind, payload FROM receipts").fetchall())
+    payloads = {kind: json.loads(payload)["facts"]["fields"] for kind, payload in
+                journal.execute("SELECT kind, payload FROM receipts").fetchall()}
     journal.close()
-    assert "amount_fen=5000" in payloads["topup"]
-    assert "balance_before_fen=8650" in payloads["topup"]
-    assert "balance_after_fen=13650" in payloads["topup"]
-    assert "amount_fen=3720" in payloads["bill_payment"]
-    assert "balance_after_fen=9930" in payloads["bill_payment"]
+    topup, bill = payloads["topup"], payloads["bill_payment"]
+    assert (topup["amount_fen"], topup["balance_before_fen"], topup["balance_after_fen"]) == \
+        (5000, 8650, 13650)
+    assert topup["notes"] == [[2000, 2], [1000, 1]]
+    assert (bill["amount_fen"], bill["balance_after_fen"]) == (3720, 9930)
     done = stack.kioskctl("--json", "audit")
     assert done.returncode == 0, done.stdout
     audit = json.loads(done.stdout)
     assert audit["holds"] is True
     assert audit["totals"]["cash_in_fen"] == audit["totals"]["credited_fen"] == 5000
+    # The day's Z report agrees with all of it.
+    z = json.loads(stack.kioskctl("--json", "settlement").stdout)
+    assert (z["z_number"], z["cash_fen"], z["cash_counts"]) == (1, 5000, {"2000": 2, "1000": 1})
+    assert (z["loads_credited"], z["loads_pending"], z["bills"]) == ([1, 5000], [0, 0],
+                                                                     [1, 3720])
+    assert z["printed"] is True
+    assert json.loads(stack.kioskctl("--json", "settlement").stdout)["z_number"] == 2
 
 
 def test_offline_refuses_money_and_keeps_the_acceptor_inhibited(stack: Stack) -> None:
