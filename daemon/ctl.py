@@ -7,6 +7,7 @@ configuration error, 3 no daemon on the socket.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -198,6 +199,24 @@ def _cmd_settlement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    query = f"?since={time.time() - args.days * 86400:.0f}" if args.days else ""
+    result = _client(args).get(f"/v1/admin/export{query}", timeout=60)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["table", "id", "session_id", "kind", "card_no", "amount_fen", "state",
+                         "at"])
+        for c in result["cash"]:
+            writer.writerow(["cash", c["id"], c["session_id"], c["kind"], "", c["value_fen"],
+                             "", c["at"]])
+        for o in result["orders"]:
+            writer.writerow(["order", o["id"], o["session_id"], o["kind"], o["card_no"],
+                             o["amount_fen"], o["state"], o["created_at"]])
+        return 0
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
@@ -263,6 +282,10 @@ def _parser() -> argparse.ArgumentParser:
     collect = cashbox_sub.add_parser("collect", parents=[common],
                                      help="reset the short counters and print the slip")
     collect.add_argument("--operator", required=True, help="your name or staff id")
+    exp = sub.add_parser("export", parents=[common],
+                         help="the journal for a period, as JSON (or --csv: cash and orders)")
+    exp.add_argument("--days", type=float, default=0, help="the last N days (default: all)")
+    exp.add_argument("--csv", action="store_true")
     settlement = sub.add_parser("settlement", parents=[common],
                                 help="print the daily settlement (Z) report")
     settlement.add_argument("--date", help="YYYY-MM-DD (default: today)")
@@ -288,6 +311,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
     "audit": _cmd_audit, "maintenance": _cmd_maintenance, "cashbox": _cmd_cashbox,
     "receipts": _cmd_receipts, "reprint": _cmd_reprint, "settlement": _cmd_settlement,
+    "export": _cmd_export,
 }
 
 

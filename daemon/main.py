@@ -33,6 +33,7 @@ from daemon.cashlog import CashRecorder
 from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
+from daemon.export import export
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
 from daemon.notify import Notifier
@@ -149,6 +150,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             collect=lambda operator: cashbox.collect(operator, printing, reporter.event,
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
+            export=lambda since, until: export(journal, since, until),
             crash_after=crash.arm if crash else None)
         link_up = central.probe()
         state.update(central="up" if link_up else "down")

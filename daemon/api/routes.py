@@ -55,6 +55,7 @@ class Services:
     settle: Callable[[date], dict[str, Any]] | None = None
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
+    export: Callable[[float, float], dict[str, Any]] | None = None
 
 
 def _sse(event: Event) -> bytes:
@@ -91,6 +92,14 @@ def _event_stream(svc: Services, request: Request) -> Stream:
 
 def _openapi(_: Request) -> Any:
     return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+
+def _period(r: Request) -> tuple[float, float]:
+    """``?since=&until=`` as Unix times (default: everything)."""
+    try:
+        return float(r.query.get("since", "0")), float(r.query.get("until", "inf"))
+    except ValueError:
+        raise ApiError(400, "bad_period", "since/until are Unix times") from None
 
 
 def _session_routes(kiosk: Router, sessions: Any) -> None:
@@ -198,15 +207,20 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         audit = svc.audit
 
         def run_audit(r: Request) -> Any:
-            try:
-                since = float(r.query.get("since", "0"))
-                until = float(r.query.get("until", "inf"))
-            except ValueError:
-                raise ApiError(400, "bad_period", "since/until are Unix times") from None
+            since, until = _period(r)
             return audit(since, until)
 
         admin.add("GET", "/v1/admin/audit", run_audit,
                   "Cash in = credited + pending, per top-up session and in total")
+    if svc.export is not None:
+        export = svc.export
+
+        def run_export(r: Request) -> Any:
+            since, until = _period(r)
+            return export(since, until)
+
+        admin.add("GET", "/v1/admin/export", run_export,
+                  "The journal for a period: sessions, cash, orders with steps, receipts")
 
     def read_card(r: Request) -> Any:
         timeout = r.field("timeout_s", int, required=False) or 10

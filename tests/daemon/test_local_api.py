@@ -105,6 +105,7 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    collect=lambda operator: {"operator": operator},
                    printing=FakePrinting(),
                    settle=lambda day: {"business_date": day.isoformat()},
+                   export=lambda since, until: {"since": since, "until": until},
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)

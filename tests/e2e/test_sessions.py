@@ -118,6 +118,12 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
                                                                      [1, 3720])
     assert z["printed"] is True
     assert json.loads(stack.kioskctl("--json", "settlement").stdout)["z_number"] == 2
+    exported = json.loads(stack.kioskctl("export", "--days", "1").stdout)
+    assert sum(c["value_fen"] for c in exported["cash"]) == 5000
+    assert [o["state"] for o in exported["orders"]] == ["completed", "completed"]
+    assert all(o["card_no"] == "3104 **** **** 0017" for o in exported["orders"])
+    csv_text = stack.kioskctl("export", "--csv").stdout
+    assert csv_text.splitlines()[0].startswith("table,id,") and csv_text.count("\norder,") == 2
 
 
 def test_offline_refuses_money_and_keeps_the_acceptor_inhibited(stack: Stack) -> None:
