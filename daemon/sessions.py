@@ -162,8 +162,16 @@ class Sessions:
             self._show(session)
             full = room < self._acceptor.smallest_fen
         if full:
+            # Not from here: this runs in the acceptor's dispatch, which finish_topup
+            # waits on (the last train must be decoded first).
             logger.info("top-up %s reached its headroom: finishing", session_id)
+            self._worker.submit(self._finish_quietly)
+
+    def _finish_quietly(self) -> None:
+        try:
             self.finish_topup()
+        except ApiError as exc:  # the cardholder pressed "finish" first
+            logger.debug("automatic finish not needed: %s", exc.body["code"])
 
     def finish_topup(self) -> SessionView:
         with self._lock:

@@ -243,3 +243,23 @@ def test_a_central_maintenance_window_takes_the_kiosk_out_and_back(stack: Stack)
     # the test does not wait for that, the operator's "off" is the quicker way out).
     stack.kioskctl("maintenance", "off")
     wait_state(kiosk, lambda s: s.screen == "attract", "back in service")
+
+
+def test_reaching_the_limit_finishes_the_top_up_by_itself(tmp_path: Any) -> None:
+    extra = "\n[limits]\nsingle_load_max_fen = 1500\n"
+    with Stack(tmp_path / "cap", config_extra=extra) as stack:
+        stack.seed()
+        stack.start_central()
+        stack.start_kioskd()
+        kiosk = stack.kiosk_client
+        before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+        view = kiosk.post("/v1/topup/start")
+        assert view["headroom_fen"] == 1500
+        assert stack.kioskctl("sim", "insert", "10").returncode == 0
+        assert stack.kioskctl("sim", "insert", "5").returncode == 0  # now at the limit
+        snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                          "the top-up finished by itself", 20)
+        assert snap.session is not None and snap.session.balance_after_fen == before + 1500
+        # The acceptor is shut again: a further note is refused, nothing journaled.
+        refused = stack.kioskctl("--json", "sim", "insert", "1")
+        assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
