@@ -8,8 +8,8 @@ import sqlite3
 
 from central.errors import ApiError
 
-__all__ = ["CHINA", "card_or_404", "china_day_start", "effective_status", "iso",
-           "mask_name", "new_order_id", "next_counter", "require_usable"]
+__all__ = ["CARD_STATE_ERRORS", "CHINA", "card_or_404", "china_day_start", "effective_status",
+           "iso", "mask_name", "new_order_id", "next_counter", "require_usable"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -53,6 +53,10 @@ def effective_status(card: sqlite3.Row, now: float) -> str:
         if card["valid_until"] < today:
             return "expired"
     return status
+
+
+#: The errors :func:`require_usable` raises, for the routes' documented error lists.
+CARD_STATE_ERRORS = ("card_lost", "card_blacklisted", "card_expired")
 
 
 def require_usable(card: sqlite3.Row, now: float) -> None:

@@ -13,7 +13,6 @@ any kiosk may finish it at the card's next tap.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sqlite3
 from typing import Any
@@ -21,17 +20,28 @@ from typing import Any
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.common import (
-    CHINA,
+    CARD_STATE_ERRORS,
     card_or_404,
     china_day_start,
     iso,
     new_order_id,
     require_usable,
 )
+from central.routes.orders import (
+    cancel_order,
+    check_record,
+    host_datetime,
+    idempotency_note,
+    is_repeat_confirm,
+    mark_completed,
+    order_of,
+    order_state,
+    parse_init,
+    refuse_moved_counter,
+)
 from central.schemas import AMOUNT, CARD_NO, TERMINAL_ID, hexbytes
 from central.security import (
     LOAD_TYPE,
-    CardRecord,
     InitLoad,
     load_mac1,
     load_mac2,
@@ -40,8 +50,8 @@ from central.security import (
 )
 from central.settings import Settings
 
-__all__ = ["ROUTES", "create_load", "is_repeat_confirm", "load_limits", "load_view",
-           "loaded_today", "mark_completed", "order_state", "pending_loads"]
+__all__ = ["ROUTES", "create_load", "load_limits", "load_view", "loaded_today",
+           "pending_loads"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,18 +80,7 @@ def pending_loads(conn: sqlite3.Connection, card_no: str) -> list[sqlite3.Row]:
 
 
 def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM orders WHERE order_id = ? AND kind = 'load'", (order_id,)).fetchone()
-    if row is None:
-        raise ApiError("order_unknown", order_id=order_id)
-    return row
-
-
-def order_state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
-    """``order_state``: this order's status does not allow ``action``."""
-    return ApiError("order_state", f"A {row['status']} {row['kind']} order cannot {action}.",
-                    order_id=row["order_id"], status=row["status"], **details)
-
+    return order_of(conn, order_id, "load")
 
 
 def loaded_today(conn: sqlite3.Connection, card_no: str, now: float) -> int:
@@ -141,11 +140,6 @@ def get(req: Request) -> Reply:
     return Reply(200, load_view(_order(req.conn, req.params["order_id"])))
 
 
-def host_datetime(now: float) -> tuple[str, str]:
-    moment = dt.datetime.fromtimestamp(now, CHINA)
-    return moment.strftime("%Y%m%d"), moment.strftime("%H%M%S")
-
-
 def mac2(req: Request) -> Reply:
     conn, now = req.conn, req.now
     row = _order(conn, req.params["order_id"])
@@ -153,15 +147,8 @@ def mac2(req: Request) -> Reply:
         raise order_state(row, "take a MAC2")
     card = card_or_404(conn, row["card_no"])
     require_usable(card, now)
-    init = InitLoad.parse(bytes.fromhex(req.body["init_response"]))
-    if init.algorithm_id != req.keys.algorithm_id:
-        raise ApiError("validation_error", f"algorithm id {init.algorithm_id:02X} is not "
-                       "supported by this issuer", field="init_response")
-    if row["status"] == "mac2_issued" and init.counter != row["counter"]:
-        # The card's online counter moved since the last MAC2: it may hold this load.
-        raise order_state(row, "take a new MAC2 after the card's counter moved",
-                     hint="read the card log and confirm with card_record",
-                     online_counter=row["counter"], card_online_counter=init.counter)
+    init = parse_init(InitLoad.parse, req.body["init_response"], req.keys)
+    refuse_moved_counter(row, "mac2_issued", init, "MAC2", "online_counter")
     terminal = bytes.fromhex(req.body.get("terminal_id") or row["terminal_id"])
     keys = req.keys.card_keys(row["card_no"])
     seslk = load_session_key(keys.dlk, init.random, init.online_counter)
@@ -189,42 +176,6 @@ def _expected_tac(req: Request, row: sqlite3.Row) -> bytes:
                     row["balance_before_fen"] + row["amount_fen"], counter & 0xFFFF,
                     row["amount_fen"], bytes.fromhex(row["terminal_id"]),
                     bytes.fromhex(row["host_date"]), bytes.fromhex(row["host_time"]))
-
-
-def check_record(row: sqlite3.Row, raw_hex: str, tx_type: int) -> None:
-    """The card-log record proves the order's transaction, or ``evidence_mismatch``."""
-    record = CardRecord.parse(bytes.fromhex(raw_hex))
-    checks = {
-        "type": (record.type, tx_type),
-        "amount_fen": (record.amount_fen, row["amount_fen"]),
-        "terminal_id": (record.terminal_id.hex().upper(), row["terminal_id"]),
-        "date_time": ((record.date + record.time).hex(), f"{row['host_date']}{row['host_time']}"),
-    }
-    wrong = sorted(name for name, (got, want) in checks.items() if got != want)
-    if wrong:
-        raise ApiError("evidence_mismatch", order_id=row["order_id"], fields=wrong)
-
-
-def is_repeat_confirm(row: sqlite3.Row, tac: str | None, record: str | None,
-                      tx_type: int) -> bool:
-    """True for a confirm of an order already completed that carries evidence of the
-    same transaction (it changes nothing); an ``order_state`` error for other evidence;
-    False while the order is not completed."""
-    if row["status"] != "completed":
-        return False
-    if record is not None:
-        check_record(row, record, tx_type)
-        return True
-    if row["tac"] is not None and tac is not None and tac.upper() == row["tac"]:
-        return True
-    raise order_state(row, "be confirmed again with a different TAC")
-
-
-def mark_completed(conn: sqlite3.Connection, row: sqlite3.Row, tac: str | None, how: str,
-                   now: int) -> None:
-    conn.execute("UPDATE orders SET status = 'completed', tac = ?, confirmed_by = ?, "
-                 "updated_at = ? WHERE order_id = ?",
-                 (tac.upper() if tac else None, how, now, row["order_id"]))
 
 
 def confirm(req: Request) -> Reply:
@@ -258,12 +209,9 @@ def confirm(req: Request) -> Reply:
 def cancel(req: Request) -> Reply:
     conn = req.conn
     row = _order(conn, req.params["order_id"])
-    if row["status"] == "cancelled":
+    if not cancel_order(conn, row, ("created",), "be cancelled once a MAC2 was issued",
+                        int(req.now)):
         return Reply(200, load_view(row))
-    if row["status"] != "created":
-        raise order_state(row, "be cancelled once a MAC2 was issued")
-    conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE order_id = ?",
-                 (int(req.now), row["order_id"]))
     if row["points_used"]:
         conn.execute("UPDATE cards SET points = points + ? WHERE card_no = ?",
                      (row["points_used"], row["card_no"]))
@@ -277,9 +225,7 @@ def pending(req: Request) -> Reply:
                        "total_fen": sum(r["amount_fen"] for r in rows)})
 
 
-_CARD_STATE = ("card_lost", "card_blacklisted", "card_expired")
-_KEYED = ("Every POST on a load order needs an Idempotency-Key; the same key always "
-          "answers with the first result.")
+_KEYED = idempotency_note("load")
 
 ROUTES = [
     Route("POST", "/v1/load-orders", create, "createLoadOrder", "Create a load order",
@@ -292,7 +238,7 @@ ROUTES = [
                                                "maximum": 10_000_000,
                                                "description": "balance read from the card, "
                                                "to check the e-purse cap early"}}},
-          errors=("card_unknown", *_CARD_STATE, "limit_single", "limit_daily", "balance_cap"),
+          errors=("card_unknown", *CARD_STATE_ERRORS, "limit_single", "limit_daily", "balance_cap"),
           description="Checks the card's status, the single and daily load limits and "
                       "(when balance_fen is given) the e-purse cap. " + _KEYED),
     Route("GET", "/v1/load-orders/{order_id}", get, "getLoadOrder", "A load order", "loads",
@@ -308,7 +254,7 @@ ROUTES = [
                     "terminal_id": {**TERMINAL_ID, "description":
                                     "the terminal id sent in INITIALIZE FOR LOAD, when a "
                                     "pending load is finished at another kiosk"}}},
-          errors=("order_unknown", "order_state", "card_unknown", *_CARD_STATE,
+          errors=("order_unknown", "order_state", "card_unknown", *CARD_STATE_ERRORS,
                   "mac1_invalid", "balance_cap"),
           description="Answers mac2, host_date and host_time for CREDIT FOR LOAD. A "
                       "mac2_issued order may take a new MAC2 while the card's online counter "

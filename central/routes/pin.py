@@ -20,7 +20,7 @@ from central import pinblock
 from central.auth import kiosk_secret
 from central.errors import ApiError
 from central.router import Reply, Request, Route
-from central.routes.common import card_or_404, iso, require_usable
+from central.routes.common import CARD_STATE_ERRORS, card_or_404, iso, require_usable
 from central.schemas import PIN_BLOCK
 
 __all__ = ["ROUTES", "check_pin", "hash_pin", "is_weak"]
@@ -138,7 +138,7 @@ ROUTES = [
           body={"type": "object", "required": ["new_pin_block", "id_last6"],
                 "additionalProperties": False,
                 "properties": {"new_pin_block": PIN_BLOCK, "id_last6": _ID_LAST6}},
-          errors=("card_unknown", "card_lost", "card_blacklisted", "card_expired",
+          errors=("card_unknown", *CARD_STATE_ERRORS,
                   "pin_already_set", "identity_mismatch", "pin_block_invalid", "pin_weak")),
     Route("POST", "/v1/cards/{card_no}/pin/change", change_pin, "changePin",
           "Change the payment password", "payment password",
@@ -146,5 +146,5 @@ ROUTES = [
           body={"type": "object", "required": ["old_pin_block", "new_pin_block"],
                 "additionalProperties": False,
                 "properties": {"old_pin_block": PIN_BLOCK, "new_pin_block": PIN_BLOCK}},
-          errors=(*_PIN_ERRORS, "card_lost", "card_blacklisted", "card_expired", "pin_weak")),
+          errors=(*_PIN_ERRORS, *CARD_STATE_ERRORS, "pin_weak")),
 ]

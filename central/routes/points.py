@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from central.errors import ApiError
 from central.router import Reply, Request, Route
-from central.routes.common import card_or_404, require_usable
+from central.routes.common import CARD_STATE_ERRORS, card_or_404, require_usable
 from central.routes.loads import create_load, load_view
 from central.schemas import TERMINAL_ID
 
@@ -49,7 +49,7 @@ ROUTES = [
                                           "maximum": 10_000_000,
                                           "description": "a multiple of points_per_yuan"},
                                "terminal_id": TERMINAL_ID}},
-          errors=("card_unknown", "card_lost", "card_blacklisted", "card_expired",
+          errors=("card_unknown", *CARD_STATE_ERRORS,
                   "points_insufficient", "limit_single", "limit_daily"),
           description="The points are taken at once and given back if the order is "
                       "cancelled. Needs an Idempotency-Key."),

@@ -19,6 +19,7 @@ from typing import Any
 from central.errors import ApiError
 from central.router import Param, Reply, Request, Route
 from central.routes.common import (
+    CARD_STATE_ERRORS,
     card_or_404,
     iso,
     mask_name,
@@ -26,12 +27,17 @@ from central.routes.common import (
     next_counter,
     require_usable,
 )
-from central.routes.loads import (
+from central.routes.orders import (
+    cancel_order,
     check_record,
     host_datetime,
+    idempotency_note,
     is_repeat_confirm,
     mark_completed,
+    order_of,
     order_state,
+    parse_init,
+    refuse_moved_counter,
 )
 from central.routes.pin import check_pin
 from central.schemas import AMOUNT, CARD_NO, PIN_BLOCK, TERMINAL_ID, hexbytes
@@ -77,11 +83,7 @@ def purchase_view(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM orders WHERE order_id = ? AND kind = 'purchase'", (order_id,)).fetchone()
-    if row is None:
-        raise ApiError("order_unknown", order_id=order_id)
-    return row
+    return order_of(conn, order_id, "purchase")
 
 
 def _bill(conn: sqlite3.Connection, bill_id: str) -> sqlite3.Row:
@@ -147,14 +149,8 @@ def mac1(req: Request) -> Reply:
     if other is not None:
         raise order_state(row, "take a MAC1 while another order pays this bill",
                      other_order_id=other[0])
-    init = InitPurchase.parse(bytes.fromhex(req.body["init_response"]))
-    if init.algorithm_id != req.keys.algorithm_id:
-        raise ApiError("validation_error", f"algorithm id {init.algorithm_id:02X} is not "
-                       "supported by this issuer", field="init_response")
-    if row["status"] == "mac1_issued" and init.counter != row["counter"]:
-        raise order_state(row, "take a new MAC1 after the card's counter moved",
-                     hint="read the card log and confirm with card_record",
-                     offline_counter=row["counter"], card_offline_counter=init.counter)
+    init = parse_init(InitPurchase.parse, req.body["init_response"], req.keys)
+    refuse_moved_counter(row, "mac1_issued", init, "MAC1", "offline_counter")
     if init.balance_fen < row["amount_fen"]:
         raise ApiError("insufficient_balance", balance_fen=init.balance_fen,
                        amount_fen=row["amount_fen"])
@@ -220,18 +216,12 @@ def confirm(req: Request) -> Reply:
 
 def cancel(req: Request) -> Reply:
     row = _order(req.conn, req.params["order_id"])
-    if row["status"] == "cancelled":
+    if not cancel_order(req.conn, row, OPEN, "be cancelled", int(req.now)):
         return Reply(200, purchase_view(row))
-    if row["status"] not in OPEN:
-        raise order_state(row, "be cancelled")
-    req.conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE order_id = ?",
-                     (int(req.now), row["order_id"]))
     return Reply(200, purchase_view(_order(req.conn, row["order_id"])))
 
 
-_CARD_STATE = ("card_lost", "card_blacklisted", "card_expired")
-_KEYED = ("Every POST on a purchase order needs an Idempotency-Key; the same key always "
-          "answers with the first result.")
+_KEYED = idempotency_note("purchase")
 
 ROUTES = [
     Route("GET", "/v1/bills", find_bill, "findBill",
@@ -252,7 +242,7 @@ ROUTES = [
                                "bill_id": {"type": "string", "minLength": 1, "maxLength": 40},
                                "amount_fen": AMOUNT, "terminal_id": TERMINAL_ID,
                                "pin_block": PIN_BLOCK}},
-          errors=("card_unknown", *_CARD_STATE, "bill_not_found", "bill_already_paid",
+          errors=("card_unknown", *CARD_STATE_ERRORS, "bill_not_found", "bill_already_paid",
                   "amount_mismatch", "pin_required", "pin_wrong", "pin_locked", "pin_not_set",
                   "pin_block_invalid"),
           description="pin_block is required when the bill's pin_required is true. " + _KEYED),
@@ -265,7 +255,7 @@ ROUTES = [
                 "properties": {"init_response": hexbytes(
                     15, "the card's answer to INITIALIZE FOR PURCHASE: balance, offline "
                     "counter, overdraft limit, key version, algorithm id, random")}},
-          errors=("order_unknown", "order_state", "card_unknown", *_CARD_STATE,
+          errors=("order_unknown", "order_state", "card_unknown", *CARD_STATE_ERRORS,
                   "bill_not_found", "bill_already_paid", "insufficient_balance"),
           description="Answers mac1, terminal_seq, host_date and host_time. " + _KEYED),
     Route("POST", "/v1/purchase-orders/{order_id}/confirm", confirm, "confirmPurchaseOrder",
