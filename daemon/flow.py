@@ -2,7 +2,11 @@
 journaled move at a time, with the card in the field only where a step needs it.
 
 Subclasses (:class:`daemon.loadflow.LoadFlow`, :class:`daemon.purchaseflow.PurchaseFlow`)
-name their steps in ``STEPS`` (state → method returning the next journaled order).
+name their steps in ``STEPS`` (state → method returning the next journaled order)
+and what differs between a load and a purchase: the central collection, the
+card-log transaction type, the state once the card holds the value, the
+evidence a confirm carries and the INITIALIZE command. Settling a lost answer
+from the card's log and confirming at the central side are the same for both.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from daemon.central import CentralClient, CentralMalformed
+from daemon.central import CentralClient, CentralMalformed, CentralUnavailable
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
+from hardware.card.secure import InitLoad, InitPurchase
 
 __all__ = ["CardAccess", "Flow", "NeedsCard", "field", "hex_field", "host_time"]
 
@@ -40,6 +45,11 @@ class Flow:
     """Moves orders of one kind forward; every move journaled before the next action."""
 
     STEPS: ClassVar[dict[str, str]] = {}
+    KIND: ClassVar[str] = ""  # "load" | "purchase", for the logs
+    ORDERS: ClassVar[str] = ""  # the central collection, e.g. "/v1/load-orders"
+    TX_TYPE: ClassVar[int] = 0  # the card-log transaction type
+    APPLIED: ClassVar[str] = ""  # the state once the card holds the value
+    EVIDENCE: ClassVar[tuple[str, ...]] = ("tac",)  # facts a confirm sends
 
     def __init__(self, store: OrderStore, central: CentralClient, card: CardAccess, *,
                  terminal_id: str) -> None:
@@ -62,6 +72,53 @@ class Flow:
             except CardRemoved:
                 raise NeedsCard(order.card_no) from None
         raise RuntimeError(f"order {order.id} did not settle")  # pragma: no cover
+
+    # -- steps both kinds share ---------------------------------------------------------
+    def _initialize(self, order: Order) -> Order:
+        self._need_card(order)
+        terminal = self._terminal_of(order)
+        init = self._card.submit(
+            lambda purse: self._init_on_card(purse, order.amount_fen, terminal))
+        return self._store.advance(order, "init", init=init.raw.hex().upper(),
+                                   balance_before_fen=init.balance_fen, tap=self._card.taps)
+
+    def _init_on_card(self, purse: EPurse, amount_fen: int,
+                      terminal: bytes) -> InitLoad | InitPurchase:
+        raise NotImplementedError
+
+    def _settle_tear(self, order: Order) -> Order:
+        """After a lost answer to the value-moving command: the card's log decides."""
+        self._need_card(order)
+        record = self._find_record(order, self.TX_TYPE)
+        if record is not None:
+            logger.info("%s %s: the card's log shows it applied", self.KIND, order.id)
+            return self._store.advance(order, self.APPLIED, card_record=record)
+        logger.info("%s %s: the card's log does not show it; starting again",
+                    self.KIND, order.id)
+        return self._store.advance(order, "created", torn_without_value=True)
+
+    def _confirm(self, order: Order) -> Order:
+        evidence: dict[str, Any] = (
+            {name: order.facts[name] for name in self.EVIDENCE} if "tac" in order.facts
+            else {"card_record": order.facts["card_record"]})
+        reply = self._post(order, "confirm", evidence, key="confirm")
+        if field(reply, "status", str) != "completed":
+            raise CentralUnavailable(f"confirm answered status {reply.get('status')!r}")
+        return self._store.advance(order, "completed",
+                                   balance_after_fen=field(reply, "balance_after_fen", int))
+
+    def _restart_unless_same_tap(self, order: Order) -> Order | None:
+        """A second-phase step after a new card session goes back to ``created``
+        for a new INITIALIZE; None when it may go on."""
+        if self._same_tap(order):
+            return None
+        return self._store.advance(order, "created", restart="new card session")
+
+    # -- helpers -----------------------------------------------------------------------
+    def _post(self, order: Order, action: str, body: dict[str, Any], *, key: str) -> Any:
+        """POST ``body`` to this order's ``action`` at the central side."""
+        return self._central.request("POST", f"{self.ORDERS}/{order.central_ref}/{action}",
+                                     body, idempotency_key=order.key(key))
 
     def card_here(self, order: Order) -> bool:
         return self._card.card_no == order.card_no

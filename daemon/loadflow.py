@@ -22,13 +22,14 @@ as ``pending`` at the central side with a voucher).
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from daemon.central import CentralRejected, CentralUnavailable
+from daemon.central import CentralRejected
 from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
 from daemon.orders import Order
+from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
-from hardware.card.secure import LOAD_TYPE
+from hardware.card.secure import LOAD_TYPE, InitLoad
 
 __all__ = ["CardAccess", "LoadFlow", "NeedsCard"]
 
@@ -41,6 +42,11 @@ class LoadFlow(Flow):
     STEPS: ClassVar[dict[str, str]] = {
         "new": "_create", "created": "_initialize", "init": "_mac2", "mac2": "_credit",
         "credit_sent": "_settle_tear", "credited": "_confirm"}
+    KIND = "load"
+    ORDERS = "/v1/load-orders"
+    TX_TYPE = LOAD_TYPE
+    APPLIED = "credited"
+    EVIDENCE = ("tac",)
 
     # -- steps -------------------------------------------------------------------------
     def _create(self, order: Order) -> Order:
@@ -49,7 +55,7 @@ class LoadFlow(Flow):
         if "balance_fen" in order.facts:
             body["balance_fen"] = order.facts["balance_fen"]
         try:
-            reply = self._central.request("POST", "/v1/load-orders", body,
+            reply = self._central.request("POST", self.ORDERS, body,
                                           idempotency_key=order.key("create"))
         except CentralRejected as exc:
             # The centre will not take this load at all (the card was reported lost
@@ -60,30 +66,26 @@ class LoadFlow(Flow):
         return self._store.advance(order, "created", central_ref=central_ref,
                                    terminal_id=field(reply, "terminal_id", str))
 
-    def _initialize(self, order: Order) -> Order:
-        self._need_card(order)
-        terminal = self._terminal_of(order)
-        init = self._card.submit(lambda purse: purse.init_load(order.amount_fen, terminal))
-        return self._store.advance(order, "init", init=init.raw.hex().upper(),
-                                   balance_before_fen=init.balance_fen, tap=self._card.taps)
+    def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitLoad:
+        return purse.init_load(amount_fen, terminal)
 
     def _mac2(self, order: Order) -> Order:
-        if not self._same_tap(order):
-            return self._store.advance(order, "created", restart="new card session")
+        restarted = self._restart_unless_same_tap(order)
+        if restarted is not None:
+            return restarted
         init = str(order.facts["init"])
         # One key per INITIALIZE: a retry of this request gets the same MAC2, a
         # new INITIALIZE (new card random) asks for a new one.
-        reply = self._central.request("POST", f"/v1/load-orders/{order.central_ref}/mac2",
-                                      {"init_response": init},
-                                      idempotency_key=order.key(f"mac2-{init[16:24]}"))
+        reply = self._post(order, "mac2", {"init_response": init}, key=f"mac2-{init[16:24]}")
         return self._store.advance(order, "mac2", mac2=hex_field(reply, "mac2", 4),
                                    host_date=hex_field(reply, "host_date", 4),
                                    host_time=hex_field(reply, "host_time", 3))
 
     def _credit(self, order: Order) -> Order:
-        if not self._same_tap(order):
-            self._need_card(order)
-            return self._store.advance(order, "created", restart="new card session")
+        self._need_card(order)
+        restarted = self._restart_unless_same_tap(order)
+        if restarted is not None:
+            return restarted
         order = self._store.advance(order, "credit_sent")  # journal before acting
         day, clock = host_time(order)
         mac2 = bytes.fromhex(order.facts["mac2"])
@@ -96,26 +98,6 @@ class LoadFlow(Flow):
         except CardRemoved:
             raise NeedsCard(order.card_no) from None  # torn: settled from the card's log
         return self._store.advance(order, "credited", tac=tac.hex().upper())
-
-    def _settle_tear(self, order: Order) -> Order:
-        """After a lost CREDIT answer: the card's log decides."""
-        self._need_card(order)
-        record = self._find_record(order, LOAD_TYPE)
-        if record is not None:
-            logger.info("load %s: the card's log shows the credit", order.id)
-            return self._store.advance(order, "credited", card_record=record)
-        logger.info("load %s: the card's log has no credit; starting again", order.id)
-        return self._store.advance(order, "created", torn_without_credit=True)
-
-    def _confirm(self, order: Order) -> Order:
-        evidence: dict[str, Any] = ({"tac": order.facts["tac"]} if "tac" in order.facts
-                                    else {"card_record": order.facts["card_record"]})
-        reply = self._central.request("POST", f"/v1/load-orders/{order.central_ref}/confirm",
-                                      evidence, idempotency_key=order.key("confirm"))
-        if field(reply, "status", str) != "completed":
-            raise CentralUnavailable(f"confirm answered status {reply.get('status')!r}")
-        return self._store.advance(order, "completed",
-                                   balance_after_fen=field(reply, "balance_after_fen", int))
 
     def hold(self, order: Order, reason: str) -> Order:
         """The card is gone: the order waits at the central side for its next tap."""

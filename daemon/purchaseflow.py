@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from daemon.central import CentralClient, CentralUnavailable
+from daemon.central import CentralClient
 from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
 from daemon.orders import Order, OrderStore
+from hardware.card.epurse import EPurse
 from hardware.card.errors import MacInvalid
-from hardware.card.secure import PURCHASE_TYPE
+from hardware.card.secure import PURCHASE_TYPE, InitPurchase
 
 __all__ = ["CardAccess", "NeedsCard", "PurchaseFlow"]
 
@@ -39,6 +40,11 @@ class PurchaseFlow(Flow):
     STEPS: ClassVar[dict[str, str]] = {
         "new": "_create", "created": "_initialize", "init": "_mac1", "mac1": "_debit",
         "debit_sent": "_settle_tear", "debited": "_confirm"}
+    KIND = "purchase"
+    ORDERS = "/v1/purchase-orders"
+    TX_TYPE = PURCHASE_TYPE
+    APPLIED = "debited"
+    EVIDENCE = ("tac", "mac2")
 
     def __init__(self, store: OrderStore, central: CentralClient, card: CardAccess, *,
                  terminal_id: str) -> None:
@@ -56,34 +62,30 @@ class PurchaseFlow(Flow):
         pin_block = self._pin_blocks.pop(order.id, None)
         if pin_block:
             body["pin_block"] = pin_block
-        reply = self._central.request("POST", "/v1/purchase-orders", body,
+        reply = self._central.request("POST", self.ORDERS, body,
                                       idempotency_key=order.key("create"))
         return self._store.advance(order, "created", central_ref=field(reply, "order_id", str),
                                    terminal_id=field(reply, "terminal_id", str))
 
-    def _initialize(self, order: Order) -> Order:
-        self._need_card(order)
-        terminal = self._terminal_of(order)
-        init = self._card.submit(lambda purse: purse.init_purchase(order.amount_fen, terminal))
-        return self._store.advance(order, "init", init=init.raw.hex().upper(),
-                                   balance_before_fen=init.balance_fen, tap=self._card.taps)
+    def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitPurchase:
+        return purse.init_purchase(amount_fen, terminal)
 
     def _mac1(self, order: Order) -> Order:
-        if not self._same_tap(order):
-            return self._store.advance(order, "created", restart="new card session")
+        restarted = self._restart_unless_same_tap(order)
+        if restarted is not None:
+            return restarted
         init = str(order.facts["init"])
-        reply = self._central.request("POST", f"/v1/purchase-orders/{order.central_ref}/mac1",
-                                      {"init_response": init},
-                                      idempotency_key=order.key(f"mac1-{init[22:30]}"))
+        reply = self._post(order, "mac1", {"init_response": init}, key=f"mac1-{init[22:30]}")
         return self._store.advance(order, "mac1", mac1=hex_field(reply, "mac1", 4),
                                    host_date=hex_field(reply, "host_date", 4),
                                    host_time=hex_field(reply, "host_time", 3),
                                    terminal_seq=field(reply, "terminal_seq", int))
 
     def _debit(self, order: Order) -> Order:
-        if not self._same_tap(order):
-            self._need_card(order)
-            return self._store.advance(order, "created", restart="new card session")
+        self._need_card(order)
+        restarted = self._restart_unless_same_tap(order)
+        if restarted is not None:
+            return restarted
         order = self._store.advance(order, "debit_sent")  # journal before acting
         day, clock = host_time(order)
         mac1 = bytes.fromhex(order.facts["mac1"])
@@ -95,25 +97,6 @@ class PurchaseFlow(Flow):
             return self._store.advance(order, "created", mac1_refused=order.facts["mac1"])
         return self._store.advance(order, "debited", tac=tac.hex().upper(),
                                    mac2=mac2.hex().upper())
-
-    def _settle_tear(self, order: Order) -> Order:
-        self._need_card(order)
-        record = self._find_record(order, PURCHASE_TYPE)
-        if record is not None:
-            logger.info("purchase %s: the card's log shows the debit", order.id)
-            return self._store.advance(order, "debited", card_record=record)
-        logger.info("purchase %s: the card's log has no debit", order.id)
-        return self._store.advance(order, "created", torn_without_debit=True)
-
-    def _confirm(self, order: Order) -> Order:
-        evidence = ({"tac": order.facts["tac"], "mac2": order.facts["mac2"]}
-                    if "tac" in order.facts else {"card_record": order.facts["card_record"]})
-        reply = self._central.request("POST", f"/v1/purchase-orders/{order.central_ref}/confirm",
-                                      evidence, idempotency_key=order.key("confirm"))
-        if field(reply, "status", str) != "completed":
-            raise CentralUnavailable(f"confirm answered status {reply.get('status')!r}")
-        return self._store.advance(order, "completed",
-                                   balance_after_fen=field(reply, "balance_after_fen", int))
 
     def settle(self, order: Order) -> Order:
         """At the card's next tap after a lost DEBIT answer: confirm the payment if
@@ -130,6 +113,5 @@ class PurchaseFlow(Flow):
         if order.final or order.state in ("debited", "debit_sent"):
             return order
         if order.central_ref is not None:
-            self._central.request("POST", f"/v1/purchase-orders/{order.central_ref}/cancel", {},
-                                  idempotency_key=order.key("cancel"))
+            self._post(order, "cancel", {}, key="cancel")
         return self._store.advance(order, "cancelled", reason=reason)
