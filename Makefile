@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 # Each creates .venv itself; system packages are installed when run as root
-# and named clearly otherwise (scripts/syspkgs.sh).
+# and named clearly otherwise (deploy/syspkgs.sh).
 
 PYTHON ?= python3
 VENV   := .venv
