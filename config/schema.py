@@ -19,6 +19,7 @@ CITY_UNION_AID = "A00000000386980701"
 
 _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
 _KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+_GROUP = re.compile(r"^([a-z_][a-z0-9_-]{0,31})?$")
 
 
 def _choice(*allowed: object) -> dict[str, Any]:
@@ -64,6 +65,10 @@ def _check_pulse_table(table: dict[str, int]) -> str | None:
     return None
 
 
+def _check_group(value: str) -> str | None:
+    return None if _GROUP.match(value) else "must be a group name (lower-case, up to 32)"
+
+
 def _check_url(value: str) -> str | None:
     return None if re.match(r"^https?://[^/\s]+", value) else "must be an http:// or https:// URL"
 
@@ -88,6 +93,10 @@ class PathsSection:
     journal: Path | None = None  # default: state_dir/journal.sqlite
     sim_wallet: Path | None = None  # default: state_dir/sim-wallet.json
     socket_mode: int = field(default=0o660, metadata=_choice(0o600, 0o660))
+    # The group each socket file is given ("" keeps the daemon's own group): the
+    # touchscreen's user is in kiosk_socket_group, operators in admin_socket_group.
+    kiosk_socket_group: str = field(default="", metadata={"check": _check_group})
+    admin_socket_group: str = field(default="", metadata={"check": _check_group})
 
 
 @dataclass(frozen=True)

@@ -162,9 +162,11 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         notifier.status(f"recovered {len(report['orders'])} orders")
         devices.acceptor.update(ready=True, online=link_up)
         kiosk_router, admin_router = build_routers(services)
-        for path, router, name in ((cfg.kiosk_socket, kiosk_router, "kiosk"),
-                                   (cfg.admin_socket, admin_router, "admin")):
-            server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name)
+        for path, router, name, group in (
+                (cfg.kiosk_socket, kiosk_router, "kiosk", cfg.paths.kiosk_socket_group),
+                (cfg.admin_socket, admin_router, "admin", cfg.paths.admin_socket_group)):
+            server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name,
+                                    group=group)
             stack.callback(server.close)
             server.start()
         notifier.ready(f"serving on {cfg.paths.run_dir}")

@@ -9,6 +9,7 @@ handler that returns a :class:`Stream`.
 
 from __future__ import annotations
 
+import grp
 import json
 import logging
 import os
@@ -181,12 +182,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    """The local API on one Unix socket, its file created with ``mode``."""
+    """The local API on one Unix socket, its file created with ``mode`` and, when
+    ``group`` is given, owned by that group (the daemon's user must be in it)."""
 
     daemon_threads = True
     allow_reuse_address = False
 
-    def __init__(self, path: Path, router: Router, *, mode: int, name: str) -> None:
+    def __init__(self, path: Path, router: Router, *, mode: int, name: str,
+                 group: str = "") -> None:
         self.router = router
         self.name = name
         self.path = Path(path)
@@ -199,7 +202,14 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
             super().__init__(str(self.path), _Handler)
         finally:
             os.umask(old_umask)
-        os.chmod(self.path, mode)
+        try:
+            os.chmod(self.path, mode)
+            if group:
+                _give_group(self.path, group)
+        except OSError:
+            self.server_close()
+            self.path.unlink(missing_ok=True)
+            raise
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -219,3 +229,16 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
     def __repr__(self) -> str:
         state = "closed" if self.stopping.is_set() else "serving"
         return f"<UnixHttpServer {self.name} {self.path} {state}>"
+
+
+def _give_group(path: Path, group: str) -> None:
+    """chgrp ``path`` to ``group``; an OSError that names the group otherwise."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise OSError(f"{path.name}: there is no group {group!r} on this system") from None
+    try:
+        os.chown(path, -1, gid)
+    except PermissionError:
+        raise PermissionError(f"{path.name}: cannot give it to group {group!r}; the daemon's "
+                              "user must be a member of that group") from None

@@ -34,6 +34,9 @@ def test_every_problem_is_listed_with_file_and_key(tmp_path: Path) -> None:
 terminal_id = "12345"
 langauge = "en"
 
+[paths]
+admin_socket_group = "Operators Group"
+
 [printer]
 paper_width_mm = 76
 backend = "bluetooth"
@@ -50,6 +53,7 @@ url = "x"
     assert found == {
         ("kiosk.terminal_id", str(path)),
         ("kiosk.langauge", str(path)),
+        ("paths.admin_socket_group", str(path)),
         ("printer.paper_width_mm", str(path)),
         ("printer.backend", str(path)),
         ("cash.pulse_table", str(path)),

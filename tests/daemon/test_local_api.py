@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import grp
 import json
+import os
 import stat
 import threading
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.api.http import UnixHttpServer
+from daemon.api.http import Router, UnixHttpServer
 from daemon.api.models import CardView, StateSnapshot
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
@@ -123,6 +125,32 @@ def test_sockets_have_the_configured_modes(served: Any, tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "kiosk.sock").stat().st_mode) == 0o660
     assert stat.S_IMODE((tmp_path / "admin.sock").stat().st_mode) == 0o600
     assert stat.S_ISSOCK((tmp_path / "kiosk.sock").stat().st_mode)
+
+
+def _other_group() -> grp.struct_group | None:
+    """A group this process may give a file to, other than its own."""
+    if os.geteuid() == 0:
+        return next((g for g in grp.getgrall() if g.gr_gid != os.getgid()), None)
+    return next((grp.getgrgid(g) for g in os.getgroups() if g != os.getgid()), None)
+
+
+def test_a_socket_is_given_its_configured_group(tmp_path: Path) -> None:
+    group = _other_group()
+    if group is None:
+        pytest.skip("this process belongs to one group only")
+    server = UnixHttpServer(tmp_path / "kiosk.sock", Router(), mode=0o660, name="kiosk",
+                            group=group.gr_name)
+    try:
+        assert (tmp_path / "kiosk.sock").stat().st_gid == group.gr_gid
+    finally:
+        server.server_close()
+
+
+def test_an_unknown_socket_group_stops_start_up_and_leaves_no_socket(tmp_path: Path) -> None:
+    with pytest.raises(OSError, match="no group 'citycard-nosuch'"):
+        UnixHttpServer(tmp_path / "kiosk.sock", Router(), mode=0o660, name="kiosk",
+                       group="citycard-nosuch")
+    assert not (tmp_path / "kiosk.sock").exists()
 
 
 def test_state_and_language(served: Any) -> None:
