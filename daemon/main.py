@@ -241,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="simulated card reader, printer and cash acceptor")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+    # force: python-escpos calls logging.basicConfig() when imported, which would
+    # make this call a no-op and leave the root logger at WARNING.
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         cfg = load_config(args.config)

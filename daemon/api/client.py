@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ class LocalClient:
         return StateSnapshot.from_json(self.get("/v1/state"))
 
     def events(self, last_event_id: int | None = None,
-               read_timeout: float = 30.0) -> Iterator[Event]:
+               read_timeout: float = 30.0) -> Generator[Event, None, None]:
         """Stream events until the connection ends; the first is always a ``state``
         snapshot or the events missed since ``last_event_id``. The daemon sends a
         comment line at least every 10 s, so ``read_timeout`` detects a dead link."""

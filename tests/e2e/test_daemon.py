@@ -41,6 +41,21 @@ def test_status_is_one_json_object_and_tells_the_link_truthfully(stack: Stack) -
     assert status["devices"]["cash"]["reason"] == "offline"  # offline: never take the money
 
 
+def test_the_log_has_one_line_per_central_call_with_the_card_masked(stack: Stack) -> None:
+    # python-escpos configures logging when imported; kioskd's INFO lines once
+    # went nowhere because of it.
+    stack.kioskctl("sim", "tap", CARD)
+    log_file = stack.workdir / "kioskd.log"
+    deadline = time.monotonic() + 10
+    while "central GET /v1/cards/" not in log_file.read_text("utf-8"):
+        assert time.monotonic() < deadline, log_file.read_text("utf-8")
+        time.sleep(0.1)
+    log = log_file.read_text("utf-8")
+    assert "ready (simulated hardware)" in log
+    assert "central GET /v1/cards/3104" in log and " -> 200 in " in log
+    assert CARD not in log
+
+
 def test_card_read_prints_the_parsed_card(stack: Stack) -> None:
     assert stack.kioskctl("sim", "tap", CARD).returncode == 0
     code, card = _json(stack, "card", "read", "--timeout", "5")
