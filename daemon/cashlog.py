@@ -93,9 +93,7 @@ class CashRecorder(CashListener):
 
     def on_inhibit_changed(self, event: InhibitChanged) -> None:
         self.inhibited = event.inhibited
-        self.inhibit_reason = str(event.reason)
-        logger.info("cash acceptor %s (%s)", "inhibited" if event.inhibited else "enabled",
-                    event.reason)
+        self.inhibit_reason = str(event.reason)  # hardware.cash.acceptor logs the change
 
     def _report(self, kind: str, data: dict[str, Any]) -> None:
         if self.report is not None:
