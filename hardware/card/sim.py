@@ -20,6 +20,7 @@ from hardware.card.nfc_device import FieldCard, SimulatedDevice
 from hardware.card.secure import IssuerKeys
 from hardware.card.virtual import Faults, VirtualCard
 from hardware.card.wallet import DEV_KEYS_FILE, Wallet
+from hardware.masking import mask_card_no
 
 __all__ = ["CardSimulator"]
 
@@ -66,7 +67,7 @@ class CardSimulator:
         with self._lock:
             self.current = card
             self.device.place(FieldCard.of(card, ats=self._ats, max_inf=self._max_inf))
-        logger.info("virtual card %s…%s tapped", card_no[:4], card_no[-4:])
+        logger.info("virtual card %s tapped", mask_card_no(card_no))
         return card
 
     def remove(self) -> None:
