@@ -9,11 +9,13 @@ handler that returns a :class:`Stream`.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import json
 import logging
 import os
 import re
+import socket
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
@@ -169,14 +171,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
+        server = self.server
+        server.streaming(self.connection, True)
         try:
             for chunk in stream.chunks:
                 self.wfile.write(chunk)
                 self.wfile.flush()
-                if self.server.stopping.is_set():
+                if server.stopping.is_set():
                     break
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("event stream client went away")
+        except OSError:  # the client went away, or close() ended the stream
+            logger.debug("event stream ended by its connection")
+        finally:
+            server.streaming(self.connection, False)
 
     do_GET = do_POST = do_PUT = do_DELETE = _handle
 
@@ -211,6 +217,13 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
             self.path.unlink(missing_ok=True)
             raise
         self._thread: threading.Thread | None = None
+        self._streams: set[socket.socket] = set()
+        self._streams_lock = threading.Lock()
+
+    def streaming(self, conn: socket.socket, live: bool) -> None:
+        """Track the connections that carry an event stream, so close() can end them."""
+        with self._streams_lock:
+            (self._streams.add if live else self._streams.discard)(conn)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
@@ -223,6 +236,12 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
         self.stopping.set()
         if self._thread is not None:
             self.shutdown()
+        # An event stream waits for its next event: end it now, so its client
+        # hears that this server is gone instead of at the next keepalive.
+        with self._streams_lock:
+            for conn in self._streams:
+                with contextlib.suppress(OSError):  # already gone
+                    conn.shutdown(socket.SHUT_RDWR)
         self.server_close()
         self.path.unlink(missing_ok=True)
 
