@@ -29,7 +29,7 @@ from config.schema import CentralSection
 from daemon.masking import mask_card_no
 
 __all__ = ["CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
-           "CentralUnavailable", "LinkStatus", "read_secret"]
+           "CentralUnavailable", "LinkStatus", "SecretFileError", "read_secret"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +71,19 @@ def _masked_path(path: str) -> str:
     return re.sub(r"\d{12,}", lambda m: mask_card_no(m.group()), path)
 
 
+class SecretFileError(ValueError):
+    """The secret file is there but unfit: readable by others, or too short."""
+
+
 def read_secret(path: Path) -> bytes:
-    """The kiosk's HMAC secret; the file must not be readable by group or others."""
+    """The kiosk's HMAC secret; the file must not be readable by group or others.
+    OSError when it cannot be read, SecretFileError when it is unfit."""
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise PermissionError(f"{path} has mode {mode:04o}; secrets must be 0600")
+        raise SecretFileError(f"{path} has mode {mode:04o}; secrets must be 0600")
     secret = path.read_bytes().strip()
     if len(secret) < 16:
-        raise ValueError(f"{path} holds too short a secret")
+        raise SecretFileError(f"{path} holds too short a secret (16 bytes at least)")
     return secret
 
 

@@ -14,6 +14,7 @@ from daemon.central import (
     CentralMalformed,
     CentralRejected,
     CentralUnavailable,
+    SecretFileError,
     read_secret,
 )
 
@@ -87,7 +88,7 @@ def test_secret_file_must_be_private(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.secret"
     path.write_bytes(SECRET)
     path.chmod(0o644)
-    with pytest.raises(PermissionError, match="0600"):
+    with pytest.raises(SecretFileError, match="0600"):
         read_secret(path)
     path.chmod(0o600)
     assert read_secret(path) == SECRET
