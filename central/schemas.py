@@ -240,11 +240,18 @@ COMPONENTS: dict[str, Json] = {
         "ticket_no": {"type": "string"},
         "created_at": _TIME,
     }),
-    "HeartbeatAck": _obj(["kiosk_id", "server_time", "maintenance"], {
+    "HeartbeatAck": _obj(["kiosk_id", "server_time", "maintenance", "maintenance_until",
+                          "next_maintenance"], {
         "kiosk_id": {"type": "string"},
-        "server_time": {"type": "integer"},
+        "server_time": {"type": "integer", "description": "Unix seconds"},
         "maintenance": {"type": "boolean",
                         "description": "a maintenance window is active now"},
+        "maintenance_until": _nullable({
+            "type": "integer", "description": "Unix seconds: when the active window ends"}),
+        "next_maintenance": _nullable(_obj(["starts_at", "ends_at"], {
+            "starts_at": {"type": "integer"}, "ends_at": {"type": "integer"}},
+            "the next window to start (Unix seconds), so the kiosk can begin it on time "
+            "between heartbeats")),
     }),
     "EventsAck": _obj(["accepted", "duplicates"], {
         "accepted": {"type": "integer", "minimum": 0},

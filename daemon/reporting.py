@@ -1,7 +1,8 @@
 """What the kiosk tells the central side on its own: events (faults, maintenance,
 receipts that failed, unidentified cash) through the outbox, exactly once by
 event id, and a periodic heartbeat (best effort: the next one replaces it),
-whose answer says whether a central maintenance window is on.
+whose answer says whether a central maintenance window is on, when it ends and
+when the next one starts (:mod:`daemon.maintwindow`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from daemon.central import CentralClient, CentralError
 from daemon.journal import Journal
+from daemon.maintwindow import CentralWindows
 from daemon.outbox import Outbox
 
 __all__ = ["EVENT_KINDS", "Reporter"]
@@ -29,14 +31,14 @@ HEARTBEAT_S = 60.0
 class Reporter:
     def __init__(self, journal: Journal, central: CentralClient, *, version: str,
                  snapshot: Callable[[], dict[str, Any]],
-                 on_maintenance: Callable[[bool], None] | None = None) -> None:
+                 on_maintenance: Callable[[CentralWindows], None] | None = None) -> None:
         self._journal = journal
         self._central = central
         self.outbox = Outbox(journal, central)
         self._version = version
         self._snapshot = snapshot
         self._next_heartbeat = 0.0
-        # Told whether a central maintenance window is on (daemon.sessions).
+        # Told of the central maintenance windows (daemon.sessions).
         self.on_maintenance = on_maintenance
 
     def event(self, kind: str, data: dict[str, Any] | None = None) -> str:
@@ -65,10 +67,11 @@ class Reporter:
             except CentralError as exc:
                 logger.info("heartbeat not sent: %s", exc)
                 return
-            # The answer says whether a central maintenance window is on now.
-            if self.on_maintenance is not None and isinstance(ack, dict) \
-                    and isinstance(ack.get("maintenance"), bool):
-                self.on_maintenance(ack["maintenance"])
+            # The answer says whether a central maintenance window is on now, when
+            # it ends and when the next one starts.
+            windows = CentralWindows.from_ack(ack, time.monotonic())
+            if self.on_maintenance is not None and windows is not None:
+                self.on_maintenance(windows)
 
     def _heartbeat(self) -> dict[str, Any]:
         snap = self._snapshot()

@@ -35,6 +35,7 @@ from daemon.central import CentralClient, CentralError, CentralRejected
 from daemon.flow import NeedsCard
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
+from daemon.maintwindow import CentralWindows
 from daemon.masking import mask_card_no
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing
@@ -96,6 +97,7 @@ class Sessions:
         self._central_card: CentralCard | None = None
         self._seen_seq, self._seen_at = -1, time.monotonic()
         self._central_window = False
+        self._windows = CentralWindows()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="session-idle", daemon=True)
         self._ticker.start()
@@ -435,7 +437,9 @@ class Sessions:
 
     def tick(self, now: float) -> None:
         """Idle timeouts: a session left alone is finished, never dropped; a card
-        screen nobody touches goes back to the attract screen."""
+        screen nobody touches goes back to the attract screen. A central maintenance
+        window starts or ends when its time comes."""
+        self._follow_central_window(now)
         with self._lock:
             session = self._current
             if session is None:
@@ -487,10 +491,18 @@ class Sessions:
         self._worker.shutdown(wait=True, cancel_futures=False)
 
     # -- helpers -----------------------------------------------------------------------------
-    def central_maintenance(self, on: bool) -> None:
-        """A maintenance window announced by the central side (heartbeat answer). The
-        operator's own maintenance, if on, is left alone either way."""
+    def central_maintenance(self, windows: CentralWindows) -> None:
+        """The central maintenance windows, from a heartbeat answer; :meth:`tick`
+        starts and ends them on time between answers."""
         with self._lock:
+            self._windows = windows
+        self._follow_central_window(time.monotonic())
+
+    def _follow_central_window(self, now: float) -> None:
+        """Central maintenance on or off as the windows say at ``now``. The operator's
+        own maintenance, if on, is left alone either way."""
+        with self._lock:
+            on = self._windows.on(now)
             current = self._state.snapshot().maintenance
             if on and current is None:
                 self._central_window = True

@@ -44,11 +44,19 @@ def heartbeat(req: Request) -> Reply:
     now = int(req.now)
     req.conn.execute("UPDATE kiosks SET last_seen_at = ?, last_status = ? WHERE kiosk_id = ?",
                      (now, json.dumps(req.body, ensure_ascii=False), req.kiosk_id))
-    maintenance = req.conn.execute(
-        "SELECT 1 FROM notices WHERE kind = 'maintenance' AND starts_at <= ? AND ends_at > ?",
-        (now, now)).fetchone() is not None
+    windows = req.conn.execute(
+        "SELECT starts_at, ends_at FROM notices WHERE kind = 'maintenance' AND ends_at > ? "
+        "ORDER BY starts_at, notice_id", (now,)).fetchall()
+    active = [w["ends_at"] for w in windows if w["starts_at"] <= now]
+    coming = [w for w in windows if w["starts_at"] > now]
+    # The window's ends (and the next start) let the kiosk act on time between
+    # heartbeats, on its own clock, instead of at the next answer.
     return Reply(200, {"kiosk_id": req.kiosk_id, "server_time": now,
-                       "maintenance": maintenance})
+                       "maintenance": bool(active),
+                       "maintenance_until": max(active) if active else None,
+                       "next_maintenance": ({"starts_at": coming[0]["starts_at"],
+                                             "ends_at": coming[0]["ends_at"]}
+                                            if coming else None)})
 
 
 def events(req: Request) -> Reply:

@@ -46,6 +46,26 @@ def test_heartbeat_records_the_kiosk_status(central: Central) -> None:
     assert row[0] is not None and json.loads(row[1]) == status
 
 
+def test_heartbeat_tells_when_maintenance_ends_and_when_the_next_starts(
+        central: Central) -> None:
+    status = {"software_version": "0.1.0", "state": "idle"}
+    quiet = central.client.post("/v1/kiosk/heartbeat", status).json()
+    tonight = central.sql("SELECT starts_at, ends_at FROM notices WHERE kind = 'maintenance'")[0]
+    assert (quiet["maintenance"], quiet["maintenance_until"]) == (False, None)
+    assert quiet["next_maintenance"] == {"starts_at": tonight[0], "ends_at": tonight[1]}
+
+    now = quiet["server_time"]
+    central.sql("INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
+                " VALUES ('maintenance', 'Now', '现在', 'b', 'b', ?, ?)", now - 60, now + 600)
+    central.sql("INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
+                " VALUES ('announcement', 'Not a window', '公告', 'b', 'b', ?, ?)",
+                now + 5, now + 900)
+    during = central.client.post("/v1/kiosk/heartbeat", status).json()
+    assert during["maintenance"] is True
+    assert during["maintenance_until"] == now + 600
+    assert during["next_maintenance"] == {"starts_at": tonight[0], "ends_at": tonight[1]}
+
+
 def test_events_are_stored_once_per_id(central: Central) -> None:
     events = [{"event_id": "ev-1", "kind": "fault", "occurred_at": "2026-11-24T10:00:00+08:00",
                "data": {"device": "printer", "error": "paper_out"}},

@@ -227,22 +227,27 @@ def test_walking_away_leaves_a_pending_load_and_a_voucher(tmp_path: Any) -> None
         assert snap.card is not None and snap.card.pending_load_fen == 2000
 
 
-def test_a_central_maintenance_window_takes_the_kiosk_out_and_back(stack: Stack) -> None:
-    import sqlite3 as sq
-
+def test_central_maintenance_windows_start_and_end_on_time(stack: Stack) -> None:
+    # Both windows are announced by the first heartbeat answer (5 s after start);
+    # the kiosk ends the first and starts and ends the second on its own clock,
+    # with no heartbeat in between (they go once a minute).
     now = int(time.time())
-    conn = sq.connect(stack.db)
-    conn.execute("INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
-                 " VALUES ('maintenance', 'Upgrade', '升级', 'b', 'b', ?, ?)", (now - 5, now + 8))
-    conn.commit()
-    conn.close()
+    for starts, ends in ((now - 5, now + 12), (now + 15, now + 19)):
+        central_sql(stack, "INSERT INTO notices (kind, title, title_zh, body, body_zh, "
+                    "starts_at, ends_at) VALUES ('maintenance', 'Upgrade', '升级', 'b', 'b', "
+                    "?, ?)", starts, ends)
     kiosk = stack.kiosk_client
-    snap = wait_state(kiosk, lambda s: s.screen == "maintenance", "the central window", 20)
+    snap = wait_state(kiosk, lambda s: s.screen == "maintenance", "the first window", 11)
     assert snap.maintenance and "维护" in snap.maintenance
-    # The window ends; the next heartbeat answer says so (heartbeats go once a minute:
-    # the test does not wait for that, the operator's "off" is the quicker way out).
-    stack.kioskctl("maintenance", "off")
-    wait_state(kiosk, lambda s: s.screen == "attract", "back in service")
+    wait_state(kiosk, lambda s: s.screen == "attract" and s.maintenance is None,
+               "the first window's end", 12)
+    assert time.time() >= now + 12 - 1.5  # not before its end (the ticker runs each second)
+    wait_state(kiosk, lambda s: s.screen == "maintenance", "the second window", 6)
+    assert time.time() >= now + 15 - 1.5
+    wait_state(kiosk, lambda s: s.screen == "attract", "the second window's end", 8)
+    heartbeats = central_sql(stack, "SELECT last_seen_at FROM kiosks WHERE kiosk_id = ?",
+                             "KIOSK-DEV-0001")
+    assert heartbeats[0][0] < now + 12  # one answer told it all
 
 
 def test_reaching_the_limit_finishes_the_top_up_by_itself(tmp_path: Any) -> None:
