@@ -20,6 +20,7 @@ from config import ConfigError, load_config
 from daemon.about import DEFAULT_CONFIG, package_version
 from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
 from daemon.preflight import check_host
+from hardware.printer.text import format_fen
 
 __all__ = ["main"]
 
@@ -32,7 +33,8 @@ def _out(args: argparse.Namespace, payload: Any, human: Callable[[Any], str]) ->
 def _human_status(s: dict[str, Any]) -> str:
     lines = [f"kiosk     {s['kiosk_id']}  (kioskd {s['version']}"
              f"{', simulated hardware' if s['simulate'] else ''})",
-             f"screen    {s['screen']}",
+             f"screen    {s['screen']}"
+             + (f"  maintenance: {s['maintenance']}" if s.get("maintenance") else ""),
              f"central   {s['central']['link']}  {s['central']['url']}"
              + (f"  last error: {s['central']['last_error']}"
                 if s['central']['link'] != 'up' and s['central']['last_error'] else "")]
@@ -48,6 +50,11 @@ def _human_status(s: dict[str, Any]) -> str:
         state = "inhibited" if cash["inhibited"] else "accepting"
         lines.append(f"cash      {state} ({cash['reason']})"
                      + (f"  faults: {', '.join(cash['faults'])}" if cash["faults"] else ""))
+    outbox = s.get("outbox")
+    if outbox:
+        lines.append(f"outbox    {outbox['depth']} waiting for the central side"
+                     + (f", {len(outbox['parked'])} refused (see --json)"
+                        if outbox["parked"] else ""))
     return "\n".join(lines)
 
 
@@ -165,10 +172,20 @@ def _cmd_cashbox(args: argparse.Namespace) -> int:
              + ("" if r["printed"] else " NOT PRINTED"))
         return 0
     result = client.get("/v1/admin/cashbox")
-    _out(args, result, lambda r: f"in the box: {r['short_fen']} fen "
-         f"{r['short']['notes']} unidentified {r['short']['unidentified']}\n"
-         f"since install: {r['long_fen']} fen; last collection {r['last_collection_at']}")
+    _out(args, result, _human_cashbox)
     return 0
+
+
+def _human_cashbox(r: dict[str, Any]) -> str:
+    def pieces(counts: dict[str, Any]) -> str:
+        by_value = sorted(counts["notes"].items(), key=lambda item: int(item[0]))
+        notes = ", ".join(f"{count} × {format_fen(int(fen))}" for fen, count in by_value)
+        return (notes or "empty") + (f"; {counts['unidentified']} unidentified"
+                                     if counts["unidentified"] else "")
+    last = r["last_collection_at"]
+    return (f"in the box     {format_fen(r['short_fen'])}  ({pieces(r['short'])})\n"
+            f"since install  {format_fen(r['long_fen'])}  ({pieces(r['long'])})\n"
+            f"last collected {last if last else 'never'}")
 
 
 def _cmd_receipts(args: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClien
         "simulate": simulate,
         "uptime_s": round(time.time() - started, 1),
         "screen": snap.screen,
+        "maintenance": snap.maintenance,
         "devices": devices.status(),
         "central": {"url": cfg.central.url, "link": link.state,
                     "last_ok_at": link.last_ok_at, "last_error": link.last_error},

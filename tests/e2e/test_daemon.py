@@ -155,6 +155,9 @@ def test_cashbox_counts_survive_a_restart_and_a_collection_resets_them(stack: St
         assert stack.kioskctl("sim", "insert", yuan, "--force").returncode == 0
     code, box = _json(stack, "cashbox")
     assert (box["short_fen"], box["long_fen"]) == (3000, 3000)
+    text = stack.kioskctl("cashbox").stdout
+    assert "in the box     ¥30.00  (1 × ¥10.00, 1 × ¥20.00)" in text
+    assert "last collected never" in text
     stack.stop("kioskd")
     stack.start_kioskd()
     code, box = _json(stack, "cashbox")
@@ -165,5 +168,9 @@ def test_cashbox_counts_survive_a_restart_and_a_collection_resets_them(stack: St
     code, box = _json(stack, "cashbox")
     assert (box["short_fen"], box["long_fen"]) == (0, 3000)
     assert box["last_collection_at"]
+    text = stack.kioskctl("cashbox").stdout
+    assert "in the box     ¥0.00  (empty)" in text
+    assert "since install  ¥30.00  (1 × ¥10.00, 1 × ¥20.00)" in text
+    assert f"last collected {box['last_collection_at']}" in text
     assert (stack.workdir / "state" / "receipts" /
             f"{done['reference']}-cashbox_collection.png").exists()

@@ -153,6 +153,11 @@ def test_maintenance_finishes_nothing_new_and_says_why(stack: Stack) -> None:
     assert done.returncode == 0
     snap = wait_state(kiosk, lambda s: s.screen == "maintenance", "the maintenance screen")
     assert snap.maintenance == "Cash box change / 更换钱箱"
+    # the operator sees why over SSH too
+    assert json.loads(stack.kioskctl("--json", "status").stdout)["maintenance"] == \
+        "Cash box change / 更换钱箱"
+    assert "screen    maintenance  maintenance: Cash box change / 更换钱箱" in \
+        stack.kioskctl("status").stdout
     stack.kioskctl("sim", "remove")
     stack.kioskctl("sim", "tap", CARD)  # a tap during maintenance changes nothing
     time.sleep(1.0)
@@ -176,7 +181,8 @@ def test_maintenance_finishes_nothing_new_and_says_why(stack: Stack) -> None:
     assert [(k, json.loads(d)["on"]) for k, d in events] == [("maintenance", True),
                                                              ("maintenance", False)]
     status = json.loads(stack.kioskctl("--json", "status").stdout)
-    assert status["outbox"] == {"depth": 0, "parked": []}
+    assert status["outbox"] == {"depth": 0, "parked": []} and status["maintenance"] is None
+    assert "outbox    0 waiting for the central side\n" in stack.kioskctl("status").stdout + "\n"
     beat = central_sql(stack, "SELECT last_status FROM kiosks")[0][0]
     assert json.loads(beat)["devices"]["reader"] == "ready"  # the heartbeat arrived
 
