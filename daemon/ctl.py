@@ -140,16 +140,20 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _human_audit(r: dict[str, Any]) -> str:
-    lines = [f"{'session':<14} {'card':<6} {'cash in':>10} {'credited':>10} {'pending':>10}  ok"]
+    columns = ("cash_in_fen", "credited_fen", "pending_fen", "owed_fen")
+
+    def amounts(row: dict[str, Any]) -> str:
+        return " ".join(f"{format_fen(int(row[c])):>11}" for c in columns)
+
+    lines = [f"{'session':<14} {'card':<6} {'cash in':>11} {'credited':>11} {'pending':>11}"
+             f" {'owed':>11}  ok"]
     for s in r["sessions"]:
-        lines.append(f"{s['session_id']:<14} …{s['card_no_last4']:<5} {s['cash_in_fen']:>10}"
-                     f" {s['credited_fen']:>10} {s['pending_fen']:>10}  "
+        lines.append(f"{s['session_id']:<14} …{s['card_no_last4']:<5} {amounts(s)}  "
                      f"{'yes' if s['holds'] else 'NO'}")
     t = r["totals"]
-    lines.append(f"{'total':<21} {t['cash_in_fen']:>10} {t['credited_fen']:>10}"
-                 f" {t['pending_fen']:>10}  {'holds' if r['holds'] else 'DOES NOT HOLD'}")
+    lines.append(f"{'total':<21} {amounts(t)}  {'holds' if r['holds'] else 'DOES NOT HOLD'}")
     lines.append(f"unidentified trains: {t['unidentified']}   "
-                 f"unattributed cash: {t['unattributed_fen']} fen   (amounts in fen)")
+                 f"unattributed cash: {format_fen(int(t['unattributed_fen']))}")
     return "\n".join(lines)
 
 

@@ -150,3 +150,7 @@ def test_a_card_reported_lost_during_a_top_up_owes_the_cash_back(stack: Stack) -
     audit = json.loads(stack.kioskctl("--json", "audit").stdout)
     assert audit["holds"] is True
     assert (audit["totals"]["cash_in_fen"], audit["totals"]["owed_fen"]) == (1000, 1000)
+    text = stack.kioskctl("audit").stdout.splitlines()
+    assert text[0].split() == ["session", "card", "cash", "in", "credited", "pending", "owed",
+                               "ok"]
+    assert text[-2].split() == ["total", "¥10.00", "¥0.00", "¥0.00", "¥10.00", "holds"]
