@@ -212,13 +212,22 @@ def _cmd_reprint(args: argparse.Namespace) -> int:
 def _cmd_settlement(args: argparse.Namespace) -> int:
     body = {"date": args.date} if args.date else {}
     result = _client(args).post("/v1/admin/settlement", body, timeout=30)
-    _out(args, result, lambda r: (
-        f"Z{r['z_number']} for {r['business_date']}: cash {r['cash_fen']} fen, "
-        f"credited {r['loads_credited'][1]} ({r['loads_credited'][0]}), "
-        f"pending {r['loads_pending'][1]} ({r['loads_pending'][0]}), "
-        f"bills {r['bills'][1]} ({r['bills'][0]})"
-        + ("" if r["printed"] else " — NOT PRINTED")))
+    _out(args, result, _human_settlement)
     return 0
+
+
+def _human_settlement(r: dict[str, Any]) -> str:
+    def line(name: str, figure: list[int]) -> str:  # [count, fen]
+        return f"{name:<15}{figure[0]:>4} × {format_fen(int(figure[1])):>11}"
+
+    return "\n".join([
+        f"Z{r['z_number']} for {r['business_date']}"
+        + ("" if r["printed"] else "  — NOT PRINTED"),
+        f"{'cash in':<15}{'':>6} {format_fen(int(r['cash_fen'])):>11}",
+        line("loads credited", r["loads_credited"]),
+        line("loads pending", r["loads_pending"]),
+        line("bills paid", r["bills"]),
+    ])
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

@@ -117,7 +117,11 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
     assert (z["loads_credited"], z["loads_pending"], z["bills"]) == ([1, 5000], [0, 0],
                                                                      [1, 3720])
     assert z["printed"] is True
-    assert json.loads(stack.kioskctl("--json", "settlement").stdout)["z_number"] == 2
+    text = stack.kioskctl("settlement").stdout.splitlines()
+    assert text[0].startswith("Z2 for ") and "NOT PRINTED" not in text[0]
+    assert [line.split() for line in text[1:]] == [
+        ["cash", "in", "¥50.00"], ["loads", "credited", "1", "×", "¥50.00"],
+        ["loads", "pending", "0", "×", "¥0.00"], ["bills", "paid", "1", "×", "¥37.20"]]
     exported = json.loads(stack.kioskctl("export", "--days", "1").stdout)
     assert sum(c["value_fen"] for c in exported["cash"]) == 5000
     assert [o["state"] for o in exported["orders"]] == ["completed", "completed"]
