@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import statistics
 import tempfile
@@ -35,12 +34,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import latency_stack, pct, save
 from config.schema import ReaderSection
 from hardware.card.nfc_reader import CardReader
 from hardware.card.sim import CardSimulator
 from hardware.card.wallet import Wallet
 
-ROOT = Path(__file__).resolve().parent.parent
 T_UNION = "31044403000000100017"
 CITY_UNION = "31044403000000100033"
 
@@ -70,11 +69,6 @@ class _Timer:
         self.removed.set()
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def card_read(latency_ms: float, card_no: str, taps: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         sim = CardSimulator(Wallet(Path(tmp) / "w.json"), rf_latency_ms=latency_ms)
@@ -102,7 +96,7 @@ def card_read(latency_ms: float, card_no: str, taps: int) -> dict[str, Any]:
     p50 = statistics.median(total)
     return {"card": card_no, "latency_ms": latency_ms, "apdus": timer.apdus,
             "floor_ms": floor, "tap_to_read_p50_ms": round(p50, 2),
-            "tap_to_read_p95_ms": round(_pct(total, 0.95), 2),
+            "tap_to_read_p95_ms": round(pct(total, 0.95), 2),
             "identified_to_read_p50_ms": round(statistics.median(after_id), 2),
             "overhead_p50_ms": round(p50 - floor, 2),
             "ratio_p50": round(p50 / floor, 2) if floor else None}
@@ -117,11 +111,9 @@ def _rss_kb(pid: int) -> int:
 
 def tap_to_screen(latency_ms: float, taps: int) -> dict[str, Any]:
     from central.client import SignedClient
-    from deploy.stack import Stack
 
     with tempfile.TemporaryDirectory() as tmp, \
-            Stack(Path(tmp) / "k", config_extra=f"\n[sim]\nrf_latency_ms = {int(latency_ms)}\n"
-                  ) as stack:
+            latency_stack(Path(tmp) / "k", latency_ms) as stack:
         stack.seed()
         url = stack.start_central()
         stack.start_kioskd()
@@ -155,7 +147,7 @@ def tap_to_screen(latency_ms: float, taps: int) -> dict[str, Any]:
     p50 = statistics.median(samples)
     return {"latency_ms": latency_ms, "central_rtt_p50_ms": round(statistics.median(rtts), 2),
             "floor_ms": round(floor, 2), "tap_to_screen_p50_ms": round(p50, 2),
-            "tap_to_screen_p95_ms": round(_pct(samples, 0.95), 2),
+            "tap_to_screen_p95_ms": round(pct(samples, 0.95), 2),
             "overhead_p50_ms": round(p50 - floor, 2), "ratio_p50": round(p50 / floor, 2),
             "kioskd_rss_idle_mb": round(rss_idle / 1024, 1),
             "kioskd_rss_after_taps_mb": round(rss_after / 1024, 1)}
@@ -165,9 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=30)
     args = parser.parse_args(argv)
-    results: dict[str, Any] = {"machine": {"python": platform.python_version(),
-                                           "machine": platform.machine()},
-                               "card_read": [], "tap_to_screen": []}
+    results: dict[str, Any] = {"card_read": [], "tap_to_screen": []}
     for latency in (0.0, 10.0, 25.0):
         for card_no in (T_UNION, CITY_UNION):
             row = card_read(latency, card_no, args.taps)
@@ -177,9 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         row = tap_to_screen(latency, args.taps)
         results["tap_to_screen"].append(row)
         print(json.dumps(row))
-    out = ROOT / "bench" / "results" / "tap_latency.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out}")
+    save("tap_latency", results)
     return 0
 
 

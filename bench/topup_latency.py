@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import re
 import statistics
 import tempfile
@@ -34,12 +33,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.tap_latency import T_UNION, _pct
+from bench.common import latency_stack, pct, save
+from bench.tap_latency import T_UNION
 from central.client import SignedClient
 from daemon.api.client import LocalClient
 from deploy.stack import Stack
 
-ROOT = Path(__file__).resolve().parent.parent
 LOAD_APDUS = 2  # INITIALIZE FOR LOAD, CREDIT FOR LOAD
 CENTRAL_CALLS = 3  # create, MAC2, confirm
 
@@ -110,8 +109,7 @@ def _one_topup(stack: Stack) -> float:
 
 def finish_latency(latency_ms: float, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, \
-            Stack(Path(tmp) / "k", config_extra=f"\n[sim]\nrf_latency_ms = {int(latency_ms)}\n"
-                  ) as stack:
+            latency_stack(Path(tmp) / "k", latency_ms) as stack:
         stack.seed()
         url = stack.start_central()
         stack.start_kioskd()
@@ -124,7 +122,7 @@ def finish_latency(latency_ms: float, rounds: int) -> dict[str, Any]:
             "bare_signed_write_p50_ms": round(rtt, 2),
             "central_calls_per_load_ms": round(central_ms, 2), "floor_ms": round(floor, 2),
             "finish_to_done_p50_ms": round(p50, 2),
-            "finish_to_done_p95_ms": round(_pct(samples, 0.95), 2),
+            "finish_to_done_p95_ms": round(pct(samples, 0.95), 2),
             "overhead_p50_ms": round(p50 - floor, 2), "ratio_p50": round(p50 / floor, 2)}
 
 
@@ -132,16 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
-    results: dict[str, Any] = {"machine": {"python": platform.python_version(),
-                                           "machine": platform.machine()},
-                               "finish": []}
+    results: dict[str, Any] = {"finish": []}
     for latency in (0.0, 10.0, 25.0):
         row = finish_latency(latency, args.rounds)
         results["finish"].append(row)
         print(json.dumps(row))
-    out = ROOT / "bench" / "results" / "topup_latency.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out}")
+    save("topup_latency", results)
     return 0
 
 

@@ -1,0 +1,36 @@
+"""What the benchmarks share: a percentile, a simulated kiosk with RF latency on
+every APDU, and writing a results file with the machine it ran on."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+from deploy.stack import Stack
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0–1) of ``values``, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latency_stack(workdir: Path, latency_ms: float) -> Stack:
+    """central + kioskd --simulate (not yet started) whose virtual cards answer
+    each APDU after ``latency_ms``."""
+    return Stack(workdir, config_extra=f"\n[sim]\nrf_latency_ms = {int(latency_ms)}\n")
+
+
+def save(name: str, results: dict[str, Any]) -> Path:
+    """Write ``bench/results/<name>.json`` with the machine's description."""
+    out = RESULTS / f"{name}.json"
+    body = {"machine": {"python": platform.python_version(), "machine": platform.machine()},
+            **results}
+    out.write_text(json.dumps(body, indent=2) + "\n")
+    print(f"wrote {out}")
+    return out
