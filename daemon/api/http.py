@@ -150,9 +150,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, result)
 
     def _read_body(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise ApiError(400, "bad_request", "Content-Length is not a length",
+                           "Content-Length 无效")
         if length > MAX_BODY:
-            raise ApiError(413, "too_large", "request body too large")
+            raise ApiError(413, "too_large", "request body too large", "请求过大")
         if not length:
             return {}
         raw = self.rfile.read(length)

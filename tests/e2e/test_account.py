@@ -10,7 +10,7 @@ import pytest
 
 from daemon.api.client import LocalApiError
 from deploy.stack import Stack
-from tests.e2e.test_sessions import CARD, central_sql, tap, wait_state, wallet_balance
+from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
 LIU_LOST = "31044403000000100041"
 CHEN_BLACKLISTED = "31044403000000100058"

@@ -14,7 +14,7 @@ import pytest
 
 from daemon.api.client import DaemonUnavailable
 from deploy.stack import Stack
-from tests.e2e.test_sessions import CARD, central_sql, tap, wait_state, wallet_balance
+from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
 LOAD_STEPS = ["created", "init", "mac2", "credit_sent", "credited", "completed"]
 PURCHASE_STEPS = ["created", "init", "mac1", "debit_sent", "debited", "completed"]
