@@ -55,7 +55,14 @@ class CentralWindows:
 
     def on(self, now: float) -> bool:
         """Whether a central window is on at monotonic time ``now``."""
+        return self.end_of_current(now) is not None
+
+    def end_of_current(self, now: float) -> float | None:
+        """When the window on at ``now`` ends (inf: when an answer says so); None
+        when no window is on."""
         if self.active_until is not None and now < self.active_until:
-            return True
-        return (self.next_start is not None and self.next_end is not None
-                and self.next_start <= now < self.next_end)
+            return self.active_until
+        if (self.next_start is not None and self.next_end is not None
+                and self.next_start <= now < self.next_end):
+            return self.next_end
+        return None

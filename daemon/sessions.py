@@ -98,6 +98,7 @@ class Sessions:
         self._seen_seq, self._seen_at = -1, time.monotonic()
         self._central_window = False
         self._windows = CentralWindows()
+        self._dismissed_until = 0.0  # a central window the operator ended, until its end
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="session-idle", daemon=True)
         self._ticker.start()
@@ -494,15 +495,18 @@ class Sessions:
     def central_maintenance(self, windows: CentralWindows) -> None:
         """The central maintenance windows, from a heartbeat answer; :meth:`tick`
         starts and ends them on time between answers."""
+        now = time.monotonic()
         with self._lock:
             self._windows = windows
-        self._follow_central_window(time.monotonic())
+            if not windows.on(now):
+                self._dismissed_until = 0.0  # what the operator ended is over
+        self._follow_central_window(now)
 
     def _follow_central_window(self, now: float) -> None:
         """Central maintenance on or off as the windows say at ``now``. The operator's
         own maintenance, if on, is left alone either way."""
         with self._lock:
-            on = self._windows.on(now)
+            on = self._windows.on(now) and now >= self._dismissed_until
             current = self._state.snapshot().maintenance
             if on and current is None:
                 self._central_window = True
@@ -516,6 +520,11 @@ class Sessions:
         """Maintenance on (with the operator's message) or off. A session in progress
         finishes; no new one starts; the screen says why."""
         with self._lock:
+            if message is None:
+                # The operator's "off" also ends a central window now on, for the
+                # rest of that window; a later window still applies.
+                now = time.monotonic()
+                self._dismissed_until = self._windows.end_of_current(now) or 0.0
             if message != CENTRAL_MAINTENANCE:
                 self._central_window = False  # the operator has taken over
             self._state.update(maintenance=message)

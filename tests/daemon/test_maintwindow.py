@@ -34,6 +34,15 @@ def test_the_next_window_starts_and_ends_on_time_between_heartbeats() -> None:
         [False, False, True, True, False]
 
 
+def test_the_end_of_the_window_on_now() -> None:
+    ack = _ack(maintenance=True, maintenance_until=SERVER + 20,
+               next_maintenance={"starts_at": SERVER + 30, "ends_at": SERVER + 150})
+    windows = CentralWindows.from_ack(ack, HERE)
+    assert windows is not None
+    assert [windows.end_of_current(HERE + dt) for dt in (0, 19, 20, 29, 30, 149, 150)] == \
+        [HERE + 20, HERE + 20, None, None, HERE + 150, HERE + 150, None]
+
+
 def test_an_older_server_saying_only_on_keeps_the_window_until_told() -> None:
     windows = CentralWindows.from_ack({"server_time": SERVER, "maintenance": True}, HERE)
     assert windows == CentralWindows(active_until=math.inf)

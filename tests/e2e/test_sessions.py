@@ -200,8 +200,8 @@ def test_walking_away_leaves_a_pending_load_and_a_voucher(tmp_path: Any) -> None
 
 def test_central_maintenance_windows_start_and_end_on_time(stack: Stack) -> None:
     # Both windows are announced by the first heartbeat answer (5 s after start);
-    # the kiosk ends the first and starts and ends the second on its own clock,
-    # with no heartbeat in between (they go once a minute).
+    # the kiosk ends the first and starts the second on its own clock, with no
+    # heartbeat in between (they go once a minute); the operator ends the second.
     now = int(time.time())
     for starts, ends in ((now - 5, now + 12), (now + 15, now + 19)):
         central_sql(stack, "INSERT INTO notices (kind, title, title_zh, body, body_zh, "
@@ -215,7 +215,12 @@ def test_central_maintenance_windows_start_and_end_on_time(stack: Stack) -> None
     assert time.time() >= now + 12 - 1.5  # not before its end (the ticker runs each second)
     wait_state(kiosk, lambda s: s.screen == "maintenance", "the second window", 6)
     assert time.time() >= now + 15 - 1.5
-    wait_state(kiosk, lambda s: s.screen == "attract", "the second window's end", 8)
+    # The operator on site ends it early: it stays ended for the rest of the window.
+    assert stack.kioskctl("maintenance", "off").returncode == 0
+    wait_state(kiosk, lambda s: s.screen == "attract" and s.maintenance is None, "ended", 3)
+    time.sleep(1.5)  # the ticker runs each second
+    snap = kiosk.state()
+    assert (snap.screen, snap.maintenance) == ("attract", None)
     heartbeats = central_sql(stack, "SELECT last_seen_at FROM kiosks WHERE kiosk_id = ?",
                              "KIOSK-DEV-0001")
     assert heartbeats[0][0] < now + 12  # one answer told it all
