@@ -9,6 +9,13 @@ clear, as a customer would), unless told to ignore it.
 
 Noise can be injected: spikes between pulses, contact bounce on every edge,
 and trains merged by a gap shorter than the quiet gap.
+
+Each edge carries the time the script meant (:class:`ScriptedMockPin`), not
+the moment the simulator's thread got to run: on a busy machine an insertion
+may come late, but its pulses keep their widths — as on a Pi, where lgpio
+timestamps edges in the kernel whatever Python is doing. (With plain
+``MockPin`` timestamps, a thread woken 20 ms late made a 35 ms pulse into a
+15 ms spike, and a ¥10 note into 9 pulses of unrecognised cash.)
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gpiozero.pins.mock import MockFactory, MockPin
+from gpiozero.pins.mock import MockFactory, MockPin, PinState
 
 from config.schema import CashSection
 from hardware.cash.acceptor import CashAcceptor
@@ -28,12 +35,38 @@ from hardware.cash.counters import CashboxCounters
 from hardware.cash.errors import AcceptorClosed, CashError
 from hardware.cash.events import CashListener, FaultKind
 
-__all__ = ["CashSimulator", "SimInsertion", "SimNoise", "SimTiming", "open_simulated"]
+__all__ = ["CashSimulator", "ScriptedMockPin", "SimInsertion", "SimNoise", "SimTiming",
+           "open_simulated", "scripted_factory"]
 
 log = logging.getLogger(__name__)
 
 # (line active?, seconds to hold that level)
 Script = list[tuple[bool, float]]
+
+
+class ScriptedMockPin(MockPin):  # type: ignore[misc]
+    """A ``MockPin`` whose next change is stamped ``edge_at`` (monotonic seconds)
+    when the simulator sets it, instead of the time of the call."""
+
+    edge_at: float | None = None
+    _state: bool  # MockPin's own attributes, named for the type checker
+    _last_change: float
+    states: list[PinState]
+
+    def _change_state(self, value: bool) -> bool:
+        at = time.monotonic() if self.edge_at is None else self.edge_at
+        self.edge_at = None  # one stamp, one call: never a later, unrelated change
+        if self._state == value:
+            return False
+        self._state = value
+        self.states.append(PinState(at - self._last_change, value))
+        self._last_change = at
+        return True
+
+
+def scripted_factory() -> MockFactory:
+    """A ``MockFactory`` whose pins are :class:`ScriptedMockPin`."""
+    return MockFactory(pin_class=ScriptedMockPin)
 
 
 @dataclass(frozen=True)
@@ -260,10 +293,10 @@ class CashSimulator:
         log.info("simulated acceptor: %s", insertion.description)
         target = time.monotonic()
         for active, seconds in insertion.script:
-            self._drive(self._pin, active)
+            self._drive(self._pin, active, target)
             target += seconds
             _sleep_until(target)
-        self._drive(self._pin, False)
+        self._drive(self._pin, False, target)
         self._quiet_from = time.monotonic()
         return True
 
@@ -275,7 +308,9 @@ class CashSimulator:
             time.sleep(0.005)
         return True
 
-    def _drive(self, pin: MockPin, active: bool) -> None:
+    def _drive(self, pin: MockPin, active: bool, at: float | None = None) -> None:
+        if at is not None and isinstance(pin, ScriptedMockPin):
+            pin.edge_at = at
         if active == self._active_high:
             pin.drive_high()
         else:
@@ -296,7 +331,8 @@ def open_simulated(
     closes the acceptor too.
     """
     acceptor = CashAcceptor(
-        settings=settings, listener=listener, counters=counters, pin_factory=MockFactory()
+        settings=settings, listener=listener, counters=counters,
+        pin_factory=scripted_factory()
     )
     try:
         simulator = CashSimulator(acceptor, timing=timing)

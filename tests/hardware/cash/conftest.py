@@ -8,13 +8,13 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from hardware.cash import CashAcceptor
-from hardware.cash.sim import CashSimulator
+from hardware.cash.sim import CashSimulator, scripted_factory
 from tests.hardware.cash.helpers import FAST, FAST_SIM, Recorder
 
 
 @pytest.fixture
 def mock_factory() -> Iterator[MockFactory]:
-    factory = MockFactory()
+    factory = scripted_factory()
     yield factory
     factory.reset()
 

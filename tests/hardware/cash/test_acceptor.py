@@ -27,7 +27,13 @@ from hardware.cash.events import (
     UnrecognisedCash,
 )
 from hardware.cash.inhibit import InhibitDecision
-from hardware.cash.sim import CashSimulator, SimNoise, SimTiming, open_simulated
+from hardware.cash.sim import (
+    CashSimulator,
+    ScriptedMockPin,
+    SimNoise,
+    SimTiming,
+    open_simulated,
+)
 from tests.hardware.cash.helpers import FAST, FAST_SIM, FAST_TABLE, Recorder, open_for_cash
 
 
@@ -295,3 +301,25 @@ def test_a_sparking_line_is_counted_without_flooding_the_listener(
     assert len(noise) + sum(e.suppressed_before for e in noise) <= spikes
     assert acceptor.noise_total == acceptor.snapshot()["noise_spikes"] == spikes
     assert _fen(recorder.cash()) == [1000]
+
+
+def test_late_edges_keep_the_widths_their_script_meant(
+    acceptor: CashAcceptor, recorder: Recorder
+) -> None:
+    # A simulator thread that ran late delivers its edges in a burst; each edge
+    # still carries the time the script meant (as lgpio's kernel timestamps do
+    # on a Pi), so the pulses keep their widths and the note its value.
+    open_for_cash(acceptor)
+    pin = acceptor.pulse_input.pin
+    assert isinstance(pin, ScriptedMockPin)
+    high_is_active = acceptor.settings.pulse_active_high
+    start = time.monotonic()
+    for i in range(3):  # 3 pulses of 30 ms, 30 ms apart: ¥10 in FAST_TABLE
+        for offset, active in ((0.0, True), (0.030, False)):
+            pin.edge_at = start + i * 0.060 + offset
+            (pin.drive_high if active == high_is_active else pin.drive_low)()
+    assert time.monotonic() - start < 0.020  # delivered as a burst, not in real time
+    cash = recorder.wait_for_cash(1)
+    assert [(type(e).__name__, getattr(e, "value_fen", None)) for e in cash] == \
+        [("NoteStacked", 1000)]
+    assert acceptor.snapshot()["noise_spikes"] == 0
