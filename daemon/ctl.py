@@ -171,7 +171,7 @@ def _cmd_cashbox(args: argparse.Namespace) -> int:
     client = _client(args)
     if args.cashbox_cmd == "collect":
         result = client.post("/v1/admin/cashbox/collect", {"operator": args.operator})
-        _out(args, result, lambda r: f"collected {r['collected_fen']} fen in {r['pieces']} "
+        _out(args, result, lambda r: f"collected {format_fen(r['collected_fen'])} in {r['pieces']} "
              f"pieces ({r['unidentified']} unidentified), slip {r['reference']}"
              + ("" if r["printed"] else " NOT PRINTED"))
         return 0
