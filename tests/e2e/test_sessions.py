@@ -244,3 +244,30 @@ def test_reaching_the_limit_finishes_the_top_up_by_itself(tmp_path: Any) -> None
         # The acceptor is shut again: a further note is refused, nothing journaled.
         refused = stack.kioskctl("--json", "sim", "insert", "1")
         assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
+
+
+def test_a_second_card_mid_session_is_told_to_wait_and_gets_nothing(stack: Stack) -> None:
+    other = "31044403000000100025"  # 李娜's student card, ¥12.30
+    kiosk = stack.kiosk_client
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    other_before = wallet_balance(stack, other)
+    kiosk.post("/v1/topup/start")
+    assert stack.kioskctl("sim", "insert", "10").returncode == 0
+    wait_state(kiosk, lambda s: s.session is not None and s.session.amount_fen == 1000, "¥10")
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", other)
+    snap = wait_state(kiosk, lambda s: s.notice is not None, "the notice")
+    assert snap.notice is not None and snap.notice.code == "another_card"
+    assert snap.session is not None and snap.session.step == "inserting"
+    assert snap.session.card_no_masked == "3104 **** **** 0017"  # still the first card's
+    kiosk.post("/v1/topup/finish")  # the other card is on the reader: wait for the first
+    wait_state(kiosk, lambda s: s.session is not None and s.session.step == "tap_card",
+               "asking for the first card")
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", CARD)
+    snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                      "the load onto the first card")
+    assert snap.session is not None and snap.session.balance_after_fen == before + 1000
+    assert (wallet_balance(stack), wallet_balance(stack, other)) == (before + 1000,
+                                                                      other_before)
+    assert json.loads(stack.kioskctl("--json", "audit").stdout)["holds"] is True
