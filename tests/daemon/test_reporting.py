@@ -44,7 +44,8 @@ def test_a_heartbeat_carries_the_status_and_passes_on_the_windows(
     assert windows.active_until is None and windows.next_start is not None
     # the seeded window, moved onto this process's monotonic clock
     assert windows.next_end is not None
-    assert windows.next_end - windows.next_start == tonight["ends_at"] - tonight["starts_at"]
+    assert windows.next_end - windows.next_start == \
+        pytest.approx(tonight["ends_at"] - tonight["starts_at"])
     in_seconds = tonight["starts_at"] - time.time()
     assert abs((windows.next_start - time.monotonic()) - in_seconds) < 5
 
