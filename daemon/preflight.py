@@ -10,12 +10,12 @@ listed as unchecked, not as a problem.
 
 from __future__ import annotations
 
-import grp
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config import Config
 from config.loader import ConfigProblem
+from daemon.api.http import group_id
 from daemon.central import SecretFileError, read_secret
 
 __all__ = ["HostCheck", "check_host"]
@@ -62,7 +62,7 @@ def check_host(cfg: Config) -> HostCheck:
                        ("paths.admin_socket_group", cfg.paths.admin_socket_group)):
         if group:
             try:
-                grp.getgrnam(group)
-            except KeyError:
-                check.problem(key, f"there is no group {group!r} on this system")
+                group_id(group)
+            except LookupError as exc:
+                check.problem(key, str(exc))
     return check

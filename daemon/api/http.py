@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer"]
+__all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer", "group_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -256,12 +256,20 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
         return f"<UnixHttpServer {self.name} {self.path} {state}>"
 
 
+def group_id(group: str) -> int:
+    """The id of ``group``; LookupError naming it when this system has no such group."""
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise LookupError(f"there is no group {group!r} on this system") from None
+
+
 def _give_group(path: Path, group: str) -> None:
     """chgrp ``path`` to ``group``; an OSError that names the group otherwise."""
     try:
-        gid = grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise OSError(f"{path.name}: there is no group {group!r} on this system") from None
+        gid = group_id(group)
+    except LookupError as exc:
+        raise OSError(f"{path.name}: {exc}") from None
     try:
         os.chown(path, -1, gid)
     except PermissionError:
