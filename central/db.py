@@ -152,6 +152,22 @@ MIGRATIONS: list[str] = [
         value INTEGER NOT NULL
     );
     """,
+    # 2: wrong answers to a card's secrets (payment password, holder's ID) in one table,
+    # keyed by card number so unknown numbers are counted like cards (central/routes/lockout.py)
+    """
+    CREATE TABLE secret_tries (
+        card_no      TEXT NOT NULL,
+        secret       TEXT NOT NULL CHECK (secret IN ('pin','identity')),
+        failures     INTEGER NOT NULL CHECK (failures >= 0),
+        locked_until INTEGER,
+        PRIMARY KEY (card_no, secret)
+    ) WITHOUT ROWID;
+    INSERT INTO secret_tries (card_no, secret, failures, locked_until)
+        SELECT card_no, 'pin', pin_failures, pin_locked_until FROM cards
+        WHERE pin_failures > 0 OR pin_locked_until IS NOT NULL;
+    ALTER TABLE cards DROP COLUMN pin_failures;
+    ALTER TABLE cards DROP COLUMN pin_locked_until;
+    """,
 ]
 
 

@@ -85,7 +85,10 @@ CODES: dict[str, ErrorCode] = {
     "pin_block_invalid": ErrorCode(
         422, "The PIN block cannot be decoded.", "密码块无法解析。"),
     "identity_mismatch": ErrorCode(
-        422, "The ID number does not match the card's holder.", "证件号码与持卡人不符。"),
+        422, "The card number and ID number do not match.", "卡号与证件号码不符。"),
+    "identity_locked": ErrorCode(
+        423, "Too many wrong ID numbers; ID checks on this card are locked for now.",
+        "证件号码错误次数过多，此卡暂停证件验证。"),
     # points
     "points_insufficient": ErrorCode(422, "Not enough points.", "积分不足。"),
     # server

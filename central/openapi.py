@@ -47,6 +47,16 @@ different request answers `422 idempotency_conflict`.
 **Errors** all have the shape `{"code", "message", "message_zh", "details"}`;
 `code` is stable and each operation lists the codes it can answer.
 
+**Guessing.** Wrong payment passwords and wrong ID numbers (`id_last6`)
+are counted per card, each check on its own: a wrong answer says
+`details.tries_left`; the third wrong answer in a row (server settings
+`pin_max_tries`, `pin_lock_s`: 30 minutes by default) locks that check —
+`423 pin_locked` / `423 identity_locked` with `locked_until`, `retry_after_s`
+and `tries_left` 0 — and while it is locked even the right answer is refused.
+Where a card number is typed rather than read from the card (loss report, the
+ID check of setting a password), a number the centre does not know is
+answered byte for byte like a wrong answer, and is counted and locked alike.
+
 **Card cryptography** (central side = issuer HSM for loads, PSAM for
 purchases; keys diversified per card from the issuer master keys):
 load `SESLK = 3DES(DLK, random‖onlineCtr‖8000)`, `MAC1 = MAC(SESLK,

@@ -4,6 +4,7 @@ on a free port (used by tests/central and by the daemon tests that talk to it)."
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,16 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start_central(tmp_path: Path, template_db: Path) -> Iterator[Callable[..., Central]]:
     started: list[Central] = []
 
-    def start(settings: Settings | None = None, **overrides: Any) -> Central:
+    def start(settings: Settings | None = None, *, clock: Callable[[], float] | None = None,
+              **overrides: Any) -> Central:
         db = tmp_path / f"central-{len(started)}.sqlite"
         shutil.copy(template_db, db)
         secret = ensure_secret_file(tmp_path / "kiosk.secret")
         conn = connect(db)
         register_kiosk(conn, KIOSK, secret)
         conn.close()
-        server = make_server(db, settings=settings or Settings(**overrides))
+        server = make_server(db, settings=settings or Settings(**overrides),
+                             clock=clock or time.time)
         url = server.start()
         central = Central(server, url, db, secret, SignedClient(url, KIOSK, secret))
         started.append(central)

@@ -1,4 +1,10 @@
-"""Cards: status look-up, history (keyset-paged), statements and loss reports."""
+"""Cards: status look-up, history (keyset-paged), statements and loss reports.
+
+A card's history (transactions and statements) is not given for a card
+reported lost or blocked: whoever holds it now is not its holder. A statement
+of a card with a payment password needs the password (it is printed and
+carried away); the paged history does not (see docs/decisions.md).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +17,18 @@ from typing import Any
 
 from central.errors import ApiError
 from central.router import Param, Reply, Request, Route
+from central.routes import lockout
 from central.routes.common import (
     CHINA,
     card_or_404,
     effective_status,
+    find_card,
     iso,
     mask_name,
     next_counter,
 )
 from central.routes.loads import load_limits, pending_loads
-from central.routes.pin import check_pin
+from central.routes.pin import check_identity, check_pin, check_pin_of
 from central.schemas import PIN_BLOCK
 from central.settings import Settings
 
@@ -45,14 +53,14 @@ _FAR_FUTURE = 2**62
 
 def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
               settings: Settings) -> dict[str, Any]:
-    locked = card["pin_locked_until"]
+    locked = lockout.locked_until(conn, card["card_no"], lockout.PIN, now)
     return {
         "card_no": card["card_no"], "card_type": card["card_type"],
         "holder_name_masked": mask_name(card["holder_name"]),
         "status": effective_status(card, now),
         "valid_from": card["valid_from"], "valid_until": card["valid_until"],
         "points": card["points"], "pin_set": card["pin_hash"] is not None,
-        "pin_locked_until": iso(locked) if locked is not None and locked > now else None,
+        "pin_locked_until": iso(locked),
         "pending_loads": [
             {"order_id": r["order_id"], "amount_fen": r["amount_fen"], "status": r["status"],
              "source": r["source"], "created_at": iso(r["created_at"]),
@@ -103,8 +111,30 @@ def _range(query: dict[str, Any]) -> tuple[int, int]:
     return start, end
 
 
+_HISTORY_REFUSED = {
+    "lost": ("This card was reported lost: its history is not shown or printed.",
+             "此卡已挂失，不提供交易明细的查询与打印。"),
+    "blacklisted": ("This card is blocked: its history is not shown or printed. "
+                    "Please visit a service outlet.",
+                    "此卡已被列入黑名单，不提供交易明细，请到服务网点办理。"),
+}
+
+HISTORY_STATE_ERRORS = ("card_lost", "card_blacklisted")
+
+
+def history_card(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row:
+    """The card whose history is asked for, refused if it is lost or blocked."""
+    card = card_or_404(conn, card_no)
+    status = str(card["status"])
+    if status in _HISTORY_REFUSED:
+        message, message_zh = _HISTORY_REFUSED[status]
+        raise ApiError(f"card_{status}", message, message_zh=message_zh, card_no=card_no,
+                       status=status)
+    return card
+
+
 def history(req: Request) -> Reply:
-    card = card_or_404(req.conn, req.params["card_no"])
+    card = history_card(req.conn, req.params["card_no"])
     start, end = _range(req.query)
     limit = int(req.query.get("limit", 20))
     before = (decode_cursor(req.query["cursor"]) if "cursor" in req.query
@@ -128,9 +158,14 @@ _STATEMENT_MAX = 1000
 
 
 def statement(req: Request) -> Reply:
-    conn = req.conn
-    card = card_or_404(conn, req.params["card_no"])
-    start, end = _range(req.query)
+    conn, body = req.conn, req.body
+    card = history_card(conn, req.params["card_no"])
+    if "pin_block" in body:
+        check_pin(req, card, body["pin_block"])
+    elif card["pin_hash"] is not None:
+        raise ApiError("pin_required", "This card's statement needs its payment password.",
+                       message_zh="打印此卡的对账单需输入支付密码。")
+    start, end = _range(body)
     rows = conn.execute(
         f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = ? AND occurred_at >= ? "
         "AND occurred_at < ? ORDER BY occurred_at, id", (card["card_no"], start, end)).fetchall()
@@ -160,7 +195,7 @@ def statement(req: Request) -> Reply:
     }
     return Reply(200, {
         "card_no": card["card_no"],
-        "from": req.query["from"], "to": req.query["to"],
+        "from": body["from"], "to": body["to"],
         "opening_balance_fen": opening, "closing_balance_fen": closing, "totals": totals,
         "items": [transaction_view(r) for r in rows[:_STATEMENT_MAX]],
         "truncated": len(rows) > _STATEMENT_MAX,
@@ -168,15 +203,19 @@ def statement(req: Request) -> Reply:
 
 
 def report_loss(req: Request) -> Reply:
+    # The number is typed, not read from a card: the proof comes first, so a wrong one
+    # tells nothing about the number (unknown, lost, blocked all answer alike).
     conn, now = req.conn, int(req.now)
-    card = card_or_404(conn, req.params["card_no"])
+    card_no = req.params["card_no"]
+    card = find_card(conn, card_no)
+    if "pin_block" in req.body:
+        check_pin_of(req, card_no, card, req.body["pin_block"])
+    else:
+        check_identity(req, card_no, card, req.body["id_last6"])
+    assert card is not None  # an unknown number never passes either check
     status = str(card["status"])
     if status in ("lost", "blacklisted"):
-        raise ApiError(f"card_{status}", card_no=card["card_no"], status=status)
-    if "pin_block" in req.body:
-        check_pin(req, card, req.body["pin_block"])
-    elif req.body["id_last6"].upper() != str(card["id_last6"]).upper():
-        raise ApiError("identity_mismatch")
+        raise ApiError(f"card_{status}", card_no=card_no, status=status)
     day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
     report_no = f"LR{day}{next_counter(conn, 'loss_report'):06d}"
     conn.execute("UPDATE cards SET status = 'lost', lost_at = ?, loss_report_no = ? "
@@ -211,13 +250,22 @@ ROUTES = [
                  Param("to", _DATE_Q, "last day (China time), inclusive"),
                  Param("kind", {"type": "string", "enum": [
                      "ride", "purchase", "load", "bill_payment", "points"]}, "only this kind")),
-          errors=("card_unknown",)),
-    Route("GET", "/v1/cards/{card_no}/statement", statement, "getStatement",
+          errors=("card_unknown", *HISTORY_STATE_ERRORS),
+          description="Not given for a card reported lost or blocked."),
+    Route("POST", "/v1/cards/{card_no}/statement", statement, "getStatement",
           "Opening balance, every transaction, closing balance and totals for a period",
           "cards", response="Statement",
-          query=(Param("from", _DATE_Q, "first day (China time), inclusive", required=True),
-                 Param("to", _DATE_Q, "last day (China time), inclusive", required=True)),
-          errors=("card_unknown",)),
+          body={"type": "object", "required": ["from", "to"], "additionalProperties": False,
+                "properties": {
+                    "from": {**_DATE_Q, "description": "first day (China time), inclusive"},
+                    "to": {**_DATE_Q, "description": "last day (China time), inclusive"},
+                    "pin_block": PIN_BLOCK}},
+          errors=("card_unknown", *HISTORY_STATE_ERRORS, "pin_required", "pin_not_set",
+                  "pin_wrong", "pin_locked", "pin_block_invalid"),
+          description="A statement is printed and carried away, so a card with a payment "
+                      "password needs it (pin_block; a wrong one counts toward the "
+                      "password's lock). Not given for a card reported lost or blocked. "
+                      "A POST because the password travels in the body, never in a URL."),
     Route("POST", "/v1/cards/{card_no}/loss-report", report_loss, "reportLoss",
           "Report the card lost (挂失) with the payment password or the holder's ID", "cards",
           response="LossReport", idempotency="optional",
@@ -226,6 +274,10 @@ ROUTES = [
                                "id_last6": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
                                             "description": "last 6 of the holder's ID"}},
                 "oneOf": [{"required": ["pin_block"]}, {"required": ["id_last6"]}]},
-          errors=("card_unknown", "card_lost", "card_blacklisted", "identity_mismatch",
-                  "pin_not_set", "pin_wrong", "pin_locked", "pin_block_invalid")),
+          errors=("identity_mismatch", "identity_locked", "pin_not_set", "pin_wrong",
+                  "pin_locked", "pin_block_invalid", "card_lost", "card_blacklisted"),
+          description="The proof is checked first: a card number the centre does not know "
+                      "is answered exactly like a wrong proof (identity_mismatch or "
+                      "pin_wrong, counted and locked the same way), and only a right "
+                      "proof learns that a card is already lost or blocked."),
 ]

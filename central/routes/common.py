@@ -9,7 +9,7 @@ import sqlite3
 from central.errors import ApiError
 
 __all__ = ["CARD_STATE_ERRORS", "CHINA", "card_or_404", "china_day_start", "effective_status",
-           "iso", "mask_name", "new_order_id", "next_counter", "require_usable"]
+           "find_card", "iso", "mask_name", "new_order_id", "next_counter", "require_usable"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -37,9 +37,14 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def card_or_404(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row:
+def find_card(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM cards WHERE card_no = ?", (card_no,)).fetchone()
+    return row
+
+
+def card_or_404(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row:
+    row = find_card(conn, card_no)
     if row is None:
         raise ApiError("card_unknown", card_no=card_no)
     return row

@@ -1,10 +1,11 @@
-"""Payment password (支付密码): verify, set and change, and the check other routes share.
+"""Payment password (支付密码): verify, set and change, and the checks other routes share.
 
 PINs arrive only as format-0 PIN blocks under the calling kiosk's PIN key
 (:mod:`central.pinblock`) and are stored as salted PBKDF2 hashes. Wrong
-tries are counted per card; the ``pin_max_tries``-th wrong try locks the
-password for ``pin_lock_s`` seconds (``pin_locked``). A refusal commits, so
-a wrong try counts even though the answer is an error.
+passwords and wrong ID numbers (``id_last6``) are counted per card and locked
+by one rule (:mod:`central.routes.lockout`): the ``pin_max_tries``-th wrong answer
+locks that check for ``pin_lock_s`` seconds (``pin_locked`` /
+``identity_locked``).
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ from central import pinblock
 from central.auth import kiosk_secret
 from central.errors import ApiError
 from central.router import Reply, Request, Route
-from central.routes.common import CARD_STATE_ERRORS, card_or_404, iso, require_usable
+from central.routes import lockout
+from central.routes.common import CARD_STATE_ERRORS, card_or_404, find_card, require_usable
 from central.schemas import PIN_BLOCK
 
-__all__ = ["ROUTES", "check_pin", "hash_pin", "is_weak"]
+__all__ = ["ROUTES", "check_identity", "check_pin", "check_pin_of", "hash_pin", "is_weak"]
 
 logger = logging.getLogger(__name__)
 
 _ITERATIONS = 20_000
 _ID_LAST6 = {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
              "description": "last 6 characters of the holder's ID number"}
+# Hashed against for a card number the centre does not know, so that answer
+# costs the same time as a wrong password.
+_DECOY_SALT = bytes(16)
 
 
 def hash_pin(pin: str, salt: bytes) -> bytes:
@@ -55,31 +60,34 @@ def _decode(req: Request, card_no: str, block: str) -> str:
 
 def check_pin(req: Request, card: sqlite3.Row, block: str) -> None:
     """Verify a PIN block against the card's payment password, counting wrong tries."""
-    conn, now, settings = req.conn, int(req.now), req.settings
-    card_no = card["card_no"]
-    if card["pin_hash"] is None:
+    check_pin_of(req, card["card_no"], card, block)
+
+
+def check_pin_of(req: Request, card_no: str, card: sqlite3.Row | None, block: str) -> None:
+    """:func:`check_pin` for a typed card number: a number the centre does not
+    know (``card`` None) is answered like a card whose password is wrong."""
+    if card is not None and card["pin_hash"] is None:
         raise ApiError("pin_not_set", card_no=card_no)
-    locked_until = card["pin_locked_until"]
-    if locked_until is not None and locked_until > now:
-        raise ApiError("pin_locked", locked_until=iso(locked_until),
-                       retry_after_s=locked_until - now)
-    failures = 0 if locked_until is not None else int(card["pin_failures"])
-    pin = _decode(req, card_no, block)
-    if hmac.compare_digest(hash_pin(pin, bytes(card["pin_salt"])), bytes(card["pin_hash"])):
-        conn.execute("UPDATE cards SET pin_failures = 0, pin_locked_until = NULL "
-                     "WHERE card_no = ?", (card_no,))
-        return
-    failures += 1
-    if failures >= settings.pin_max_tries:
-        until = now + settings.pin_lock_s
-        conn.execute("UPDATE cards SET pin_failures = 0, pin_locked_until = ? "
-                     "WHERE card_no = ?", (until, card_no))
-        logger.warning("payment password locked after %d wrong tries", failures)
-        raise ApiError("pin_locked", reason="too_many_wrong", locked_until=iso(until),
-                       retry_after_s=settings.pin_lock_s)
-    conn.execute("UPDATE cards SET pin_failures = ?, pin_locked_until = NULL "
-                 "WHERE card_no = ?", (failures, card_no))
-    raise ApiError("pin_wrong", tries_left=settings.pin_max_tries - failures)
+
+    def answer() -> bool:
+        pin = _decode(req, card_no, block)
+        if card is None:
+            hash_pin(pin, _DECOY_SALT)
+            return False
+        return hmac.compare_digest(hash_pin(pin, bytes(card["pin_salt"])),
+                                   bytes(card["pin_hash"]))
+
+    lockout.prove(req, card_no, lockout.PIN, answer)
+
+
+def check_identity(req: Request, card_no: str, card: sqlite3.Row | None, id_last6: str) -> None:
+    """The last 6 of the holder's ID, counted and locked like the payment password.
+    A number the centre does not know gets exactly the answer a wrong ID gets."""
+    def answer() -> bool:
+        return card is not None and hmac.compare_digest(
+            id_last6.upper().encode(), str(card["id_last6"]).upper().encode())
+
+    lockout.prove(req, card_no, lockout.IDENTITY, answer)
 
 
 def _store(req: Request, card_no: str, pin: str) -> None:
@@ -88,8 +96,7 @@ def _store(req: Request, card_no: str, pin: str) -> None:
                        "and not a straight run.",
                        message_zh="支付密码须为6位数字，不能全部相同或连续。")
     salt = secrets.token_bytes(16)
-    req.conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ?, pin_failures = 0, "
-                     "pin_locked_until = NULL WHERE card_no = ?",
+    req.conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ? WHERE card_no = ?",
                      (hash_pin(pin, salt), salt, card_no))
 
 
@@ -104,12 +111,14 @@ def verify(req: Request) -> Reply:
 
 
 def set_pin(req: Request) -> Reply:
-    card = card_or_404(req.conn, req.params["card_no"])
+    # The ID first: until it is proven, the answer says nothing about the card.
+    card_no = req.params["card_no"]
+    card = find_card(req.conn, card_no)
+    check_identity(req, card_no, card, req.body["id_last6"])
+    assert card is not None  # an unknown number never passes the check
     require_usable(card, req.now)
     if card["pin_hash"] is not None:
         raise ApiError("pin_already_set")
-    if not hmac.compare_digest(req.body["id_last6"].upper(), str(card["id_last6"]).upper()):
-        raise ApiError("identity_mismatch")
     _store(req, card["card_no"], _decode(req, card["card_no"], req.body["new_pin_block"]))
     return _result(card["card_no"], False)
 
@@ -138,8 +147,10 @@ ROUTES = [
           body={"type": "object", "required": ["new_pin_block", "id_last6"],
                 "additionalProperties": False,
                 "properties": {"new_pin_block": PIN_BLOCK, "id_last6": _ID_LAST6}},
-          errors=("card_unknown", *CARD_STATE_ERRORS,
-                  "pin_already_set", "identity_mismatch", "pin_block_invalid", "pin_weak")),
+          errors=("identity_mismatch", "identity_locked", *CARD_STATE_ERRORS,
+                  "pin_already_set", "pin_block_invalid", "pin_weak"),
+          description="A card number the centre does not know is answered exactly like a "
+                      "wrong ID (identity_mismatch, counted and locked the same way)."),
     Route("POST", "/v1/cards/{card_no}/pin/change", change_pin, "changePin",
           "Change the payment password", "payment password",
           response="PinResult",

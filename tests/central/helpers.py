@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,28 @@ class Central:
 
     def another_client(self, kiosk_id: str = KIOSK, secret: bytes | None = None) -> SignedClient:
         return SignedClient(self.url, kiosk_id, secret or self.secret)
+
+
+class Clock:
+    """The server's clock in a test: stands still until the test moves it, so two
+    answers given "at the same moment" are comparable byte for byte."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def same_answer(one: Any, other: Any) -> bool:
+    """Status, body and headers alike (but the Date header)."""
+    def headers(resp: Any) -> dict[str, str]:
+        return {k.lower(): v for k, v in resp.headers.items() if k.lower() != "date"}
+    return (one.status_code, one.content, headers(one)) == (
+        other.status_code, other.content, headers(other))
 
 
 def error_of(resp: Any, status: int, code: str) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from central.routes.common import mask_name
 from tests.central.helpers import (
     CHEN,
+    DEMO_PIN,
     LI,
     LIU,
     UNKNOWN,
@@ -16,8 +18,10 @@ from tests.central.helpers import (
     YANG,
     ZHANG,
     Central,
+    Clock,
     error_of,
     pin_block,
+    same_answer,
 )
 
 
@@ -104,10 +108,18 @@ def test_history_rejects_bad_cursor_and_dates(central: Central) -> None:
     error_of(central.client.get(f"/v1/cards/{UNKNOWN}/transactions"), 404, "card_unknown")
 
 
-def test_statement_balances_add_up(central: Central) -> None:
+def statement(central: Central, card_no: str, pin: str | None = None, days: int = 30,
+              **extra: Any) -> Any:
     today = dt.date.today()
-    start = (today - dt.timedelta(days=30)).isoformat()
-    resp = central.client.get(f"/v1/cards/{ZHANG}/statement?from={start}&to={today}")
+    body = {"from": (today - dt.timedelta(days=days)).isoformat(), "to": today.isoformat(),
+            **extra}
+    if pin is not None:
+        body["pin_block"] = pin_block(central, pin, card_no)
+    return central.client.post(f"/v1/cards/{card_no}/statement", body)
+
+
+def test_statement_balances_add_up(central: Central) -> None:
+    resp = statement(central, ZHANG, DEMO_PIN)
     s = resp.json()
     assert s["items"], s
     change = sum(i["amount_fen"] for i in s["items"])
@@ -115,8 +127,34 @@ def test_statement_balances_add_up(central: Central) -> None:
     t = s["totals"]
     assert t["loads_fen"] - t["rides_fen"] - t["purchases_fen"] - t["bill_payments_fen"] == change
     assert t["count"] == len(s["items"])
-    error_of(central.client.get(f"/v1/cards/{ZHANG}/statement?from={start}"), 400,
-             "validation_error")
+    error_of(central.client.post(f"/v1/cards/{ZHANG}/statement",
+                                 {"from": "2026-01-01", "pin_block": pin_block(
+                                     central, DEMO_PIN, ZHANG)}), 400, "validation_error")
+    error_of(statement(central, ZHANG, DEMO_PIN, extra="x"), 400, "validation_error")
+
+
+def test_statement_needs_the_password_of_a_card_that_has_one(central: Central) -> None:
+    error_of(statement(central, ZHANG), 422, "pin_required")
+    assert error_of(statement(central, ZHANG, "999999"), 422, "pin_wrong") == {"tries_left": 2}
+    error_of(central.client.post(f"/v1/cards/{ZHANG}/pin/verify",
+                                 {"pin_block": pin_block(central, "999998", ZHANG)}),
+             422, "pin_wrong")  # the same count as every other use of the password
+    error_of(statement(central, ZHANG, "999997"), 423, "pin_locked")
+    error_of(statement(central, ZHANG, DEMO_PIN), 423, "pin_locked")
+
+
+def test_statement_of_a_card_without_a_password_needs_none(central: Central) -> None:
+    assert statement(central, WANG).status_code == 200
+    error_of(statement(central, WANG, "135790"), 409, "pin_not_set")  # a password given is checked
+
+
+@pytest.mark.parametrize(("card_no", "code"), [(LIU, "card_lost"), (CHEN, "card_blacklisted")])
+def test_history_of_a_lost_or_blocked_card_is_not_given(central: Central, card_no: str,
+                                                        code: str) -> None:
+    details = error_of(statement(central, card_no), 409, code)
+    assert details["status"] == code.removeprefix("card_")
+    error_of(central.client.get(f"/v1/cards/{card_no}/transactions"), 409, code)
+    assert statement(central, YANG, DEMO_PIN).status_code == 200  # expired: still theirs
 
 
 def test_loss_report_with_id_takes_effect_for_every_kiosk(central: Central) -> None:
@@ -146,9 +184,61 @@ def test_loss_report_refusals(central: Central) -> None:
     error_of(central.client.post(f"/v1/cards/{CHEN}/loss-report", {"id_last6": CHEN[-6:]}),
              409, "card_blacklisted")
     error_of(central.client.post(f"/v1/cards/{UNKNOWN}/loss-report", {"id_last6": "000000"}),
-             404, "card_unknown")
+             422, "identity_mismatch")
     error_of(central.client.post(f"/v1/cards/{ZHANG}/loss-report", {}), 400, "validation_error")
     both = {"id_last6": ZHANG[-6:], "pin_block": pin_block(central, "147258", ZHANG)}
     error_of(central.client.post(f"/v1/cards/{ZHANG}/loss-report", both), 400,
              "validation_error")
     assert central.client.get(f"/v1/cards/{ZHANG}").json()["status"] == "active"
+
+
+def report(central: Central, card_no: str, id_last6: str | None = None,
+           pin: str | None = None) -> Any:
+    body = ({"id_last6": id_last6} if id_last6 is not None
+            else {"pin_block": pin_block(central, pin or "", card_no)})
+    return central.client.post(f"/v1/cards/{card_no}/loss-report", body)
+
+
+def test_wrong_ids_on_a_loss_report_lock_until_the_lock_ends(start_central: Any) -> None:
+    clock = Clock()
+    central = start_central(clock=clock, pin_lock_s=60)
+    assert error_of(report(central, ZHANG, "000000"), 422, "identity_mismatch") == {
+        "tries_left": 2}
+    assert error_of(report(central, ZHANG, "000001"), 422, "identity_mismatch") == {
+        "tries_left": 1}
+    assert error_of(report(central, ZHANG, "000002"), 423, "identity_locked")[
+        "retry_after_s"] == 60
+    clock.advance(59)
+    assert error_of(report(central, ZHANG, ZHANG[-6:]), 423, "identity_locked")[
+        "retry_after_s"] == 1
+    assert central.client.get(f"/v1/cards/{ZHANG}").json()["status"] == "active"
+    clock.advance(1)
+    assert report(central, ZHANG, ZHANG[-6:]).json()["status"] == "lost"
+
+
+@pytest.mark.parametrize("proof", ["id_last6", "pin"])
+def test_an_unknown_card_is_answered_like_a_wrong_proof_even_when_locked(
+        start_central: Any, proof: str) -> None:
+    central = start_central(clock=Clock())
+    answers = []
+    for _ in range(4):  # wrong, wrong, the one that locks, locked
+        known, unknown = ((report(central, card, id_last6="000000") for card in (ZHANG, UNKNOWN))
+                          if proof == "id_last6" else
+                          (report(central, card, pin="999999") for card in (ZHANG, UNKNOWN)))
+        assert same_answer(known, unknown), (known.text, unknown.text)
+        answers.append(known.json()["code"])
+    wrong, locked = (("identity_mismatch", "identity_locked") if proof == "id_last6"
+                     else ("pin_wrong", "pin_locked"))
+    assert answers == [wrong] * 2 + [locked] * 2
+
+
+def test_a_wrong_proof_learns_nothing_about_a_lost_card(central: Central) -> None:
+    error_of(report(central, LIU, "000000"), 422, "identity_mismatch")
+    error_of(report(central, LIU, LIU[-6:]), 409, "card_lost")
+
+
+def test_a_password_locked_by_a_finder_leaves_the_holder_the_id(central: Central) -> None:
+    for pin in ("999999", "999998", "999997"):
+        report(central, ZHANG, pin=pin)
+    error_of(report(central, ZHANG, pin=DEMO_PIN), 423, "pin_locked")
+    assert report(central, ZHANG, ZHANG[-6:]).json()["status"] == "lost"

@@ -13,8 +13,10 @@ from tests.central.helpers import (
     WANG,
     ZHANG,
     Central,
+    Clock,
     error_of,
     pin_block,
+    same_answer,
 )
 
 
@@ -53,7 +55,8 @@ def test_block_under_another_key_is_invalid_and_not_counted(central: Central) ->
     foreign = pinblock.encode(DEMO_PIN, ZHANG, pinblock.pin_key(b"some-other-kiosk-secret"))
     resp = central.client.post(f"/v1/cards/{ZHANG}/pin/verify", {"pin_block": foreign})
     error_of(resp, 422, "pin_block_invalid")
-    assert central.sql("SELECT pin_failures FROM cards WHERE card_no = ?", ZHANG)[0][0] == 0
+    assert central.sql("SELECT * FROM secret_tries WHERE card_no = ?", ZHANG) == []
+    assert error_of(verify(central, "999999"), 422, "pin_wrong") == {"tries_left": 2}
 
 
 def test_set_the_first_password_with_the_holder_id(central: Central) -> None:
@@ -91,3 +94,56 @@ def test_pin_refusals_for_unknown_and_lost_cards(central: Central) -> None:
     error_of(central.client.post(f"/v1/cards/{LIU}/pin/change", body), 409, "card_lost")
     error_of(central.client.post(f"/v1/cards/{ZHANG}/pin/verify", {"pin_block": "12"}), 400,
              "validation_error")
+
+
+def set_pin(central: Central, card_no: str, id_last6: str, pin: str = "135790") -> Any:
+    return central.client.post(f"/v1/cards/{card_no}/pin/set",
+                               {"new_pin_block": pin_block(central, pin, card_no),
+                                "id_last6": id_last6})
+
+
+def test_wrong_ids_are_counted_and_the_third_locks_until_the_lock_ends(
+        start_central: Any) -> None:
+    clock = Clock()
+    central = start_central(clock=clock, pin_lock_s=60)
+    assert error_of(set_pin(central, WANG, "000000"), 422, "identity_mismatch") == {
+        "tries_left": 2}
+    assert error_of(set_pin(central, WANG, "000001"), 422, "identity_mismatch") == {
+        "tries_left": 1}
+    locked = error_of(set_pin(central, WANG, "000002"), 423, "identity_locked")
+    assert (locked["retry_after_s"], locked["tries_left"]) == (60, 0)
+    assert locked["reason"] == "too_many_wrong" and locked["locked_until"]
+    clock.advance(30)
+    during = error_of(set_pin(central, WANG, WANG[-6:]), 423, "identity_locked")  # even right
+    assert (during["retry_after_s"], during["locked_until"]) == (30, locked["locked_until"])
+    error_of(verify(central, "135790", WANG), 409, "pin_not_set")  # nothing was set
+    clock.advance(31)
+    assert set_pin(central, WANG, WANG[-6:]).status_code == 200
+    assert verify(central, "135790", WANG).status_code == 200
+
+
+def test_a_right_id_clears_the_count(central: Central) -> None:
+    error_of(set_pin(central, WANG, "000000"), 422, "identity_mismatch")
+    error_of(set_pin(central, WANG, "000000"), 422, "identity_mismatch")
+    weak = set_pin(central, WANG, WANG[-6:], pin="111111")  # the ID was right
+    error_of(weak, 422, "pin_weak")
+    assert error_of(set_pin(central, WANG, "000000"), 422, "identity_mismatch") == {
+        "tries_left": 2}
+
+
+def test_an_unknown_card_is_answered_like_a_wrong_id_even_when_locked(
+        start_central: Any) -> None:
+    central = start_central(clock=Clock())
+    answers = []
+    for _ in range(4):  # wrong, wrong, the one that locks, locked
+        known, unknown = set_pin(central, WANG, "000000"), set_pin(central, UNKNOWN, "000000")
+        assert same_answer(known, unknown), (known.text, unknown.text)
+        answers.append(known.json()["code"])
+    assert answers == ["identity_mismatch"] * 2 + ["identity_locked"] * 2
+
+
+def test_locked_ids_leave_the_payment_password_alone(central: Central) -> None:
+    for _ in range(3):
+        set_pin(central, ZHANG, "000000")
+    error_of(set_pin(central, ZHANG, ZHANG[-6:]), 423, "identity_locked")
+    assert verify(central, DEMO_PIN).status_code == 200
