@@ -138,8 +138,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--purse-cap", type=int, default=d.purse_cap_fen, metavar="FEN")
     p.add_argument("--bill-pin-threshold", type=int, default=d.bill_pin_threshold_fen,
                    metavar="FEN", help="bills above this need the payment password")
-    p.add_argument("--pin-max-tries", type=int, default=d.pin_max_tries)
-    p.add_argument("--pin-lock-s", type=int, default=d.pin_lock_s)
+    p.add_argument("--pin-max-tries", type=int, default=d.pin_max_tries,
+                   help="wrong answers in a row (payment password, or ID number) that lock "
+                        "that check of the card")
+    p.add_argument("--pin-lock-s", type=int, default=d.pin_lock_s,
+                   help="how long such a lock lasts")
     p.add_argument("--points-per-yuan", type=int, default=d.points_per_yuan)
     p.add_argument("--tac-counter", choices=["before", "after"], default=d.tac_counter,
                    help="issuer-specific: online counter in the load TAC before/after increment")

@@ -23,6 +23,8 @@ class Settings:
     daily_load_max_fen: int = 100_000
     purse_cap_fen: int = 100_000
     bill_pin_threshold_fen: int = 20_000
+    # One rule for guessing a card's secrets (central/routes/lockout.py): the payment
+    # password and the holder's ID number, each counted on its own.
     pin_max_tries: int = 3
     pin_lock_s: int = 1800
     points_per_yuan: int = 100
@@ -34,6 +36,6 @@ class Settings:
         if self.tac_counter not in ("before", "after"):
             raise ValueError("tac_counter must be 'before' or 'after'")
         for name in ("single_load_max_fen", "daily_load_max_fen", "purse_cap_fen",
-                     "pin_max_tries", "points_per_yuan"):
+                     "pin_max_tries", "pin_lock_s", "points_per_yuan"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

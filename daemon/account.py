@@ -4,6 +4,11 @@ the payment password, loss reports and feedback.
 Each is one request to the central side (plus, for statements, loss reports
 and feedback, a printed slip). Payment passwords arrive from the screen, are
 turned into PIN blocks at once and never logged, journaled or kept.
+
+The central side decides who may see what (a lost card's history, the
+password a statement needs, how many wrong answers lock a check); this module
+tells the cardholder, in both languages, how many tries are left and when a
+lock ends.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.api.http import ApiError
+from daemon.api.models import Notice
 from daemon.central import CentralClient, CentralError, CentralRejected
 from daemon.history import merge
 from daemon.printing import Printing
@@ -30,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PERIODS = ("this_month", "last_month", "last_30_days")
+_HISTORY_REFUSED = ("card_lost", "card_blacklisted")
 FEEDBACK_CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
                        "other")
 
@@ -45,6 +52,38 @@ def period_dates(period: str, today: date) -> tuple[date, date]:
         return today - timedelta(days=29), today
     raise ApiError(400, "bad_period", f"period must be one of {', '.join(PERIODS)}",
                    "请选择本月、上月或最近30天")
+
+
+_LOCKED = {"pin_locked": ("The payment password is locked", "支付密码已锁定"),
+           "identity_locked": ("ID number checks on this card are locked", "此卡的证件验证已锁定")}
+_TRIES = ("pin_wrong", "identity_mismatch")
+
+
+def _refused(exc: CentralRejected) -> ApiError:
+    """The centre's refusal as the screen shows it: a wrong password or ID says how
+    many tries are left, a lock says when it ends (the details carry both too)."""
+    message, message_zh, details = exc.message, exc.message_zh, exc.details
+    tries, retry = details.get("tries_left"), details.get("retry_after_s")
+    if exc.code in _LOCKED and isinstance(retry, int):
+        minutes = max(1, -(-retry // 60))
+        until = _clock_time(details.get("locked_until"))
+        what, what_zh = _LOCKED[exc.code]
+        message = (f"Too many wrong tries. {what}; try again in {minutes} min"
+                   + (f" (after {until})." if until else "."))
+        message_zh = (f"错误次数过多，{what_zh}，请{minutes}分钟后"
+                      + (f"（{until}以后）再试。" if until else "再试。"))
+    elif exc.code in _TRIES and isinstance(tries, int):
+        message = f"{exc.message} {tries} {'try' if tries == 1 else 'tries'} left."
+        message_zh = f"{exc.message_zh}还可尝试{tries}次。"
+    return ApiError(exc.status, exc.code, message, message_zh, details=details)
+
+
+def _clock_time(stamp: Any) -> str | None:
+    """``HH:MM`` in China time of an ISO time from the centre, or None."""
+    try:
+        return datetime.fromisoformat(str(stamp)).astimezone(CHINA).strftime("%H:%M")
+    except ValueError:
+        return None
 
 
 def _pin(value: Any, name: str) -> str:
@@ -70,8 +109,7 @@ class Account:
         try:
             return self._central.request(method, path, body, idempotency_key=key)
         except CentralRejected as exc:
-            raise ApiError(exc.status, exc.code, exc.message, exc.message_zh,
-                           details=exc.details) from None
+            raise _refused(exc) from None
         except CentralError:
             raise ApiError(503, "central_offline",
                            "No connection to the card centre right now.",
@@ -82,22 +120,37 @@ class Account:
 
     # -- history and statements ----------------------------------------------------------
     def history(self, cursor: str | None = None, limit: int = 20) -> dict[str, Any]:
-        """One page: on the first, the card's own records merged in."""
+        """One page: on the first, the card's own records merged in. The chip's log is
+        readable by whoever holds the card; the centre's history is not given for a card
+        reported lost or blocked, and then the first page is the chip's log with the
+        centre's reason as ``notice``."""
         card, _ = self._sessions.card_on_screen(need_active=False)
         query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
-        page = self._call("GET", f"/v1/cards/{card.card_no}/transactions{query}")
+        notice: Notice | None = None
+        try:
+            page = self._call("GET", f"/v1/cards/{card.card_no}/transactions{query}")
+        except ApiError as exc:
+            if cursor is not None or exc.body["code"] not in _HISTORY_REFUSED:
+                raise
+            page = {"items": [], "next_cursor": None}
+            notice = Notice(exc.body["code"], exc.body["message"], exc.body["message_zh"])
         items = page.get("items", []) if isinstance(page, dict) else []
         snap = self._state.snapshot()
         records = snap.card.records if snap.card is not None and cursor is None else []
         entries = merge(records, [i for i in items if isinstance(i, dict)])
         return {"items": [dataclasses.asdict(e) for e in entries],
-                "next_cursor": page.get("next_cursor") if isinstance(page, dict) else None}
+                "next_cursor": page.get("next_cursor") if isinstance(page, dict) else None,
+                "notice": dataclasses.asdict(notice) if notice else None}
 
-    def statement(self, period: str) -> dict[str, Any]:
+    def statement(self, period: str, pin: Any = None) -> dict[str, Any]:
+        """Print a statement. The centre asks for the payment password of a card that has
+        one (``pin_required``) and refuses a lost or blocked card's."""
         card, _ = self._sessions.card_on_screen(need_active=False)
         start, end = period_dates(period, datetime.now(CHINA).date())
-        data = self._call("GET", f"/v1/cards/{card.card_no}/statement"
-                                 f"?from={start.isoformat()}&to={end.isoformat()}")
+        body = {"from": start.isoformat(), "to": end.isoformat()}
+        if pin is not None:
+            body["pin_block"] = self._pin_block(_pin(pin, "pin"), card.card_no)
+        data = self._call("POST", f"/v1/cards/{card.card_no}/statement", body)
         entries = tuple(StatementEntry(datetime.fromisoformat(i["occurred_at"]).replace(
             tzinfo=None), i["kind"], str(i.get("description") or i.get("mode") or i["kind"]),
             int(i["amount_fen"])) for i in data["items"])

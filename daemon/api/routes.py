@@ -151,9 +151,12 @@ def _account_routes(kiosk: Router, account: Any) -> None:
         return account.history(cursor, limit)
 
     kiosk.add("GET", "/v1/history", history,
-              "The card's history: its own records merged with the central side's, paged")
-    kiosk.add("POST", "/v1/statement", lambda r: account.statement(r.field("period", str)),
-              "Print a statement (this_month, last_month, last_30_days)")
+              "The card's history: its own records merged with the central side's, paged "
+              "(a lost or blocked card: its own records only, with the reason as notice)")
+    kiosk.add("POST", "/v1/statement", lambda r: account.statement(
+        r.field("period", str), r.field("pin", str, required=False)),
+        "Print a statement (this_month, last_month, last_30_days); a card with a payment "
+        "password needs it (sent to the central side only as an encrypted PIN block)")
     kiosk.add("POST", "/v1/points/redeem",
               lambda r: to_json(account.redeem_points(r.field("points", int))),
               "Turn points into a load onto the card on the reader")

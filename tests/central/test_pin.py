@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from central import pinblock
+from central.settings import Settings
 from tests.central.helpers import (
     DEMO_PIN,
     LIU,
@@ -147,3 +150,9 @@ def test_locked_ids_leave_the_payment_password_alone(central: Central) -> None:
         set_pin(central, ZHANG, "000000")
     error_of(set_pin(central, ZHANG, ZHANG[-6:]), 423, "identity_locked")
     assert verify(central, DEMO_PIN).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["pin_max_tries", "pin_lock_s"])
+def test_a_lock_rule_that_could_never_lock_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings(**{name: 0})

@@ -63,6 +63,10 @@ class FakeAccount:
         self.log.append(f"history {cursor} {limit}")
         return {"items": [], "next_cursor": None}
 
+    def statement(self, period: str, pin: str | None) -> dict[str, object]:
+        self.log.append(f"statement {period} pin={'set' if pin else 'none'}")
+        return {"printed": True}
+
     def report_loss(self, card_no: str, pin: str | None, id_last6: str | None) -> dict[str, str]:
         self.log.append(f"loss {card_no[-4:]} pin={'set' if pin else 'none'} id={id_last6}")
         return {"report_no": "LR1"}
@@ -295,6 +299,16 @@ def test_history_paging_and_loss_report_arguments(served: Any) -> None:
         with pytest.raises(LocalApiError) as err:
             kiosk.get(path)
         assert err.value.code == "bad_limit"
+
+
+def test_statement_forwards_the_payment_password(served: Any) -> None:
+    kiosk, _, _, sim = served
+    kiosk.post("/v1/statement", {"period": "this_month", "pin": "147258"})
+    kiosk.post("/v1/statement", {"period": "last_month"})
+    assert sim.log == ["statement this_month pin=set", "statement last_month pin=none"]
+    with pytest.raises(LocalApiError) as err:
+        kiosk.post("/v1/statement", {"period": "this_month", "pin": 147258})
+    assert err.value.code == "bad_request"
 
 
 def test_cashbox_collect_needs_an_operator(served: Any) -> None:

@@ -45,13 +45,38 @@ def test_history_merges_the_card_and_the_centre_and_pages(stack: Stack) -> None:
 
 def test_statement_is_printed_with_the_centres_balances(stack: Stack) -> None:
     tap(stack)
-    result = stack.kiosk_client.post("/v1/statement", {"period": "last_30_days"})
+    with pytest.raises(LocalApiError) as err:
+        stack.kiosk_client.post("/v1/statement", {"period": "last_30_days"})
+    assert (err.value.status, err.value.code) == (422, "pin_required")
+    with pytest.raises(LocalApiError) as err:
+        stack.kiosk_client.post("/v1/statement", {"period": "last_30_days", "pin": "999999"})
+    assert (err.value.code, err.value.details) == ("pin_wrong", {"tries_left": 2})
+    assert "还可尝试2次" in err.value.message_zh
+    assert _receipts(stack, "statement") == []
+    result = stack.kiosk_client.post("/v1/statement", {"period": "last_30_days",
+                                                       "pin": "147258"})
     assert result["printed"] is True and result["count"] > 0
     assert result["closing_balance_fen"] == 8650  # the seed's history ends at the balance
     assert _receipts(stack, "statement") == [f"{result['reference']}-statement.png"]
     with pytest.raises(LocalApiError) as err:
-        stack.kiosk_client.post("/v1/statement", {"period": "last_year"})
+        stack.kiosk_client.post("/v1/statement", {"period": "last_year", "pin": "147258"})
     assert err.value.code == "bad_period"
+    log = (stack.workdir / "kioskd.log").read_text("utf-8")
+    assert "147258" not in log and "999999" not in log  # never logged
+
+
+def test_a_lost_card_prints_no_statement_and_shows_only_its_own_log(stack: Stack) -> None:
+    snap = tap(stack, LIU_LOST)
+    with pytest.raises(LocalApiError) as err:
+        stack.kiosk_client.post("/v1/statement", {"period": "last_30_days", "pin": "147258"})
+    assert (err.value.status, err.value.code) == (409, "card_lost")
+    assert "挂失" in err.value.message_zh
+    assert _receipts(stack, "statement") == []
+    history = stack.kiosk_client.get("/v1/history")
+    assert history["notice"]["code"] == "card_lost"
+    assert snap.card is not None
+    assert {i["source"] for i in history["items"]} <= {"card"}
+    assert len(history["items"]) == len(snap.card.records)
 
 
 def test_points_become_a_load_on_the_card(stack: Stack) -> None:
@@ -73,7 +98,8 @@ def test_payment_password_set_and_change(stack: Stack) -> None:
     tap(stack, WANG_NO_PIN)
     with pytest.raises(LocalApiError) as err:
         kiosk.post("/v1/pin/set", {"new_pin": "123456", "id_last6": "999999"})
-    assert err.value.code == "identity_mismatch"
+    assert (err.value.code, err.value.details) == ("identity_mismatch", {"tries_left": 2})
+    assert "2 tries left" in err.value.message and "还可尝试2次" in err.value.message_zh
     assert kiosk.post("/v1/pin/set", {"new_pin": "258147", "id_last6": WANG_NO_PIN[-6:]}) == \
         {"pin_set": True}
     with pytest.raises(LocalApiError) as err:
@@ -98,11 +124,38 @@ def test_loss_report_stops_money_at_once_and_prints_a_slip(stack: Stack) -> None
     with pytest.raises(LocalApiError) as err:
         kiosk.post("/v1/topup/start")
     assert err.value.code == "card_lost"
+    unknown = "31044403999999999999"
+    answers = []
+    for card_no in (CARD, unknown):  # the first card is lost now; the proof is still asked
+        with pytest.raises(LocalApiError) as err:
+            kiosk.post("/v1/loss-report", {"card_no": card_no, "id_last6": "000000"})
+        answers.append((err.value.status, err.value.code, err.value.message,
+                        err.value.message_zh, err.value.details))
+    assert answers[0] == answers[1] and answers[0][1] == "identity_mismatch"
     for body, code in (({"card_no": "123"}, "bad_card_no"),
                        ({"card_no": CARD, "pin": "147258", "id_last6": "100017"}, "pin_or_id")):
         with pytest.raises(LocalApiError) as err:
             kiosk.post("/v1/loss-report", body)
         assert err.value.code == code
+
+
+def test_guessing_the_id_locks_and_the_kiosk_says_until_when(stack: Stack) -> None:
+    kiosk = stack.kiosk_client
+    for tries_left, id_last6 in ((2, "000000"), (1, "000001")):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.post("/v1/loss-report", {"card_no": CARD, "id_last6": id_last6})
+        assert (err.value.code, err.value.details) == ("identity_mismatch",
+                                                       {"tries_left": tries_left})
+    for id_last6 in ("000002", CARD[-6:]):  # the lock, then even the right ID is refused
+        with pytest.raises(LocalApiError) as err:
+            kiosk.post("/v1/loss-report", {"card_no": CARD, "id_last6": id_last6})
+        assert (err.value.status, err.value.code) == (423, "identity_locked")
+        assert 1790 <= err.value.details["retry_after_s"] <= 1800
+        assert err.value.details["locked_until"][11:16] in err.value.message_zh
+        assert "分钟后" in err.value.message_zh and "min" in err.value.message
+    assert central_sql(stack, "SELECT status FROM cards WHERE card_no = ?", CARD) == [
+        ("active",)]
+    assert _receipts(stack, "loss_report") == []
 
 
 @pytest.mark.parametrize(("card_no", "status"), [(LIU_LOST, "lost"),

@@ -1,0 +1,145 @@
+"""The kiosk side of the services that take no cash, against the real central server:
+what the cardholder is told when a password or ID is wrong or locked, and whose
+history is printed or shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from central import pinblock
+from config.schema import CentralSection
+from daemon.account import Account
+from daemon.api.http import ApiError
+from daemon.cardflow import CentralCard
+from daemon.central import CentralClient
+from daemon.events import EventBus
+from daemon.state import KioskState
+from tests.central.helpers import DEMO_PIN, KIOSK, LIU, UNKNOWN, WANG, ZHANG, Central, Clock
+
+
+@dataclass
+class OnReader:
+    card_no: str
+
+
+@dataclass
+class FakeSessions:
+    """The card on the reader (daemon.sessions has its own tests)."""
+
+    card_no: str = ZHANG
+
+    def card_on_screen(self, *, need_active: bool = True) -> tuple[Any, CentralCard]:
+        return OnReader(self.card_no), CentralCard({"status": "active", "card_type": "ordinary",
+                                                    "points": 0})
+
+
+@dataclass
+class FakePrinting:
+    printed: list[str] = field(default_factory=list)
+
+    def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
+        self.printed.append(kind)
+        return {"printed": True}
+
+
+@dataclass
+class Kit:
+    account: Account
+    sessions: FakeSessions
+    printing: FakePrinting
+    central: Central
+
+
+@pytest.fixture
+def make_kit(start_central: Callable[..., Central]) -> Iterator[Callable[..., Kit]]:
+    clients: list[CentralClient] = []
+
+    def make(**central_settings: Any) -> Kit:
+        central = start_central(**central_settings)
+        client = CentralClient(CentralSection(url=central.url, connect_timeout_s=1,
+                                              read_timeout_s=5, retries=0),
+                               kiosk_id=KIOSK, secret=central.secret)
+        clients.append(client)
+        key = pinblock.pin_key(central.secret)
+        sessions, printing = FakeSessions(), FakePrinting()
+        account = Account(sessions=sessions, central=client,  # type: ignore[arg-type]
+                          printing=printing,  # type: ignore[arg-type]
+                          state=KioskState(EventBus(keep=5), language="zh"),
+                          terminal_id="440300000001",
+                          pin_block=lambda pin, card_no: pinblock.encode(pin, card_no, key))
+        return Kit(account, sessions, printing, central)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def refusal(call: Callable[[], Any]) -> dict[str, Any]:
+    with pytest.raises(ApiError) as err:
+        call()
+    body = dict(err.value.body)
+    body["status"] = err.value.status
+    return body
+
+
+def test_a_statement_of_a_card_with_a_password_asks_for_it(make_kit: Any) -> None:
+    kit = make_kit()
+    missing = refusal(lambda: kit.account.statement("last_30_days"))
+    assert (missing["status"], missing["code"]) == (422, "pin_required")
+    wrong = refusal(lambda: kit.account.statement("last_30_days", "999999"))
+    assert (wrong["code"], wrong["details"]) == ("pin_wrong", {"tries_left": 2})
+    assert "2 tries left" in wrong["message"] and "还可尝试2次" in wrong["message_zh"]
+    assert kit.printing.printed == []
+    assert kit.account.statement("last_30_days", DEMO_PIN)["printed"] is True
+    assert kit.printing.printed == ["statement"]
+    bad = refusal(lambda: kit.account.statement("last_30_days", "12ab56"))
+    assert bad["code"] == "bad_pin"
+
+
+def test_a_card_without_a_password_prints_its_statement_without_one(make_kit: Any) -> None:
+    kit = make_kit()
+    kit.sessions.card_no = WANG
+    assert kit.account.statement("this_month")["printed"] is True
+
+
+def test_no_statement_for_a_lost_card_and_its_history_is_the_chips_own(make_kit: Any) -> None:
+    kit = make_kit()
+    kit.sessions.card_no = LIU
+    lost = refusal(lambda: kit.account.statement("last_30_days", DEMO_PIN))
+    assert (lost["status"], lost["code"]) == (409, "card_lost")
+    assert "lost" in lost["message"] and "挂失" in lost["message_zh"]
+    assert kit.printing.printed == []
+    history = kit.account.history()
+    assert history["items"] == [] and history["next_cursor"] is None
+    assert history["notice"]["code"] == "card_lost" and history["notice"]["message_zh"]
+    kit.sessions.card_no = ZHANG
+    shown = kit.account.history()
+    assert shown["items"] and shown["notice"] is None
+
+
+def test_wrong_ids_say_the_tries_left_and_the_lock_says_when_it_ends(make_kit: Any) -> None:
+    kit = make_kit(clock=Clock(), pin_lock_s=1800)
+    kit.sessions.card_no = WANG
+    first = refusal(lambda: kit.account.set_pin("135790", "000000"))
+    assert (first["status"], first["code"], first["details"]) == (
+        422, "identity_mismatch", {"tries_left": 2})
+    assert "2 tries left" in first["message"] and "还可尝试2次" in first["message_zh"]
+    refusal(lambda: kit.account.set_pin("135790", "000001"))
+    locked = refusal(lambda: kit.account.set_pin("135790", "000002"))
+    assert (locked["status"], locked["code"]) == (423, "identity_locked")
+    assert locked["details"]["retry_after_s"] == 1800 and locked["details"]["tries_left"] == 0
+    until = locked["details"]["locked_until"][11:16]  # HH:MM, China time
+    assert "30 min" in locked["message"] and until in locked["message"]
+    assert "30分钟" in locked["message_zh"] and until in locked["message_zh"]
+
+
+def test_a_typed_unknown_number_is_told_what_a_wrong_id_is_told(make_kit: Any) -> None:
+    kit = make_kit(clock=Clock())
+    known = refusal(lambda: kit.account.report_loss(ZHANG, id_last6="000000"))
+    unknown = refusal(lambda: kit.account.report_loss(UNKNOWN, id_last6="000000"))
+    assert known == unknown and known["code"] == "identity_mismatch"
+    assert kit.printing.printed == []
