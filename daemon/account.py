@@ -130,10 +130,11 @@ class Account:
         try:
             page = self._call("GET", f"/v1/cards/{card.card_no}/transactions{query}")
         except ApiError as exc:
-            if cursor is not None or exc.body["code"] not in _HISTORY_REFUSED:
+            code = str(exc.body["code"])
+            if cursor is not None or code not in _HISTORY_REFUSED:
                 raise
             page = {"items": [], "next_cursor": None}
-            notice = Notice(exc.body["code"], exc.body["message"], exc.body["message_zh"])
+            notice = Notice(code, str(exc.body["message"]), str(exc.body["message_zh"]))
         items = page.get("items", []) if isinstance(page, dict) else []
         snap = self._state.snapshot()
         records = snap.card.records if snap.card is not None and cursor is None else []
