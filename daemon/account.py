@@ -14,21 +14,20 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from daemon.api.http import ApiError
 from daemon.central import CentralClient, CentralError, CentralRejected
 from daemon.history import merge
 from daemon.printing import Printing
+from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
-from hardware.printer.receipts import FeedbackTicket, LossReport, Statement, StatementEntry
+from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
 
 __all__ = ["PERIODS", "Account", "period_dates"]
 
 logger = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PERIODS = ("this_month", "last_month", "last_30_days")
 FEEDBACK_CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
                        "other")
@@ -95,12 +94,10 @@ class Account:
 
     def statement(self, period: str) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen(need_active=False)
-        start, end = period_dates(period, datetime.now(CHINA).date())
+        start, end = period_dates(period, self._printing.now().date())  # the kiosk's zone
         data = self._call("GET", f"/v1/cards/{card.card_no}/statement"
                                  f"?from={start.isoformat()}&to={end.isoformat()}")
-        entries = tuple(StatementEntry(datetime.fromisoformat(i["occurred_at"]).replace(
-            tzinfo=None), i["kind"], str(i.get("description") or i.get("mode") or i["kind"]),
-            int(i["amount_fen"])) for i in data["items"])
+        entries = tuple(statement_entry(i) for i in data["items"])
         reference = f"ST{datetime.now().strftime('%y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
         facts = Statement(reference, datetime.now(), card.card_no, start, end,
                           int(data["opening_balance_fen"]), int(data["closing_balance_fen"]),
