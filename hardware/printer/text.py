@@ -46,11 +46,12 @@ _SPACES = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 def printable(text: str) -> str:
     """``text`` with nothing a printer or the preview's text shaper must not be given.
 
-    Every text field that reaches paper passes here (:func:`~hardware.printer.receipts.
-    build_receipt`): a control character (C0, DEL, C1) in ESC/POS is a command — ESC p
-    opens a cash drawer — and some (NEL) make Pillow's raqm layout fail. Breaks and
-    separators become a space (a run of them, one); other controls, format characters (zero-width, bidi
-    overrides, BOM), surrogates, private-use and unassigned code points are dropped.
+    Every text of the receipt model passes here when it is built
+    (:mod:`hardware.printer.model`): a control character (C0, DEL, C1) in ESC/POS is a
+    command — ESC p opens a cash drawer — and some (NEL) make Pillow's raqm layout
+    fail. Breaks and separators become a space (a run of them, one); other controls,
+    format characters (zero-width, bidi overrides, BOM), surrogates, private-use and
+    unassigned code points are dropped.
     """
     out: list[str] = []
     for ch in text:

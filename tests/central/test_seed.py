@@ -5,6 +5,7 @@ seeded card has an overdraft limit (issue 12.14)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ def test_every_cards_history_is_consistent_and_never_below_zero(
         below = [(r["kind"], r["amount_fen"], r["balance_after_fen"]) for r in rows
                  if r["balance_after_fen"] < 0]
         assert below == [], f"{card_no[-4:]} goes below zero without an overdraft: {below}"
-        for before, after in zip(rows, rows[1:], strict=False):
+        for before, after in itertools.pairwise(rows):
             assert after["balance_after_fen"] == before["balance_after_fen"] + \
                 after["amount_fen"], card_no[-4:]
         if card_no in balances:
