@@ -49,6 +49,12 @@ _STATIONS = ["罗湖", "国贸", "老街", "大剧院", "科学馆", "华强路"
 _MERCHANTS = ["7-Eleven", "全家便利店", "美宜佳", "肯德基", "麦当劳", "百果园", "天虹超市",
               "喜茶", "深圳书城"]
 _CARD_TYPES = ["ordinary"] * 7 + ["student", "student", "senior"]
+# utility → its name in English and Chinese, as the bills carry them (payee, payee_zh);
+# a bill payment in a card's history names the payee as its bill does.
+_PAYEES = {"water": ("Shenzhen Water", "深圳市水务集团"),
+           "electricity": ("China Southern Power Grid", "南方电网深圳供电局"),
+           "gas": ("Shenzhen Gas", "深圳燃气集团")}
+_PAYEES_ZH = [zh for _, zh in _PAYEES.values()]
 
 
 @dataclass(frozen=True)
@@ -147,12 +153,15 @@ def transactions_for(card: SeedCard, count: int, now: int, rng: random.Random) -
             kind = "purchase"
         else:
             paid = rng.choice([3000, 5000, 8000, 12000])
-            extra = (None, None, None, None, None, None, rng.choice(["深圳水务", "南方电网",
-                                                                     "深圳燃气"]), 0,
+            extra = (None, None, None, None, None, None, rng.choice(_PAYEES_ZH), 0,
                      terminal, None)
             kind = "bill_payment"
         if balance < paid:
-            top_up = min(rng.choice([5000, 10000, 20000]), 100_000 - balance)
+            # Enough for what is paid next: no seeded card has an overdraft limit, so
+            # no balance may go below zero. (The draw stays one rng call, so every
+            # other seeded value is as before.)
+            wanted = rng.choice([5000, 10000, 20000])
+            top_up = min(max(wanted, -(-(paid - balance) // 5000) * 5000), 100_000 - balance)
             balance += top_up
             events.append((when - 60, "load", top_up, (None,) * 7 + (0, "440300000001", None)))
         balance -= paid
@@ -178,13 +187,10 @@ def transactions_for(card: SeedCard, count: int, now: int, rng: random.Random) -
 
 def _bills(now: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
     """Bills for accounts 100001.. (water), 200001.. (electricity), 300001.. (gas)."""
-    payees = {"water": ("Shenzhen Water", "深圳市水务集团"),
-              "electricity": ("China Southern Power Grid", "南方电网深圳供电局"),
-              "gas": ("Shenzhen Gas", "深圳燃气集团")}
     today = dt.datetime.fromtimestamp(now, CHINA).date()
     this_month = today.replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
-    for u_index, (utility, (payee, payee_zh)) in enumerate(payees.items(), start=1):
+    for u_index, (utility, (payee, payee_zh)) in enumerate(_PAYEES.items(), start=1):
         for i in range(1, 21):
             account = f"{u_index}{i:05d}"
             holder = rng.choice(_SURNAMES) + rng.choice(_GIVEN)

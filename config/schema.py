@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 T_UNION_AID = "A000000632010105"
 CITY_UNION_AID = "A00000000386980701"
@@ -20,6 +21,7 @@ CITY_UNION_AID = "A00000000386980701"
 _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
 _KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 _GROUP = re.compile(r"^([a-z_][a-z0-9_-]{0,31})?$")
+_HOTLINE = re.compile(r"^\+?[0-9][0-9 -]{1,18}[0-9]$")
 
 
 def _choice(*allowed: object) -> dict[str, Any]:
@@ -69,6 +71,21 @@ def _check_group(value: str) -> str | None:
     return None if _GROUP.match(value) else "must be a group name (lower-case, up to 32)"
 
 
+def _check_time_zone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return (f"{value!r} is not an IANA time zone such as 'Asia/Shanghai' known to this "
+                "system (its tz database: Debian's tzdata)")
+    return None
+
+
+def _check_hotline(value: str) -> str | None:
+    if _HOTLINE.fullmatch(value):
+        return None
+    return "must be a phone number: digits, spaces or '-', 3 to 20 characters, e.g. '12345'"
+
+
 def _check_url(value: str) -> str | None:
     return None if re.match(r"^https?://[^/\s]+", value) else "must be an http:// or https:// URL"
 
@@ -81,6 +98,13 @@ class KioskSection:
     terminal_id: str = field(default="000000000001", metadata=_check_hex(6))
     secret_file: Path = Path("/etc/citycard/kiosk.secret")
     language: str = field(default="zh", metadata=_choice("zh", "en"))
+    # Every time shown or printed is in this zone, whatever the host's own: the card
+    # log and the central side keep China time.
+    time_zone: str = field(default="Asia/Shanghai", metadata={"check": _check_time_zone})
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 @dataclass(frozen=True)
@@ -185,6 +209,14 @@ class UiSection:
 
 
 @dataclass(frozen=True)
+class ServiceSection:
+    """What the cardholder is told about getting help."""
+
+    # printed on every receipt's footer; 12345 is the city's public service hotline
+    hotline: str = field(default="12345", metadata={"check": _check_hotline})
+
+
+@dataclass(frozen=True)
 class SimSection:
     """Simulated hardware for ``kioskd --simulate`` (ignored otherwise)."""
 
@@ -203,6 +235,7 @@ class Config:
     cash: CashSection = field(default_factory=CashSection)
     limits: LimitsSection = field(default_factory=LimitsSection)
     ui: UiSection = field(default_factory=UiSection)
+    service: ServiceSection = field(default_factory=ServiceSection)
     sim: SimSection = field(default_factory=SimSection)
     source: Path | None = None
 

@@ -17,24 +17,23 @@ import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from daemon.api.http import ApiError
 from daemon.api.models import Notice
 from daemon.central import CentralClient, CentralError, CentralRejected
 from daemon.history import merge
 from daemon.printing import Printing
+from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
-from hardware.printer.receipts import FeedbackTicket, LossReport, Statement, StatementEntry
+from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
 
 __all__ = ["PERIODS", "Account", "period_dates"]
 
 logger = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PERIODS = ("this_month", "last_month", "last_30_days")
 _HISTORY_REFUSED = ("card_lost", "card_blacklisted")
 FEEDBACK_CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
@@ -59,14 +58,14 @@ _LOCKED = {"pin_locked": ("The payment password is locked", "支付密码已锁�
 _TRIES = ("pin_wrong", "identity_mismatch")
 
 
-def _refused(exc: CentralRejected) -> ApiError:
+def _refused(exc: CentralRejected, zone: tzinfo) -> ApiError:
     """The centre's refusal as the screen shows it: a wrong password or ID says how
     many tries are left, a lock says when it ends (the details carry both too)."""
     message, message_zh, details = exc.message, exc.message_zh, exc.details
     tries, retry = details.get("tries_left"), details.get("retry_after_s")
     if exc.code in _LOCKED and isinstance(retry, int):
         minutes = max(1, -(-retry // 60))
-        until = _clock_time(details.get("locked_until"))
+        until = _clock_time(details.get("locked_until"), zone)
         what, what_zh = _LOCKED[exc.code]
         message = (f"Too many wrong tries. {what}; try again in {minutes} min"
                    + (f" (after {until})." if until else "."))
@@ -78,10 +77,10 @@ def _refused(exc: CentralRejected) -> ApiError:
     return ApiError(exc.status, exc.code, message, message_zh, details=details)
 
 
-def _clock_time(stamp: Any) -> str | None:
-    """``HH:MM`` in China time of an ISO time from the centre, or None."""
+def _clock_time(stamp: Any, zone: tzinfo) -> str | None:
+    """``HH:MM`` in the kiosk's zone of an ISO time from the centre, or None."""
     try:
-        return datetime.fromisoformat(str(stamp)).astimezone(CHINA).strftime("%H:%M")
+        return datetime.fromisoformat(str(stamp)).astimezone(zone).strftime("%H:%M")
     except ValueError:
         return None
 
@@ -109,7 +108,7 @@ class Account:
         try:
             return self._central.request(method, path, body, idempotency_key=key)
         except CentralRejected as exc:
-            raise _refused(exc) from None
+            raise _refused(exc, self._printing.zone) from None
         except CentralError:
             raise ApiError(503, "central_offline",
                            "No connection to the card centre right now.",
@@ -147,14 +146,12 @@ class Account:
         """Print a statement. The centre asks for the payment password of a card that has
         one (``pin_required``) and refuses a lost or blocked card's."""
         card, _ = self._sessions.card_on_screen(need_active=False)
-        start, end = period_dates(period, datetime.now(CHINA).date())
+        start, end = period_dates(period, self._printing.now().date())  # the kiosk's zone
         body = {"from": start.isoformat(), "to": end.isoformat()}
         if pin is not None:
             body["pin_block"] = self._pin_block(_pin(pin, "pin"), card.card_no)
         data = self._call("POST", f"/v1/cards/{card.card_no}/statement", body)
-        entries = tuple(StatementEntry(datetime.fromisoformat(i["occurred_at"]).replace(
-            tzinfo=None), i["kind"], str(i.get("description") or i.get("mode") or i["kind"]),
-            int(i["amount_fen"])) for i in data["items"])
+        entries = tuple(statement_entry(i) for i in data["items"])
         reference = f"ST{datetime.now().strftime('%y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
         facts = Statement(reference, datetime.now(), card.card_no, start, end,
                           int(data["opening_balance_fen"]), int(data["closing_balance_fen"]),

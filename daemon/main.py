@@ -110,7 +110,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(devices.close)
         printing = Printing(devices.printer, journal, kiosk_id=cfg.kiosk.id,
                             mac_key=receipt_mac_key(secret),
-                            receipts_dir=cfg.paths.state_dir / "receipts")
+                            receipts_dir=cfg.paths.state_dir / "receipts",
+                            zone=cfg.kiosk.zone, hotline=cfg.service.hotline)
 
         store = OrderStore(journal)
         crash = _Crasher(store) if simulate else None
@@ -148,7 +149,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                                       state.snapshot().language),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
             sessions=sessions, account=account, cashbox=cashbox.view,
-            collect=lambda operator: cashbox.collect(operator, printing, reporter.event,
+            collect=lambda operator: cashbox.collect(operator, printing,
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),

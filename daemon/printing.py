@@ -5,6 +5,13 @@ is sent to the printer, and its ``printed_at`` (or ``last_error``) after, so an
 operator can list what did not print and print it again (``kioskctl receipts``,
 ``kioskctl reprint``). With a simulated printer the PNG preview is written to
 ``<state_dir>/receipts/<reference>.png`` (the demo collects them from there).
+
+A receipt never raises past :meth:`Printing.receipt`: whatever goes wrong
+between the facts and the paper (the printer, the preview, facts that do not
+add up) is written on the journal row and answered as "not printed", so the
+step that printed it — a load, a payment, a cashbox collection — stands as
+journaled. Every receipt carries the configured hotline and prints its times
+in the configured zone; a reprint is marked as one.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import json
 import logging
 import time
 import uuid
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +30,7 @@ from daemon.journal import Journal
 from daemon.receiptfacts import facts_from_json, facts_to_json
 from hardware.printer import PrinterError, ReceiptContext, ReceiptPrinter
 from hardware.printer.printer import PrintedReceipt
-from hardware.printer.receipts import build_receipt
+from hardware.printer.receipts import DEFAULT_ZONE, build_receipt
 
 __all__ = ["Printing", "receipt_mac_key"]
 
@@ -38,19 +46,27 @@ class Printing:
     """Prints receipts for one kiosk."""
 
     def __init__(self, printer: ReceiptPrinter, journal: Journal, *, kiosk_id: str,
-                 mac_key: bytes, receipts_dir: Path) -> None:
+                 mac_key: bytes, receipts_dir: Path, zone: tzinfo = DEFAULT_ZONE,
+                 hotline: str = "") -> None:
         self.printer = printer
         self._journal = journal
         self._kiosk_id = kiosk_id
         self._mac_key = mac_key
         self._dir = receipts_dir
+        self.zone = zone
+        self._hotline = hotline
 
-    def context(self, language: str) -> ReceiptContext:
-        return ReceiptContext(self._kiosk_id, language, self._mac_key)
+    def context(self, language: str, *, reprinted_at: datetime | None = None) -> ReceiptContext:
+        return ReceiptContext(self._kiosk_id, language, self._mac_key, hotline=self._hotline,
+                              zone=self.zone, reprinted_at=reprinted_at)
+
+    def now(self) -> datetime:
+        """The time as receipts print it (the configured zone), e.g. for references."""
+        return datetime.now(self.zone)
 
     def test_page(self, language: str = "zh") -> dict[str, Any]:
         """Print the printer test page; the result for ``kioskctl printer test``."""
-        reference = f"T{time.strftime('%Y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
+        reference = f"T{self.now():%Y%m%d%H%M%S}{uuid.uuid4().hex[:4].upper()}"
         self._journal_receipt(reference, "test_page", {"language": language})
         try:
             printed = self.printer.print_test_page(self.context(language), reference=reference)
@@ -61,19 +77,22 @@ class Printing:
 
     def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
         """Journal and print one receipt (facts: a hardware.printer.receipts dataclass whose
-        ``reference`` is the order's). Never raises: a printer failure is recorded on the
-        journal row (for ``kioskctl reprint``) and reported in the answer."""
+        ``reference`` is the order's). Never raises once journaled: a failure is recorded on
+        the journal row (for ``kioskctl reprint``) and reported in the answer."""
         reference = getattr(facts, "reference", None) or getattr(facts, "ticket_no", "")
         row = f"{reference}-{kind}"
         self._journal_receipt(row, kind, {"language": language, "facts": facts_to_json(facts)})
-        return self._print(row, facts, language)
+        return self._print(row, facts, self.context(language))
 
-    def _print(self, row: str, facts: Any, language: str) -> dict[str, Any]:
+    def _print(self, row: str, facts: Any, ctx: ReceiptContext) -> dict[str, Any]:
         try:
-            printed = self.printer.print_receipt(build_receipt(self.context(language), facts))
+            printed = self.printer.print_receipt(build_receipt(ctx, facts))
         except PrinterError as exc:
             logger.warning("receipt %s not printed: %s", row, exc)
             return self._done(row, error=str(exc))
+        except Exception as exc:  # a bug or bad facts must not undo what was journaled
+            logger.exception("receipt %s could not be rendered", row)
+            return self._done(row, error=f"{type(exc).__name__}: {exc}")
         return self._done(row, printed=printed)
 
     def journaled(self, *, unprinted_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
@@ -92,7 +111,8 @@ class Printing:
         payload = json.loads(found[0]["payload"])
         if "facts" not in payload or not isinstance(payload["facts"], dict):
             raise ValueError(f"receipt {row} has no stored facts to print from")
-        return self._print(row, facts_from_json(payload["facts"]), payload["language"])
+        ctx = self.context(payload["language"], reprinted_at=self.now())
+        return self._print(row, facts_from_json(payload["facts"]), ctx)
 
     def _journal_receipt(self, reference: str, kind: str, payload: dict[str, Any]) -> None:
         with self._journal.transaction() as db:
@@ -108,9 +128,13 @@ class Printing:
             return {"reference": reference, "printed": False, "error": error}
         preview = None
         if printed.png is not None:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            preview = self._dir / f"{reference}.png"
-            preview.write_bytes(printed.png)
+            try:
+                self._dir.mkdir(parents=True, exist_ok=True)
+                preview = self._dir / f"{reference}.png"
+                preview.write_bytes(printed.png)
+            except OSError as exc:  # the paper is out already; the preview is a copy
+                logger.warning("receipt %s preview not kept: %s", reference, exc)
+                preview = None
         logger.info("receipt %s printed (%d bytes)", reference, len(printed.data))
         return {"reference": reference, "printed": True, "bytes": len(printed.data),
                 "status": printed.status.to_dict(), "preview": str(preview) if preview else None}

@@ -3,7 +3,12 @@
 The facts are the dataclasses of :mod:`hardware.printer.receipts` (TopUp,
 Statement, …). They are stored with their type name; dates and date-times as
 ISO text; tuples as lists. Reading back follows the dataclass's own type hints,
-so a reprint builds exactly the receipt that was meant the first time.
+so a reprint builds exactly the receipt that was meant the first time (a field
+added since — ``BillPayment.payee_zh`` — takes its default on an older row).
+
+:func:`statement_entry` turns a central Transaction into a statement's entry,
+keeping the facts the receipt words in its own language: the mode, line and
+station of a ride, the shop or payee, the fare discounts, the points.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from hardware.printer import receipts
 
-__all__ = ["FACT_TYPES", "facts_from_json", "facts_to_json"]
+__all__ = ["FACT_TYPES", "facts_from_json", "facts_to_json", "statement_entry"]
 
 FACT_TYPES: dict[str, type] = {
     cls.__name__: cls for cls in (
@@ -69,3 +74,22 @@ def _build(cls: type, fields: dict[str, Any]) -> Any:
 
 def facts_from_json(data: dict[str, Any]) -> Any:
     return _build(FACT_TYPES[data["type"]], data["fields"])
+
+
+def statement_entry(item: dict[str, Any]) -> receipts.StatementEntry:
+    """One central Transaction (``GET /v1/cards/{card_no}/statement`` items) as an entry.
+
+    ``occurred_at`` keeps its offset: the receipt prints it in the configured zone.
+    """
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return str(value) if value not in (None, "") else None
+
+    discount = int(item.get("ride_discount_fen") or 0) + int(item.get("transfer_discount_fen")
+                                                             or 0)
+    return receipts.StatementEntry(
+        when=datetime.fromisoformat(str(item["occurred_at"])), kind=str(item["kind"]),
+        description=str(item.get("description") or ""), amount_fen=int(item["amount_fen"]),
+        mode=text("mode"), line=text("line"), station=text("station"),
+        merchant=text("merchant"), discount_fen=discount,
+        points_delta=int(item.get("points_delta") or 0))

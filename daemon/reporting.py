@@ -8,6 +8,7 @@ when the next one starts (:mod:`daemon.maintwindow`).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -19,13 +20,26 @@ from daemon.journal import Journal
 from daemon.maintwindow import CentralWindows
 from daemon.outbox import Outbox
 
-__all__ = ["EVENT_KINDS", "Reporter"]
+__all__ = ["EVENT_KINDS", "Reporter", "queue_event"]
 
 logger = logging.getLogger(__name__)
 
 EVENT_KINDS = ("fault", "fault_cleared", "cashbox_collection", "settlement", "maintenance",
                "receipt_failed", "other")
 HEARTBEAT_S = 60.0
+
+
+def queue_event(db: sqlite3.Connection, kind: str, data: dict[str, Any] | None = None) -> str:
+    """Queue an event for the central side inside the caller's journal transaction (with
+    the step it reports, e.g. a cashbox collection's reset); returns its id."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    event_id = f"{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:12]}"
+    payload = {"events": [{"event_id": event_id, "kind": kind,
+                           "occurred_at": datetime.now().astimezone().isoformat(),
+                           "data": data or {}}]}
+    Outbox.enqueue(db, "event", event_id, payload)
+    return event_id
 
 
 class Reporter:
@@ -43,14 +57,8 @@ class Reporter:
 
     def event(self, kind: str, data: dict[str, Any] | None = None) -> str:
         """Journal an event for the central side; returns its id."""
-        if kind not in EVENT_KINDS:
-            raise ValueError(f"unknown event kind {kind!r}")
-        event_id = f"{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:12]}"
-        payload = {"events": [{"event_id": event_id, "kind": kind,
-                               "occurred_at": datetime.now().astimezone().isoformat(),
-                               "data": data or {}}]}
         with self._journal.transaction() as db:
-            Outbox.enqueue(db, "event", event_id, payload)
+            event_id = queue_event(db, kind, data)
         logger.info("event %s (%s) queued for the central side", event_id, kind)
         return event_id
 

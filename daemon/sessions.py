@@ -352,7 +352,8 @@ class Sessions:
                                     str(bill.get("payee", "")), str(bill.get("account_no", "")),
                                     str(bill.get("holder_name_masked", "")),
                                     str(bill.get("period", "")), order.amount_fen,
-                                    int(order.facts["balance_after_fen"]))
+                                    int(order.facts["balance_after_fen"]),
+                                    payee_zh=str(bill.get("payee_zh", "")))
                 kind = "bill_payment"
             language = self._state.snapshot().language
         printed = self._printing.receipt(kind, facts, language)

@@ -21,6 +21,7 @@ from daemon.api.http import ApiError, Request, Router, Stream
 from daemon.api.models import to_json
 from daemon.events import Event, EventBus
 from daemon.state import KioskState
+from hardware.printer.text import printable
 
 __all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
 
@@ -257,14 +258,19 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         def collect_route(r: Request) -> Any:
             operator = r.field("operator", str)
             if not operator.strip() or len(operator) > 40:
-                raise ApiError(400, "bad_operator", "operator: your name or staff id (1-40)")
+                raise ApiError(400, "bad_operator", "operator: your name or staff id (1-40)",
+                               "操作员：请填写姓名或工号（1至40个字符）")
+            if printable(operator) != operator:  # it goes on the slip and to the centre
+                raise ApiError(400, "bad_operator",
+                               "operator: no control characters (line breaks, tabs, …)",
+                               "操作员：不能包含控制字符（换行、制表符等）")
             return collect(operator.strip())
 
         admin.add("GET", "/v1/admin/cashbox", lambda r: cashbox(),
                   "Cashbox counters: long (since install) and short (in the box now)")
         admin.add("POST", "/v1/admin/cashbox/collect", collect_route,
-                  "The box was emptied: reset the short counters, print the slip, tell the "
-                  "central side")
+                  "The box was emptied: reset the short counters and tell the central side "
+                  "(one journal transaction), then print the slip")
 
     if svc.printing is not None:
         printing = svc.printing
@@ -284,7 +290,8 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         admin.add("GET", "/v1/admin/receipts", receipts,
                   "The newest journaled receipts (?unprinted=1: those that never printed)")
         admin.add("POST", "/v1/admin/receipts/reprint", reprint,
-                  "Print a journaled receipt again, from the facts it was first printed with")
+                  "Print a journaled receipt again, from the facts it was first printed with, "
+                  "marked as a reprint")
 
     if svc.settle is not None:
         settle = svc.settle

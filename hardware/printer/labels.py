@@ -30,6 +30,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "hotline": ("客服热线", "Hotline"),
     "keep": ("请妥善保管本凭条", "Please keep this receipt"),
+    "reprint_mark": ("*** 重印 ***", "*** REPRINT ***"),
+    "reprinted_at": ("重印时间", "Reprinted"),
     # top-up
     "cash_in": ("投入现金", "Cash inserted"),
     "notes": ("纸币/硬币", "Notes/coins"),
@@ -66,6 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "holder": ("户名", "Name"),
     "period": ("账期", "Period"),
     "paid": ("实缴金额", "Amount paid"),
+    "balance_after_payment": ("缴费后余额", "Balance after payment"),
     # loss
     "reported_at": ("挂失时间", "Reported at"),
     "loss_done": (
@@ -84,6 +87,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "我们将在3个工作日内回复，查询请提供回执编号。",
         "We reply within 3 working days; quote the ticket number.",
     ),
+    # the categories the local API takes (daemon.account.FEEDBACK_CATEGORIES)
+    "feedback.card": ("卡片问题", "Card"),
+    "feedback.top_up": ("充值问题", "Top-up"),
+    "feedback.bill_payment": ("缴费问题", "Bill payment"),
+    "feedback.kiosk_fault": ("终端故障", "Kiosk fault"),
+    "feedback.receipt": ("凭条问题", "Receipt"),
+    "feedback.service": ("服务质量", "Service"),
+    "feedback.other": ("其他", "Other"),
     # statement
     "from": ("起始日期", "From"),
     "to": ("截止日期", "To"),
@@ -94,13 +105,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "count": ("笔数", "Transactions"),
     "balance": ("余额", "bal."),
     "no_tx": ("本期无交易", "No transactions in this period"),
+    # statement kinds: the central side's transaction kinds, rides by mode
     "kind.ride": ("乘车", "Ride"),
+    "kind.bus": ("公交", "Bus"),
+    "kind.metro": ("地铁", "Metro"),
     "kind.load": ("充值", "Load"),
     "kind.purchase": ("消费", "Purchase"),
-    "kind.bill": ("缴费", "Bill"),
-    "kind.points": ("积分兑换", "Points"),
+    "kind.bill_payment": ("缴费", "Bill payment"),
+    "kind.bill": ("缴费", "Bill payment"),
+    "kind.points": ("积分", "Points"),
     "kind.refund": ("退款", "Refund"),
     "kind.discount": ("优惠", "Discount"),
+    "kind.other": ("其他", "Other"),
+    "discount_of": ("优惠", "discount"),
+    "points_unit": ("积分", "points"),
+    "points_redeemed": ("积分兑换", "points redeemed"),
     # cashbox collection
     "collected_at": ("清点时间", "Collected at"),
     "previous": ("上次清点", "Previous"),

@@ -5,12 +5,19 @@ footer — nothing about paper width or printer commands. The layout
 (:mod:`~hardware.printer.layout`) decides columns; the encoders decide bytes
 and pixels. Builders for each receipt type are in
 :mod:`~hardware.printer.receipts`.
+
+Every piece of text is made printable when the model is built
+(:func:`~hardware.printer.text.printable`): whatever a card, the central side or
+an operator typed, no control character reaches the ESC/POS bytes (where it
+would be a command) or the preview (where some make the text shaper fail).
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+
+from hardware.printer.text import printable
 
 __all__ = ["Align", "Blank", "Line", "Receipt", "Row", "Rule", "Text"]
 
@@ -30,6 +37,9 @@ class Text:
     bold: bool = False
     tall: bool = False  # double height
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", printable(self.text))
+
 
 @dataclass(frozen=True)
 class Row:
@@ -39,12 +49,19 @@ class Row:
     value: str
     bold: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", printable(self.label))
+        object.__setattr__(self, "value", printable(self.value))
+
 
 @dataclass(frozen=True)
 class Rule:
     """A full-width line of ``char``."""
 
     char: str = "-"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "char", printable(self.char) or "-")
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,12 @@ class Receipt:
     lines: tuple[Line, ...]
     qr: str | None = None
     footer: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # The QR payload is data inside a length-prefixed GS ( k block, not text.
+        for name in ("title", "reference"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
+        object.__setattr__(self, "footer", tuple(printable(f) for f in self.footer))
 
     @property
     def text(self) -> str:

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +152,7 @@ class ReceiptPrinter:
         """The test page for ``kioskctl printer test``: this printer's own settings."""
         status = self.status()
         facts = PrinterTestPage(
-            reference=reference, when=when or datetime.now(), backend=self.name,
+            reference=reference, when=when or datetime.now(UTC), backend=self.name,
             paper_width_mm=self.paper.width_mm, columns=self.paper.columns,
             chinese=self.chinese, status=status.state.value,
         )

@@ -5,14 +5,23 @@ frozen dataclass of facts from the journal, checks that the facts add up
 (bad input changes nothing and says why: :class:`ValueError`), and returns a
 :class:`~hardware.printer.model.Receipt`. Amounts are integer fen, formatted
 by :func:`~hardware.printer.text.format_fen`; card numbers are masked.
+
+Every fact is printed in the receipt's language where it has one (a payee, a
+statement's kinds, a feedback category). Times are printed in the context's
+zone (the kiosk's configured one, China time by default) whatever the host's:
+an aware time is converted, a naive one is taken as the host's clock — what
+``datetime.now()`` gives — and converted too. Text that reaches paper holds no
+control character (:class:`~hardware.printer.model.Receipt` and its lines strip
+them on construction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hardware.printer.labels import LABELS, LANGUAGES, label
 from hardware.printer.model import Align, Blank, Line, Receipt, Row, Rule, Text
@@ -21,6 +30,7 @@ from hardware.printer.text import format_fen, mask_card, mask_phone
 
 __all__ = [
     "BUILDERS",
+    "DEFAULT_ZONE",
     "BillPayment",
     "CashboxCollectionSlip",
     "DailySettlement",
@@ -46,6 +56,8 @@ __all__ = [
 
 Counts = tuple[tuple[int, int], ...]  # (value in fen, how many), largest first on paper
 
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")  # the card log's and the central side's time
+
 
 @dataclass(frozen=True)
 class ReceiptContext:
@@ -56,6 +68,8 @@ class ReceiptContext:
     mac_key: bytes
     site: str = ""
     hotline: str = ""
+    zone: tzinfo = DEFAULT_ZONE  # every time printed is in this zone
+    reprinted_at: datetime | None = None  # set: the receipt is a reprint, marked as one
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -63,6 +77,16 @@ class ReceiptContext:
 
     def t(self, key: str) -> str:
         return label(key, self.language)
+
+    def named(self, group: str, code: str, fallback: str | None = None) -> str:
+        """The human name of a code (``group.code`` in the labels), else ``fallback``
+        (default: the code itself)."""
+        key = f"{group}.{code}"
+        return self.t(key) if key in LABELS else (code if fallback is None else fallback)
+
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` on this receipt's clock (a naive time is the host's own clock)."""
+        return moment.astimezone(self.zone)
 
 
 @dataclass(frozen=True)
@@ -95,12 +119,13 @@ class BillPayment:
     when: datetime
     card_number: str
     bill_type: str  # water | electricity | gas
-    payee: str
+    payee: str  # the payee's name in English (central's ``payee``)
     account_no: str
     holder_masked: str
     period: str
     amount_fen: int
     balance_after_fen: int
+    payee_zh: str = ""  # and in Chinese (``payee_zh``): a Chinese receipt prints this one
 
 
 @dataclass(frozen=True)
@@ -115,16 +140,24 @@ class LossReport:
 class FeedbackTicket:
     ticket_no: str
     when: datetime
-    category: str
+    category: str  # a code (kiosk_fault, top_up, …): printed by its name
     phone: str | None = None
 
 
 @dataclass(frozen=True)
 class StatementEntry:
+    """One transaction; the builder words it from its facts in the receipt's language."""
+
     when: datetime
-    kind: str  # ride | load | purchase | bill | points | refund | discount | other text
-    description: str
+    kind: str  # ride | load | purchase | bill_payment | points | refund | …: printed by name
+    description: str  # free text, printed when the facts below say nothing
     amount_fen: int  # signed: + into the purse, - out of it
+    mode: str | None = None  # ride: bus | metro
+    line: str | None = None  # ride: the bus or metro line
+    station: str | None = None  # ride: the metro station
+    merchant: str | None = None  # purchase: the shop; bill payment: the payee
+    discount_fen: int = 0  # ride: card-type and transfer discounts off the fare
+    points_delta: int = 0  # points earned (+) or redeemed (-)
 
 
 @dataclass(frozen=True)
@@ -184,8 +217,8 @@ class PrinterTestPage:
 # -- helpers -----------------------------------------------------------------
 
 
-def _when(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M:%S")
+def _when(ctx: ReceiptContext, moment: datetime) -> str:
+    return ctx.local(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _day(d: date) -> str:
@@ -194,11 +227,18 @@ def _day(d: date) -> str:
 
 def _header(ctx: ReceiptContext, reference: str, when: datetime) -> list[Line]:
     lines: list[Line] = []
+    if ctx.reprinted_at is not None:
+        # First thing under the title: a copy must never pass for a second payment.
+        lines.append(Text(ctx.t("reprint_mark"), Align.CENTER, bold=True))
     if ctx.site:
         lines.append(Row(ctx.t("site"), ctx.site))
     lines += [
         Row(ctx.t("kiosk"), ctx.kiosk_id),
-        Row(ctx.t("time"), _when(when)),
+        Row(ctx.t("time"), _when(ctx, when)),
+    ]
+    if ctx.reprinted_at is not None:
+        lines.append(Row(ctx.t("reprinted_at"), _when(ctx, ctx.reprinted_at)))
+    lines += [
         Row(ctx.t("reference"), reference),
         Rule(),
     ]
@@ -238,9 +278,20 @@ def _non_negative(**amounts: int) -> None:
             raise ValueError(f"{name} must be a non-negative integer amount in fen, not {fen!r}")
 
 
-def _kind(ctx: ReceiptContext, kind: str) -> str:
-    key = f"kind.{kind}"
-    return ctx.t(key) if key in LABELS else kind
+def _entry_kind(ctx: ReceiptContext, entry: StatementEntry) -> str:
+    if entry.kind == "ride" and entry.mode:
+        return ctx.named("kind", entry.mode, ctx.t("kind.ride"))
+    return ctx.named("kind", entry.kind, ctx.t("kind.other"))
+
+
+def _entry_detail(ctx: ReceiptContext, entry: StatementEntry) -> str:
+    """Where or with whom: the line and station, the shop or payee, the points."""
+    parts = [p for p in (entry.line, entry.station, entry.merchant) if p]
+    if entry.points_delta > 0 and entry.kind == "points":
+        parts.append(f"{entry.points_delta:+d} {ctx.t('points_unit')}")
+    elif entry.points_delta < 0 and entry.kind == "load":  # a load paid with points
+        parts.append(f"{ctx.t('points_redeemed')} {-entry.points_delta}")
+    return " ".join(parts) or entry.description
 
 
 # -- builders ----------------------------------------------------------------
@@ -301,16 +352,17 @@ def bill_payment_receipt(ctx: ReceiptContext, data: BillPayment) -> Receipt:
     type_key = f"bill.{data.bill_type}"
     if type_key not in LABELS:
         raise ValueError(f"unknown bill type {data.bill_type!r}")
+    payee = data.payee_zh if ctx.language == "zh" and data.payee_zh else data.payee
     lines = _header(ctx, data.reference, data.when)
     lines += [
         Row(ctx.t("bill_type"), ctx.t(type_key)),
-        Row(ctx.t("payee"), data.payee),
+        Row(ctx.t("payee"), payee),
         Row(ctx.t("account_no"), data.account_no),
         Row(ctx.t("holder"), data.holder_masked),
         Row(ctx.t("period"), data.period),
         Row(ctx.t("card"), mask_card(data.card_number)),
         Row(ctx.t("paid"), format_fen(data.amount_fen), bold=True),
-        Row(ctx.t("balance_after"), format_fen(data.balance_after_fen)),
+        Row(ctx.t("balance_after_payment"), format_fen(data.balance_after_fen)),
     ]
     return Receipt("bill", ctx.language, data.reference, ctx.t("title.bill"), tuple(lines),
                    _qr(ctx, data.reference), _footer(ctx))
@@ -320,7 +372,7 @@ def loss_report_slip(ctx: ReceiptContext, data: LossReport) -> Receipt:
     lines = _header(ctx, data.reference, data.when)
     lines += [
         Row(ctx.t("card"), mask_card(data.card_number), bold=True),
-        Row(ctx.t("reported_at"), _when(data.when)),
+        Row(ctx.t("reported_at"), _when(ctx, data.when)),
         Blank(),
         Text(ctx.t("loss_done"), bold=True),
     ]
@@ -335,7 +387,7 @@ def feedback_ticket(ctx: ReceiptContext, data: FeedbackTicket) -> Receipt:
     lines = _header(ctx, data.ticket_no, data.when)
     lines += [
         Text(data.ticket_no, Align.CENTER, bold=True, tall=True),
-        Row(ctx.t("category"), data.category),
+        Row(ctx.t("category"), ctx.named("feedback", data.category)),
     ]
     if data.phone:
         lines.append(Row(ctx.t("phone"), mask_phone(data.phone)))
@@ -366,15 +418,18 @@ def statement_receipt(ctx: ReceiptContext, data: Statement) -> Receipt:
     if not data.entries:
         lines.append(Text(ctx.t("no_tx"), Align.CENTER))
     balance = data.opening_balance_fen
-    for entry in sorted(data.entries, key=lambda e: e.when):
+    for entry in sorted(data.entries, key=lambda e: ctx.local(e.when)):
         balance += entry.amount_fen
-        lines.append(Row(entry.when.strftime("%m-%d %H:%M") + " " + _kind(ctx, entry.kind),
+        lines.append(Row(f"{ctx.local(entry.when):%m-%d %H:%M} {_entry_kind(ctx, entry)}",
                          format_fen(entry.amount_fen, sign=True)))
         after = f"{ctx.t('balance')} {format_fen(balance)}"
-        if entry.description:
-            lines.append(Row(f"  {entry.description}", after))
+        detail = _entry_detail(ctx, entry)
+        if detail:
+            lines.append(Row(f"  {detail}", after))
         else:
             lines.append(Text(after, Align.RIGHT))
+        if entry.discount_fen > 0:
+            lines.append(Text(f"  {ctx.t('discount_of')} {format_fen(entry.discount_fen)}"))
     lines += [
         Rule("."),
         Row(ctx.t("closing"), format_fen(data.closing_balance_fen), bold=True),
@@ -395,7 +450,7 @@ def collection_slip(ctx: ReceiptContext, data: CashboxCollectionSlip) -> Receipt
     lines = _header(ctx, data.reference, data.when)
     lines.append(Row(ctx.t("operator"), data.operator))
     if data.previous_collection_at:
-        lines.append(Row(ctx.t("previous"), _when(data.previous_collection_at)))
+        lines.append(Row(ctx.t("previous"), _when(ctx, data.previous_collection_at)))
     lines.append(Rule())
     lines += _count_rows(ctx, data.counts)
     if data.unidentified:

@@ -1,7 +1,8 @@
 """Fixed example receipts: the golden tests, the docs previews and the bench.
 
-Fixed dates, references and a fixed demo MAC key, so every run renders the
-same bytes. Not customer data; the card number is a made-up test number.
+Fixed dates (China time, so the bytes do not depend on the host's zone),
+references and a fixed demo MAC key, so every run renders the same bytes. Not
+customer data; the card number is a made-up test number.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import date, datetime
 
 from hardware.printer.model import Receipt
 from hardware.printer.receipts import (
+    DEFAULT_ZONE,
     BillPayment,
     CashboxCollectionSlip,
     DailySettlement,
@@ -28,7 +30,11 @@ __all__ = ["SAMPLE_KINDS", "sample_context", "sample_facts", "sample_receipt"]
 
 DEMO_KEY = b"citycard-demo-receipt-key-000000"
 CARD = "3104 0000 1234 5678 9012"
-T = datetime(2026, 11, 24, 19, 30, 5)
+T = datetime(2026, 11, 24, 19, 30, 5, tzinfo=DEFAULT_ZONE)
+
+
+def _at(month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=DEFAULT_ZONE)
 
 
 def sample_context(language: str) -> ReceiptContext:
@@ -50,9 +56,9 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
         ),
         "bill": BillPayment(
             reference="B20261124-000125", when=T, card_number=CARD, bill_type="electricity",
-            payee="市电力公司" if zh else "City Power Co.", account_no="0102030405",
+            payee="City Power Co.", account_no="0102030405",
             holder_masked="张*明" if zh else "Z*** M***", period="2026-10",
-            amount_fen=18650, balance_after_fen=17345 - 18650 + 20000,
+            amount_fen=18650, balance_after_fen=17345 - 18650 + 20000, payee_zh="市电力公司",
         ),
         "loss": LossReport(
             reference="L20261124-000126", when=T, card_number=CARD,
@@ -61,33 +67,34 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
                   "Xujiahui Service Outlet (8:30-18:00)"),
         ),
         "feedback": FeedbackTicket(
-            ticket_no="F20261124-0042", when=T,
-            category="充值问题" if zh else "Top-up problem", phone="13812341234",
+            ticket_no="F20261124-0042", when=T, category="top_up", phone="13812341234",
         ),
         "statement": Statement(
             reference="S20261124-000127", generated_at=T, card_number=CARD,
             period_from=date(2026, 11, 1), period_to=date(2026, 11, 24),
             opening_balance_fen=5230, closing_balance_fen=17345,
             entries=(
-                StatementEntry(datetime(2026, 11, 3, 8, 12), "ride",
-                               "地铁2号线 人民广场" if zh else "Metro L2 People's Sq", -300),
-                StatementEntry(datetime(2026, 11, 3, 18, 40), "ride",
-                               "公交71路 换乘优惠" if zh else "Bus 71, transfer discount", -100),
-                StatementEntry(datetime(2026, 11, 8, 10, 5), "purchase",
-                               "便利店" if zh else "Convenience store", -1285),
-                StatementEntry(datetime(2026, 11, 15, 9, 0), "load",
-                               "自助终端充值" if zh else "Kiosk top-up", 10000),
-                StatementEntry(datetime(2026, 11, 20, 12, 30), "points",
-                               "积分兑换" if zh else "Points redeemed", 500),
-                StatementEntry(datetime(2026, 11, 22, 7, 55), "ride", "", -200),
-                StatementEntry(datetime(2026, 11, 24, 19, 29), "load",
+                StatementEntry(_at(11, 3, 8, 12), "ride", "", -300, mode="metro",
+                               line="2号线" if zh else "Line 2",
+                               station="人民广场" if zh else "People's Sq"),
+                StatementEntry(_at(11, 3, 18, 40), "ride", "", -100, mode="bus",
+                               line="71路" if zh else "71", discount_fen=100),
+                StatementEntry(_at(11, 8, 10, 5), "purchase", "", -1285,
+                               merchant="全家便利店" if zh else "FamilyMart"),
+                StatementEntry(_at(11, 12, 20, 15), "bill_payment", "", -3000,
+                               merchant="市自来水公司" if zh else "City Water Co."),
+                StatementEntry(_at(11, 15, 9, 0), "load",
+                               "自助终端充值" if zh else "Kiosk top-up", 13000),
+                StatementEntry(_at(11, 20, 12, 30), "load", "", 500, points_delta=-500),
+                StatementEntry(_at(11, 22, 7, 55), "ride", "", -200),
+                StatementEntry(_at(11, 24, 19, 29), "load",
                                "自助终端充值" if zh else "Kiosk top-up", 3500),
             ),
         ),
         "collection": CashboxCollectionSlip(
             reference="C20261124-000128", when=T, operator="op-017",
             counts=((10000, 12), (5000, 7), (2000, 9), (1000, 15), (500, 4), (100, 31)),
-            unidentified=1, previous_collection_at=datetime(2026, 11, 17, 9, 0),
+            unidentified=1, previous_collection_at=_at(11, 17, 9, 0),
             since_install_fen=12_345_600, since_install_pieces=4321,
         ),
         "settlement": DailySettlement(

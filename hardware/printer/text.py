@@ -21,6 +21,7 @@ __all__ = [
     "mask_card",
     "mask_phone",
     "pad_between",
+    "printable",
     "wrap",
 ]
 
@@ -35,6 +36,31 @@ def format_fen(fen: int, *, sign: bool = False) -> str:
     yuan, cents = divmod(abs(fen), 100)
     prefix = "-" if fen < 0 else ("+" if sign and fen > 0 else "")
     return f"{prefix}¥{yuan}.{cents:02d}"
+
+
+# Line and paragraph breaks, tabs and the other separators: a space, so "Li\u0085Lei"
+# (NEL) prints as "Li Lei", not "LiLei".
+_SPACES = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+
+
+def printable(text: str) -> str:
+    """``text`` with nothing a printer or the preview's text shaper must not be given.
+
+    Every text of the receipt model passes here when it is built
+    (:mod:`hardware.printer.model`): a control character (C0, DEL, C1) in ESC/POS is a
+    command — ESC p opens a cash drawer — and some (NEL) make Pillow's raqm layout
+    fail. Breaks and separators become a space (a run of them, one); other controls,
+    format characters (zero-width, bidi overrides, BOM), surrogates, private-use and
+    unassigned code points are dropped.
+    """
+    out: list[str] = []
+    for ch in text:
+        if ch in _SPACES:
+            if not out or out[-1] != " ":  # "\r\n" is one break: one space
+                out.append(" ")
+        elif unicodedata.category(ch)[0] != "C":  # Cc Cf Cs Co Cn
+            out.append(ch)
+    return "".join(out)
 
 
 def mask_card(number: str) -> str:

@@ -1,6 +1,7 @@
 """The config loader: defaults, conversion, and every problem reported at once."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,3 +92,31 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
 def test_shipped_examples_are_valid() -> None:
     for example in (Path(__file__).parents[2] / "config" / "examples").glob("*.toml"):
         assert load_config(example).source == example
+
+
+def test_time_zone_and_hotline_defaults() -> None:
+    cfg = parse_config({})
+    assert cfg.kiosk.time_zone == "Asia/Shanghai"
+    assert cfg.kiosk.zone == ZoneInfo("Asia/Shanghai")
+    assert cfg.service.hotline == "12345"
+    cfg = parse_config({"kiosk": {"time_zone": "Asia/Urumqi"},
+                        "service": {"hotline": "0755-8888 8888"}})
+    assert cfg.kiosk.zone == ZoneInfo("Asia/Urumqi")
+    assert cfg.service.hotline == "0755-8888 8888"
+
+
+@pytest.mark.parametrize("zone", ["China Standard Time", "Asia/Beijing", "", "../etc/passwd",
+                                  "Asia", "UTC+8"])
+def test_a_time_zone_that_zoneinfo_does_not_know_is_refused_clearly(zone: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"kiosk": {"time_zone": zone}})
+    [problem] = info.value.problems
+    assert problem.key == "kiosk.time_zone"
+    assert "IANA time zone" in problem.message and "Asia/Shanghai" in problem.message
+
+
+@pytest.mark.parametrize("hotline", ["", "call us", "1" * 25, "12345\n"])
+def test_a_hotline_that_is_not_a_phone_number_is_refused(hotline: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"service": {"hotline": hotline}})
+    assert [p.key for p in info.value.problems] == ["service.hotline"]

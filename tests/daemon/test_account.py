@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,6 +42,10 @@ class FakeSessions:
 @dataclass
 class FakePrinting:
     printed: list[str] = field(default_factory=list)
+    zone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+    def now(self) -> datetime:
+        return datetime.now(self.zone)
 
     def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
         self.printed.append(kind)

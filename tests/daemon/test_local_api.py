@@ -319,6 +319,17 @@ def test_cashbox_collect_needs_an_operator(served: Any) -> None:
             admin.post("/v1/admin/cashbox/collect", body)
 
 
+@pytest.mark.parametrize("operator", ["Li\u0085Lei", "Li\x00", "Li\nLei", "op\x1bp",
+                                      "Li\u202eieL", "Li\u200bLei"])
+def test_cashbox_collect_refuses_an_operator_with_control_characters(
+        served: Any, operator: str) -> None:
+    _, admin, _, _ = served
+    with pytest.raises(LocalApiError) as err:
+        admin.post("/v1/admin/cashbox/collect", {"operator": operator})
+    assert (err.value.status, err.value.code) == (400, "bad_operator")
+    assert "control" in err.value.message and "控制字符" in err.value.message_zh
+
+
 def test_receipts_list_and_reprint(served: Any) -> None:
     _, admin, _, _ = served
     assert admin.get("/v1/admin/receipts?unprinted=1")["receipts"][0]["unprinted_only"] is True

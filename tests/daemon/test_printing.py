@@ -3,14 +3,21 @@ printed again later, identical."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from daemon.journal import Journal
 from daemon.printing import Printing
 from hardware.printer import ReceiptPrinter
 from hardware.printer.receipts import TopUp
 from hardware.printer.sim import SimPrinterDevice
+from tests.hardware.printer.escpos_reader import read
 
 
 def test_a_receipt_that_could_not_print_is_reprinted_from_its_facts(tmp_path: Path) -> None:
@@ -33,3 +40,71 @@ def test_a_receipt_that_could_not_print_is_reprinted_from_its_facts(tmp_path: Pa
         assert printer.receipts[-1].receipt.reference == "L1"
         assert printer.receipts[-1].data == printer.render(printer.receipts[-1].receipt).data
         assert (tmp_path / "receipts" / "L1-topup.png").exists()
+
+
+def _printing(tmp_path: Path, journal: Journal, printer: ReceiptPrinter,
+              **kwargs: Any) -> Printing:
+    return Printing(printer, journal, kiosk_id="K1", mac_key=b"k" * 16,
+                    receipts_dir=tmp_path / "receipts", **kwargs)
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("raqm_layout() failed"), OSError("disk"),
+                                     ValueError("facts do not add up")])
+def test_a_receipt_never_raises_past_printing(tmp_path: Path, failure: Exception,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    printer = ReceiptPrinter()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise failure
+
+    monkeypatch.setattr(printer, "print_receipt", broken)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        printing = _printing(tmp_path, journal, printer)
+        answer = printing.receipt("topup", _topup(), "zh")
+        assert answer["printed"] is False and str(failure) in answer["error"]
+        # journaled with its error, so the operator sees it and can reprint it
+        listed = printing.journaled(unprinted_only=True)
+        assert [r["id"] for r in listed] == ["L1-topup"]
+        assert str(failure) in listed[0]["last_error"]
+        assert printing.reprint("L1-topup")["printed"] is False  # nor does a reprint raise
+
+
+def test_a_reprint_is_marked_and_the_first_print_is_not(tmp_path: Path) -> None:
+    printer = ReceiptPrinter()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        printing = _printing(tmp_path, journal, printer)
+        assert printing.receipt("topup", _topup(), "zh")["printed"] is True
+        assert "重印" not in printer.receipts[-1].receipt.text
+        assert printing.reprint("L1-topup")["printed"] is True
+        assert "重印" in printer.receipts[-1].receipt.text
+        assert "重印" in read(printer.receipts[-1].data).text[2]
+
+
+def test_every_receipt_carries_the_configured_hotline(tmp_path: Path) -> None:
+    printer = ReceiptPrinter()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        printing = _printing(tmp_path, journal, printer, hotline="0755-12345")
+        printing.receipt("topup", _topup(), "en")
+        printing.test_page("zh")
+    assert all("0755-12345" in printed.receipt.footer[0] for printed in printer.receipts)
+
+
+def test_printing_uses_the_configured_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        printer = ReceiptPrinter()
+        with Journal(tmp_path / "j.sqlite") as journal:
+            printing = _printing(tmp_path, journal, printer, zone=ZoneInfo("Asia/Shanghai"))
+            facts = dataclasses.replace(_topup(), when=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+            printing.receipt("topup", facts, "zh")
+        assert "时间 2026-11-24 17:00:00" in printer.receipts[-1].receipt.text
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def _topup() -> TopUp:
+    return TopUp("L1", datetime(2026, 11, 24, 9, 0), "31044403000000100017", 5000, 8650,
+                 13650, notes=((2000, 2), (1000, 1)), tac="1A2B3C4D")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from daemon.receiptfacts import FACT_TYPES, facts_from_json, facts_to_json
+from daemon.receiptfacts import FACT_TYPES, facts_from_json, facts_to_json, statement_entry
+from hardware.printer.receipts import BillPayment, StatementEntry
 from hardware.printer.samples import SAMPLE_KINDS, sample_facts
 
 
@@ -21,3 +23,29 @@ def test_sample_facts_round_trip_through_json(kind: str) -> None:
 def test_only_receipt_facts_are_stored() -> None:
     with pytest.raises(TypeError):
         facts_to_json({"amount": 1})
+
+
+def test_a_bill_journaled_before_payee_zh_existed_still_reprints() -> None:
+    stored = facts_to_json(sample_facts("bill"))
+    del stored["fields"]["payee_zh"]
+    old = facts_from_json(stored)
+    assert isinstance(old, BillPayment) and old.payee_zh == ""
+
+
+def test_a_central_transaction_becomes_a_statement_entry_with_its_facts() -> None:
+    ride = {"id": 7, "kind": "ride", "occurred_at": "2026-11-03T08:12:00+08:00",
+            "amount_fen": -190, "balance_after_fen": 810, "fare_fen": 200,
+            "ride_discount_fen": 10, "transfer_discount_fen": 0, "mode": "metro",
+            "line": "1号线", "station": "罗湖", "merchant": None, "points_delta": 1}
+    entry = statement_entry(ride)
+    assert entry == StatementEntry(datetime(2026, 11, 3, 0, 12, tzinfo=UTC), "ride", "", -190,
+                                   mode="metro", line="1号线", station="罗湖", discount_fen=10,
+                                   points_delta=1)
+    assert entry.when.utcoffset() is not None  # the instant, not a wall clock of unknown zone
+    bill = {"id": 8, "kind": "bill_payment", "occurred_at": "2026-11-04T09:00:00+08:00",
+            "amount_fen": -3000, "merchant": "深圳市水务集团", "points_delta": 0}
+    assert statement_entry(bill).merchant == "深圳市水务集团"
+    assert statement_entry(bill).kind == "bill_payment"
+    bonus = {"id": 9, "kind": "points", "occurred_at": "2026-11-05T09:00:00+08:00",
+             "amount_fen": 0, "points_delta": 50}
+    assert statement_entry(bonus).points_delta == 50

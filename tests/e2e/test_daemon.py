@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from daemon.api.client import LocalClient
+from daemon.api.client import LocalApiError, LocalClient
 from deploy.stack import Stack
 
 CARD = "31044403000000100017"
@@ -174,3 +177,32 @@ def test_cashbox_counts_survive_a_restart_and_a_collection_resets_them(stack: St
     assert f"last collected {box['last_collection_at']}" in text
     assert (stack.workdir / "state" / "receipts" /
             f"{done['reference']}-cashbox_collection.png").exists()
+
+
+def test_a_collection_refuses_a_control_character_and_reports_in_china_time(
+        stack: Stack) -> None:
+    """Issue 12: "Li\\u0085Lei" answered 500 after the counters were reset, and nothing
+    was reported; the slip's time was the host's zone, not China time."""
+    stack.stop("kioskd")
+    admin = stack.start_kioskd(env={"TZ": "America/New_York"})
+    assert stack.kioskctl("sim", "insert", "20", "--force").returncode == 0
+    with pytest.raises(LocalApiError) as refused:
+        admin.post("/v1/admin/cashbox/collect", {"operator": "Li\u0085Lei"})
+    assert (refused.value.status, refused.value.code) == (400, "bad_operator")
+    code, box = _json(stack, "cashbox")
+    assert code == 0 and box["short_fen"] == 2000  # nothing was reset
+    done = admin.post("/v1/admin/cashbox/collect", {"operator": "Li Lei"})
+    assert (done["collected_fen"], done["printed"]) == (2000, True)
+    journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
+    events = [e for (payload,) in journal.execute("SELECT payload FROM outbox")
+              for e in json.loads(payload).get("events", [])
+              if e["kind"] == "cashbox_collection"]
+    (slip,) = [json.loads(p)["facts"]["fields"] for (p,) in journal.execute(
+        "SELECT payload FROM receipts WHERE kind = 'cashbox_collection'")]
+    journal.close()
+    assert [e["data"]["collected_fen"] for e in events] == [2000]
+    when = datetime.fromisoformat(slip["when"])
+    assert when.utcoffset() == timedelta(hours=8)  # China time on a New York host
+    # the reference, made from the same clock, reads China time too
+    stamp = datetime.strptime(done["reference"][1:13], "%y%m%d%H%M%S")
+    assert stamp == when.replace(tzinfo=None, microsecond=0)

@@ -67,6 +67,7 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
         (5000, 8650, 13650)
     assert topup["notes"] == [[2000, 2], [1000, 1]]
     assert (bill["amount_fen"], bill["balance_after_fen"]) == (3720, 9930)
+    assert (bill["payee"], bill["payee_zh"]) == ("Shenzhen Water", "深圳市水务集团")  # zh receipt
     done = stack.kioskctl("--json", "audit")
     assert done.returncode == 0, done.stdout
     audit = json.loads(done.stdout)

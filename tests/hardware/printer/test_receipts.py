@@ -67,10 +67,13 @@ def test_statement_totals_and_running_balance() -> None:
     rows = {r.label: r.value for r in receipt.lines if isinstance(r, Row)}
     assert rows["Opening balance"] == "¥52.30"
     assert rows["Closing balance"] == "¥173.45"
-    assert rows["Total in"] == "+¥140.00"
-    assert rows["Total out"] == "-¥18.85"
-    assert rows["Transactions"] == "7"
+    assert rows["Total in"] == "+¥170.00"
+    assert rows["Total out"] == "-¥48.85"
+    assert rows["Transactions"] == "8"
     assert rows["  Kiosk top-up"] == "bal. ¥173.45"
+    assert rows["11-12 20:15 Bill payment"] == "-¥30.00"
+    assert rows["  City Water Co."] == "bal. ¥5.45"
+    assert rows["  points redeemed 500"] == "bal. ¥140.45"
 
 
 def test_empty_statement_says_so() -> None:

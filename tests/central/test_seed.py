@@ -1,0 +1,60 @@
+"""The seed data tells a true story for every card: each row's balance follows from the
+one before, the history ends at the card's balance, and no card goes below zero — no
+seeded card has an overdraft limit (issue 12.14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+
+import pytest
+
+from central.db import connect, migrate
+from central.seed import load_demo_cards, seed
+
+# 2025-11-28 12:00 China time: the day ...0017 went to -¥12.50 in the old seed
+NOON_11_28 = int(dt.datetime(2025, 11, 28, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                 .timestamp())
+
+
+@pytest.fixture(params=[(0, 500, None), (0, 500, NOON_11_28), (40, 4000, NOON_11_28),
+                        (40, 4000, 1_780_000_000)],
+                ids=["demo-today", "demo-11-28", "generated-11-28", "generated-2026"])
+def seeded(request: pytest.FixtureRequest) -> Iterator[sqlite3.Connection]:
+    cards, transactions, now = request.param
+    conn = connect(":memory:")
+    migrate(conn)
+    seed(conn, cards=cards, transactions=transactions, now=now)
+    yield conn
+    conn.close()
+
+
+def test_every_cards_history_is_consistent_and_never_below_zero(
+        seeded: sqlite3.Connection) -> None:
+    history: dict[str, list[sqlite3.Row]] = defaultdict(list)
+    for row in seeded.execute("SELECT card_no, kind, amount_fen, balance_after_fen "
+                              "FROM transactions ORDER BY card_no, occurred_at, id"):
+        history[row["card_no"]].append(row)
+    cards = seeded.execute("SELECT card_no FROM cards").fetchall()
+    assert len(history) == len(cards)  # every card has a history to check
+    balances = {c.card_no: c.balance_fen for c in load_demo_cards()}
+    for card_no, rows in history.items():
+        below = [(r["kind"], r["amount_fen"], r["balance_after_fen"]) for r in rows
+                 if r["balance_after_fen"] < 0]
+        assert below == [], f"{card_no[-4:]} goes below zero without an overdraft: {below}"
+        for before, after in itertools.pairwise(rows):
+            assert after["balance_after_fen"] == before["balance_after_fen"] + \
+                after["amount_fen"], card_no[-4:]
+        if card_no in balances:
+            assert rows[-1]["balance_after_fen"] == balances[card_no], card_no[-4:]
+
+
+def test_bill_payments_in_the_history_name_the_payee_as_the_bills_do(
+        seeded: sqlite3.Connection) -> None:
+    payees = {r[0] for r in seeded.execute("SELECT payee_zh FROM bills")}
+    paid_to = {r[0] for r in seeded.execute(
+        "SELECT merchant FROM transactions WHERE kind = 'bill_payment'")}
+    assert paid_to and paid_to <= payees
