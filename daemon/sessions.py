@@ -199,10 +199,6 @@ class Sessions:
                 self._state.reset()
                 return SessionView("topup", "cancelled", mask_card_no(session.card_no))
             self._journal_load(session, amount)
-            if session.order_id is None:  # nothing fits at all (not reached: start checks)
-                view = self._show(session)
-                self._worker.submit(self._owed, session)
-                return view
             session.step = "tap_card" if self._card_absent(session) else "loading"
             view = self._show(session)
         if session.owed_id is not None:
@@ -215,12 +211,12 @@ class Sessions:
         for any excess, in one transaction. A pulse acceptor has one inhibit line: open,
         it takes any note it knows, so a note can go over the headroom."""
         assert session.limits is not None
+        # Never 0: the top-up started only with room for the smallest piece.
         fits = min(amount, headroom(session.limits, session.balance_fen, 0))
         with self._journal.transaction() as db:
-            if fits:
-                session.order_id = self._store.insert(
-                    db, kind="load", card_no=session.card_no, amount_fen=fits,
-                    session_id=session.id, facts={"balance_fen": session.balance_fen})
+            session.order_id = self._store.insert(
+                db, kind="load", card_no=session.card_no, amount_fen=fits,
+                session_id=session.id, facts={"balance_fen": session.balance_fen})
             if amount > fits:
                 session.owed_id = self._store.insert(
                     db, kind="load", card_no=session.card_no, amount_fen=amount - fits,
@@ -236,15 +232,6 @@ class Sessions:
         assert session.owed_id is not None
         return voucher(self._printing, self._store, self._store.get(session.owed_id),
                        "over_limit", self._state.snapshot().language)
-
-    def _owed(self, session: _Session) -> None:
-        """All of the top-up's cash is owed: the refund voucher, and the session ends."""
-        printed = self._refund_voucher(session)
-        with self._lock:
-            session.step = "failed"
-            self._close(session, "failed")
-            self._show(session, receipt="printed" if printed["printed"] else "not_printed")
-            self._refund_notice(session)
 
     def _refund_notice(self, session: _Session) -> None:
         """Tell the cardholder about cash over the limits, on the session's last screen."""

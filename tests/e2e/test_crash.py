@@ -65,14 +65,7 @@ def test_top_up_killed_after_each_step(stack: Stack, step: str) -> None:
         assert audit["totals"]["pending_fen"] == 2000  # held for the card, voucher printed
         vouchers = list((stack.workdir / "state" / "receipts").glob("*-voucher.png"))
         assert len(vouchers) == 1
-        # The cardholder comes back and taps: the pending load is offered and finished.
-        snap = tap(stack)
-        assert snap.card is not None and snap.card.pending_load_fen == 2000
-        kiosk.post("/v1/pending-load/complete")
-        wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
-                   "the pending load completed")
-        assert wallet_balance(stack) == before + 2000
-        assert _central_loads(stack) == [(2000, "completed")]
+        _complete_at_next_tap(stack, 2000, before)
     assert wallet_balance(stack) == before + 2000
     audit = _audit(stack)
     assert audit["holds"] and audit["totals"]["credited_fen"] == 2000
@@ -94,18 +87,11 @@ def test_killed_while_cash_is_going_in(stack: Stack) -> None:
 
 def test_a_pending_load_completed_at_the_next_tap_is_credited_once(stack: Stack) -> None:
     before = tap(stack).card.balance_fen  # type: ignore[union-attr]
-    kiosk = stack.kiosk_client
-    kiosk.post("/v1/topup/start")
+    stack.kiosk_client.post("/v1/topup/start")
     assert stack.kioskctl("sim", "insert", "10").returncode == 0
     os.kill(stack.procs["kioskd"].pid, signal.SIGKILL)
     _die_and_restart(stack, None)
-    snap = tap(stack)
-    assert snap.card is not None and snap.card.pending_load_fen == 1000
-    kiosk.post("/v1/pending-load/complete")
-    wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
-               "the pending load completed")
-    assert wallet_balance(stack) == before + 1000
-    assert _central_loads(stack) == [(1000, "completed")]
+    _complete_at_next_tap(stack, 1000, before)
     # One central order, one journal truth: the top-up's own order is the one completed.
     audit = _audit(stack)
     assert audit["holds"] is True
@@ -114,6 +100,18 @@ def test_a_pending_load_completed_at_the_next_tap_is_credited_once(stack: Stack)
     assert _one_journal_order_per_central_order(stack)
     x = json.loads(stack.kioskctl("--json", "settlement").stdout)
     assert (x["loads_credited"], x["loads_pending"], x["holds"]) == ([1, 1000], [0, 0], True)
+
+
+def _complete_at_next_tap(stack: Stack, amount: int, before: int) -> None:
+    """The cardholder comes back and taps: the pending load is offered and finished."""
+    kiosk = stack.kiosk_client
+    snap = tap(stack)
+    assert snap.card is not None and snap.card.pending_load_fen == amount
+    kiosk.post("/v1/pending-load/complete")
+    wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+               "the pending load completed")
+    assert wallet_balance(stack) == before + amount
+    assert _central_loads(stack) == [(amount, "completed")]
 
 
 def _one_journal_order_per_central_order(stack: Stack) -> bool:
