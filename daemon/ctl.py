@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from config import ConfigError, load_config
 from daemon.about import DEFAULT_CONFIG, package_version
@@ -210,8 +211,13 @@ def _cmd_reprint(args: argparse.Namespace) -> int:
 
 
 def _cmd_settlement(args: argparse.Namespace) -> int:
-    body = {"date": args.date} if args.date else {}
-    result = _client(args).post("/v1/admin/settlement", body, timeout=30)
+    client = _client(args)
+    if args.close:  # the Z report: closes the day
+        body = {"date": args.date} if args.date else {}
+        result = client.post("/v1/admin/settlement", body, timeout=30)
+    else:  # the X report: a view, nothing printed or numbered
+        query = f"?{urlencode({'date': args.date})}" if args.date else ""
+        result = client.get(f"/v1/admin/settlement{query}")
     _out(args, result, _human_settlement)
     return 0
 
@@ -220,14 +226,28 @@ def _human_settlement(r: dict[str, Any]) -> str:
     def line(name: str, figure: list[int]) -> str:  # [count, fen]
         return f"{name:<15}{figure[0]:>4} × {format_fen(int(figure[1])):>11}"
 
-    return "\n".join([
-        f"Z{r['z_number']} for {r['business_date']}"
-        + ("" if r["printed"] else "  — NOT PRINTED"),
-        f"{'cash in':<15}{'':>6} {format_fen(int(r['cash_fen'])):>11}",
-        line("loads credited", r["loads_credited"]),
-        line("loads pending", r["loads_pending"]),
-        line("bills paid", r["bills"]),
-    ])
+    if r["report"] == "Z":
+        title = f"Z{r['z_number']} for {r['business_date']}"
+        if r["already_closed"]:
+            closed = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["generated_at"]))
+            title += f" (closed already at {closed}: reprinted, no new number"
+            title += "; the day's figures have changed since)" if r["changed_since_close"] \
+                else ")"
+        title += "" if r["printed"] else "  — NOT PRINTED"
+    else:
+        closed_z = r["closed"]
+        title = f"X for {r['business_date']} (so far; not printed" + (
+            f"; closed as Z{closed_z['z_number']})" if closed_z else "; not closed)")
+    lines = [title, f"{'cash in':<15}{'':>6} {format_fen(int(r['cash_fen'])):>11}",
+             line("loads credited", r["loads_credited"]),
+             line("loads pending", r["loads_pending"]),
+             line("owed (refund)", r["loads_owed"]),
+             line("bills paid", r["bills"])]
+    if r["unattributed_fen"]:
+        lines.append(f"{'unattributed':<15}{'':>6} {format_fen(int(r['unattributed_fen'])):>11}")
+    difference = format_fen(int(r["difference_fen"]), sign=True)
+    lines.append("reconciled" if r["holds"] else f"DOES NOT RECONCILE: difference {difference}")
+    return "\n".join(lines)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -331,9 +351,14 @@ def _parser() -> argparse.ArgumentParser:
                          help="the journal for a period, as JSON (or --csv: cash and orders)")
     exp.add_argument("--days", type=float, default=0, help="the last N days (default: all)")
     exp.add_argument("--csv", action="store_true")
-    settlement = sub.add_parser("settlement", parents=[common],
-                                help="print the daily settlement (Z) report")
+    settlement = sub.add_parser(
+        "settlement", parents=[common],
+        help="the day's figures so far (X report; nothing printed); --close: close the day "
+             "(Z report: numbered once, printed, sent)")
     settlement.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    settlement.add_argument("--close", action="store_true",
+                            help="close the day: print the numbered Z report and send it "
+                                 "(a second close reprints the same Z)")
     receipts = sub.add_parser("receipts", parents=[common], help="journaled receipts")
     receipts.add_argument("--unprinted", action="store_true", help="only those not printed")
     reprint = sub.add_parser("reprint", parents=[common], help="print a receipt again")

@@ -43,7 +43,7 @@ from daemon.purchaseflow import PurchaseFlow
 from daemon.recovery import Recovery
 from daemon.reporting import Reporter
 from daemon.sessions import Sessions
-from daemon.settlement import settle
+from daemon.settlement import settle, x_report
 from daemon.state import KioskState
 
 __all__ = ["main", "run"]
@@ -147,6 +147,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             printing=printing,
             settle=lambda day: settle(journal, printing, reporter.event, day,
                                       state.snapshot().language),
+            x_report=lambda day: x_report(journal, day),
             cash_insert=_cash_inserter(devices, recorder) if devices.cash_sim else None,
             sessions=sessions, account=account, cashbox=cashbox.view,
             collect=lambda operator: cashbox.collect(operator, printing,

@@ -8,13 +8,19 @@ and :mod:`daemon.purchaseflow` do that.
 
 Final states: ``completed``, ``pending`` (a load held by the central side
 for the card's next tap, voucher printed), ``cancelled`` (no value moved),
-``refused`` (the central side or the card said no before any value moved).
+``refused`` (the central side or the card said no before any value moved, or
+the cash was over the load limits: a load's cash is then owed back).
+
+``pending`` is final for recovery, not forever: when the cardholder comes back
+to finish that load, the same order goes on (``created`` again, driven by the
+new session), so one central order always has one journal row.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,18 +64,31 @@ class OrderStore:
 
     def create(self, *, kind: str, card_no: str, amount_fen: int, session_id: str | None,
                facts: dict[str, Any] | None = None) -> Order:
+        with self.journal.transaction() as db:
+            order_id = self.insert(db, kind=kind, card_no=card_no, amount_fen=amount_fen,
+                                   session_id=session_id, facts=facts)
+        return self.get(order_id)
+
+    def insert(self, db: sqlite3.Connection, *, kind: str, card_no: str, amount_fen: int,
+               session_id: str | None, facts: dict[str, Any] | None = None,
+               refused: dict[str, Any] | None = None) -> str:
+        """A new order inside the caller's transaction, so several are journaled
+        together; returns its id. ``refused`` (why: code, message) makes it final at
+        once: no value will move, and a load's cash is owed."""
         if amount_fen <= 0:
             raise ValueError("an order moves a positive amount")
         order_id = f"{'L' if kind == 'load' else 'P'}{time.strftime('%y%m%d%H%M%S')}" \
                    f"{secrets.token_hex(3).upper()}"
         now = time.time()
-        with self.journal.transaction() as db:
-            db.execute("INSERT INTO orders (id, session_id, kind, card_no, amount_fen,"
-                       " idempotency_key, state, created_at, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?)",
-                       (order_id, session_id, kind, card_no, amount_fen, order_id, now, now))
-            self.journal.add_step(db, order_id, "new", facts or {})
-        return self.get(order_id)
+        db.execute("INSERT INTO orders (id, session_id, kind, card_no, amount_fen,"
+                   " idempotency_key, state, created_at, updated_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (order_id, session_id, kind, card_no, amount_fen, order_id,
+                    "new" if refused is None else "refused", now, now))
+        self.journal.add_step(db, order_id, "new", facts or {})
+        if refused is not None:
+            self.journal.add_step(db, order_id, "refused", refused)
+        return order_id
 
     def advance(self, order: Order, state: str, **facts: Any) -> Order:
         """Record ``state`` and its facts durably; returns the order as now journaled."""
@@ -101,6 +120,12 @@ class OrderStore:
         rows = self.journal.query("SELECT id FROM orders WHERE state NOT IN (?, ?, ?, ?)"
                                   " ORDER BY created_at", FINAL)
         return [self.get(r["id"]) for r in rows]
+
+    def by_central_ref(self, central_ref: str) -> Order | None:
+        """The journal's order for a central order, if this kiosk made or finished it."""
+        rows = self.journal.query("SELECT id FROM orders WHERE central_ref = ?"
+                                  " ORDER BY created_at LIMIT 1", (central_ref,))
+        return self.get(rows[0]["id"]) if rows else None
 
     def for_session(self, session_id: str) -> list[Order]:
         rows = self.journal.query("SELECT id FROM orders WHERE session_id = ? ORDER BY created_at",

@@ -5,7 +5,8 @@ for the orders that waited on it.
 - A top-up session left open (the daemon died mid-session) gets a load order
   for the cash the journal holds for it, if it has none yet.
 - A load that needs the card (not on the reader now) is held at the central
-  side as a pending load for the card's next tap, with a voucher; a load
+  side as a pending load for the card's next tap, with a voucher (a refund
+  voucher if the central side refuses the load outright); a load
   already on the card (``credited``) is confirmed; a load the central side
   never heard of (``new``) is created there first — until the link is up it
   stays in the journal, counted as pending by the audit.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from typing import Any
 
 from daemon.central import CentralError
@@ -27,8 +27,8 @@ from daemon.loadflow import LoadFlow
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing
 from daemon.purchaseflow import PurchaseFlow
+from daemon.vouchers import voucher
 from hardware.card.errors import CardError
-from hardware.printer.receipts import PendingLoadVoucher
 
 __all__ = ["Recovery"]
 
@@ -55,15 +55,17 @@ class Recovery:
         open_sessions = {r["id"] for r in self._journal.query(
             "SELECT id FROM sessions WHERE state = 'open'")}
         for order in self._store.unfinished():
-            if order.session_id in open_sessions:
-                continue  # a live session is driving it
+            if open_sessions & {order.session_id, order.facts.get("driven_by")}:
+                continue  # a live session is driving it (or finishing it as a pending load)
             before = order.state
             try:
-                after = (self._load(order, language) if order.kind == "load"
+                after = (self._load(order) if order.kind == "load"
                          else self._purchase(order))
             except CentralError as exc:
                 logger.info("order %s waits for the central link (%s)", order.id, exc)
                 after = self._store.get(order.id)
+            if after.kind == "load" and after.state in ("pending", "refused"):
+                voucher(self._printing, self._store, after, "restart", language)
             if after.state != before:
                 report["orders"][order.id] = f"{before} -> {after.state}"
         if report["orders"] or report["sessions"]:
@@ -89,15 +91,13 @@ class Recovery:
             done.setdefault(row["id"], "closed")
         return done
 
-    def _load(self, order: Order, language: str) -> Order:
+    def _load(self, order: Order) -> Order:
         try:
             order = self._loads.drive(order)
         except NeedsCard:
             order = self._loads.hold(self._store.get(order.id), "restart")
         except CardError:  # not reachable without a card in the field; kept for safety
             order = self._store.get(order.id)
-        if order.state == "pending":
-            self._voucher(order, language)
         return order
 
     def _purchase(self, order: Order) -> Order:
@@ -108,14 +108,3 @@ class Recovery:
                 self._purchases.give_up(order, "restart")
         except NeedsCard:
             return self._store.get(order.id)
-
-    def _voucher(self, order: Order, language: str) -> None:
-        row = f"{order.id}-voucher"
-        if self._journal.query("SELECT 1 FROM receipts WHERE id = ?", (row,)):
-            return  # printed (or tried) already: an operator can reprint
-        notes = tuple((int(r["value_fen"]), int(r["n"])) for r in self._journal.query(
-            "SELECT value_fen, COUNT(*) AS n FROM cash WHERE session_id = ? AND kind = 'note'"
-            " GROUP BY value_fen ORDER BY value_fen DESC", (order.session_id,)))
-        self._printing.receipt("voucher", PendingLoadVoucher(
-            order.id, datetime.now(), order.card_no, order.amount_fen, "restart", notes=notes),
-            language)

@@ -11,8 +11,13 @@ Top-up::
     start (limits shown, acceptor enabled up to the headroom)
       → notes → finish (or cap reached, or idle with cash in)
       → acceptor inhibited, last train decoded → load order journaled
+        (cash over the limits: only what fits; the rest owed, refund voucher)
       → card on the reader? load : wait for it (tap_card) → load
       → done (receipt) | pending at the central side (voucher)
+
+Finishing a pending load drives the journal's own order for that central order
+when this kiosk has one (the top-up that took the cash), so the audit credits
+that top-up; a load paid for elsewhere (another kiosk, points) gets its own.
 """
 
 from __future__ import annotations
@@ -42,8 +47,10 @@ from daemon.printing import Printing
 from daemon.purchaseflow import PurchaseFlow
 from daemon.state import KioskState
 from daemon.topup import Limits, headroom
+from daemon.vouchers import session_notes, voucher
 from hardware.card.errors import CardError
-from hardware.printer.receipts import BillPayment, PendingLoadVoucher, TopUp
+from hardware.printer.receipts import BillPayment, TopUp
+from hardware.printer.text import format_fen
 
 __all__ = ["CENTRAL_MAINTENANCE", "Sessions"]
 
@@ -61,6 +68,7 @@ class _Session:
     step: str
     limits: Limits | None = None
     order_id: str | None = None
+    owed_id: str | None = None  # cash over the limits, owed back (a refused order)
     bill: dict[str, Any] | None = None
     closed: bool = False
     last_activity: float = field(default_factory=time.monotonic)
@@ -190,14 +198,51 @@ class Sessions:
                 self._close(session, "cancelled")
                 self._state.reset()
                 return SessionView("topup", "cancelled", mask_card_no(session.card_no))
-            order = self._store.create(kind="load", card_no=session.card_no, amount_fen=amount,
-                                       session_id=session.id,
-                                       facts={"balance_fen": session.balance_fen})
-            session.order_id = order.id
+            self._journal_load(session, amount)
             session.step = "tap_card" if self._card_absent(session) else "loading"
             view = self._show(session)
+        if session.owed_id is not None:
+            self._worker.submit(self._refund_voucher, session)
         self._worker.submit(self._run_order, session.id)
         return view
+
+    def _journal_load(self, session: _Session, amount: int) -> None:
+        """The load order for the cash that fits within the limits, and a refused order
+        for any excess, in one transaction. A pulse acceptor has one inhibit line: open,
+        it takes any note it knows, so a note can go over the headroom."""
+        assert session.limits is not None
+        # Never 0: the top-up started only with room for the smallest piece.
+        fits = min(amount, headroom(session.limits, session.balance_fen, 0))
+        with self._journal.transaction() as db:
+            session.order_id = self._store.insert(
+                db, kind="load", card_no=session.card_no, amount_fen=fits,
+                session_id=session.id, facts={"balance_fen": session.balance_fen})
+            if amount > fits:
+                session.owed_id = self._store.insert(
+                    db, kind="load", card_no=session.card_no, amount_fen=amount - fits,
+                    session_id=session.id, facts={"limits": session.limits.to_json(),
+                                                  "balance_fen": session.balance_fen},
+                    refused={"code": "over_limit",
+                             "message": "cash over the load limits, owed back"})
+        if session.owed_id is not None:
+            logger.warning("top-up %s: %d fen over the limits, owed back as %s",
+                           session.id, amount - fits, session.owed_id)
+
+    def _refund_voucher(self, session: _Session) -> dict[str, Any]:
+        assert session.owed_id is not None
+        return voucher(self._printing, self._store, self._store.get(session.owed_id),
+                       "over_limit", self._state.snapshot().language)
+
+    def _refund_notice(self, session: _Session) -> None:
+        """Tell the cardholder about cash over the limits, on the session's last screen."""
+        if session.owed_id is None:
+            return
+        owed = format_fen(self._store.get(session.owed_id).amount_fen)
+        self._state.update(notice=Notice(
+            "over_limit",
+            f"{owed} was over the card's load limit and was not loaded. Keep the refund "
+            "voucher: staff will refund it.",
+            f"{owed} 超出充值限额，未充入卡内。请保留退款凭证，工作人员将退还现金。"))
 
     def cancel_topup(self) -> None:
         with self._lock:
@@ -216,10 +261,7 @@ class Sessions:
         return int(rows[0]["fen"])
 
     def _notes(self, session_id: str) -> list[list[int]]:
-        rows = self._journal.query("SELECT value_fen, COUNT(*) AS n FROM cash WHERE session_id = ?"
-                                   " AND kind = 'note' GROUP BY value_fen ORDER BY value_fen DESC",
-                                   (session_id,))
-        return [[int(r["value_fen"]), int(r["n"])] for r in rows]
+        return [[value, n] for value, n in session_notes(self._journal, session_id)]
 
     # -- pending loads ---------------------------------------------------------------------
     def complete_pending(self, which: tuple[str, int] | None = None,
@@ -241,12 +283,26 @@ class Sessions:
             raise ApiError(502, "central_malformed", "The pending load could not be read.",
                            "待圈存记录读取失败。")
         with self._lock:
+            known = self._store.by_central_ref(central_ref)
+            if known is not None and (known.state != "pending" or known.card_no != card.card_no
+                                      or known.amount_fen != amount):
+                # Not held: recovery or the card's log is finishing it right now.
+                raise ApiError(409, "load_in_progress",
+                               "This load is being finished. Please try again in a moment.",
+                               "该笔圈存正在处理中，请稍后再试。")
             session = self._open("pending_load", card, "loading")
-            order = self._store.create(kind="load", card_no=card.card_no, amount_fen=amount,
-                                       session_id=session.id,
-                                       facts={"completes": central_ref, "source": source})
-            order = self._store.advance(order, "created", central_ref=central_ref,
-                                        terminal_id=str(remote.get("terminal_id")))
+            if known is not None:
+                # One central order, one journal row: the top-up's own order goes on, so
+                # the audit credits the top-up that took the cash; recovery leaves it to
+                # this session while it is open (driven_by).
+                order = self._store.advance(known, "created", driven_by=session.id,
+                                            completes=central_ref)
+            else:
+                order = self._store.create(kind="load", card_no=card.card_no,
+                                           amount_fen=amount, session_id=session.id,
+                                           facts={"completes": central_ref, "source": source})
+                order = self._store.advance(order, "created", central_ref=central_ref,
+                                            terminal_id=str(remote.get("terminal_id")))
             if remote.get("status") == "mac2_issued" and remote.get("host_date"):
                 # An earlier CREDIT may have reached the card: its log decides first.
                 self._store.advance(order, "credit_sent", host_date=remote["host_date"],
@@ -340,10 +396,13 @@ class Sessions:
         with self._lock:
             session.step = "done"
             if order.kind == "load":
+                notes = session_notes(self._journal, session.id)
                 facts: Any = TopUp(order.id, when, order.card_no, order.amount_fen,
                                    int(order.facts.get("balance_before_fen", session.balance_fen)),
                                    int(order.facts["balance_after_fen"]),
-                                   notes=tuple((v, n) for v, n in self._notes(session.id)),
+                                   # (cash over the limits is on the refund voucher instead)
+                                   notes=notes if sum(v * n for v, n in notes)
+                                   == order.amount_fen else (),
                                    tac=order.facts.get("tac"))
                 kind = "topup"
             else:
@@ -363,6 +422,7 @@ class Sessions:
             self._close(session, "completed")
             self._show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
                        receipt="printed" if printed["printed"] else "not_printed")
+            self._refund_notice(session)
 
     def _hold(self, session: _Session, reason: str) -> None:
         """The load waits at the central side (or, offline, in the journal) for its card."""
@@ -383,10 +443,7 @@ class Sessions:
             refused = order.state == "refused"  # the cash is owed: a refund voucher
             session.step = "failed" if refused else "pending"
             language = self._state.snapshot().language
-        notes = tuple((v, n) for v, n in self._notes(session.id))
-        voucher = PendingLoadVoucher(order.id, datetime.now(), order.card_no, order.amount_fen,
-                                     "refused" if refused else reason, notes=notes)
-        printed = self._printing.receipt("voucher", voucher, language)
+        printed = voucher(self._printing, self._store, order, reason, language)
         with self._lock:
             self._close(session, "failed" if refused else "pending")
             self._show(session, receipt="printed" if printed["printed"] else "not_printed")
@@ -396,6 +453,8 @@ class Sessions:
                     "The card centre did not accept this top-up. Keep the voucher: staff "
                     "will refund your cash.",
                     "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
+            else:
+                self._refund_notice(session)
 
     def _failed(self, session: _Session, exc: Exception) -> None:
         code = getattr(exc, "code", "failed")

@@ -53,7 +53,8 @@ class Services:
     cashbox: Callable[[], dict[str, Any]] | None = None
     collect: Callable[[str], dict[str, Any]] | None = None
     printing: Any = None  # daemon.printing.Printing
-    settle: Callable[[date], dict[str, Any]] | None = None
+    settle: Callable[[date], dict[str, Any]] | None = None  # the Z report: closes the day
+    x_report: Callable[[date], dict[str, Any]] | None = None  # a view of the day so far
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
@@ -101,6 +102,17 @@ def _period(r: Request) -> tuple[float, float]:
         return float(r.query.get("since", "0")), float(r.query.get("until", "inf"))
     except ValueError:
         raise ApiError(400, "bad_period", "since/until are Unix times") from None
+
+
+def _business_day(text: str | None) -> date:
+    """``date`` (YYYY-MM-DD, default today) for the X and Z reports."""
+    try:
+        day = date.fromisoformat(text) if text else date.today()
+    except ValueError:
+        raise ApiError(400, "bad_date", "date is YYYY-MM-DD") from None
+    if day > date.today():
+        raise ApiError(400, "bad_date", "a settlement is for a day that has begun")
+    return day
 
 
 def _session_routes(kiosk: Router, sessions: Any) -> None:
@@ -293,21 +305,18 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
                   "Print a journaled receipt again, from the facts it was first printed with, "
                   "marked as a reprint")
 
+    if svc.x_report is not None:
+        x_report = svc.x_report
+        admin.add("GET", "/v1/admin/settlement",
+                  lambda r: x_report(_business_day(r.query.get("date"))),
+                  "The X report: a day's figures so far (default today); nothing is printed, "
+                  "numbered or sent")
     if svc.settle is not None:
         settle = svc.settle
-
-        def settlement(r: Request) -> Any:
-            text = r.field("date", str, required=False)
-            try:
-                day = date.fromisoformat(text) if text else date.today()
-            except ValueError:
-                raise ApiError(400, "bad_date", "date is YYYY-MM-DD") from None
-            if day > date.today():
-                raise ApiError(400, "bad_date", "a settlement is for a day that has begun")
-            return settle(day)
-
-        admin.add("POST", "/v1/admin/settlement", settlement,
-                  "Print the daily settlement (Z) report for a day (default today)")
+        admin.add("POST", "/v1/admin/settlement",
+                  lambda r: settle(_business_day(r.field("date", str, required=False))),
+                  "Close a business day (default today): the Z report, numbered once, "
+                  "printed and sent to the central side; a second close reprints it")
 
     if svc.printer_test is not None:
         printer_test = svc.printer_test

@@ -14,6 +14,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # titles
     "title.topup": ("充值凭条", "TOP-UP RECEIPT"),
     "title.pending": ("待圈存凭证", "PENDING LOAD VOUCHER"),
+    "title.refund": ("退款凭证", "REFUND VOUCHER"),
     "title.bill": ("缴费凭条", "BILL PAYMENT"),
     "title.loss": ("挂失凭条", "LOSS REPORT"),
     "title.feedback": ("意见反馈回执", "FEEDBACK TICKET"),
@@ -57,6 +58,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "中心未接受本次充值。请保留本凭条，联系客服或到服务网点退还现金。",
         "The card centre did not accept this top-up. Keep this voucher: "
         "the hotline or a service outlet will refund your cash.",
+    ),
+    # refund voucher
+    "refund_amount": ("应退金额", "Amount to refund"),
+    "refund_loaded": ("其中充值", "Of which for the card"),
+    "reason.over_limit": ("超出充值限额", "Over the load limit"),
+    "refund_howto.over_limit": (
+        "超出限额的现金未充入卡内。请保留本凭条，联系客服或到服务网点退还现金。",
+        "The cash over the load limit was not loaded. Keep this voucher: "
+        "the hotline or a service outlet will refund it.",
     ),
     # bill
     "payee": ("收款单位", "Payee"),
@@ -136,7 +146,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "cash_section": ("现金", "Cash"),
     "loads_credited": ("已写卡充值", "Loads credited"),
     "loads_pending": ("待圈存", "Loads pending"),
+    "loads_owed": ("应退现金", "Owed (refund)"),
+    "unattributed_cash": ("无归属现金", "Unattributed cash"),
     "reconcile": ("现金 = 已写卡 + 待圈存", "Cash = credited + pending"),
+    "reconcile_all": ("现金 = 已写卡 + 待圈存 + 应退 + 无归属",
+                      "Cash = credited + pending + owed + unattributed"),
     "reconcile_ok": ("平衡", "BALANCED"),
     "reconcile_bad": ("不平衡，差额", "MISMATCH, difference"),
     "bills": ("缴费（卡内扣款）", "Bills (from card)"),

@@ -39,6 +39,7 @@ __all__ = [
     "PendingLoadVoucher",
     "PrinterTestPage",
     "ReceiptContext",
+    "RefundVoucher",
     "Statement",
     "StatementEntry",
     "TopUp",
@@ -49,6 +50,7 @@ __all__ = [
     "loss_report_slip",
     "pending_load_voucher",
     "printer_test_page",
+    "refund_voucher",
     "settlement_report",
     "statement_receipt",
     "topup_receipt",
@@ -111,6 +113,21 @@ class PendingLoadVoucher:
     reason: str  # walked_away | card_removed | offline | restart | refused
     valid_until: date | None = None
     notes: Counts = ()
+
+
+@dataclass(frozen=True)
+class RefundVoucher:
+    """Cash of a top-up that will not be loaded, owed back to the cardholder: the
+    centre refused the load, or the cash went over the load limits (``loaded_fen``,
+    the part that fitted, has its own receipt or pending voucher)."""
+
+    reference: str
+    when: datetime
+    card_number: str
+    amount_fen: int  # to refund
+    reason: str  # refused | over_limit
+    notes: Counts = ()  # the top-up's cash: amount_fen + loaded_fen
+    loaded_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -200,6 +217,9 @@ class DailySettlement:
     points_loads_count: int = 0
     points_loads_fen: int = 0
     unrecognised_count: int = 0
+    loads_owed_count: int = 0  # refused or over the limits: refunded by staff
+    loads_owed_fen: int = 0
+    unattributed_fen: int = 0  # cash that came with no top-up (in cash_counts too)
 
 
 @dataclass(frozen=True)
@@ -345,6 +365,29 @@ def pending_load_voucher(ctx: ReceiptContext, data: PendingLoadVoucher) -> Recei
                    tuple(lines), _qr(ctx, data.reference), _footer(ctx))
 
 
+def refund_voucher(ctx: ReceiptContext, data: RefundVoucher) -> Receipt:
+    _non_negative(amount_fen=data.amount_fen, loaded_fen=data.loaded_fen)
+    if data.notes and _counts_total(data.notes) != data.amount_fen + data.loaded_fen:
+        raise ValueError("the notes inserted do not add up to the amounts loaded and refunded")
+    reason_key = f"reason.{data.reason}"
+    lines = _header(ctx, data.reference, data.when)
+    lines.append(Row(ctx.t("card"), mask_card(data.card_number)))
+    if data.notes:
+        lines.append(Text(ctx.t("cash_in")))
+        lines += _count_rows(ctx, data.notes)
+    if data.loaded_fen:
+        lines.append(Row(ctx.t("refund_loaded"), format_fen(data.loaded_fen)))
+    lines += [
+        Row(ctx.t("refund_amount"), format_fen(data.amount_fen), bold=True),
+        Row(ctx.t("reason"), ctx.t(reason_key) if reason_key in LABELS else data.reason),
+        Blank(),
+        Text(ctx.t("refund_howto.over_limit" if data.reason == "over_limit"
+                   else "refund_howto"), bold=True),
+    ]
+    return Receipt("refund", ctx.language, data.reference, ctx.t("title.refund"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
 def bill_payment_receipt(ctx: ReceiptContext, data: BillPayment) -> Receipt:
     _non_negative(amount_fen=data.amount_fen, balance_after_fen=data.balance_after_fen)
     if data.amount_fen == 0:
@@ -472,9 +515,19 @@ def collection_slip(ctx: ReceiptContext, data: CashboxCollectionSlip) -> Receipt
 def settlement_report(ctx: ReceiptContext, data: DailySettlement) -> Receipt:
     _non_negative(loads_credited_fen=data.loads_credited_fen,
                   loads_pending_fen=data.loads_pending_fen, bills_fen=data.bills_fen,
-                  points_loads_fen=data.points_loads_fen)
+                  points_loads_fen=data.points_loads_fen, loads_owed_fen=data.loads_owed_fen,
+                  unattributed_fen=data.unattributed_fen)
     cash = _counts_total(data.cash_counts)
-    difference = cash - data.loads_credited_fen - data.loads_pending_fen
+    difference = (cash - data.loads_credited_fen - data.loads_pending_fen
+                  - data.loads_owed_fen - data.unattributed_fen)
+    # Owed and unattributed cash are rare: their lines (and their terms in the
+    # equation) are printed only when there is some.
+    extra: list[Line] = []
+    if data.loads_owed_count or data.loads_owed_fen:
+        extra.append(Row(f"{ctx.t('loads_owed')} ({data.loads_owed_count})",
+                         format_fen(data.loads_owed_fen)))
+    if data.unattributed_fen:
+        extra.append(Row(ctx.t("unattributed_cash"), format_fen(data.unattributed_fen)))
     lines = _header(ctx, data.reference, data.generated_at)
     lines += [
         Row(ctx.t("z_number"), f"{data.z_number:06d}", bold=True),
@@ -492,7 +545,8 @@ def settlement_report(ctx: ReceiptContext, data: DailySettlement) -> Receipt:
             format_fen(data.loads_credited_fen)),
         Row(f"{ctx.t('loads_pending')} ({data.loads_pending_count})",
             format_fen(data.loads_pending_fen)),
-        Text(ctx.t("reconcile")),
+        *extra,
+        Text(ctx.t("reconcile_all" if extra else "reconcile")),
         Text(ctx.t("reconcile_ok") if difference == 0
              else f"{ctx.t('reconcile_bad')} {format_fen(difference, sign=True)}",
              Align.RIGHT, bold=True),
@@ -532,6 +586,7 @@ def printer_test_page(ctx: ReceiptContext, data: PrinterTestPage) -> Receipt:
 BUILDERS: dict[type[Any], Callable[[ReceiptContext, Any], Receipt]] = {
     TopUp: topup_receipt,
     PendingLoadVoucher: pending_load_voucher,
+    RefundVoucher: refund_voucher,
     BillPayment: bill_payment_receipt,
     LossReport: loss_report_slip,
     FeedbackTicket: feedback_ticket,

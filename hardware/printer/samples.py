@@ -20,6 +20,7 @@ from hardware.printer.receipts import (
     PendingLoadVoucher,
     PrinterTestPage,
     ReceiptContext,
+    RefundVoucher,
     Statement,
     StatementEntry,
     TopUp,
@@ -53,6 +54,11 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
         "pending": PendingLoadVoucher(
             reference="P20261124-000124", when=T, card_number=CARD, amount_fen=5000,
             reason="card_removed", valid_until=date(2026, 12, 24), notes=((5000, 1),),
+        ),
+        "refund": RefundVoucher(
+            reference="R20261124-000130", when=T, card_number=CARD, amount_fen=9750,
+            reason="over_limit", notes=((10000, 4), (2000, 1), (1000, 1), (100, 1)),
+            loaded_fen=33350,
         ),
         "bill": BillPayment(
             reference="B20261124-000125", when=T, card_number=CARD, bill_type="electricity",
@@ -113,8 +119,8 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
     return facts[kind]
 
 
-SAMPLE_KINDS = ("topup", "pending", "bill", "loss", "feedback", "statement", "collection",
-                "settlement", "test")
+SAMPLE_KINDS = ("topup", "pending", "refund", "bill", "loss", "feedback", "statement",
+                "collection", "settlement", "test")
 
 
 def sample_receipt(kind: str, language: str, columns: int = 48) -> Receipt:

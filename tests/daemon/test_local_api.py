@@ -8,6 +8,7 @@ import os
 import stat
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    account=FakeAccount(sim.log), cashbox=lambda: {"short_fen": 0},
                    collect=lambda operator: {"operator": operator},
                    printing=FakePrinting(),
-                   settle=lambda day: {"business_date": day.isoformat()},
+                   settle=lambda day: {"report": "Z", "business_date": day.isoformat()},
+                   x_report=lambda day: {"report": "X", "business_date": day.isoformat()},
                    export=lambda since, until: {"since": since, "until": until},
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
@@ -341,9 +343,15 @@ def test_receipts_list_and_reprint(served: Any) -> None:
 
 def test_settlement_date_is_checked(served: Any) -> None:
     _, admin, _, _ = served
-    assert admin.post("/v1/admin/settlement", {"date": "2026-11-01"})["business_date"] == \
-        "2026-11-01"
+    assert admin.post("/v1/admin/settlement", {"date": "2026-11-01"}) == \
+        {"report": "Z", "business_date": "2026-11-01"}
+    assert admin.get("/v1/admin/settlement?date=2026-11-01") == \
+        {"report": "X", "business_date": "2026-11-01"}
+    assert admin.get("/v1/admin/settlement")["business_date"] == date.today().isoformat()
     for bad in ("yesterday", "2999-01-01"):
         with pytest.raises(LocalApiError) as err:
             admin.post("/v1/admin/settlement", {"date": bad})
+        assert err.value.code == "bad_date"
+        with pytest.raises(LocalApiError) as err:
+            admin.get(f"/v1/admin/settlement?date={bad}")
         assert err.value.code == "bad_date"

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import time
 
 import pytest
@@ -64,16 +65,11 @@ def test_top_up_killed_after_each_step(stack: Stack, step: str) -> None:
         assert audit["totals"]["pending_fen"] == 2000  # held for the card, voucher printed
         vouchers = list((stack.workdir / "state" / "receipts").glob("*-voucher.png"))
         assert len(vouchers) == 1
-        # The cardholder comes back and taps: the pending load is offered and finished.
-        snap = tap(stack)
-        assert snap.card is not None and snap.card.pending_load_fen == 2000
-        kiosk.post("/v1/pending-load/complete")
-        wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
-                   "the pending load completed")
-        assert wallet_balance(stack) == before + 2000
-        assert _central_loads(stack) == [(2000, "completed")]
-    assert wallet_balance(stack) == before + 2000 or not credited
-    assert _audit(stack)["holds"]
+        _complete_at_next_tap(stack, 2000, before)
+    assert wallet_balance(stack) == before + 2000
+    audit = _audit(stack)
+    assert audit["holds"] and audit["totals"]["credited_fen"] == 2000
+    assert _one_journal_order_per_central_order(stack)
 
 
 def test_killed_while_cash_is_going_in(stack: Stack) -> None:
@@ -87,6 +83,46 @@ def test_killed_while_cash_is_going_in(stack: Stack) -> None:
     assert audit["totals"]["cash_in_fen"] == 1500 == audit["totals"]["pending_fen"]
     assert wallet_balance(stack) == before
     assert _central_loads(stack) == [(1500, "created")]  # held at the centre for the card
+
+
+def test_a_pending_load_completed_at_the_next_tap_is_credited_once(stack: Stack) -> None:
+    before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+    stack.kiosk_client.post("/v1/topup/start")
+    assert stack.kioskctl("sim", "insert", "10").returncode == 0
+    os.kill(stack.procs["kioskd"].pid, signal.SIGKILL)
+    _die_and_restart(stack, None)
+    _complete_at_next_tap(stack, 1000, before)
+    # One central order, one journal truth: the top-up's own order is the one completed.
+    audit = _audit(stack)
+    assert audit["holds"] is True
+    assert [audit["totals"][k] for k in ("cash_in_fen", "credited_fen", "pending_fen")] == \
+        [1000, 1000, 0]
+    assert _one_journal_order_per_central_order(stack)
+    x = json.loads(stack.kioskctl("--json", "settlement").stdout)
+    assert (x["loads_credited"], x["loads_pending"], x["holds"]) == ([1, 1000], [0, 0], True)
+
+
+def _complete_at_next_tap(stack: Stack, amount: int, before: int) -> None:
+    """The cardholder comes back and taps: the pending load is offered and finished."""
+    kiosk = stack.kiosk_client
+    snap = tap(stack)
+    assert snap.card is not None and snap.card.pending_load_fen == amount
+    kiosk.post("/v1/pending-load/complete")
+    wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+               "the pending load completed")
+    assert wallet_balance(stack) == before + amount
+    assert _central_loads(stack) == [(amount, "completed")]
+
+
+def _one_journal_order_per_central_order(stack: Stack) -> bool:
+    journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
+    try:
+        rows = journal.execute("SELECT central_ref, COUNT(*), GROUP_CONCAT(state) FROM orders"
+                               " WHERE central_ref IS NOT NULL GROUP BY central_ref").fetchall()
+    finally:
+        journal.close()
+    assert rows, "no journaled order reached the central side"
+    return all(count == 1 and states == "completed" for _, count, states in rows)
 
 
 @pytest.mark.parametrize("step", PURCHASE_STEPS)

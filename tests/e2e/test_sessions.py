@@ -9,8 +9,16 @@ import sqlite3
 import time
 from typing import Any
 
+from daemon.receiptfacts import facts_from_json
 from deploy.stack import Stack
+from hardware.printer import ReceiptContext
+from hardware.printer.receipts import build_receipt
 from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
+
+# Fewer pulses per note than the default table (1 pulse a yuan), so that ¥100
+# notes go in quickly; the notes and their values are the same.
+QUICK_NOTES = ('\n[cash]\npulse_table = { "1" = 100, "2" = 500, "3" = 1000, "4" = 2000,'
+               ' "5" = 5000, "6" = 10000 }\n')
 
 
 def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
@@ -73,17 +81,26 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
     audit = json.loads(done.stdout)
     assert audit["holds"] is True
     assert audit["totals"]["cash_in_fen"] == audit["totals"]["credited_fen"] == 5000
-    # The day's Z report agrees with all of it.
-    z = json.loads(stack.kioskctl("--json", "settlement").stdout)
-    assert (z["z_number"], z["cash_fen"], z["cash_counts"]) == (1, 5000, {"2000": 2, "1000": 1})
+    # The day's X report (a view) and its Z report (the close) agree with all of it.
+    x = json.loads(stack.kioskctl("--json", "settlement").stdout)
+    assert (x["report"], x["closed"]) == ("X", None)
+    z = json.loads(stack.kioskctl("--json", "settlement", "--close").stdout)
+    assert (z["report"], z["z_number"], z["already_closed"], z["printed"]) == ("Z", 1, False, True)
+    assert (z["cash_fen"], z["cash_counts"]) == (5000, {"2000": 2, "1000": 1})
     assert (z["loads_credited"], z["loads_pending"], z["bills"]) == ([1, 5000], [0, 0],
                                                                      [1, 3720])
-    assert z["printed"] is True
-    text = stack.kioskctl("settlement").stdout.splitlines()
-    assert text[0].startswith("Z2 for ") and "NOT PRINTED" not in text[0]
+    assert all(z[k] == v for k, v in x.items() if k not in ("report", "generated_at", "closed"))
+    x = json.loads(stack.kioskctl("--json", "settlement").stdout)
+    assert x["closed"]["z_number"] == 1
+    # Closing the day again makes no new number: the same Z is reprinted.
+    text = stack.kioskctl("settlement", "--close").stdout.splitlines()
+    assert text[0].startswith("Z1 for ") and "closed already" in text[0]
+    assert "NOT PRINTED" not in text[0] and "changed since" not in text[0]
     assert [line.split() for line in text[1:]] == [
         ["cash", "in", "¥50.00"], ["loads", "credited", "1", "×", "¥50.00"],
-        ["loads", "pending", "0", "×", "¥0.00"], ["bills", "paid", "1", "×", "¥37.20"]]
+        ["loads", "pending", "0", "×", "¥0.00"], ["owed", "(refund)", "0", "×", "¥0.00"],
+        ["bills", "paid", "1", "×", "¥37.20"], ["reconciled"]]
+    assert len(list((stack.workdir / "state" / "receipts").glob("Z*-settlement.png"))) == 1
     exported = json.loads(stack.kioskctl("export", "--days", "1").stdout)
     assert sum(c["value_fen"] for c in exported["cash"]) == 5000
     assert [o["state"] for o in exported["orders"]] == ["completed", "completed"]
@@ -272,3 +289,63 @@ def test_a_second_card_mid_session_is_told_to_wait_and_gets_nothing(stack: Stack
     assert (wallet_balance(stack), wallet_balance(stack, other)) == (before + 1000,
                                                                       other_before)
     assert json.loads(stack.kioskctl("--json", "audit").stdout)["holds"] is True
+
+
+def test_a_note_over_the_headroom_loads_what_fits_and_owes_the_rest(tmp_path: Any) -> None:
+    with Stack(tmp_path / "over", config_extra=QUICK_NOTES) as stack:
+        stack.seed()
+        stack.start_central()
+        stack.start_kioskd()
+        # ¥666.50 was loaded today elsewhere: ¥333.50 of the day's ¥1000 is left.
+        now = int(time.time())
+        central_sql(stack, "INSERT INTO orders (order_id, kind, source, card_no, amount_fen,"
+                    " terminal_id, kiosk_id, status, created_at, updated_at) VALUES"
+                    " ('LOEARLIER', 'load', 'cash', ?, 66650, '440300000009', 'KIOSK-X',"
+                    " 'completed', ?, ?)", CARD, now, now)
+        kiosk = stack.kiosk_client
+        before = tap(stack).card.balance_fen  # type: ignore[union-attr]
+        assert kiosk.post("/v1/topup/start")["headroom_fen"] == 33350
+        for yuan in ("100", "100", "100", "20", "10", "1"):
+            assert stack.kioskctl("sim", "insert", yuan).returncode == 0
+        snap = wait_state(kiosk, lambda s: s.session is not None
+                          and s.session.amount_fen == 33100, "¥331 in")
+        assert snap.session is not None and snap.session.headroom_fen == 250
+        # A pulse acceptor has one inhibit line: a ¥1 coin still fits, so it is open,
+        # and it cannot refuse a ¥100 note on its own.
+        cash = json.loads(stack.kioskctl("--json", "status").stdout)["devices"]["cash"]
+        assert (cash["inhibited"], cash["reason"]) == (False, "accepting")
+        assert stack.kioskctl("sim", "insert", "100").returncode == 0
+        snap = wait_state(kiosk, lambda s: s.session is not None and s.session.step == "done",
+                          "the part that fits loaded", 30)
+        assert snap.session is not None
+        assert snap.session.balance_after_fen == before + 33350 == wallet_balance(stack)
+        assert snap.notice is not None and snap.notice.code == "over_limit"
+        assert "¥97.50" in snap.notice.message
+        # The top-up finished by itself and the acceptor is shut.
+        refused = stack.kioskctl("--json", "sim", "insert", "1")
+        assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
+
+        audit = json.loads(stack.kioskctl("--json", "audit").stdout)
+        assert audit["holds"] is True
+        assert [audit["totals"][k] for k in ("cash_in_fen", "credited_fen", "pending_fen",
+                                             "owed_fen")] == [43100, 33350, 0, 9750]
+        assert central_sql(stack, "SELECT amount_fen, status FROM orders WHERE kind = 'load'"
+                           " ORDER BY created_at, rowid") == [(66650, "completed"),
+                                                              (33350, "completed")]
+        journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
+        facts = {kind: facts_from_json(json.loads(payload)["facts"]) for kind, payload in
+                 journal.execute("SELECT kind, payload FROM receipts").fetchall()}
+        journal.close()
+        assert sorted(facts) == ["refund", "topup"]
+        assert facts["topup"].amount_fen == 33350
+        refund = facts["refund"]
+        assert (refund.amount_fen, refund.loaded_fen) == (9750, 33350)
+        assert sum(v * n for v, n in refund.notes) == 43100
+        titles = {lang: build_receipt(ReceiptContext("K", lang, b"k" * 16), refund).title
+                  for lang in ("zh", "en")}
+        assert titles == {"zh": "退款凭证", "en": "REFUND VOUCHER"}
+        # The day's figures say the same as the audit.
+        x = json.loads(stack.kioskctl("--json", "settlement").stdout)
+        assert (x["loads_credited"], x["loads_pending"], x["loads_owed"]) == \
+            ([1, 33350], [0, 0], [1, 9750])
+        assert x["cash_fen"] == 43100 and x["holds"] is True and x["difference_fen"] == 0

@@ -92,6 +92,26 @@ def test_settlement_reconciles_cash_against_credited_plus_pending() -> None:
     assert "MISMATCH, difference +¥10.00" in build_receipt(sample_context("en"), off).text
 
 
+def test_owed_cash_is_reconciled_on_the_z_report() -> None:
+    facts = sample_facts("settlement", "en")
+    assert isinstance(facts, DailySettlement)
+    # ¥97.50 of the cash was over the limits and is owed back; ¥5 came with no top-up.
+    more = ((5000, 1), (2000, 2), (500, 2), (100, 2), (50, 1))  # ¥102.50
+    owed = dataclasses.replace(facts, cash_counts=(*facts.cash_counts, *more),
+                               loads_owed_count=1, loads_owed_fen=9750, unattributed_fen=500)
+    text = build_receipt(sample_context("en"), owed).text
+    assert "Owed (refund) (1)" in text and "Unattributed cash" in text
+    assert "Cash = credited + pending + owed + unattributed" in text and "BALANCED" in text
+    assert "owed" not in build_receipt(sample_context("en"), facts).text  # none: no line
+
+
+def test_a_refund_voucher_is_titled_as_one() -> None:
+    receipt = sample_receipt("refund", "en")
+    assert receipt.title == "REFUND VOUCHER" and "PENDING" not in receipt.text
+    assert "Amount to refund" in receipt.text and "¥97.50" in receipt.text
+    assert "Of which for the card" in receipt.text and "¥333.50" in receipt.text
+
+
 def test_collection_slip_totals() -> None:
     rows = {r.label: r.value for r in sample_receipt("collection", "en").lines
             if isinstance(r, Row)}
@@ -104,6 +124,8 @@ BAD = [
     ("topup", {"notes": ((10000, 1),)}, "do not add up"),
     ("topup", {"amount_fen": -100}, "non-negative"),
     ("pending", {"notes": ((1000, 1),)}, "do not add up"),
+    ("refund", {"loaded_fen": 0}, "do not add up"),
+    ("refund", {"amount_fen": -1}, "non-negative"),
     ("bill", {"bill_type": "phone"}, "unknown bill type"),
     ("bill", {"amount_fen": 0}, "not a payment"),
     ("statement", {"closing_balance_fen": 1}, "closing balance"),
