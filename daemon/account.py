@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.api.http import ApiError
-from daemon.central import CentralClient, CentralError, CentralRejected
+from daemon.api.models import ascii_digits
+from daemon.central import CentralClient, CentralError, CentralRejected, central_path
 from daemon.history import merge
 from daemon.printing import Printing
 from daemon.sessions import Sessions
@@ -48,7 +49,7 @@ def period_dates(period: str, today: date) -> tuple[date, date]:
 
 
 def _pin(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.isdigit() or len(value) != 6:
+    if not isinstance(value, str) or not ascii_digits(value, range(6, 7)):
         raise ApiError(400, "bad_pin", "The payment password is 6 digits.", "支付密码为6位数字。",
                        details={"field": name})
     return value
@@ -84,8 +85,9 @@ class Account:
     def history(self, cursor: str | None = None, limit: int = 20) -> dict[str, Any]:
         """One page: on the first, the card's own records merged in."""
         card, _ = self._sessions.card_on_screen(need_active=False)
-        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
-        page = self._call("GET", f"/v1/cards/{card.card_no}/transactions{query}")
+        page = self._call("GET", central_path("/v1/cards/{card_no}/transactions",
+                                              {"limit": limit, "cursor": cursor or None},
+                                              card_no=card.card_no))
         items = page.get("items", []) if isinstance(page, dict) else []
         snap = self._state.snapshot()
         records = snap.card.records if snap.card is not None and cursor is None else []
@@ -96,8 +98,9 @@ class Account:
     def statement(self, period: str) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen(need_active=False)
         start, end = period_dates(period, datetime.now(CHINA).date())
-        data = self._call("GET", f"/v1/cards/{card.card_no}/statement"
-                                 f"?from={start.isoformat()}&to={end.isoformat()}")
+        data = self._call("GET", central_path("/v1/cards/{card_no}/statement",
+                                              {"from": start.isoformat(), "to": end.isoformat()},
+                                              card_no=card.card_no))
         entries = tuple(StatementEntry(datetime.fromisoformat(i["occurred_at"]).replace(
             tzinfo=None), i["kind"], str(i.get("description") or i.get("mode") or i["kind"]),
             int(i["amount_fen"])) for i in data["items"])
@@ -118,7 +121,8 @@ class Account:
         if points <= 0:
             raise ApiError(400, "bad_points", "Choose how many points to redeem.",
                            "请选择兑换的积分数。")
-        reply = self._call("POST", f"/v1/cards/{card.card_no}/points/redeem",
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/points/redeem",
+                                                card_no=card.card_no),
                            {"points": points, "terminal_id": self._terminal},
                            key=f"redeem-{uuid.uuid4().hex}")
         order = reply["order"]
@@ -131,7 +135,8 @@ class Account:
         if not isinstance(id_last6, str) or len(id_last6) != 6:
             raise ApiError(400, "bad_id_last6", "Enter the last 6 characters of your ID.",
                            "请输入身份证后6位。")
-        reply = self._call("POST", f"/v1/cards/{card.card_no}/pin/set",
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/set",
+                                                card_no=card.card_no),
                            {"new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
                                                              card.card_no),
                             "id_last6": id_last6.upper()})
@@ -139,7 +144,8 @@ class Account:
 
     def change_pin(self, old_pin: Any, new_pin: Any) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen()
-        reply = self._call("POST", f"/v1/cards/{card.card_no}/pin/change",
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/change",
+                                                card_no=card.card_no),
                            {"old_pin_block": self._pin_block(_pin(old_pin, "old_pin"),
                                                              card.card_no),
                             "new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
@@ -150,7 +156,7 @@ class Account:
     def report_loss(self, card_no: Any, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
         """挂失: the card number is typed in (the card is lost), with the payment
         password or the last 6 of the holder's ID. Prints the loss-report slip."""
-        if not isinstance(card_no, str) or len(card_no) != 20 or not card_no.isdigit():
+        if not isinstance(card_no, str) or not ascii_digits(card_no, range(20, 21)):
             raise ApiError(400, "bad_card_no", "The card number is 20 digits.",
                            "卡号为20位数字。")
         if (pin is None) == (id_last6 is None):
@@ -158,7 +164,8 @@ class Account:
                            "请输入支付密码或身份证后6位（二选一）。")
         body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card_no)} if pin is not None
                 else {"id_last6": str(id_last6).upper()})
-        reply = self._call("POST", f"/v1/cards/{card_no}/loss-report", body,
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/loss-report",
+                                                card_no=card_no), body,
                            key=f"loss-{uuid.uuid4().hex}")
         facts = LossReport(str(reply["report_no"]), datetime.now(), card_no)
         printed = self._printing.receipt("loss_report", facts, self._language())

@@ -15,7 +15,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from daemon.api.models import CardView, Notice, RecordView
-from daemon.central import CentralClient, CentralError, CentralMalformed, CentralRejected
+from daemon.central import (
+    CentralClient,
+    CentralError,
+    CentralMalformed,
+    CentralRejected,
+    central_path,
+)
 from daemon.masking import mask_card_no
 from daemon.state import KioskState
 
@@ -174,7 +180,8 @@ class CardFlow:
     def _look_up(self, card_no: str) -> CentralCard | str:
         assert self._central is not None
         try:
-            return CentralCard(self._central.request("GET", f"/v1/cards/{card_no}"))
+            return CentralCard(self._central.request(
+                "GET", central_path("/v1/cards/{card_no}", card_no=card_no)))
         except CentralRejected as exc:
             return "unknown_card" if exc.code == "card_unknown" else "offline"
         except CentralError as exc:

@@ -18,9 +18,11 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -29,7 +31,7 @@ from config.schema import CentralSection
 from daemon.masking import mask_card_no
 
 __all__ = ["CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
-           "CentralUnavailable", "LinkStatus", "SecretFileError", "read_secret"]
+           "CentralUnavailable", "LinkStatus", "SecretFileError", "central_path", "read_secret"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,21 @@ class LinkStatus:
     state: str  # "up" | "down" | "unknown"
     last_ok_at: float | None
     last_error: str | None
+
+
+def central_path(template: str, query: Mapping[str, str | int | None] | None = None,
+                 **segments: str) -> str:
+    """A central API path with every value encoded: ``{name}`` in ``template`` becomes
+    ``segments[name]`` percent-encoded (a ``/``, ``?`` or ``&`` in it stays data),
+    and ``query`` (None values left out) is appended URL-encoded.
+
+    The path is signed as built here and sent unchanged, so nothing a cardholder
+    typed can change which resource or which parameters the central side sees.
+    """
+    path = template.format_map({name: quote(str(value), safe="")
+                                for name, value in segments.items()})
+    pairs = [(name, str(value)) for name, value in (query or {}).items() if value is not None]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
 def _masked_path(path: str) -> str:

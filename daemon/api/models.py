@@ -102,6 +102,22 @@ class StateSnapshot:
         return cls(**{**data, "card": card, "notice": notice, "session": session})
 
 
+def ascii_digits(text: str, lengths: range) -> bool:
+    """``text`` is ASCII digits only, and as long as one of ``lengths``.
+
+    ``str.isdigit()`` alone also takes full-width (``１２３``) and other Unicode
+    digits, which the card centre does not know and a URL would carry raw."""
+    return text.isascii() and text.isdigit() and len(text) in lengths
+
+
+CURSOR_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def is_cursor(text: str) -> bool:
+    """A history cursor as the central side issues them (1-64 of ``A-Za-z0-9_-``)."""
+    return 1 <= len(text) <= 64 and set(text) <= CURSOR_CHARS
+
+
 def to_json(obj: Any) -> Any:
     """A JSON-ready form of a dataclass (or plain value)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from daemon.api.http import ApiError, Request, Router, Stream
-from daemon.api.models import to_json
+from daemon.api.models import ascii_digits, is_cursor, to_json
 from daemon.events import Event, EventBus
 from daemon.state import KioskState
 
@@ -123,7 +123,7 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
         if utility not in ("water", "electricity", "gas"):
             raise ApiError(400, "bad_utility", "utility must be water, electricity or gas",
                            "缴费类型只能是水、电、燃气")
-        if not account.isdigit() or not 6 <= len(account) <= 20:
+        if not ascii_digits(account, range(6, 21)):
             raise ApiError(400, "bad_account_no", "The account number is 6 to 20 digits.",
                            "户号为6至20位数字。")
         return to_json(sessions.find_bill(utility, account))
@@ -131,7 +131,11 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
     kiosk.add("POST", "/v1/bills/lookup", lookup, "Find a utility bill for the card on screen")
 
     def pay(r: Request) -> Any:
-        return to_json(sessions.pay_bill(r.field("pin", str, required=False)))
+        pin = r.field("pin", str, required=False)
+        if pin is not None and not ascii_digits(pin, range(6, 7)):
+            raise ApiError(400, "bad_pin", "The payment password is 6 digits.",
+                           "支付密码为6位数字。")
+        return to_json(sessions.pay_bill(pin))
 
     kiosk.add("POST", "/v1/bills/pay", pay,
               "Pay the bill on screen from the card's e-purse (payment password over the "
@@ -142,6 +146,9 @@ def _account_routes(kiosk: Router, account: Any) -> None:
     """The cardholder's services that take no cash."""
     def history(r: Request) -> Any:
         cursor = r.query.get("cursor")
+        if cursor is not None and not is_cursor(cursor):
+            raise ApiError(400, "bad_cursor", "cursor: the next_cursor of the page before",
+                           "翻页参数无效，请从第一页重新查询。")
         try:
             limit = int(r.query.get("limit", "20"))
         except ValueError:

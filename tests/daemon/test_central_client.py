@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -15,6 +16,7 @@ from daemon.central import (
     CentralRejected,
     CentralUnavailable,
     SecretFileError,
+    central_path,
     read_secret,
 )
 
@@ -92,3 +94,20 @@ def test_secret_file_must_be_private(tmp_path: Path) -> None:
         read_secret(path)
     path.chmod(0o600)
     assert read_secret(path) == SECRET
+
+
+def test_values_in_paths_and_queries_are_encoded_and_signed_as_sent(server: Any) -> None:
+    script, url = server
+    script.answers = [(200, b"{}")]
+    odd = "12/34?limit=1&x=１"
+    path = central_path("/v1/cards/{card_no}/transactions",
+                        {"limit": 5, "cursor": "C&limit=3", "skip": None}, card_no=odd)
+    assert path.isascii() and "&limit=3" not in path
+    client(url).request("GET", path)  # the scripted server checks the signature
+    [got] = script.received
+    split = urlsplit(got["path"])
+    assert got["path"] == path
+    assert [unquote(part) for part in split.path.split("/")] == \
+        ["", "v1", "cards", odd, "transactions"]
+    assert parse_qs(split.query) == {"limit": ["5"], "cursor": ["C&limit=3"]}
+    assert central_path("/v1/bills") == "/v1/bills"

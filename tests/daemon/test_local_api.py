@@ -271,11 +271,16 @@ def test_bill_lookup_checks_its_input_before_the_session_sees_it(served: Any) ->
     for body, code in (({"utility": "coal", "account_no": "100004"}, "bad_utility"),
                        ({"utility": "water", "account_no": "12ab56"}, "bad_account_no"),
                        ({"utility": "water", "account_no": "123"}, "bad_account_no"),
+                       ({"utility": "water", "account_no": "１００００４"}, "bad_account_no"),
                        ({"utility": "water"}, "bad_request")):
         with pytest.raises(LocalApiError) as err:
             kiosk.post("/v1/bills/lookup", body)
         assert err.value.code == code
     kiosk.post("/v1/bills/pay", {"pin": "147258"})
+    for pin in ("１４７２５８", "14725", "14725a"):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.post("/v1/bills/pay", {"pin": pin})
+        assert err.value.code == "bad_pin"
     assert sim.log == ["bill water 100004", "pay pin=set"]
 
 
@@ -296,6 +301,11 @@ def test_history_paging_and_loss_report_arguments(served: Any) -> None:
         with pytest.raises(LocalApiError) as err:
             kiosk.get(path)
         assert err.value.code == "bad_limit"
+    for cursor in ("abc%26limit%3D3", "a%20b", "x" * 65, "%EF%BC%91"):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.get(f"/v1/history?cursor={cursor}")
+        assert err.value.code == "bad_cursor"
+    assert sim.log == ["history abc 5", "loss 0017 pin=none id=100017"]
 
 
 def test_cashbox_collect_needs_an_operator(served: Any) -> None:
