@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ import requests
 
 from central.signing import sign_headers
 from config.schema import CentralSection
-from daemon.masking import mask_card_no
+from daemon.masking import mask_card_numbers
 
 __all__ = ["CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
            "CentralUnavailable", "LinkStatus", "SecretFileError", "central_path", "read_secret"]
@@ -53,7 +52,7 @@ class CentralRejected(CentralError):
 
     def __init__(self, status: int, code: str, message: str, message_zh: str,
                  details: dict[str, Any]) -> None:
-        super().__init__(f"{status} {code}: {message}")
+        super().__init__(mask_card_numbers(f"{status} {code}: {message}"))
         self.status = status
         self.code = code
         self.message = message
@@ -81,11 +80,6 @@ def central_path(template: str, query: Mapping[str, str | int | None] | None = N
                                 for name, value in segments.items()})
     pairs = [(name, str(value)) for name, value in (query or {}).items() if value is not None]
     return f"{path}?{urlencode(pairs)}" if pairs else path
-
-
-def _masked_path(path: str) -> str:
-    """Card numbers in paths are logged masked (first 4 + last 4)."""
-    return re.sub(r"\d{12,}", lambda m: mask_card_no(m.group()), path)
 
 
 class SecretFileError(ValueError):
@@ -158,35 +152,39 @@ class CentralClient:
             headers["Content-Type"] = "application/json"
         if key is not None:
             headers["Idempotency-Key"] = key
+        # Everything said about this request (log, link state, errors) names it masked.
+        what = mask_card_numbers(f"{method} {path}")
         started = time.monotonic()
         try:
             resp = self._session.request(
                 method, self._base + path, data=data or None, headers=headers,
                 timeout=(self._settings.connect_timeout_s, self._settings.read_timeout_s))
         except requests.RequestException as exc:
-            self._log(method, path, type(exc).__name__, started)
-            self._mark(False, f"{method} {path}: {type(exc).__name__}")
-            raise CentralUnavailable(f"{method} {path}: {exc}") from exc
-        self._log(method, path, str(resp.status_code), started)
-        return self._decode(method, path, resp)
+            self._log(what, type(exc).__name__, started)
+            self._mark(False, f"{what}: {type(exc).__name__}")
+            # requests' message repeats the URL, card number and all; not chained, so
+            # no traceback of this error can show it either.
+            raise CentralUnavailable(mask_card_numbers(f"{what}: {exc}")) from None
+        self._log(what, str(resp.status_code), started)
+        return self._decode(what, resp)
 
     @staticmethod
-    def _log(method: str, path: str, outcome: str, started: float) -> None:
-        logger.info("central %s %s -> %s in %.0f ms", method, _masked_path(path), outcome,
+    def _log(what: str, outcome: str, started: float) -> None:
+        logger.info("central %s -> %s in %.0f ms", what, outcome,
                     (time.monotonic() - started) * 1000)
 
-    def _decode(self, method: str, path: str, resp: requests.Response) -> Any:
+    def _decode(self, what: str, resp: requests.Response) -> Any:
         if resp.status_code >= 500:
-            self._mark(False, f"{method} {path}: HTTP {resp.status_code}")
-            raise CentralUnavailable(f"{method} {path}: HTTP {resp.status_code}")
+            self._mark(False, f"{what}: HTTP {resp.status_code}")
+            raise CentralUnavailable(f"{what}: HTTP {resp.status_code}")
         self._mark(True)
         try:
             payload = resp.json()
-        except ValueError as exc:
-            raise CentralMalformed(f"{method} {path}: answer is not JSON") from exc
+        except ValueError:
+            raise CentralMalformed(f"{what}: answer is not JSON") from None
         if resp.status_code >= 400:
             if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
-                raise CentralMalformed(f"{method} {path}: error without the error shape")
+                raise CentralMalformed(f"{what}: error without the error shape")
             raise CentralRejected(resp.status_code, payload["code"],
                                   str(payload.get("message", "")),
                                   str(payload.get("message_zh", payload.get("message", ""))),
