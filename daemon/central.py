@@ -1,7 +1,10 @@
 """The daemon's client for the central API: signed, timed out, retried only when safe.
 
 Every request is signed (:mod:`central.signing`), has explicit connect/read
-timeouts, and is logged once with its duration and outcome. GETs and requests
+timeouts, and is logged once with its duration and outcome. Every answer (or
+its absence) sets the link state: ``up``, ``down`` (no answer, 5xx) or
+``unauthorized`` (the central side refuses this kiosk's signature: wrong
+secret or kiosk id, clock far off), which is as useless for money as ``down``. GETs and requests
 carrying an ``Idempotency-Key`` are retried on connection failures and 5xx;
 nothing else is. Errors::
 
@@ -13,6 +16,7 @@ nothing else is. Errors::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -20,7 +24,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 import requests
@@ -29,8 +33,9 @@ from central.signing import sign_headers
 from config.schema import CentralSection
 from daemon.masking import mask_card_numbers
 
-__all__ = ["CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
-           "CentralUnavailable", "LinkStatus", "SecretFileError", "central_path", "read_secret"]
+__all__ = ["PROBE_PATH", "CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
+           "CentralUnavailable", "LinkState", "LinkStatus", "SecretFileError", "central_path",
+           "read_secret"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +65,19 @@ class CentralRejected(CentralError):
         self.details = details
 
 
+LinkState = Literal["up", "down", "unauthorized", "unknown"]
+PROBE_PATH = "/v1/notices"  # a cheap signed GET: /health would answer a kiosk it refuses
+
+
 @dataclass(frozen=True)
 class LinkStatus:
-    state: str  # "up" | "down" | "unknown"
-    last_ok_at: float | None
+    state: LinkState
+    last_ok_at: float | None  # the last answer that was not a refusal of our signature
     last_error: str | None
+
+    @property
+    def up(self) -> bool:
+        return self.state == "up"
 
 
 def central_path(template: str, query: Mapping[str, str | int | None] | None = None,
@@ -112,7 +125,7 @@ class CentralClient:
         if settings.client_cert is not None and settings.client_key is not None:
             self._session.cert = (str(settings.client_cert), str(settings.client_key))
         self._lock = threading.Lock()
-        self._state = "unknown"
+        self._state: LinkState = "unknown"
         self._last_ok: float | None = None
         self._last_error: str | None = None
 
@@ -121,10 +134,10 @@ class CentralClient:
         with self._lock:
             return LinkStatus(self._state, self._last_ok, self._last_error)
 
-    def _mark(self, ok: bool, error: str | None = None) -> None:
+    def _mark(self, state: LinkState, error: str | None = None) -> None:
         with self._lock:
-            self._state = "up" if ok else "down"
-            if ok:
+            self._state = state
+            if state == "up":
                 self._last_ok = time.time()
             else:
                 self._last_error = error
@@ -161,7 +174,7 @@ class CentralClient:
                 timeout=(self._settings.connect_timeout_s, self._settings.read_timeout_s))
         except requests.RequestException as exc:
             self._log(what, type(exc).__name__, started)
-            self._mark(False, f"{what}: {type(exc).__name__}")
+            self._mark("down", f"{what}: {type(exc).__name__}")
             # requests' message repeats the URL, card number and all; not chained, so
             # no traceback of this error can show it either.
             raise CentralUnavailable(mask_card_numbers(f"{what}: {exc}")) from None
@@ -175,13 +188,20 @@ class CentralClient:
 
     def _decode(self, what: str, resp: requests.Response) -> Any:
         if resp.status_code >= 500:
-            self._mark(False, f"{what}: HTTP {resp.status_code}")
+            self._mark("down", f"{what}: HTTP {resp.status_code}")
             raise CentralUnavailable(f"{what}: HTTP {resp.status_code}")
-        self._mark(True)
         try:
             payload = resp.json()
         except ValueError:
+            self._mark("up")
             raise CentralMalformed(f"{what}: answer is not JSON") from None
+        if resp.status_code == 401 and isinstance(payload, dict) \
+                and payload.get("code") == "unauthorized":
+            details = payload.get("details")
+            reason = details.get("reason") if isinstance(details, dict) else None
+            self._mark("unauthorized", f"{what}: refused, {reason or 'unauthorized'}")
+        else:
+            self._mark("up")
         if resp.status_code >= 400:
             if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
                 raise CentralMalformed(f"{what}: error without the error shape")
@@ -191,13 +211,12 @@ class CentralClient:
                                   payload.get("details") or {})
         return payload
 
-    def probe(self) -> bool:
-        """Check the link (``GET /health``, not retried); updates :attr:`link`."""
-        try:
-            self.request("GET", "/health", retries=0)
-        except CentralError:
-            return False
-        return True
+    def probe(self) -> LinkStatus:
+        """Check the link with a signed call (``GET /v1/notices``, not retried), so a
+        kiosk the central side refuses is ``unauthorized``, not ``up``."""
+        with contextlib.suppress(CentralError):  # the outcome is in the link state
+            self.request("GET", PROBE_PATH, retries=0)
+        return self.link
 
     def close(self) -> None:
         self._session.close()

@@ -153,8 +153,9 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
             crash_after=crash.arm if crash else None)
-        link_up = central.probe()
-        state.update(central="up" if link_up else "down")
+        link = central.probe()
+        link_up = link.up
+        state.update(central=link.state)
         # Every unfinished order is driven to a final state before the acceptor may
         # take cash again, and before the sockets take intents (orders waiting on
         # the central link: as soon as it is up).
@@ -222,12 +223,13 @@ def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
     next_probe = time.monotonic() + PROBE_INTERVAL_S
     while not stop.wait(tick):
         if time.monotonic() >= next_probe:
-            link_up = central.probe()
-            state.update(central="up" if link_up else "down")
+            link = central.probe()
+            link_up = link.up
+            state.update(central=link.state)
             devices.acceptor.update(online=link_up)  # offline: never take the money
             snap = state.snapshot()
-            notifier.status(f"central {'up' if link_up else 'DOWN'}, screen {snap.screen}"
-                            + (", maintenance" if snap.maintenance else ""))
+            notifier.status(f"central {'up' if link_up else link.state.upper()}, screen "
+                            f"{snap.screen}" + (", maintenance" if snap.maintenance else ""))
             if link_up:
                 recover()  # orders that waited on the link
             reporter.tick(link_up)

@@ -90,7 +90,8 @@ class StateSnapshot:
     card: CardView | None = None
     notice: Notice | None = None
     devices: dict[str, str] = field(default_factory=dict)
-    central: Literal["up", "down", "unknown"] = "unknown"
+    # unauthorized: the central side answers but refuses this kiosk's signature
+    central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
 

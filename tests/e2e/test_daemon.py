@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from daemon.api.client import LocalClient
+from daemon.api.client import LocalApiError, LocalClient
 from deploy.stack import Stack
 
 CARD = "31044403000000100017"
@@ -174,3 +174,42 @@ def test_cashbox_counts_survive_a_restart_and_a_collection_resets_them(stack: St
     assert f"last collected {box['last_collection_at']}" in text
     assert (stack.workdir / "state" / "receipts" /
             f"{done['reference']}-cashbox_collection.png").exists()
+
+
+def test_a_kiosk_the_centre_refuses_is_unauthorized_not_up(tmp_path: Path) -> None:
+    """A wrong secret: /health answers, every signed call is refused. The link says
+    so, in the status JSON, the human status and the screen state; money is refused."""
+    with Stack(tmp_path / "kiosk") as stack:
+        stack.seed()
+        stack.start_central()
+        stack.secret.write_text("a-secret-the-centre-never-heard-of\n", "utf-8")
+        stack.start_kioskd()
+        deadline = time.monotonic() + 20
+        code, status = _json(stack, "status")
+        while status["central"]["link"] != "unauthorized" and time.monotonic() < deadline:
+            time.sleep(0.3)
+            code, status = _json(stack, "status")
+        assert code == 0
+        assert status["central"]["link"] == "unauthorized"
+        assert "bad_signature" in status["central"]["last_error"]
+        assert status["devices"]["cash"]["reason"] == "offline"
+        human = stack.kioskctl("status").stdout
+        assert "central   unauthorized" in human and "secret" in human
+        kiosk = stack.kiosk_client
+        assert kiosk.state().central == "unauthorized"
+        stack.kioskctl("sim", "tap", CARD)
+        deadline = time.monotonic() + 10
+        snap = kiosk.state()
+        while (snap.card is None or snap.card.central == "pending") and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+            snap = kiosk.state()
+        assert snap.card is not None and snap.card.central == "offline"
+        try:
+            kiosk.post("/v1/topup/start")
+        except LocalApiError as exc:
+            assert exc.code == "central_offline"
+        else:
+            raise AssertionError("a top-up started on a kiosk the centre refuses")
+        refused = stack.kioskctl("--json", "sim", "insert", "10")
+        assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
