@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -24,8 +26,9 @@ from daemon.central import (
 )
 from daemon.masking import mask_card_no
 from daemon.state import KioskState
+from hardware.card.errors import CardRemoved
 
-__all__ = ["CardFlow", "CentralCard"]
+__all__ = ["CardBusy", "CardFlow", "CentralCard"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,16 @@ class CardLike(Protocol):
     """What the card layer's parsed card offers (hardware.card.CardInfo)."""
 
     card_no: str
+
+
+class CardBusy(Exception):
+    """A money session is using the card in the field: reading it now could come
+    between two steps of its transaction on the card."""
+
+
+#: Runs an operation on the card in the field (the reader's ``submit``); CardRemoved
+#: when there is none, or it left.
+Submit = Callable[[Callable[[Any], Any], float], Any]
 
 
 class SessionHooks(Protocol):
@@ -95,6 +108,7 @@ class CardFlow:
         self._lock = threading.Lock()
         self._card_seen = threading.Condition(self._lock)
         self.last_card: Any = None
+        self._present: Any = None  # the card read on the tap still in the field
         self.hooks: SessionHooks | None = None
 
     # -- reader listener -----------------------------------------------------------
@@ -108,6 +122,8 @@ class CardFlow:
         return self.hooks is not None and self.hooks.busy()
 
     def card_identified(self, card_no: str) -> None:
+        with self._lock:
+            self._present = None  # a new card is coming into the field
         if self._busy():
             return  # a money session owns the screen; it decides about this card
         self._state.update(screen="reading", card=None, notice=None)
@@ -117,7 +133,7 @@ class CardFlow:
     def card_read(self, card: Any) -> None:
         with self._lock:
             lookup, self._lookup = self._lookup, None
-            self.last_card = card
+            self.last_card = self._present = card
             self._card_seen.notify_all()
         if self._busy():
             if self.hooks is not None and self.hooks.busy():
@@ -147,11 +163,29 @@ class CardFlow:
         if self.hooks is not None:
             self.hooks.card_shown(card, central if isinstance(central, CentralCard) else None)
 
-    def wait_for_card(self, after: Any, timeout: float) -> Any:
-        """The next card read after ``after`` (None: any), or None on timeout."""
-        with self._lock:
-            self._card_seen.wait_for(lambda: self.last_card not in (None, after), timeout)
-            return self.last_card if self.last_card not in (None, after) else None
+    def read_now(self, submit: Submit, timeout: float) -> Any:
+        """The card in the field, read from the chip now; if none is there, the next
+        one tapped within ``timeout`` s. None on timeout.
+
+        The card seen at its tap may have left since (or be another one now): only
+        a fresh read on the reader tells. Raises :class:`CardBusy` while a money
+        session uses the card, and the card layer's errors other than CardRemoved.
+        """
+        deadline = time.monotonic() + timeout
+        gone: Any = None  # a tap whose card turned out to have left the field
+        while True:
+            if self.hooks is not None and self.hooks.busy():
+                raise CardBusy("a cardholder session is using the card")
+            with self._lock:
+                self._card_seen.wait_for(lambda left=gone: self._present not in (None, left),
+                                         max(0.0, deadline - time.monotonic()))
+                tapped = self._present
+            if tapped in (None, gone):
+                return None
+            try:
+                return submit(lambda purse: purse.read(), max(1.0, deadline - time.monotonic()))
+            except CardRemoved:
+                gone = tapped  # wait for the next tap
 
     def card_unsupported(self, reason: str) -> None:
         if self._busy():
@@ -174,6 +208,8 @@ class CardFlow:
 
     def card_removed(self) -> None:
         # The card screen stays: a cardholder reads it with the card in hand.
+        with self._lock:
+            self._present = None
         logger.debug("card removed")
 
     # -- central ---------------------------------------------------------------------

@@ -139,7 +139,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                           terminal_id=terminal, pin_block=pin_block)
 
         def read_card(timeout: float) -> dict[str, Any] | None:
-            card = flow.wait_for_card(None, timeout)
+            card = flow.read_now(devices.reader.submit, timeout)
             return None if card is None else dict(card.to_json())
 
         services = Services(

@@ -19,8 +19,10 @@ from typing import Any, Protocol
 
 from daemon.api.http import ApiError, Request, Router, Stream
 from daemon.api.models import ascii_digits, is_cursor, to_json
+from daemon.cardflow import CardBusy
 from daemon.events import Event, EventBus
 from daemon.state import KioskState
+from hardware.card.errors import CardError, ReaderUnavailable
 
 __all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
 
@@ -233,14 +235,23 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         timeout = r.field("timeout_s", int, required=False) or 10
         if not 1 <= timeout <= 120:
             raise ApiError(400, "bad_timeout", "timeout_s must be 1..120")
-        card = svc.read_card(float(timeout))
+        try:
+            card = svc.read_card(float(timeout))
+        except CardBusy:
+            raise ApiError(409, "card_busy", "A cardholder session is using the card; read "
+                           "it when the session has ended",
+                           "顾客正在办理业务，请稍后读卡") from None
+        except CardError as exc:
+            status = 503 if isinstance(exc, ReaderUnavailable) else 422
+            raise ApiError(status, exc.code, exc.message, exc.message_zh) from None
         if card is None:
             raise ApiError(408, "no_card", f"no card was read within {timeout} s",
                            f"{timeout} 秒内未读到卡")
         return card
 
     admin.add("POST", "/v1/admin/card/read", read_card,
-              "Wait for a tap (or use the card on the reader) and return the parsed card")
+              "Read the card in the field now (or, if none, wait for a tap) and return the "
+              "parsed card")
 
     if svc.sessions is not None:
         sessions = svc.sessions

@@ -213,3 +213,23 @@ def test_a_kiosk_the_centre_refuses_is_unauthorized_not_up(tmp_path: Path) -> No
             raise AssertionError("a top-up started on a kiosk the centre refuses")
         refused = stack.kioskctl("--json", "sim", "insert", "10")
         assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
+
+
+def test_card_read_reads_the_card_in_the_field_not_the_last_one_read(stack: Stack) -> None:
+    assert stack.kioskctl("sim", "tap", CARD).returncode == 0
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert (code, card["balance_fen"]) == (0, 8650)
+    assert stack.kioskctl("sim", "remove").returncode == 0
+    # While the card is away its balance changes (another kiosk loaded it).
+    wallet = stack.workdir / "state" / "sim-wallet.json"
+    data = json.loads(wallet.read_text("utf-8"))
+    data["cards"][CARD]["balance_fen"] = 9650
+    wallet.write_text(json.dumps(data), "utf-8")
+    code, answer = _json(stack, "card", "read", "--timeout", "2")
+    assert (code, answer["error"]) == (1, "no_card")  # nothing in the field: it waited
+    assert stack.kioskctl("sim", "tap", CARD).returncode == 0
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert (code, card["card_no"], card["balance_fen"]) == (0, CARD, 9650)
+    # The card stays on the reader: read again, from the chip, as it is now.
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert (code, card["balance_fen"]) == (0, 9650)
