@@ -176,16 +176,22 @@ class CardFlow:
         while True:
             if self.hooks is not None and self.hooks.busy():
                 raise CardBusy("a cardholder session is using the card")
-            with self._lock:
-                self._card_seen.wait_for(lambda left=gone: self._present not in (None, left),
-                                         max(0.0, deadline - time.monotonic()))
-                tapped = self._present
-            if tapped in (None, gone):
+            tapped = self._in_field(gone, max(0.0, deadline - time.monotonic()))
+            if tapped is None:
                 return None
             try:
                 return submit(lambda purse: purse.read(), max(1.0, deadline - time.monotonic()))
             except CardRemoved:
                 gone = tapped  # wait for the next tap
+
+    def _in_field(self, gone: Any, timeout: float) -> Any:
+        """The tap whose card is in the field, other than ``gone``; None if none
+        comes within ``timeout`` s."""
+        def arrived() -> bool:
+            return self._present not in (None, gone)
+
+        with self._lock:
+            return self._present if self._card_seen.wait_for(arrived, timeout) else None
 
     def card_unsupported(self, reason: str) -> None:
         if self._busy():
