@@ -1,12 +1,12 @@
 """The daemon's client for the central API: signed, timed out, retried only when safe.
 
 Every request is signed (:mod:`central.signing`), has explicit connect/read
-timeouts, and is logged once with its duration and outcome. Every answer (or
-its absence) sets the link state: ``up``, ``down`` (no answer, 5xx) or
-``unauthorized`` (the central side refuses this kiosk's signature: wrong
-secret or kiosk id, clock far off), which is as useless for money as ``down``. GETs and requests
-carrying an ``Idempotency-Key`` are retried on connection failures and 5xx;
-nothing else is. Errors::
+timeouts, and is logged once with its duration and outcome, card numbers
+masked. Every answer (or its absence) sets the link state: ``up``, ``down``
+(no answer, 5xx) or ``unauthorized`` (the central side refuses this kiosk's
+signature: wrong secret or kiosk id, clock far off), as useless for money as
+``down``. GETs and requests carrying an ``Idempotency-Key`` are retried on
+connection failures and 5xx; nothing else is. Errors::
 
     CentralError
     ├── CentralUnavailable   no answer, timeout, 5xx (the link is down)
