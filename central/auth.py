@@ -20,6 +20,7 @@ from pathlib import Path
 
 from central.db import transaction
 from central.errors import ApiError
+from central.masking import mask_card_numbers
 from central.signing import MAX_SKEW_S, SignatureProblem, verify
 
 __all__ = ["authenticate", "ensure_secret_file", "kiosk_secret", "register_kiosk"]
@@ -76,7 +77,8 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
         kiosk_id, nonce = verify(method, path, body, headers,
                                  secret_for={kiosk_id: secret} if secret else {}, now=now)
     except SignatureProblem as exc:
-        logger.info("refused %s %s: %s", method, path.split("?")[0], exc.reason)
+        logger.info("refused %s %s: %s", method, mask_card_numbers(path.split("?")[0]),
+                    exc.reason)
         raise _refuse(exc.reason, str(exc)) from None
     if not _NONCE.match(nonce):
         raise _refuse("bad_nonce", "X-Nonce must be 16 to 64 letters or digits")

@@ -32,6 +32,7 @@ from central import openapi
 from central.auth import authenticate
 from central.db import Pool, transaction
 from central.errors import ApiError
+from central.masking import mask_card_numbers
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
 from central.routes import all_routes
 from central.security import IssuerKeys
@@ -43,11 +44,6 @@ __all__ = ["App", "CentralServer", "api_routes", "document", "make_server", "tls
 logger = logging.getLogger(__name__)
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
-_CARD = re.compile(r"\d{12,}")
-
-
-def _mask(path: str) -> str:
-    return _CARD.sub(lambda m: m.group()[:4] + "…" + m.group()[-4:], path)
 
 
 class App:
@@ -75,10 +71,11 @@ class App:
         except ApiError as exc:
             reply = Reply(exc.status, exc.body(), exc.headers)
         except Exception:
-            logger.exception("%s %s failed", method, _mask(raw_path))
+            logger.exception("%s %s failed", method, mask_card_numbers(raw_path))
             reply = Reply(500, ApiError("internal_error").body())
-        logger.info("%s %s -> %d in %.1f ms", method, _mask(raw_path.split("?")[0]),
-                    reply.status, (time.monotonic() - started) * 1000)
+        logger.info("%s %s -> %d in %.1f ms", method,
+                    mask_card_numbers(raw_path.split("?")[0]), reply.status,
+                    (time.monotonic() - started) * 1000)
         return reply
 
     def _handle(self, method: str, raw_path: str, headers: Mapping[str, str],
@@ -278,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(Reply(error.status, error.body()))
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("http: " + format, *args)
+        logger.debug("http: %s", mask_card_numbers(format % args))  # the request line
 
 
 class _Caseless(dict[str, str]):

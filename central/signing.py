@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ __all__ = ["MAX_SKEW_S", "SignatureProblem", "canonical", "sign_headers", "verif
 MAX_SKEW_S = 300
 
 HEADERS = ("X-Kiosk-Id", "X-Timestamp", "X-Nonce", "X-Signature")
+_HEX_DIGEST = re.compile(r"[0-9A-Fa-f]{64}")
 
 
 class SignatureProblem(Exception):
@@ -82,6 +84,9 @@ def verify(method: str, path: str, body: bytes, headers: Mapping[str, str], *,
         raise SignatureProblem(
             "clock_skew", f"timestamp is {int(current - stamp)} s off (limit {MAX_SKEW_S} s)")
     expected = _digest(secret, canonical(method, path, kiosk_id, timestamp, nonce, body))
-    if not hmac.compare_digest(expected, signature.lower()):
+    # compare_digest refuses non-ASCII str (TypeError): anything but 64 hex digits is
+    # simply a signature that does not match.
+    well_formed = _HEX_DIGEST.fullmatch(signature) is not None
+    if not well_formed or not hmac.compare_digest(expected, signature.lower()):
         raise SignatureProblem("bad_signature", "signature does not match")
     return kiosk_id, nonce

@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from daemon.api.http import ApiError
-from daemon.api.models import Notice
-from daemon.central import CentralClient, CentralError, CentralRejected
+from daemon.api.models import Notice, ascii_digits
+from daemon.central import CentralClient, CentralError, CentralRejected, central_path
 from daemon.history import merge
 from daemon.printing import Printing
 from daemon.receiptfacts import statement_entry
@@ -86,7 +86,7 @@ def _clock_time(stamp: Any, zone: tzinfo) -> str | None:
 
 
 def _pin(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.isdigit() or len(value) != 6:
+    if not isinstance(value, str) or not ascii_digits(value, range(6, 7)):
         raise ApiError(400, "bad_pin", "The payment password is 6 digits.", "支付密码为6位数字。",
                        details={"field": name})
     return value
@@ -124,10 +124,11 @@ class Account:
         reported lost or blocked, and then the first page is the chip's log with the
         centre's reason as ``notice``."""
         card, _ = self._sessions.card_on_screen(need_active=False)
-        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
         notice: Notice | None = None
         try:
-            page = self._call("GET", f"/v1/cards/{card.card_no}/transactions{query}")
+            page = self._call("GET", central_path("/v1/cards/{card_no}/transactions",
+                                                  {"limit": limit, "cursor": cursor or None},
+                                                  card_no=card.card_no))
         except ApiError as exc:
             code = str(exc.body["code"])
             if cursor is not None or code not in _HISTORY_REFUSED:
@@ -150,7 +151,8 @@ class Account:
         body = {"from": start.isoformat(), "to": end.isoformat()}
         if pin is not None:
             body["pin_block"] = self._pin_block(_pin(pin, "pin"), card.card_no)
-        data = self._call("POST", f"/v1/cards/{card.card_no}/statement", body)
+        data = self._call("POST", central_path("/v1/cards/{card_no}/statement",
+                                               card_no=card.card_no), body)
         entries = tuple(statement_entry(i) for i in data["items"])
         reference = f"ST{datetime.now().strftime('%y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
         facts = Statement(reference, datetime.now(), card.card_no, start, end,
@@ -169,7 +171,8 @@ class Account:
         if points <= 0:
             raise ApiError(400, "bad_points", "Choose how many points to redeem.",
                            "请选择兑换的积分数。")
-        reply = self._call("POST", f"/v1/cards/{card.card_no}/points/redeem",
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/points/redeem",
+                                                card_no=card.card_no),
                            {"points": points, "terminal_id": self._terminal},
                            key=f"redeem-{uuid.uuid4().hex}")
         order = reply["order"]
@@ -182,7 +185,8 @@ class Account:
         if not isinstance(id_last6, str) or len(id_last6) != 6:
             raise ApiError(400, "bad_id_last6", "Enter the last 6 characters of your ID.",
                            "请输入身份证后6位。")
-        reply = self._call("POST", f"/v1/cards/{card.card_no}/pin/set",
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/set",
+                                                card_no=card.card_no),
                            {"new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
                                                              card.card_no),
                             "id_last6": id_last6.upper()})
@@ -190,7 +194,8 @@ class Account:
 
     def change_pin(self, old_pin: Any, new_pin: Any) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen()
-        reply = self._call("POST", f"/v1/cards/{card.card_no}/pin/change",
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/change",
+                                                card_no=card.card_no),
                            {"old_pin_block": self._pin_block(_pin(old_pin, "old_pin"),
                                                              card.card_no),
                             "new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
@@ -201,7 +206,7 @@ class Account:
     def report_loss(self, card_no: Any, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
         """挂失: the card number is typed in (the card is lost), with the payment
         password or the last 6 of the holder's ID. Prints the loss-report slip."""
-        if not isinstance(card_no, str) or len(card_no) != 20 or not card_no.isdigit():
+        if not isinstance(card_no, str) or not ascii_digits(card_no, range(20, 21)):
             raise ApiError(400, "bad_card_no", "The card number is 20 digits.",
                            "卡号为20位数字。")
         if (pin is None) == (id_last6 is None):
@@ -209,7 +214,8 @@ class Account:
                            "请输入支付密码或身份证后6位（二选一）。")
         body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card_no)} if pin is not None
                 else {"id_last6": str(id_last6).upper()})
-        reply = self._call("POST", f"/v1/cards/{card_no}/loss-report", body,
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/loss-report",
+                                                card_no=card_no), body,
                            key=f"loss-{uuid.uuid4().hex}")
         facts = LossReport(str(reply["report_no"]), datetime.now(), card_no)
         printed = self._printing.receipt("loss_report", facts, self._language())

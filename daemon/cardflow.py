@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from daemon.api.models import CardView, Notice, RecordView
-from daemon.central import CentralClient, CentralError, CentralMalformed, CentralRejected
+from daemon.central import (
+    CentralClient,
+    CentralError,
+    CentralMalformed,
+    CentralRejected,
+    central_path,
+)
 from daemon.masking import mask_card_no
 from daemon.state import KioskState
+from hardware.card.errors import CardRemoved
 
-__all__ = ["CardFlow", "CentralCard"]
+__all__ = ["CardBusy", "CardFlow", "CentralCard"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +39,16 @@ class CardLike(Protocol):
     """What the card layer's parsed card offers (hardware.card.CardInfo)."""
 
     card_no: str
+
+
+class CardBusy(Exception):
+    """A money session is using the card in the field: reading it now could come
+    between two steps of its transaction on the card."""
+
+
+#: Runs an operation on the card in the field (the reader's ``submit``); CardRemoved
+#: when there is none, or it left.
+Submit = Callable[[Callable[[Any], Any], float], Any]
 
 
 class SessionHooks(Protocol):
@@ -89,6 +108,7 @@ class CardFlow:
         self._lock = threading.Lock()
         self._card_seen = threading.Condition(self._lock)
         self.last_card: Any = None
+        self._present: Any = None  # the card read on the tap still in the field
         self.hooks: SessionHooks | None = None
 
     # -- reader listener -----------------------------------------------------------
@@ -102,6 +122,8 @@ class CardFlow:
         return self.hooks is not None and self.hooks.busy()
 
     def card_identified(self, card_no: str) -> None:
+        with self._lock:
+            self._present = None  # a new card is coming into the field
         if self._busy():
             return  # a money session owns the screen; it decides about this card
         self._state.update(screen="reading", card=None, notice=None)
@@ -111,7 +133,7 @@ class CardFlow:
     def card_read(self, card: Any) -> None:
         with self._lock:
             lookup, self._lookup = self._lookup, None
-            self.last_card = card
+            self.last_card = self._present = card
             self._card_seen.notify_all()
         if self._busy():
             if self.hooks is not None and self.hooks.busy():
@@ -141,11 +163,35 @@ class CardFlow:
         if self.hooks is not None:
             self.hooks.card_shown(card, central if isinstance(central, CentralCard) else None)
 
-    def wait_for_card(self, after: Any, timeout: float) -> Any:
-        """The next card read after ``after`` (None: any), or None on timeout."""
+    def read_now(self, submit: Submit, timeout: float) -> Any:
+        """The card in the field, read from the chip now; if none is there, the next
+        one tapped within ``timeout`` s. None on timeout.
+
+        The card seen at its tap may have left since (or be another one now): only
+        a fresh read on the reader tells. Raises :class:`CardBusy` while a money
+        session uses the card, and the card layer's errors other than CardRemoved.
+        """
+        deadline = time.monotonic() + timeout
+        gone: Any = None  # a tap whose card turned out to have left the field
+        while True:
+            if self.hooks is not None and self.hooks.busy():
+                raise CardBusy("a cardholder session is using the card")
+            tapped = self._in_field(gone, max(0.0, deadline - time.monotonic()))
+            if tapped is None:
+                return None
+            try:
+                return submit(lambda purse: purse.read(), max(1.0, deadline - time.monotonic()))
+            except CardRemoved:
+                gone = tapped  # wait for the next tap
+
+    def _in_field(self, gone: Any, timeout: float) -> Any:
+        """The tap whose card is in the field, other than ``gone``; None if none
+        comes within ``timeout`` s."""
+        def arrived() -> bool:
+            return self._present not in (None, gone)
+
         with self._lock:
-            self._card_seen.wait_for(lambda: self.last_card not in (None, after), timeout)
-            return self.last_card if self.last_card not in (None, after) else None
+            return self._present if self._card_seen.wait_for(arrived, timeout) else None
 
     def card_unsupported(self, reason: str) -> None:
         if self._busy():
@@ -168,13 +214,16 @@ class CardFlow:
 
     def card_removed(self) -> None:
         # The card screen stays: a cardholder reads it with the card in hand.
+        with self._lock:
+            self._present = None
         logger.debug("card removed")
 
     # -- central ---------------------------------------------------------------------
     def _look_up(self, card_no: str) -> CentralCard | str:
         assert self._central is not None
         try:
-            return CentralCard(self._central.request("GET", f"/v1/cards/{card_no}"))
+            return CentralCard(self._central.request(
+                "GET", central_path("/v1/cards/{card_no}", card_no=card_no)))
         except CentralRejected as exc:
             return "unknown_card" if exc.code == "card_unknown" else "offline"
         except CentralError as exc:

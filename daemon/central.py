@@ -1,9 +1,12 @@
 """The daemon's client for the central API: signed, timed out, retried only when safe.
 
 Every request is signed (:mod:`central.signing`), has explicit connect/read
-timeouts, and is logged once with its duration and outcome. GETs and requests
-carrying an ``Idempotency-Key`` are retried on connection failures and 5xx;
-nothing else is. Errors::
+timeouts, and is logged once with its duration and outcome, card numbers
+masked. Every answer (or its absence) sets the link state: ``up``, ``down``
+(no answer, 5xx) or ``unauthorized`` (the central side refuses this kiosk's
+signature: wrong secret or kiosk id, clock far off), as useless for money as
+``down``. GETs and requests carrying an ``Idempotency-Key`` are retried on
+connection failures and 5xx; nothing else is. Errors::
 
     CentralError
     ├── CentralUnavailable   no answer, timeout, 5xx (the link is down)
@@ -13,23 +16,26 @@ nothing else is. Errors::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
 import requests
 
 from central.signing import sign_headers
 from config.schema import CentralSection
-from daemon.masking import mask_card_no
+from daemon.masking import mask_card_numbers
 
-__all__ = ["CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
-           "CentralUnavailable", "LinkStatus", "SecretFileError", "read_secret"]
+__all__ = ["PROBE_PATH", "CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
+           "CentralUnavailable", "LinkState", "LinkStatus", "SecretFileError", "central_path",
+           "read_secret"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +57,7 @@ class CentralRejected(CentralError):
 
     def __init__(self, status: int, code: str, message: str, message_zh: str,
                  details: dict[str, Any]) -> None:
-        super().__init__(f"{status} {code}: {message}")
+        super().__init__(mask_card_numbers(f"{status} {code}: {message}"))
         self.status = status
         self.code = code
         self.message = message
@@ -59,16 +65,34 @@ class CentralRejected(CentralError):
         self.details = details
 
 
+LinkState = Literal["up", "down", "unauthorized", "unknown"]
+PROBE_PATH = "/v1/notices"  # a cheap signed GET: /health would answer a kiosk it refuses
+
+
 @dataclass(frozen=True)
 class LinkStatus:
-    state: str  # "up" | "down" | "unknown"
-    last_ok_at: float | None
+    state: LinkState
+    last_ok_at: float | None  # the last answer that was not a refusal of our signature
     last_error: str | None
 
+    @property
+    def up(self) -> bool:
+        return self.state == "up"
 
-def _masked_path(path: str) -> str:
-    """Card numbers in paths are logged masked (first 4 + last 4)."""
-    return re.sub(r"\d{12,}", lambda m: mask_card_no(m.group()), path)
+
+def central_path(template: str, query: Mapping[str, str | int | None] | None = None,
+                 **segments: str) -> str:
+    """A central API path with every value encoded: ``{name}`` in ``template`` becomes
+    ``segments[name]`` percent-encoded (a ``/``, ``?`` or ``&`` in it stays data),
+    and ``query`` (None values left out) is appended URL-encoded.
+
+    The path is signed as built here and sent unchanged, so nothing a cardholder
+    typed can change which resource or which parameters the central side sees.
+    """
+    path = template.format_map({name: quote(str(value), safe="")
+                                for name, value in segments.items()})
+    pairs = [(name, str(value)) for name, value in (query or {}).items() if value is not None]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
 class SecretFileError(ValueError):
@@ -101,7 +125,7 @@ class CentralClient:
         if settings.client_cert is not None and settings.client_key is not None:
             self._session.cert = (str(settings.client_cert), str(settings.client_key))
         self._lock = threading.Lock()
-        self._state = "unknown"
+        self._state: LinkState = "unknown"
         self._last_ok: float | None = None
         self._last_error: str | None = None
 
@@ -110,10 +134,10 @@ class CentralClient:
         with self._lock:
             return LinkStatus(self._state, self._last_ok, self._last_error)
 
-    def _mark(self, ok: bool, error: str | None = None) -> None:
+    def _mark(self, state: LinkState, error: str | None = None) -> None:
         with self._lock:
-            self._state = "up" if ok else "down"
-            if ok:
+            self._state = state
+            if state == "up":
                 self._last_ok = time.time()
             else:
                 self._last_error = error
@@ -141,48 +165,58 @@ class CentralClient:
             headers["Content-Type"] = "application/json"
         if key is not None:
             headers["Idempotency-Key"] = key
+        # Everything said about this request (log, link state, errors) names it masked.
+        what = mask_card_numbers(f"{method} {path}")
         started = time.monotonic()
         try:
             resp = self._session.request(
                 method, self._base + path, data=data or None, headers=headers,
                 timeout=(self._settings.connect_timeout_s, self._settings.read_timeout_s))
         except requests.RequestException as exc:
-            self._log(method, path, type(exc).__name__, started)
-            self._mark(False, f"{method} {path}: {type(exc).__name__}")
-            raise CentralUnavailable(f"{method} {path}: {exc}") from exc
-        self._log(method, path, str(resp.status_code), started)
-        return self._decode(method, path, resp)
+            self._log(what, type(exc).__name__, started)
+            self._mark("down", f"{what}: {type(exc).__name__}")
+            # requests' message repeats the URL, card number and all; not chained, so
+            # no traceback of this error can show it either.
+            raise CentralUnavailable(mask_card_numbers(f"{what}: {exc}")) from None
+        self._log(what, str(resp.status_code), started)
+        return self._decode(what, resp)
 
     @staticmethod
-    def _log(method: str, path: str, outcome: str, started: float) -> None:
-        logger.info("central %s %s -> %s in %.0f ms", method, _masked_path(path), outcome,
+    def _log(what: str, outcome: str, started: float) -> None:
+        logger.info("central %s -> %s in %.0f ms", what, outcome,
                     (time.monotonic() - started) * 1000)
 
-    def _decode(self, method: str, path: str, resp: requests.Response) -> Any:
+    def _decode(self, what: str, resp: requests.Response) -> Any:
         if resp.status_code >= 500:
-            self._mark(False, f"{method} {path}: HTTP {resp.status_code}")
-            raise CentralUnavailable(f"{method} {path}: HTTP {resp.status_code}")
-        self._mark(True)
+            self._mark("down", f"{what}: HTTP {resp.status_code}")
+            raise CentralUnavailable(f"{what}: HTTP {resp.status_code}")
         try:
             payload = resp.json()
-        except ValueError as exc:
-            raise CentralMalformed(f"{method} {path}: answer is not JSON") from exc
+        except ValueError:
+            self._mark("up")
+            raise CentralMalformed(f"{what}: answer is not JSON") from None
+        if resp.status_code == 401 and isinstance(payload, dict) \
+                and payload.get("code") == "unauthorized":
+            details = payload.get("details")
+            reason = details.get("reason") if isinstance(details, dict) else None
+            self._mark("unauthorized", f"{what}: refused, {reason or 'unauthorized'}")
+        else:
+            self._mark("up")
         if resp.status_code >= 400:
             if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
-                raise CentralMalformed(f"{method} {path}: error without the error shape")
+                raise CentralMalformed(f"{what}: error without the error shape")
             raise CentralRejected(resp.status_code, payload["code"],
                                   str(payload.get("message", "")),
                                   str(payload.get("message_zh", payload.get("message", ""))),
                                   payload.get("details") or {})
         return payload
 
-    def probe(self) -> bool:
-        """Check the link (``GET /health``, not retried); updates :attr:`link`."""
-        try:
-            self.request("GET", "/health", retries=0)
-        except CentralError:
-            return False
-        return True
+    def probe(self) -> LinkStatus:
+        """Check the link with a signed call (``GET /v1/notices``, not retried), so a
+        kiosk the central side refuses is ``unauthorized``, not ``up``."""
+        with contextlib.suppress(CentralError):  # the outcome is in the link state
+            self.request("GET", PROBE_PATH, retries=0)
+        return self.link
 
     def close(self) -> None:
         self._session.close()

@@ -39,6 +39,9 @@ def _human_status(s: dict[str, Any]) -> str:
              f"central   {s['central']['link']}  {s['central']['url']}"
              + (f"  last error: {s['central']['last_error']}"
                 if s['central']['link'] != 'up' and s['central']['last_error'] else "")]
+    if s["central"]["link"] == "unauthorized":
+        lines.append("          the central side refuses this kiosk's signature: check the "
+                     "kiosk id, the secret file and the clock; no money until it accepts")
     devices = s["devices"]
     if "reader" in devices:
         lines.append(f"reader    {devices['reader']['state']}  {devices['reader']['path']}")

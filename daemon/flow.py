@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from daemon.central import CentralClient, CentralMalformed, CentralUnavailable
+from daemon.central import CentralClient, CentralMalformed, CentralUnavailable, central_path
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
@@ -117,8 +117,9 @@ class Flow:
     # -- helpers -----------------------------------------------------------------------
     def _post(self, order: Order, action: str, body: dict[str, Any], *, key: str) -> Any:
         """POST ``body`` to this order's ``action`` at the central side."""
-        return self._central.request("POST", f"{self.ORDERS}/{order.central_ref}/{action}",
-                                     body, idempotency_key=order.key(key))
+        path = central_path(self.ORDERS + "/{ref}/{action}", ref=str(order.central_ref),
+                            action=action)
+        return self._central.request("POST", path, body, idempotency_key=order.key(key))
 
     def card_here(self, order: Order) -> bool:
         return self._card.card_no == order.card_no

@@ -51,6 +51,9 @@ __all__ = ["main", "run"]
 logger = logging.getLogger(__name__)
 
 PROBE_INTERVAL_S = 5.0
+# The link loop's calls each end within their timeouts; no finished round for this
+# long means it hangs, and the watchdog lets systemd restart kioskd.
+LINK_STALL_S = 300.0
 
 
 def _heartbeat(state: KioskState, devices: Devices) -> dict[str, Any]:
@@ -137,7 +140,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                           terminal_id=terminal, pin_block=pin_block)
 
         def read_card(timeout: float) -> dict[str, Any] | None:
-            card = flow.wait_for_card(None, timeout)
+            card = flow.read_now(devices.reader.submit, timeout)
             return None if card is None else dict(card.to_json())
 
         services = Services(
@@ -155,8 +158,9 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
             crash_after=crash.arm if crash else None)
-        link_up = central.probe()
-        state.update(central="up" if link_up else "down")
+        link = central.probe()
+        link_up = link.up
+        state.update(central=link.state)
         # Every unfinished order is driven to a final state before the acceptor may
         # take cash again, and before the sockets take intents (orders waiting on
         # the central link: as soon as it is up).
@@ -175,8 +179,11 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         notifier.ready(f"serving on {cfg.paths.run_dir}")
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
-        _serve(stop, notifier, central, state, devices,
-               lambda: recovery.run(state.snapshot().language), reporter)
+        link_loop = _LinkLoop(stop, notifier, central, state, devices,
+                              lambda: recovery.run(state.snapshot().language), reporter)
+        link_loop.start()
+        stack.callback(link_loop.join, cfg.central.connect_timeout_s + cfg.central.read_timeout_s)
+        _serve(stop, notifier, link_loop)
         notifier.stopping()
         logger.info("kioskd stopping")
     return 0
@@ -217,24 +224,68 @@ def _cash_inserter(devices: Devices,
     return insert
 
 
-def _serve(stop: threading.Event, notifier: Notifier, central: CentralClient,
-           state: KioskState, devices: Devices, recover: Callable[[], object],
-           reporter: Reporter) -> None:
-    tick = min(PROBE_INTERVAL_S, notifier.watchdog_interval_s or PROBE_INTERVAL_S)
-    next_probe = time.monotonic() + PROBE_INTERVAL_S
+class _LinkLoop:
+    """The central link's work on its own thread: the probe, the orders that waited
+    on the link, the outbox and the heartbeat. Each call may wait on the network for
+    seconds (connect + read timeouts, retries); the watchdog must not wait with it."""
+
+    def __init__(self, stop: threading.Event, notifier: Notifier, central: CentralClient,
+                 state: KioskState, devices: Devices, recover: Callable[[], object],
+                 reporter: Reporter) -> None:
+        self._stop = stop
+        self._notifier = notifier
+        self._central = central
+        self._state = state
+        self._devices = devices
+        self._recover = recover
+        self._reporter = reporter
+        self._thread = threading.Thread(target=self._run, name="central-link", daemon=True)
+        self.finished_at = time.monotonic()  # the end of the last round
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def healthy(self) -> bool:
+        """Alive, and a round finished within :data:`LINK_STALL_S`."""
+        return self._thread.is_alive() and time.monotonic() - self.finished_at < LINK_STALL_S
+
+    def _run(self) -> None:
+        while not self._stop.wait(PROBE_INTERVAL_S):
+            try:
+                self._round()
+            except Exception:  # logged; the next round tries again
+                logger.exception("central link round failed")
+            self.finished_at = time.monotonic()
+
+    def _round(self) -> None:
+        link = self._central.probe()
+        self._state.update(central=link.state)
+        self._devices.acceptor.update(online=link.up)  # offline: never take the money
+        snap = self._state.snapshot()
+        self._notifier.status(f"central {'up' if link.up else link.state.upper()}, screen "
+                              f"{snap.screen}" + (", maintenance" if snap.maintenance else ""))
+        if link.up:
+            self._recover()  # orders that waited on the link
+        self._reporter.tick(link.up)
+
+
+def _serve(stop: threading.Event, notifier: Notifier, link_loop: _LinkLoop) -> None:
+    """Feed systemd's watchdog while the loops it guards are alive and progressing.
+    Nothing here waits on the network, so a slow central side cannot starve it."""
+    tick = notifier.watchdog_interval_s or PROBE_INTERVAL_S
+    told = False
     while not stop.wait(tick):
-        if time.monotonic() >= next_probe:
-            link_up = central.probe()
-            state.update(central="up" if link_up else "down")
-            devices.acceptor.update(online=link_up)  # offline: never take the money
-            snap = state.snapshot()
-            notifier.status(f"central {'up' if link_up else 'DOWN'}, screen {snap.screen}"
-                            + (", maintenance" if snap.maintenance else ""))
-            if link_up:
-                recover()  # orders that waited on the link
-            reporter.tick(link_up)
-            next_probe = time.monotonic() + PROBE_INTERVAL_S
-        notifier.watchdog()  # only reached while this loop makes progress
+        if link_loop.healthy():
+            notifier.watchdog()
+            told = False
+        elif not told:
+            logger.error("the central link loop is dead or stuck (no round for %.0f s); "
+                         "the watchdog is no longer fed", LINK_STALL_S)
+            told = True
 
 
 def main(argv: list[str] | None = None) -> int:

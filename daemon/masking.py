@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from hardware.masking import mask_card_no
+from hardware.masking import mask_card_no, mask_card_numbers
 
-__all__ = ["mask_card_no"]
+__all__ = ["mask_card_no", "mask_card_numbers"]

@@ -36,7 +36,7 @@ from daemon.api.http import ApiError
 from daemon.api.models import Notice, SessionView
 from daemon.cardflow import CentralCard
 from daemon.cashlog import CashRecorder
-from daemon.central import CentralClient, CentralError, CentralRejected
+from daemon.central import CentralClient, CentralError, CentralRejected, central_path
 from daemon.flow import NeedsCard
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
@@ -276,7 +276,8 @@ class Sessions:
                                "此卡没有待圈存的金额。")
             central_ref, amount = which or central.pending_loads[0]
         try:
-            remote = self._central.request("GET", f"/v1/load-orders/{central_ref}")
+            remote = self._central.request(
+                "GET", central_path("/v1/load-orders/{ref}", ref=central_ref))
         except CentralError:
             raise _offline() from None
         if not isinstance(remote, dict):
@@ -320,7 +321,7 @@ class Sessions:
             card, _ = self._require_card()
         try:
             bill = self._central.request(
-                "GET", f"/v1/bills?utility={utility}&account_no={account_no}")
+                "GET", central_path("/v1/bills", {"utility": utility, "account_no": account_no}))
         except CentralRejected as exc:
             raise ApiError(exc.status, exc.code, exc.message, exc.message_zh) from None
         except CentralError:

@@ -1,9 +1,20 @@
 """Card numbers as anyone but the central side sees them: first 4 and last 4
-(ARCHITECTURE.md, invariant 8). One rule for logs, screens and receipts."""
+(ARCHITECTURE.md, invariant 8). One rule for logs, screens and receipts.
+
+The reference central server applies the same rule with its own copy
+(``central/masking.py``): it may not import ``hardware``, and the shared
+protocol package that should hold both does not exist yet.
+"""
 
 from __future__ import annotations
 
-__all__ = ["mask_card_no"]
+import re
+
+__all__ = ["mask_card_no", "mask_card_numbers"]
+
+# A run of 12+ digits standing alone (a card number in a path, a message, a URL);
+# digits glued to letters are ids such as L261202052336A1B2C3, not card numbers.
+_CARD_LIKE = re.compile(r"(?<![0-9A-Za-z])[0-9]{12,}(?![0-9A-Za-z])")
 
 
 def mask_card_no(card_no: str, *, spaced: bool = True) -> str:
@@ -15,3 +26,9 @@ def mask_card_no(card_no: str, *, spaced: bool = True) -> str:
         return "*" * len(digits)
     middle = " **** **** " if spaced else "****"
     return f"{digits[:4]}{middle}{digits[-4:]}"
+
+
+def mask_card_numbers(text: str) -> str:
+    """``text`` (a log line, an error message, a URL) with every card number in it
+    masked, unspaced so a path stays one word: ``GET /v1/cards/3104****0017``."""
+    return _CARD_LIKE.sub(lambda m: mask_card_no(m.group(), spaced=False), text)

@@ -89,6 +89,9 @@ class LocalClient:
         conn, resp = self._open(method, path, body, timeout=timeout)
         try:
             raw = resp.read()
+        except (OSError, http.client.HTTPException) as exc:  # e.g. IncompleteRead
+            raise DaemonUnavailable(f"the answer from {self.socket_path} was cut short: "
+                                    f"{exc!r}") from exc
         finally:
             conn.close()
         try:

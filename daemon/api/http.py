@@ -41,6 +41,7 @@ class ApiError(Exception):
         self.status = status
         self.body = {"code": code, "message": message, "message_zh": message_zh or message,
                      "details": details or {}}
+        self.headers: dict[str, str] = {}
 
 
 @dataclass
@@ -98,16 +99,20 @@ class Router:
         self.routes.append(Route(method, pattern, handler, summary))
 
     def dispatch(self, request: Request) -> Any:
-        allowed = False
+        allowed: list[str] = []
         for route in self.routes:
             params = route.match(request.method, request.path)
             if params is not None:
                 request.params = params
                 return route.handler(request)
             if route.match(route.method, request.path) is not None:
-                allowed = True
+                allowed.append(route.method)
         if allowed:
-            raise ApiError(405, "method_not_allowed", f"{request.method} not allowed here")
+            allowed = sorted(set(allowed))
+            refusal = ApiError(405, "method_not_allowed", f"{request.method} not allowed here",
+                               f"此处不支持 {request.method}", details={"allowed": allowed})
+            refusal.headers["Allow"] = ", ".join(allowed)
+            raise refusal
         raise ApiError(404, "not_found", f"no such resource: {request.path}", "没有这个资源")
 
 
@@ -121,13 +126,28 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.server.name, *args)
 
-    def _send_json(self, status: int, payload: Any) -> None:
+    def _send_json(self, status: int, payload: Any,
+                   headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """The standard library's own refusals in the error shape, not its HTML page."""
+        self.close_connection = True
+        if code == 501:  # a method with no do_ method here: the router says 405 or 404
+            self._handle()
+            return
+        error = ApiError(code if 400 <= code < 600 else 400, "bad_request",
+                         message or "malformed request", "请求格式不正确")
+        self._send_json(error.status, error.body)
 
     def _handle(self) -> None:
         split = urlsplit(self.path)
@@ -138,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
                               {k.lower(): v for k, v in self.headers.items()}, body)
             result = self.server.router.dispatch(request)
         except ApiError as exc:
-            self._send_json(exc.status, exc.body)
+            self._send_json(exc.status, exc.body, exc.headers)
             return
         except Exception:
             logger.exception("%s %s failed", self.command, split.path)

@@ -90,7 +90,8 @@ class StateSnapshot:
     card: CardView | None = None
     notice: Notice | None = None
     devices: dict[str, str] = field(default_factory=dict)
-    central: Literal["up", "down", "unknown"] = "unknown"
+    # unauthorized: the central side answers but refuses this kiosk's signature
+    central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
 
@@ -100,6 +101,22 @@ class StateSnapshot:
         notice = Notice(**data["notice"]) if data.get("notice") else None
         session = SessionView(**data["session"]) if data.get("session") else None
         return cls(**{**data, "card": card, "notice": notice, "session": session})
+
+
+def ascii_digits(text: str, lengths: range) -> bool:
+    """``text`` is ASCII digits only, and as long as one of ``lengths``.
+
+    ``str.isdigit()`` alone also takes full-width (``１２３``) and other Unicode
+    digits, which the card centre does not know and a URL would carry raw."""
+    return text.isascii() and text.isdigit() and len(text) in lengths
+
+
+CURSOR_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def is_cursor(text: str) -> bool:
+    """A history cursor as the central side issues them (1-64 of ``A-Za-z0-9_-``)."""
+    return 1 <= len(text) <= 64 and set(text) <= CURSOR_CHARS
 
 
 def to_json(obj: Any) -> Any:

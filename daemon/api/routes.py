@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from daemon.api.http import ApiError, Request, Router, Stream
-from daemon.api.models import to_json
+from daemon.api.models import ascii_digits, is_cursor, to_json
+from daemon.cardflow import CardBusy
 from daemon.events import Event, EventBus
 from daemon.state import KioskState
+from hardware.card.errors import CardError, ReaderUnavailable
 from hardware.printer.text import printable
 
 __all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
@@ -136,7 +138,7 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
         if utility not in ("water", "electricity", "gas"):
             raise ApiError(400, "bad_utility", "utility must be water, electricity or gas",
                            "缴费类型只能是水、电、燃气")
-        if not account.isdigit() or not 6 <= len(account) <= 20:
+        if not ascii_digits(account, range(6, 21)):
             raise ApiError(400, "bad_account_no", "The account number is 6 to 20 digits.",
                            "户号为6至20位数字。")
         return to_json(sessions.find_bill(utility, account))
@@ -144,7 +146,11 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
     kiosk.add("POST", "/v1/bills/lookup", lookup, "Find a utility bill for the card on screen")
 
     def pay(r: Request) -> Any:
-        return to_json(sessions.pay_bill(r.field("pin", str, required=False)))
+        pin = r.field("pin", str, required=False)
+        if pin is not None and not ascii_digits(pin, range(6, 7)):
+            raise ApiError(400, "bad_pin", "The payment password is 6 digits.",
+                           "支付密码为6位数字。")
+        return to_json(sessions.pay_bill(pin))
 
     kiosk.add("POST", "/v1/bills/pay", pay,
               "Pay the bill on screen from the card's e-purse (payment password over the "
@@ -155,6 +161,9 @@ def _account_routes(kiosk: Router, account: Any) -> None:
     """The cardholder's services that take no cash."""
     def history(r: Request) -> Any:
         cursor = r.query.get("cursor")
+        if cursor is not None and not is_cursor(cursor):
+            raise ApiError(400, "bad_cursor", "cursor: the next_cursor of the page before",
+                           "翻页参数无效，请从第一页重新查询。")
         try:
             limit = int(r.query.get("limit", "20"))
         except ValueError:
@@ -242,14 +251,23 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         timeout = r.field("timeout_s", int, required=False) or 10
         if not 1 <= timeout <= 120:
             raise ApiError(400, "bad_timeout", "timeout_s must be 1..120")
-        card = svc.read_card(float(timeout))
+        try:
+            card = svc.read_card(float(timeout))
+        except CardBusy:
+            raise ApiError(409, "card_busy", "A cardholder session is using the card; read "
+                           "it when the session has ended",
+                           "顾客正在办理业务，请稍后读卡") from None
+        except CardError as exc:
+            status = 503 if isinstance(exc, ReaderUnavailable) else 422
+            raise ApiError(status, exc.code, exc.message, exc.message_zh) from None
         if card is None:
             raise ApiError(408, "no_card", f"no card was read within {timeout} s",
                            f"{timeout} 秒内未读到卡")
         return card
 
     admin.add("POST", "/v1/admin/card/read", read_card,
-              "Wait for a tap (or use the card on the reader) and return the parsed card")
+              "Read the card in the field now (or, if none, wait for a tap) and return the "
+              "parsed card")
 
     if svc.sessions is not None:
         sessions = svc.sessions

@@ -6,9 +6,10 @@ the optional fault inputs. gpiozero delivers edges with their timestamps; the
 :func:`~hardware.cash.inhibit.decide_inhibit` policy drives the inhibit line;
 the :class:`~hardware.cash.counters.CashboxCounters` count what stacked.
 
-Two private threads: a timer that ends trains after the quiet gap, and a
-dispatcher that calls the listener in order, so a slow or failing listener
-never delays or breaks decoding.
+Two private threads: a timer that ends trains after the quiet gap (plus a
+margin for late callbacks, :mod:`hardware.cash.feed`), and a dispatcher that
+calls the listener in order, so a slow or failing listener never delays or
+breaks decoding.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from hardware.cash.events import (
     NoteStacked,
     UnrecognisedCash,
 )
+from hardware.cash.feed import CALLBACK_MARGIN_S, EdgeFeed
 from hardware.cash.inhibit import InhibitContext, InhibitDecision, decide_inhibit
 
 __all__ = ["CashAcceptor"]
@@ -84,6 +86,7 @@ class CashAcceptor:
         listener: CashListener | None = None,
         counters: CashboxCounters | None = None,
         pin_factory: Factory | None = None,
+        callback_margin_s: float = CALLBACK_MARGIN_S,
     ) -> None:
         self.settings = settings
         self.listener = listener or CashListener()
@@ -93,6 +96,7 @@ class CashAcceptor:
             PulseTiming(settings.pulse_min_ms, settings.pulse_max_ms, settings.train_gap_ms),
             self.table,
         )
+        self._feed = EdgeFeed(self._decoder, margin_s=callback_margin_s)
         self._cond = threading.Condition()
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._pending_dispatch = 0
@@ -100,8 +104,7 @@ class CashAcceptor:
         self._decision = InhibitDecision(True, InhibitReason.NOT_READY)
         self._faults: set[FaultKind] = set()
         self._train_unsolicited = False
-        self._ref: tuple[Any, float] | None = None  # (first edge tick, clock at it)
-        self._last_edge = (0.0, time.monotonic())  # (decoder time, clock at receipt)
+        self._ref: Any = None  # the first edge's tick: edge times count from it
         self._closed = False
         self._noise_window = (0.0, 0)  # (window start, spikes reported in it)
         self._noise_suppressed = 0
@@ -240,7 +243,7 @@ class CashAcceptor:
             if self._closed:
                 return
             # A train cut short at shutdown is still cash in the box: report it.
-            self._handle(self._decoder.flush(self._now()))
+            self._handle(self._feed.flush(time.monotonic()))
             self._closed = True
             self._apply_inhibit()
             self._cond.notify_all()
@@ -298,11 +301,16 @@ class CashAcceptor:
             if self._closed:
                 return
             if self._ref is None:
-                self._ref = (ticks, received)
-            t = float(self.pulse_input.pin_factory.ticks_diff(ticks, self._ref[0]))
-            self._last_edge = (t, received)
+                self._ref = ticks
+            # The edge's own time, on the pin factory's clock (lgpio: the kernel's);
+            # ``received`` only tells the feed how late its callback came.
+            t = float(self.pulse_input.pin_factory.ticks_diff(ticks, self._ref))
             was_busy = self._decoder.busy
-            events = self._decoder.edge(t, active)
+            late = self._feed.late_edges
+            events = self._feed.edge(t, active, received)
+            if self._feed.late_edges > late:
+                log.warning("a pulse-line callback came more than %.0f ms late; a train "
+                            "may have been split", self._feed.margin_s * 1000)
             if not was_busy and self._decoder.busy:
                 self._train_unsolicited = decide_inhibit(
                     self._context,
@@ -323,22 +331,18 @@ class CashAcceptor:
                 self._faults.discard(kind)
             self._handle([Fault(kind, active)])
 
-    def _now(self) -> float:
-        t, received = self._last_edge
-        return t + (time.monotonic() - received)
-
     def _run_timer(self) -> None:
         with self._cond:
             while not self._closed:
-                deadline = self._decoder.deadline()
-                if deadline is None:
+                due = self._feed.next_poll()
+                if due is None:
                     self._cond.wait()
                     continue
-                wait = deadline - self._now()
+                wait = due - time.monotonic()
                 if wait > 0:
                     self._cond.wait(wait)
                     continue
-                self._handle(self._decoder.poll(self._now()))
+                self._handle(self._feed.poll(time.monotonic()))
                 self._cond.notify_all()
 
     def _handle(self, events: list[CashEvent]) -> None:

@@ -1,8 +1,11 @@
 """Pulse-train decoding: edges with timestamps in, cash events out.
 
 Pure and single-threaded: the caller passes every edge of the pulse line and
-calls :meth:`PulseDecoder.poll` when :meth:`PulseDecoder.deadline` comes; time
-is in seconds on the caller's clock. The acceptor drives it from gpiozero
+calls :meth:`PulseDecoder.poll` when :meth:`PulseDecoder.deadline` comes. All
+times are in seconds on the *edge* clock, the one the edges' timestamps come
+in: widths and gaps are differences of timestamps, never of the moments their
+callbacks ran. When wall time may poll, and with which edge time, is
+:mod:`hardware.cash.feed`'s business. The acceptor drives it from gpiozero
 callbacks; tests drive it directly with tables of edges.
 
 The rules (docs/cash-acceptor.md):
@@ -14,7 +17,8 @@ The rules (docs/cash-acceptor.md):
 * A pulse longer than ``pulse_max_ms`` is counted as a *long* pulse: the train
   it belongs to is unrecognised, whatever its count (never guess a value).
 * A train ends once the line has been quiet for ``train_gap_ms`` after its last
-  pulse; only then is the value looked up in the pulse table.
+  pulse — shown by a poll, or by the next edge's timestamp; only then is the
+  value looked up in the pulse table.
 * A line held active for longer than ``pulse_max_ms + train_gap_ms`` is
   reported as a stuck line (a fault); the long pulse still ends its train.
 """
@@ -114,14 +118,19 @@ class PulseDecoder:
         self._train_start = 0.0
         self._last_end = 0.0
         self._stuck = False
-        self._now = float("-inf")
+        self._last_edge = float("-inf")
 
     # -- inputs ---------------------------------------------------------
 
     def edge(self, t: float, active: bool) -> list[CashEvent]:
-        """The line changed to ``active`` at ``t``. Repeated levels are ignored."""
-        t = self._clamp(t)
-        events: list[CashEvent] = []
+        """The line changed to ``active`` at ``t``. Repeated levels are ignored.
+
+        The edge's timestamp first decides what the quiet before it decided (a
+        pulse after a dip, the end of a train), whether or not a poll came first.
+        """
+        # Edge timestamps never run back; should one, it counts as simultaneous.
+        t = self._last_edge = max(t, self._last_edge)
+        events = self.poll(t)
         if active:
             if self._pending_end is not None:
                 if t - self._pending_end < self._dip:
@@ -138,7 +147,8 @@ class PulseDecoder:
         """Close whatever the passing of time has decided by ``now``."""
         # Compare with the same sums deadline() returns, so that polling at a
         # deadline always makes progress (a - b >= c is not a >= b + c in floats).
-        now = self._clamp(now)
+        # A poll never moves the edge clock: a later edge stamped before ``now``
+        # still counts at its own time.
         events: list[CashEvent] = []
         if self._pending_end is not None and now >= self._pending_end + self._dip:
             events += self._finish_pulse()
@@ -157,7 +167,7 @@ class PulseDecoder:
     def flush(self, now: float) -> list[CashEvent]:
         """End everything open at ``now`` (shutdown): a pulse still active ends
         here, and the open train is reported, so no cash goes unreported."""
-        now = self._clamp(now)
+        now = max(now, self._last_edge)
         if self._pulse_start is not None and self._pending_end is None:
             self._pending_end = now
         events = self._finish_pulse() if self._pending_end is not None else []
@@ -192,12 +202,6 @@ class PulseDecoder:
         return len(self._widths)
 
     # -- helpers --------------------------------------------------------
-
-    def _clamp(self, t: float) -> float:
-        # Edges and polls come from different threads; never let time run back,
-        # or a train closed by poll() could be reopened by an older edge.
-        self._now = max(self._now, t)
-        return self._now
 
     def _finish_pulse(self) -> list[CashEvent]:
         assert self._pulse_start is not None and self._pending_end is not None

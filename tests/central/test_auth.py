@@ -95,3 +95,11 @@ def test_exact_replay_of_a_money_request_is_refused(central: Central) -> None:
 def test_malformed_nonce_is_refused(central: Central) -> None:
     resp = central.client.get(CARD_PATH, nonce="short")
     assert error_of(resp, 401, "unauthorized")["reason"] == "bad_nonce"
+
+
+def test_a_signature_that_is_not_ascii_is_refused_not_a_crash(central: Central) -> None:
+    headers = sign_headers("GET", CARD_PATH, b"", kiosk_id=KIOSK, secret=central.secret)
+    headers["X-Signature"] = "é" * 64
+    # requests sends str headers as Latin-1; the server reads them back the same way.
+    resp = requests.get(central.url + CARD_PATH, headers=headers, timeout=5)
+    assert error_of(resp, 401, "unauthorized")["reason"] == "bad_signature"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -15,6 +16,7 @@ from daemon.central import (
     CentralRejected,
     CentralUnavailable,
     SecretFileError,
+    central_path,
     read_secret,
 )
 
@@ -80,7 +82,7 @@ def test_malformed_answers_are_reported_as_such(server: Any, status: int, body: 
 
 def test_nothing_listening_marks_the_link_down() -> None:
     c = client("http://127.0.0.1:9", retries=0)
-    assert c.probe() is False
+    assert c.probe().up is False
     assert c.link.state == "down" and "ConnectionError" in (c.link.last_error or "")
 
 
@@ -92,3 +94,35 @@ def test_secret_file_must_be_private(tmp_path: Path) -> None:
         read_secret(path)
     path.chmod(0o600)
     assert read_secret(path) == SECRET
+
+
+def test_values_in_paths_and_queries_are_encoded_and_signed_as_sent(server: Any) -> None:
+    script, url = server
+    script.answers = [(200, b"{}")]
+    odd = "12/34?limit=1&x=１"
+    path = central_path("/v1/cards/{card_no}/transactions",
+                        {"limit": 5, "cursor": "C&limit=3", "skip": None}, card_no=odd)
+    assert path.isascii() and "&limit=3" not in path
+    client(url).request("GET", path)  # the scripted server checks the signature
+    [got] = script.received
+    split = urlsplit(got["path"])
+    assert got["path"] == path
+    assert [unquote(part) for part in split.path.split("/")] == \
+        ["", "v1", "cards", odd, "transactions"]
+    assert parse_qs(split.query) == {"limit": ["5"], "cursor": ["C&limit=3"]}
+    assert central_path("/v1/bills") == "/v1/bills"
+
+
+def test_probe_is_a_signed_call_and_a_refused_signature_is_its_own_state(server: Any) -> None:
+    script, url = server
+    refused = {"code": "unauthorized", "message": "signature does not match",
+               "message_zh": "请求认证失败", "details": {"reason": "bad_signature"}}
+    script.answers = [(200, b'{"notices": []}'), (401, json.dumps(refused).encode()),
+                      (503, b"{}")]
+    c = client(url, retries=0)
+    assert c.probe().state == "up"
+    link = c.probe()
+    assert (link.state, link.up) == ("unauthorized", False)
+    assert "bad_signature" in (link.last_error or "")
+    assert c.probe().state == "down"
+    assert [r["path"] for r in script.received] == ["/v1/notices"] * 3  # signed (verified)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grp
 import json
 import os
+import socket
 import stat
 import threading
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
+from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
 from daemon.api.http import Router, UnixHttpServer
 from daemon.api.models import CardView, StateSnapshot
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
@@ -276,11 +277,16 @@ def test_bill_lookup_checks_its_input_before_the_session_sees_it(served: Any) ->
     for body, code in (({"utility": "coal", "account_no": "100004"}, "bad_utility"),
                        ({"utility": "water", "account_no": "12ab56"}, "bad_account_no"),
                        ({"utility": "water", "account_no": "123"}, "bad_account_no"),
+                       ({"utility": "water", "account_no": "１００００４"}, "bad_account_no"),
                        ({"utility": "water"}, "bad_request")):
         with pytest.raises(LocalApiError) as err:
             kiosk.post("/v1/bills/lookup", body)
         assert err.value.code == code
     kiosk.post("/v1/bills/pay", {"pin": "147258"})
+    for pin in ("１４７２５８", "14725", "14725a"):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.post("/v1/bills/pay", {"pin": pin})
+        assert err.value.code == "bad_pin"
     assert sim.log == ["bill water 100004", "pay pin=set"]
 
 
@@ -301,6 +307,11 @@ def test_history_paging_and_loss_report_arguments(served: Any) -> None:
         with pytest.raises(LocalApiError) as err:
             kiosk.get(path)
         assert err.value.code == "bad_limit"
+    for cursor in ("abc%26limit%3D3", "a%20b", "x" * 65, "%EF%BC%91"):
+        with pytest.raises(LocalApiError) as err:
+            kiosk.get(f"/v1/history?cursor={cursor}")
+        assert err.value.code == "bad_cursor"
+    assert sim.log == ["history abc 5", "loss 0017 pin=none id=100017"]
 
 
 def test_statement_forwards_the_payment_password(served: Any) -> None:
@@ -355,3 +366,55 @@ def test_settlement_date_is_checked(served: Any) -> None:
         with pytest.raises(LocalApiError) as err:
             admin.get(f"/v1/admin/settlement?date={bad}")
         assert err.value.code == "bad_date"
+
+
+def _raw(sock: Path, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    conn = _UnixConnection(sock, 5)
+    try:
+        conn.request(method, path)
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PATCH", "OPTIONS", "DELETE"])
+def test_an_unsupported_method_is_405_in_the_error_shape_with_allow(
+        served: Any, tmp_path: Path, method: str) -> None:
+    status, headers, body = _raw(tmp_path / "kiosk.sock", method, "/v1/language")
+    assert status == 405
+    assert headers["Allow"] == "POST"
+    assert headers["Content-Type"].startswith("application/json")
+    error = json.loads(body)
+    assert set(error) == {"code", "message", "message_zh", "details"}
+    assert error["code"] == "method_not_allowed" and error["details"] == {"allowed": ["POST"]}
+
+
+def test_a_known_method_on_the_wrong_path_names_the_allowed_ones(served: Any,
+                                                                tmp_path: Path) -> None:
+    status, headers, body = _raw(tmp_path / "kiosk.sock", "POST", "/v1/state")
+    assert (status, headers["Allow"], json.loads(body)["code"]) == \
+        (405, "GET", "method_not_allowed")
+    status, _, body = _raw(tmp_path / "kiosk.sock", "TRACE", "/v1/nothing")
+    assert (status, json.loads(body)["code"]) == (404, "not_found")
+
+
+def test_an_answer_cut_short_is_daemon_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "short.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def answer_half() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"seq\": 1")
+        conn.close()
+
+    threading.Thread(target=answer_half, daemon=True).start()
+    try:
+        with pytest.raises(DaemonUnavailable):
+            LocalClient(path, timeout=5).get("/v1/state")
+    finally:
+        listener.close()

@@ -21,6 +21,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from daemon.api.client import LocalApiError
 from deploy.stack import Stack
 from tests.e2e.sessionkit import CARD, central_sql, tap, wallet_balance
 
@@ -121,3 +124,41 @@ def test_bad_bodies_on_every_route_are_refused_and_change_nothing(stack: Stack) 
     assert _money_and_screen(stack) == before
     audit = json.loads(stack.kioskctl("--json", "audit").stdout)
     assert audit["holds"] is True
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_values_that_would_bend_a_central_url_are_refused_locally(stack: Stack) -> None:
+    """Full-width digits pass str.isdigit(), and a cursor could carry ``&limit=``:
+    each is refused at the local API with a clear error, and reaches nothing."""
+    kiosk = stack.kiosk_client
+    tap(stack)
+    first = kiosk.get("/v1/history?limit=4")
+    assert len(first["items"]) == 4 and first["next_cursor"]
+    before = _money_and_screen(stack)
+    cases = [
+        ("POST", "/v1/bills/lookup", {"utility": "water", "account_no": "100004".translate(
+            FULL_WIDTH)}, "bad_account_no"),
+        ("GET", f"/v1/history?limit=4&cursor={first['next_cursor']}%26limit%3D1", None,
+         "bad_cursor"),
+        ("POST", "/v1/loss-report", {"card_no": CARD.translate(FULL_WIDTH),
+                                     "id_last6": "100017"}, "bad_card_no"),
+        ("POST", "/v1/pin/change", {"old_pin": "147258".translate(FULL_WIDTH),
+                                    "new_pin": "258369"}, "bad_pin"),
+    ]
+    for method, path, body, code in cases:
+        with pytest.raises(LocalApiError) as err:
+            kiosk.request(method, path, body)
+        assert (err.value.status, err.value.code) == (400, code), path
+        assert err.value.message_zh
+    # A bill the cardholder asked for with a full-width PIN starts no order.
+    kiosk.post("/v1/bills/lookup", {"utility": "water", "account_no": "100004"})
+    with pytest.raises(LocalApiError) as err:
+        kiosk.post("/v1/bills/pay", {"pin": "147258".translate(FULL_WIDTH)})
+    assert (err.value.status, err.value.code) == (400, "bad_pin")
+    kiosk.post("/v1/session/end")
+    tap(stack)
+    after = _money_and_screen(stack)
+    assert after["journal"] == before["journal"] and after["central_orders"] == \
+        before["central_orders"] and after["card_fen"] == before["card_fen"]

@@ -206,3 +206,60 @@ def test_a_collection_refuses_a_control_character_and_reports_in_china_time(
     # the reference, made from the same clock, reads China time too
     stamp = datetime.strptime(done["reference"][1:13], "%y%m%d%H%M%S")
     assert stamp == when.replace(tzinfo=None, microsecond=0)
+def test_a_kiosk_the_centre_refuses_is_unauthorized_not_up(tmp_path: Path) -> None:
+    """A wrong secret: /health answers, every signed call is refused. The link says
+    so, in the status JSON, the human status and the screen state; money is refused."""
+    with Stack(tmp_path / "kiosk") as stack:
+        stack.seed()
+        stack.start_central()
+        stack.secret.write_text("a-secret-the-centre-never-heard-of\n", "utf-8")
+        stack.start_kioskd()
+        deadline = time.monotonic() + 20
+        code, status = _json(stack, "status")
+        while status["central"]["link"] != "unauthorized" and time.monotonic() < deadline:
+            time.sleep(0.3)
+            code, status = _json(stack, "status")
+        assert code == 0
+        assert status["central"]["link"] == "unauthorized"
+        assert "bad_signature" in status["central"]["last_error"]
+        assert status["devices"]["cash"]["reason"] == "offline"
+        human = stack.kioskctl("status").stdout
+        assert "central   unauthorized" in human and "secret" in human
+        kiosk = stack.kiosk_client
+        assert kiosk.state().central == "unauthorized"
+        stack.kioskctl("sim", "tap", CARD)
+        deadline = time.monotonic() + 10
+        snap = kiosk.state()
+        while (snap.card is None or snap.card.central == "pending") and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+            snap = kiosk.state()
+        assert snap.card is not None and snap.card.central == "offline"
+        try:
+            kiosk.post("/v1/topup/start")
+        except LocalApiError as exc:
+            assert exc.code == "central_offline"
+        else:
+            raise AssertionError("a top-up started on a kiosk the centre refuses")
+        refused = stack.kioskctl("--json", "sim", "insert", "10")
+        assert refused.returncode == 1 and json.loads(refused.stdout)["journaled"] == []
+
+
+def test_card_read_reads_the_card_in_the_field_not_the_last_one_read(stack: Stack) -> None:
+    assert stack.kioskctl("sim", "tap", CARD).returncode == 0
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert (code, card["balance_fen"]) == (0, 8650)
+    assert stack.kioskctl("sim", "remove").returncode == 0
+    # While the card is away its balance changes (another kiosk loaded it).
+    wallet = stack.workdir / "state" / "sim-wallet.json"
+    data = json.loads(wallet.read_text("utf-8"))
+    data["cards"][CARD]["balance_fen"] = 9650
+    wallet.write_text(json.dumps(data), "utf-8")
+    code, answer = _json(stack, "card", "read", "--timeout", "2")
+    assert (code, answer["error"]) == (1, "no_card")  # nothing in the field: it waited
+    assert stack.kioskctl("sim", "tap", CARD).returncode == 0
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert (code, card["card_no"], card["balance_fen"]) == (0, CARD, 9650)
+    # The card stays on the reader: read again, from the chip, as it is now.
+    code, card = _json(stack, "card", "read", "--timeout", "5")
+    assert (code, card["balance_fen"]) == (0, 9650)

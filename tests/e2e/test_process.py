@@ -3,6 +3,7 @@ start-up failures as one log line and an exit status; kioskctl with no daemon.""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from deploy.stack import BIN, Stack
+from tests.daemon.faultproxy import FaultProxy, Rule
 
 
 def _datagrams(sock: socket.socket, until: float) -> list[str]:
@@ -87,3 +89,43 @@ def test_kioskctl_with_no_daemon_is_exit_3_and_says_so(tmp_path: Path) -> None:
     assert done.returncode == 3
     answer = json.loads(done.stdout)
     assert answer["error"] == "daemon_unavailable" and "admin.sock" in answer["message"]
+
+
+def test_watchdog_keeps_coming_while_the_central_side_stalls(tmp_path: Path) -> None:
+    """The central side takes longer than the read timeout to answer: the link work
+    waits, the watchdog does not (systemd would kill kioskd after WatchdogSec)."""
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify, \
+            Stack(tmp_path / "kiosk") as stack:
+        notify.bind(str(notify_path))
+        stack.seed()
+        proxy = FaultProxy(stack.start_central())
+        try:
+            stack.central_url = proxy.url  # kioskd talks to the central side through it
+            # WATCHDOG_USEC of 2 s: WATCHDOG=1 expected at least every 2 s.
+            stack.start_kioskd(env={"NOTIFY_SOCKET": str(notify_path),
+                                    "WATCHDOG_USEC": "2000000"})
+            _datagrams(notify, time.monotonic() + 1.0)  # up to READY and a first WATCHDOG
+            proxy.rules.append(Rule("GET", "", "slow", delay_s=8.0, times=1000))
+            proxy.rules.append(Rule("POST", "", "slow", delay_s=8.0, times=1000))
+            arrivals: list[float] = []
+            until = time.monotonic() + 9.0
+            while time.monotonic() < until:
+                notify.settimeout(max(0.01, until - time.monotonic()))
+                try:
+                    if notify.recv(4096) == b"WATCHDOG=1":
+                        arrivals.append(time.monotonic())
+                except TimeoutError:
+                    break
+            assert any(m == "slow" for _, _, m in proxy.log)  # the stall did happen
+            gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+            assert len(arrivals) >= 5 and max(gaps) < 2.0, gaps
+            deadline = time.monotonic() + 15
+            status = json.loads(stack.kioskctl("--json", "status").stdout)
+            while status["central"]["link"] != "down" and time.monotonic() < deadline:
+                time.sleep(0.5)
+                status = json.loads(stack.kioskctl("--json", "status").stdout)
+            assert status["central"]["link"] == "down"  # the stalled probe timed out
+        finally:
+            stack.close()
+            proxy.close()

@@ -323,3 +323,27 @@ def test_late_edges_keep_the_widths_their_script_meant(
     assert [(type(e).__name__, getattr(e, "value_fen", None)) for e in cash] == \
         [("NoteStacked", 1000)]
     assert acceptor.snapshot()["noise_spikes"] == 0
+
+
+@pytest.mark.parametrize("stall_ms", [50, 150, 300])
+def test_callbacks_held_up_past_the_gap_still_give_the_whole_note(
+    acceptor: CashAcceptor, recorder: Recorder, stall_ms: int
+) -> None:
+    # A busy machine: the callbacks of a ¥100 note (6 pulses in FAST_TABLE) stop for a
+    # while mid-train — longer than the 100 ms quiet gap — then come in a burst. Each
+    # edge carries its own timestamp; only those say how long the line was quiet.
+    open_for_cash(acceptor)
+    pin = acceptor.pulse_input.pin
+    assert isinstance(pin, ScriptedMockPin)
+    high_is_active = acceptor.settings.pulse_active_high
+    start = time.monotonic()
+    edges = [(start + i * 0.060 + offset, active)
+             for i in range(6) for offset, active in ((0.0, True), (0.030, False))]
+    for n, (at, active) in enumerate(edges):
+        late = stall_ms / 1000 if n >= 6 else 0.0  # from the 4th pulse on
+        time.sleep(max(0.0, at + late - time.monotonic()))
+        pin.edge_at = at
+        (pin.drive_high if active == high_is_active else pin.drive_low)()
+    assert acceptor.wait_idle(10)
+    assert _fen(recorder.cash()) == [10000]
+    assert acceptor.snapshot()["noise_spikes"] == 0

@@ -1,0 +1,99 @@
+"""kioskctl card read's half in the card flow: the card in the field, read now."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from daemon.cardflow import CardBusy, CardFlow
+from daemon.events import EventBus
+from daemon.state import KioskState
+from hardware.card.errors import CardRemoved
+
+
+class Tap:
+    """What the reader hands the listener at a tap (what the flow looks at)."""
+
+    def __init__(self, card_no: str) -> None:
+        self.card_no = card_no
+        self.balance_fen = 8650
+        self.valid_from, self.valid_until = date(2023, 1, 1), date(2033, 12, 31)
+        self.records: list[Any] = []
+
+
+class Chip:
+    """The reader's submit over whatever card is in the field now."""
+
+    def __init__(self) -> None:
+        self.in_field: str | None = None
+        self.reads = 0
+
+    def submit(self, operation: Callable[[Any], Any], timeout: float) -> Any:
+        if self.in_field is None:
+            raise CardRemoved("no card in the field")
+        self.reads += 1
+        return operation(self)
+
+    def read(self) -> str:
+        return f"{self.in_field} read #{self.reads}"
+
+
+class Busy:
+    """A money session in progress (daemon.sessions' side of the hooks)."""
+
+    def busy(self) -> bool:
+        return True
+
+    def tapped(self, card: Any) -> None:
+        pass
+
+    def card_shown(self, card: Any, central: Any) -> None:
+        pass
+
+
+def _flow() -> CardFlow:
+    return CardFlow(KioskState(EventBus(), language="zh"), None)
+
+
+def _tapped(flow: CardFlow, chip: Chip, card_no: str) -> None:
+    chip.in_field = card_no
+    flow.card_identified(card_no)
+    flow.card_read(Tap(card_no))
+
+
+def test_a_card_on_the_reader_is_read_again_from_the_chip() -> None:
+    flow, chip = _flow(), Chip()
+    _tapped(flow, chip, "A")
+    assert flow.read_now(chip.submit, 1) == "A read #1"
+    assert flow.read_now(chip.submit, 1) == "A read #2"
+
+
+def test_a_card_taken_away_is_not_returned_and_the_next_tap_is() -> None:
+    flow, chip = _flow(), Chip()
+    _tapped(flow, chip, "A")
+    flow.card_removed()
+    assert flow.read_now(chip.submit, 0.2) is None
+    threading.Timer(0.1, lambda: _tapped(flow, chip, "B")).start()
+    assert flow.read_now(chip.submit, 5) == "B read #1"
+
+
+def test_a_card_gone_before_the_reader_noticed_waits_for_the_next_tap() -> None:
+    flow, chip = _flow(), Chip()
+    _tapped(flow, chip, "A")
+    chip.in_field = None  # lifted; card_removed has not come yet
+    assert flow.read_now(chip.submit, 0.2) is None
+    threading.Timer(0.1, lambda: _tapped(flow, chip, "B")).start()
+    assert flow.read_now(chip.submit, 5) == "B read #1"
+
+
+def test_no_read_while_a_money_session_uses_the_card() -> None:
+    flow, chip = _flow(), Chip()
+    _tapped(flow, chip, "A")
+    flow.hooks = Busy()
+    with pytest.raises(CardBusy):
+        flow.read_now(chip.submit, 1)
+    assert chip.reads == 0
