@@ -4,6 +4,7 @@
 # with `ansible-playbook -c local`, as for a fleet (docs/operations.md).
 #
 #   sudo deploy/install.sh --vars kiosk.yml [--wheel FILE] [ansible-playbook options...]
+#   sudo deploy/install.sh --rollback       back to the previous release
 #
 # kiosk.yml holds this kiosk's settings (citycard_kiosk_id, citycard_terminal_id,
 # citycard_central_url, citycard_kiosk_secret, ...; see the role's
@@ -13,16 +14,17 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
-vars="" wheel=""
+vars="" wheel="" playbook=site.yml
 while [ $# -gt 0 ]; do
   case "$1" in
     --vars) vars="$(realpath "$2")"; shift 2 ;;
     --wheel) wheel="$(realpath "$2")"; shift 2 ;;
+    --rollback) playbook=rollback.yml; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
-if [ -z "$vars" ]; then
+if [ -z "$vars" ] && [ "$playbook" = site.yml ]; then
   echo "install.sh: --vars FILE is needed (this kiosk's id, terminal id, central URL, secret)" >&2
   exit 2
 fi
@@ -43,7 +45,7 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-if [ -z "$wheel" ]; then
+if [ -z "$wheel" ] && [ "$playbook" = site.yml ]; then
   python3 -m venv "$work/build"
   "$work/build/bin/pip" wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo"
   wheel="$(ls "$work"/dist/citycard_kiosk-*.whl)"
@@ -57,7 +59,9 @@ kiosks:
       ansible_python_interpreter: /usr/bin/python3
 INV
 export ANSIBLE_CONFIG="$here/ansible/ansible.cfg"
-exec_status=0
-ansible-playbook -i "$work/inventory.yml" "$here/ansible/site.yml" \
-  -e "@$vars" -e "citycard_wheel=$wheel" "$@" || exec_status=$?
-exit "$exec_status"
+args=()
+[ -n "$vars" ] && args+=(-e "@$vars")
+[ -n "$wheel" ] && args+=(-e "citycard_wheel=$wheel")
+status=0
+ansible-playbook -i "$work/inventory.yml" "$here/ansible/$playbook" "${args[@]}" "$@" || status=$?
+exit "$status"
