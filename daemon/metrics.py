@@ -247,8 +247,9 @@ def unit_states(units: Iterable[str]) -> dict[str, dict[str, str]]:
     no systemd (a container, a developer's machine)."""
     names = list(units)
     try:
-        result = subprocess.run(["systemctl", "show", "--property=Id,LoadState,NRestarts,ActiveState",
-                                 *names], capture_output=True, text=True, timeout=10)
+        result = subprocess.run(
+            ["systemctl", "show", "--property=Id,LoadState,NRestarts,ActiveState", *names],
+            capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return {}
     if result.returncode != 0:
