@@ -25,7 +25,7 @@ from typing import Any
 
 from daemon.api.client import DaemonUnavailable, LocalClient
 
-__all__ = ["Sources", "collect", "render", "unit_states", "write_atomically"]
+__all__ = ["Sources", "collect", "parse_show", "render", "unit_states", "write_atomically"]
 
 UNITS = ("kioskd.service", "citycard-kiosk.service")
 # Every state is written, 0 or 1, so an alert on one never sees it vanish.
@@ -252,10 +252,14 @@ def unit_states(units: Iterable[str]) -> dict[str, dict[str, str]]:
             capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return {}
-    if result.returncode != 0:
-        return {}
+    return parse_show(result.stdout, names) if result.returncode == 0 else {}
+
+
+def parse_show(text: str, names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``systemctl show`` output (a block of KEY=value lines per unit) by unit."""
+    names = list(names)
     states: dict[str, dict[str, str]] = {}
-    for block in result.stdout.strip().split("\n\n"):
+    for block in text.strip().split("\n\n"):
         props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
         # A unit this machine does not have is shown too, as LoadState=not-found.
         if props.get("Id") in names and props.get("LoadState") == "loaded":

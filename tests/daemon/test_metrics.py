@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from daemon.metrics import Sources, render, unit_states, write_atomically
+from daemon.metrics import Sources, parse_show, render, unit_states, write_atomically
 
 NOW = 1_796_189_400.0
 
@@ -142,6 +142,17 @@ def test_label_values_are_escaped() -> None:
 def test_no_systemd_gives_no_unit_figures() -> None:
     # A unit systemd does not know (or no systemd at all, as in CI) gives nothing.
     assert unit_states(["no-such-unit-citycard.service"]) == {}
+
+
+def test_systemctl_show_is_read_per_unit_and_unknown_units_left_out() -> None:
+    text = ("Id=kioskd.service\nLoadState=loaded\nNRestarts=3\nActiveState=active\n\n"
+            "Id=citycard-kiosk.service\nLoadState=not-found\nNRestarts=0\n"
+            "ActiveState=inactive\n")
+    states = parse_show(text, ["kioskd.service", "citycard-kiosk.service"])
+    assert states == {"kioskd.service": {"Id": "kioskd.service", "LoadState": "loaded",
+                                         "NRestarts": "3", "ActiveState": "active"}}
+    got = samples(render(Sources(units=states), now=NOW))
+    assert got['citycard_unit_restarts_total{unit="kioskd.service"}'] == 3
 
 
 def test_write_atomically_leaves_one_whole_file(tmp_path: Path) -> None:
