@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint syspkgs clean
+.PHONY: demo test test-install lint lock syspkgs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ demo: syspkgs $(STAMP)
 
 test: syspkgs $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Ansible role applied for real to a throwaway Debian Bookworm root
+# (debootstrap, cached under ~/.cache/citycard/): as root, a few minutes.
+test-install: syspkgs $(STAMP)
+	CITYCARD_TEST_INSTALL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/deploy/test_install.py $(PYTEST_ARGS)
+
+# The locked requirements every kiosk installs (with hashes; the [pi] extra).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra pi --universal --generate-hashes \
+	  --python-version 3.11 --no-header -o deploy/requirements-pi.lock
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from config import ConfigError, load_config
+from daemon import metrics
 from daemon.about import DEFAULT_CONFIG, package_version
 from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
 from daemon.preflight import check_host
@@ -298,6 +299,17 @@ def _render_check(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    """The Prometheus text format (daemon/metrics.py); a kioskd that does not
+    answer is written as citycard_kioskd_up 0, still exit 0."""
+    text = metrics.render(metrics.collect(_client(args), now=time.time()), now=time.time())
+    if args.textfile:
+        metrics.write_atomically(args.textfile, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_version(args: argparse.Namespace) -> int:
     _out(args, {"version": package_version()}, lambda r: r["version"])
     return 0
@@ -373,6 +385,10 @@ def _parser() -> argparse.ArgumentParser:
     printer = sub.add_parser("printer", parents=[common], help="receipt printer")
     printer_sub = printer.add_subparsers(dest="printer_cmd", required=True)
     printer_sub.add_parser("test", parents=[common], help="print the test page")
+    metrics_cmd = sub.add_parser("metrics", parents=[common],
+                                 help="the Prometheus text format (node_exporter's textfile)")
+    metrics_cmd.add_argument("--textfile", type=Path,
+                             help="write it to this file atomically instead of stdout")
     config = sub.add_parser("config", parents=[common], help="configuration")
     config_sub = config.add_subparsers(dest="config_cmd", required=True)
     config_sub.add_parser("check", parents=[common], help="validate the config file")
@@ -384,7 +400,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
     "audit": _cmd_audit, "maintenance": _cmd_maintenance, "cashbox": _cmd_cashbox,
     "receipts": _cmd_receipts, "reprint": _cmd_reprint, "settlement": _cmd_settlement,
-    "export": _cmd_export,
+    "export": _cmd_export, "metrics": _cmd_metrics,
 }
 
 
