@@ -30,7 +30,7 @@ __all__ = ["Sources", "collect", "parse_show", "render", "unit_states", "write_a
 UNITS = ("kioskd.service", "citycard-kiosk.service")
 # Every state is written, 0 or 1, so an alert on one never sees it vanish.
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
-LINK_STATES = ("up", "down", "unknown")
+LINK_STATES = ("up", "down", "unauthorized", "unknown")
 
 
 @dataclass(frozen=True)
