@@ -4,12 +4,16 @@ machine (tests/deploy/simkiosk.py)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.deploy.simkiosk import Kiosk, simulated_kiosk
+from central.cli import DEMO_KIOSK
+from deploy.stack import BIN
+from tests.deploy.simkiosk import Kiosk, simulated_kiosk, wait_until_up
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +44,20 @@ def test_collect_cash_names_the_operator_and_empties_the_counters(kiosk: Kiosk) 
     assert any(r["kind"] == "cashbox_collection" for r in receipts)
 
 
-def test_rotate_secret_writes_the_new_one_and_keeps_the_old(kiosk: Kiosk) -> None:
+def give_central(kiosk: Kiosk, tmp_path: Path, secret: str) -> None:
+    """The central side's half of a rotation: the kiosk's new secret registered."""
+    path = tmp_path / "new.secret"
+    path.write_text(secret + "\n")
+    subprocess.run([str(BIN / "citycard-central"), "add-kiosk", "--db", str(kiosk.stack.db),
+                    "--id", DEMO_KIOSK, "--secret-file", str(path)], check=True)
+
+
+def test_rotate_secret_writes_the_new_one_and_keeps_the_old(kiosk: Kiosk,
+                                                            tmp_path: Path) -> None:
     secret = kiosk.stack.secret
     old = secret.read_text().strip()
     new = "a-new-secret-from-the-vault-0123456789"
+    give_central(kiosk, tmp_path, new)
 
     result = kiosk.playbook("rotate-secret.yml", citycard_kiosk_secret=new)
 
@@ -54,6 +68,22 @@ def test_rotate_secret_writes_the_new_one_and_keeps_the_old(kiosk: Kiosk) -> Non
     status = kiosk.status()
     assert status["maintenance"] is None and status["central"]["link"] == "up"  # type: ignore[index]
     assert new not in result.stdout  # no_log
+
+
+def test_a_secret_the_central_side_does_not_know_is_rolled_back(kiosk: Kiosk) -> None:
+    # The link probe is signed: a secret the centre refuses shows at once as
+    # 'unauthorized', and the playbook puts the old secret back.
+    secret = kiosk.stack.secret
+    old = secret.read_text().strip()
+    result = kiosk.playbook("rotate-secret.yml",
+                            citycard_kiosk_secret="not-known-centrally-0123456789")
+    assert result.returncode != 0 and "old one is back in place" in result.stdout
+    assert secret.read_text().strip() == old
+    wait_until_up(kiosk.stack.admin_client)  # restarted with the old secret, detached
+    deadline = time.monotonic() + 30
+    while kiosk.status()["central"]["link"] != "up":  # type: ignore[index]
+        assert time.monotonic() < deadline, kiosk.status()["central"]
+        time.sleep(0.2)
 
 
 def test_rotate_secret_refuses_a_blank_secret_and_changes_nothing(kiosk: Kiosk) -> None:
