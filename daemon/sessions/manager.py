@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ from daemon.masking import mask_card_no
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing
 from daemon.purchaseflow import PurchaseFlow
+from daemon.sessions.steps import ENDS, FIRST, IllegalMove, Kind, Session, Step, check_move
 from daemon.state import KioskState
 from daemon.topup import Limits, headroom
 from daemon.vouchers import session_notes, voucher
@@ -57,21 +58,6 @@ __all__ = ["CENTRAL_MAINTENANCE", "Sessions"]
 CENTRAL_MAINTENANCE = "系统维护中，请稍后再试 / System maintenance — please try again later"
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Session:
-    id: str
-    kind: str  # topup | bill | pending_load
-    card_no: str
-    balance_fen: int
-    step: str
-    limits: Limits | None = None
-    order_id: str | None = None
-    owed_id: str | None = None  # cash over the limits, owed back (a refused order)
-    bill: dict[str, Any] | None = None
-    closed: bool = False
-    last_activity: float = field(default_factory=time.monotonic)
 
 
 class Sessions:
@@ -100,7 +86,7 @@ class Sessions:
         self._report = report or (lambda kind, data: None)
         self._lock = threading.RLock()
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="session")
-        self._current: _Session | None = None
+        self._current: Session | None = None
         self._card: Any = None  # the last card read, and its central view
         self._central_card: CentralCard | None = None
         self._seen_seq, self._seen_at = -1, time.monotonic()
@@ -135,7 +121,7 @@ class Sessions:
                     "another_card", "Please finish the current transaction with the first card.",
                     "请先用原来的卡完成当前业务。"))
                 return
-            waiting = session.step == "tap_card"
+            waiting = session.step == Step.TAP_CARD
         if waiting:
             self._worker.submit(self._run_order, session.id)
 
@@ -152,7 +138,7 @@ class Sessions:
                                "This card cannot take more today (limits or balance cap).",
                                "此卡今日已达充值上限或余额上限。",
                                details={"headroom_fen": room, **limits.to_json()})
-            session = self._open("topup", card, "inserting", limits=limits)
+            session = self._open(Kind.TOPUP, card, limits=limits)
             self._current = session
             self._recorder.session_id = session.id
             self._recorder.on_cash = self._note
@@ -163,7 +149,7 @@ class Sessions:
         """A note for ``session_id`` was journaled: new total, new headroom."""
         with self._lock:
             session = self._current
-            if session is None or session.id != session_id or session.step != "inserting":
+            if session is None or session.id != session_id or session.step != Step.INSERTING:
                 return
             session.last_activity = time.monotonic()
             inserted = self._inserted(session.id)
@@ -186,8 +172,8 @@ class Sessions:
 
     def finish_topup(self) -> SessionView:
         with self._lock:
-            session = self._require("topup", "inserting")
-            session.step = "finishing"
+            session = self._require(Kind.TOPUP, Step.INSERTING)
+            self._move(session, Step.FINISHING)
             self._acceptor.update(session_accepting=False)
         # The last train may still be decoding: it belongs to this session.
         self._acceptor.wait_idle(5.0)
@@ -195,18 +181,18 @@ class Sessions:
             self._recorder.session_id = None
             amount = self._inserted(session.id)
             if amount == 0:
-                self._close(session, "cancelled")
+                self._move(session, Step.CANCELLED)
                 self._state.reset()
-                return SessionView("topup", "cancelled", mask_card_no(session.card_no))
+                return SessionView("topup", session.step.value, mask_card_no(session.card_no))
             self._journal_load(session, amount)
-            session.step = "tap_card" if self._card_absent(session) else "loading"
+            self._move(session, Step.TAP_CARD if self._card_absent(session) else Step.LOADING)
             view = self._show(session)
         if session.owed_id is not None:
             self._worker.submit(self._refund_voucher, session)
         self._worker.submit(self._run_order, session.id)
         return view
 
-    def _journal_load(self, session: _Session, amount: int) -> None:
+    def _journal_load(self, session: Session, amount: int) -> None:
         """The load order for the cash that fits within the limits, and a refused order
         for any excess, in one transaction. A pulse acceptor has one inhibit line: open,
         it takes any note it knows, so a note can go over the headroom."""
@@ -228,12 +214,12 @@ class Sessions:
             logger.warning("top-up %s: %d fen over the limits, owed back as %s",
                            session.id, amount - fits, session.owed_id)
 
-    def _refund_voucher(self, session: _Session) -> dict[str, Any]:
+    def _refund_voucher(self, session: Session) -> dict[str, Any]:
         assert session.owed_id is not None
         return voucher(self._printing, self._store, self._store.get(session.owed_id),
                        "over_limit", self._state.snapshot().language)
 
-    def _refund_notice(self, session: _Session) -> None:
+    def _refund_notice(self, session: Session) -> None:
         """Tell the cardholder about cash over the limits, on the session's last screen."""
         if session.owed_id is None:
             return
@@ -246,13 +232,13 @@ class Sessions:
 
     def cancel_topup(self) -> None:
         with self._lock:
-            session = self._require("topup", "inserting")
+            session = self._require(Kind.TOPUP, Step.INSERTING)
             if self._inserted(session.id) > 0:
                 raise ApiError(409, "cash_inserted", "Cash is in: finish to load it.",
                                "已投入现金，请点击完成进行充值。")
             self._acceptor.update(session_accepting=False)
             self._recorder.session_id = None
-            self._close(session, "cancelled")
+            self._move(session, Step.CANCELLED)
             self._state.reset()
 
     def _inserted(self, session_id: str) -> int:
@@ -291,7 +277,7 @@ class Sessions:
                 raise ApiError(409, "load_in_progress",
                                "This load is being finished. Please try again in a moment.",
                                "该笔圈存正在处理中，请稍后再试。")
-            session = self._open("pending_load", card, "loading")
+            session = self._open(Kind.PENDING_LOAD, card)
             if known is not None:
                 # One central order, one journal row: the top-up's own order goes on, so
                 # the audit credits the top-up that took the cash; recovery leaves it to
@@ -332,13 +318,13 @@ class Sessions:
         if bill.get("status") == "paid":
             raise ApiError(409, "bill_already_paid", "This bill is already paid.", "该账单已缴清。")
         with self._lock:
-            session = self._open("bill", card, "found", bill=bill)
+            session = self._open(Kind.BILL, card, bill=bill)
             self._current = session
             return self._show(session)
 
     def pay_bill(self, pin: str | None) -> SessionView:
         with self._lock:
-            session = self._require("bill", "found")
+            session = self._require(Kind.BILL, Step.FOUND)
             assert session.bill is not None
             amount = int(session.bill["amount_due_fen"])
             if amount > self._pin_threshold and not pin:
@@ -353,7 +339,7 @@ class Sessions:
             if pin and self._pin_block is not None:
                 self._purchases.with_pin_block(order, self._pin_block(pin, session.card_no))
             session.order_id = order.id
-            session.step = "paying"
+            self._move(session, Step.PAYING)
             view = self._show(session)
         self._worker.submit(self._run_order, session.id)
         return view
@@ -362,13 +348,16 @@ class Sessions:
     def _run_order(self, session_id: str) -> None:
         with self._lock:
             session = self._current
-            if session is None or session.id != session_id or session.order_id is None:
+            if session is None or session.id != session_id or session.order_id is None \
+                    or session.step == Step.HOLDING:  # too late: it is being held
                 return
             order = self._store.get(session.order_id)
             if order.final:
                 return
             flow = self._loads if order.kind == "load" else self._purchases
-            session.step = "loading" if order.kind == "load" else "paying"
+            driving = Step.LOADING if order.kind == "load" else Step.PAYING
+            if session.step != driving:
+                self._move(session, driving)
             self._show(session)
         try:
             order = flow.drive(order)
@@ -384,18 +373,16 @@ class Sessions:
             return
         self._finished(session, order)
 
-    def _wait_for_card(self, session: _Session) -> None:
+    def _wait_for_card(self, session: Session) -> None:
         with self._lock:
             if self._current is not session:
                 return
-            session.step = "tap_card"
-            session.last_activity = time.monotonic()
+            self._move(session, Step.TAP_CARD)
             self._show(session)
 
-    def _finished(self, session: _Session, order: Order) -> None:
+    def _finished(self, session: Session, order: Order) -> None:
         when = datetime.now()
         with self._lock:
-            session.step = "done"
             if order.kind == "load":
                 notes = session_notes(self._journal, session.id)
                 facts: Any = TopUp(order.id, when, order.card_no, order.amount_fen,
@@ -420,12 +407,12 @@ class Sessions:
         if not printed["printed"]:
             self._report("receipt_failed", {"reference": order.id, "error": printed["error"]})
         with self._lock:
-            self._close(session, "completed")
+            self._move(session, Step.DONE)  # after printing: the receipt is part of it
             self._show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
                        receipt="printed" if printed["printed"] else "not_printed")
             self._refund_notice(session)
 
-    def _hold(self, session: _Session, reason: str) -> None:
+    def _hold(self, session: Session, reason: str) -> None:
         """The load waits at the central side (or, offline, in the journal) for its card."""
         with self._lock:
             if session.order_id is None:
@@ -436,17 +423,16 @@ class Sessions:
                     self._purchases.give_up(order, reason)
                 except CentralError:
                     logger.warning("purchase %s: cancel deferred (%s)", order.id, reason)
-                self._close(session, "cancelled")
+                self._move(session, Step.CANCELLED)
                 self._state.reset()
                 return
             if order.state != "new":  # "new": the central side never heard of it; recovery does
                 order = self._loads.hold(order, reason)
             refused = order.state == "refused"  # the cash is owed: a refund voucher
-            session.step = "failed" if refused else "pending"
             language = self._state.snapshot().language
         printed = voucher(self._printing, self._store, order, reason, language)
         with self._lock:
-            self._close(session, "failed" if refused else "pending")
+            self._move(session, Step.FAILED if refused else Step.PENDING)
             self._show(session, receipt="printed" if printed["printed"] else "not_printed")
             if refused:
                 self._state.update(notice=Notice(
@@ -457,21 +443,20 @@ class Sessions:
             else:
                 self._refund_notice(session)
 
-    def _failed(self, session: _Session, exc: Exception) -> None:
+    def _failed(self, session: Session, exc: Exception) -> None:
         code = getattr(exc, "code", "failed")
         message = getattr(exc, "message", str(exc))
         message_zh = getattr(exc, "message_zh", "业务未能完成。")
         logger.warning("session %s: %s (%s)", session.id, code, message)
         with self._lock:
-            if session.kind == "bill":
+            if session.kind == Kind.BILL:
                 order = self._store.get(session.order_id) if session.order_id else None
                 if order is not None:
                     try:
                         self._purchases.give_up(order, str(code))
                     except CentralError:
                         logger.warning("purchase %s: cancel deferred", order.id)
-                session.step = "failed"
-                self._close(session, "failed")
+                self._move(session, Step.FAILED)
                 self._show(session)
                 self._state.update(notice=Notice(str(code), str(message), str(message_zh)))
                 return
@@ -510,20 +495,20 @@ class Sessions:
             if now - session.last_activity < self._idle_s:
                 return
             step = session.step
-        if session.kind == "topup" and step == "inserting":
+        if step == Step.INSERTING:
             logger.info("top-up %s idle: finishing", session.id)
             if self._inserted(session.id):
                 self.finish_topup()
             else:
                 self.cancel_topup()
-        elif step == "tap_card" and now - session.last_activity >= self._card_wait_s:
+        elif step == Step.TAP_CARD and now - session.last_activity >= self._card_wait_s:
             logger.info("session %s: the card did not come back", session.id)
             with self._lock:
-                if session.step != "tap_card":
+                if session.step != Step.TAP_CARD:
                     return
-                session.step = "holding"  # once: the ticker comes back every second
+                self._move(session, Step.HOLDING)  # once: the ticker comes back every second
             self._worker.submit(self._hold, session, "walked_away")
-        elif step in ("done", "pending", "failed", "found", "cancelled"):
+        elif step in ENDS or step == Step.FOUND:  # a result, or a bill left unpaid
             self.end()
 
     def _idle_screen(self, now: float) -> None:
@@ -539,12 +524,11 @@ class Sessions:
         """The cardholder is done (or walked away): back to the attract screen."""
         with self._lock:
             session = self._current
-            if session is not None and session.step in ("inserting", "finishing", "loading",
-                                                        "paying", "tap_card", "holding"):
+            if session is not None and session.step not in ENDS and session.step != Step.FOUND:
                 raise ApiError(409, "session_busy", "A transaction is still in progress.",
                                "业务尚未完成。")
-            if session is not None:
-                self._close(session, "cancelled" if session.step == "found" else "closed")
+            if session is not None and session.step == Step.FOUND:
+                self._move(session, Step.CANCELLED)  # the bill was left unpaid
             self._current = None
             self._state.reset()
 
@@ -629,54 +613,65 @@ class Sessions:
                            "此卡不能办理该业务。")
         return self._card, self._central_card
 
-    def _require(self, kind: str, step: str) -> _Session:
+    def _require(self, kind: Kind, step: Step) -> Session:
         session = self._current
         if session is None or session.kind != kind or session.step != step:
             raise ApiError(409, "wrong_step", f"No {kind} session waiting for that.",
                            "当前步骤不能执行该操作。")
         return session
 
-    def _card_absent(self, session: _Session) -> bool:
+    def _card_absent(self, session: Session) -> bool:
         return self._loads.card_here(self._store.get(session.order_id)) is False \
             if session.order_id else True
 
-    def _open(self, kind: str, card: Any, step: str, **extra: Any) -> _Session:
-        """A new session for ``card``, journaled as open before anything happens in it."""
-        session = _Session(f"S{uuid.uuid4().hex[:12].upper()}", kind, card.card_no,
-                           card.balance_fen, step, **extra)
+    def _open(self, kind: Kind, card: Any, **extra: Any) -> Session:
+        """A new session for ``card`` in its kind's first step, journaled as open
+        before anything happens in it."""
+        session = Session(f"S{uuid.uuid4().hex[:12].upper()}", kind, card.card_no,
+                          card.balance_fen, FIRST[kind], **extra)
         with self._journal.transaction() as db:
             db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
                        " VALUES (?, ?, ?, 'open', ?)",
                        (session.id, kind, card.card_no, time.time()))
         return session
 
-    def _close(self, session: _Session, state: str) -> None:
-        """Record how the session ended (once); a cancelled one leaves the screen now."""
-        if not session.closed:
+    def _move(self, session: Session, to: Step) -> None:
+        """The one way a step changes: checked against the table, logged, and an end
+        journaled (once). Each step's idle time counts from entering it; a cancelled
+        session leaves the screen now."""
+        try:
+            check_move(session.kind, session.step, to)
+        except IllegalMove:
+            logger.error("session %s: refused move %s -> %s", session.id, session.step, to)
+            raise
+        logger.info("session %s (%s): %s -> %s", session.id, session.kind, session.step, to)
+        session.step = to
+        session.last_activity = time.monotonic()
+        if to in ENDS and not session.closed:
             session.closed = True
             with self._journal.transaction() as db:
                 db.execute("UPDATE sessions SET state = ?, ended_at = ? WHERE id = ?",
-                           (state, time.time(), session.id))
-        session.last_activity = time.monotonic()  # the result screen gets its own idle time
-        if state == "cancelled" and self._current is session:
+                           (ENDS[to], time.time(), session.id))
+        if to == Step.CANCELLED and self._current is session:
             self._current = None
 
-    def _show(self, session: _Session, **extra: Any) -> SessionView:
-        inserted = self._inserted(session.id) if session.kind == "topup" else 0
-        amount = inserted if session.kind == "topup" else (
+    def _show(self, session: Session, **extra: Any) -> SessionView:
+        inserted = self._inserted(session.id) if session.kind == Kind.TOPUP else 0
+        amount = inserted if session.kind == Kind.TOPUP else (
             int(session.bill["amount_due_fen"]) if session.bill else
             (self._store.get(session.order_id).amount_fen if session.order_id else 0))
         pin_required = bool(session.bill and session.bill["amount_due_fen"] > self._pin_threshold)
         view = SessionView(
-            session.kind, session.step, mask_card_no(session.card_no),  # type: ignore[arg-type]
+            session.kind.value, session.step.value,
+            mask_card_no(session.card_no),
             amount_fen=amount,
             headroom_fen=(headroom(session.limits, session.balance_fen, inserted)
                           if session.limits else None),
             limits=session.limits.to_json() if session.limits else {},
-            notes=self._notes(session.id) if session.kind == "topup" else [],
+            notes=self._notes(session.id) if session.kind == Kind.TOPUP else [],
             reference=session.order_id, bill=session.bill, pin_required=pin_required)
         view = replace(view, **extra)
-        self._state.update(screen=session.kind, session=view,  # type: ignore[arg-type]
+        self._state.update(screen=view.kind, session=view,
                            notice=None)
         return view
 
