@@ -32,11 +32,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from daemon.api.http import ApiError
 from daemon.api.models import Notice, SessionView
 from daemon.cardflow import CentralCard
 from daemon.cashlog import CashRecorder
 from daemon.central import CentralClient, CentralError, CentralRejected, central_path
+from daemon.errors import BadInput, CardNotUsable, CentralRefusal, KioskError, Refused, Unavailable
 from daemon.flow import NeedsCard
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
@@ -134,10 +134,10 @@ class Sessions:
             room = headroom(limits, card.balance_fen, 0)
             smallest = self._acceptor.smallest_fen
             if room < smallest:
-                raise ApiError(409, "limit_reached",
-                               "This card cannot take more today (limits or balance cap).",
-                               "此卡今日已达充值上限或余额上限。",
-                               details={"headroom_fen": room, **limits.to_json()})
+                raise Refused("limit_reached",
+                              "This card cannot take more today (limits or balance cap).",
+                              "此卡今日已达充值上限或余额上限。",
+                              details={"headroom_fen": room, **limits.to_json()})
             session = self._open(Kind.TOPUP, card, limits=limits)
             self._current = session
             self._recorder.session_id = session.id
@@ -167,8 +167,8 @@ class Sessions:
     def _finish_quietly(self) -> None:
         try:
             self.finish_topup()
-        except ApiError as exc:  # the cardholder pressed "finish" first
-            logger.debug("automatic finish not needed: %s", exc.body["code"])
+        except KioskError as exc:  # the cardholder pressed "finish" first
+            logger.debug("automatic finish not needed: %s", exc.code)
 
     def finish_topup(self) -> SessionView:
         with self._lock:
@@ -234,8 +234,8 @@ class Sessions:
         with self._lock:
             session = self._require(Kind.TOPUP, Step.INSERTING)
             if self._inserted(session.id) > 0:
-                raise ApiError(409, "cash_inserted", "Cash is in: finish to load it.",
-                               "已投入现金，请点击完成进行充值。")
+                raise Refused("cash_inserted", "Cash is in: finish to load it.",
+                              "已投入现金，请点击完成进行充值。")
             self._acceptor.update(session_accepting=False)
             self._recorder.session_id = None
             self._move(session, Step.CANCELLED)
@@ -258,8 +258,8 @@ class Sessions:
             self._require_idle()
             card, central = self._require_card()
             if which is None and not central.pending_loads:
-                raise ApiError(409, "no_pending_load", "This card has no load waiting.",
-                               "此卡没有待圈存的金额。")
+                raise Refused("no_pending_load", "This card has no load waiting.",
+                              "此卡没有待圈存的金额。")
             central_ref, amount = which or central.pending_loads[0]
         try:
             remote = self._central.request(
@@ -267,16 +267,16 @@ class Sessions:
         except CentralError:
             raise _offline() from None
         if not isinstance(remote, dict):
-            raise ApiError(502, "central_malformed", "The pending load could not be read.",
-                           "待圈存记录读取失败。")
+            raise Unavailable("central_malformed", "The pending load could not be read.",
+                              "待圈存记录读取失败。")
         with self._lock:
             known = self._store.by_central_ref(central_ref)
             if known is not None and (known.state != "pending" or known.card_no != card.card_no
                                       or known.amount_fen != amount):
                 # Not held: recovery or the card's log is finishing it right now.
-                raise ApiError(409, "load_in_progress",
-                               "This load is being finished. Please try again in a moment.",
-                               "该笔圈存正在处理中，请稍后再试。")
+                raise Refused("load_in_progress",
+                              "This load is being finished. Please try again in a moment.",
+                              "该笔圈存正在处理中，请稍后再试。")
             session = self._open(Kind.PENDING_LOAD, card)
             if known is not None:
                 # One central order, one journal row: the top-up's own order goes on, so
@@ -309,14 +309,15 @@ class Sessions:
             bill = self._central.request(
                 "GET", central_path("/v1/bills", {"utility": utility, "account_no": account_no}))
         except CentralRejected as exc:
-            raise ApiError(exc.status, exc.code, exc.message, exc.message_zh) from None
+            raise CentralRefusal(exc.code, exc.message, exc.message_zh, {},  # as before: no details
+                                 central_status=exc.status) from None
         except CentralError:
             raise _offline() from None
         if not isinstance(bill, dict) or not isinstance(bill.get("amount_due_fen"), int):
-            raise ApiError(502, "central_malformed", "The bill could not be read.",
-                           "账单读取失败。")
+            raise Unavailable("central_malformed", "The bill could not be read.",
+                              "账单读取失败。")
         if bill.get("status") == "paid":
-            raise ApiError(409, "bill_already_paid", "This bill is already paid.", "该账单已缴清。")
+            raise Refused("bill_already_paid", "This bill is already paid.", "该账单已缴清。")
         with self._lock:
             session = self._open(Kind.BILL, card, bill=bill)
             self._current = session
@@ -328,10 +329,10 @@ class Sessions:
             assert session.bill is not None
             amount = int(session.bill["amount_due_fen"])
             if amount > self._pin_threshold and not pin:
-                raise ApiError(400, "pin_required", "Enter your payment password.",
+                raise BadInput("pin_required", "Enter your payment password.",
                                "请输入支付密码。")
             if pin is not None and (not pin.isdigit() or len(pin) != 6):
-                raise ApiError(400, "bad_pin", "The payment password is 6 digits.",
+                raise BadInput("bad_pin", "The payment password is 6 digits.",
                                "支付密码为6位数字。")
             order = self._store.create(kind="purchase", card_no=session.card_no,
                                        amount_fen=amount, session_id=session.id,
@@ -525,8 +526,8 @@ class Sessions:
         with self._lock:
             session = self._current
             if session is not None and session.step not in ENDS and session.step != Step.FOUND:
-                raise ApiError(409, "session_busy", "A transaction is still in progress.",
-                               "业务尚未完成。")
+                raise Refused("session_busy", "A transaction is still in progress.",
+                              "业务尚未完成。")
             if session is not None and session.step == Step.FOUND:
                 self._move(session, Step.CANCELLED)  # the bill was left unpaid
             self._current = None
@@ -581,8 +582,8 @@ class Sessions:
 
     def _require_idle(self) -> None:
         if self._current is not None:
-            raise ApiError(409, "session_busy", "Another transaction is in progress.",
-                           "当前有未完成的业务。")
+            raise Refused("session_busy", "Another transaction is in progress.",
+                          "当前有未完成的业务。")
 
     def card_on_screen(self, *, need_active: bool = True) -> tuple[Any, CentralCard]:
         """The card the cardholder tapped and its central view, for services that move
@@ -593,7 +594,7 @@ class Sessions:
                 return self._require_card()
             snap = self._state.snapshot()
             if snap.screen != "card" or self._card is None:
-                raise ApiError(409, "no_card", "Tap your card first.", "请先刷卡。")
+                raise Refused("no_card", "Tap your card first.", "请先刷卡。")
             if snap.central != "up" or self._central_card is None:
                 raise _offline()
             return self._card, self._central_card
@@ -601,23 +602,21 @@ class Sessions:
     def _require_card(self) -> tuple[Any, CentralCard]:
         snap = self._state.snapshot()
         if snap.maintenance:
-            raise ApiError(503, "maintenance", "The kiosk is being serviced.",
-                           "终端维护中，暂停服务。", details={"message": snap.maintenance})
+            raise Unavailable("maintenance", "The kiosk is being serviced.",
+                              "终端维护中，暂停服务。", details={"message": snap.maintenance})
         if snap.screen != "card" or self._card is None:
-            raise ApiError(409, "no_card", "Tap your card first.", "请先刷卡。")
+            raise Refused("no_card", "Tap your card first.", "请先刷卡。")
         if snap.central != "up" or self._central_card is None:
             raise _offline()
         if self._central_card.status != "active":
-            raise ApiError(409, f"card_{self._central_card.status}",
-                           "This card cannot be used for this service.",
-                           "此卡不能办理该业务。")
+            raise CardNotUsable(self._central_card.status)
         return self._card, self._central_card
 
     def _require(self, kind: Kind, step: Step) -> Session:
         session = self._current
         if session is None or session.kind != kind or session.step != step:
-            raise ApiError(409, "wrong_step", f"No {kind} session waiting for that.",
-                           "当前步骤不能执行该操作。")
+            raise Refused("wrong_step", f"No {kind} session waiting for that.",
+                          "当前步骤不能执行该操作。")
         return session
 
     def _card_absent(self, session: Session) -> bool:
@@ -676,9 +675,9 @@ class Sessions:
         return view
 
 
-def _offline() -> ApiError:
-    return ApiError(503, "central_offline",
-                    "Top-up and payments are unavailable right now: no connection to the "
-                    "card centre. Your card can still be read.",
-                    "暂时无法连接一卡通中心，充值和缴费暂停；仍可查询卡内余额。")
+def _offline() -> Unavailable:
+    return Unavailable("central_offline",
+                       "Top-up and payments are unavailable right now: no connection to the "
+                       "card centre. Your card can still be read.",
+                       "暂时无法连接一卡通中心，充值和缴费暂停；仍可查询卡内余额。")
 
