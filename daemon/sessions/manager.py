@@ -1,23 +1,19 @@
-"""Cardholder money sessions: top-up with cash, bill payment, finishing a pending load.
+"""The session manager: what the local API's intents and the card flow call.
 
-One session at a time. The kiosk.sock intents land here; the money flows run
-on one worker thread and the screen follows through :class:`KioskState`.
-Cash is journaled by :class:`~daemon.cashlog.CashRecorder` with this
-session's id before this module hears of it, and the amount loaded is
-always the journal's sum for the session, never a running total in memory.
+One session at a time. The kiosk.sock intents land here and go to the part
+that owns them (:mod:`~daemon.sessions.topups`, :mod:`~daemon.sessions.bills`,
+:mod:`~daemon.sessions.pending`); orders run on one worker thread
+(:mod:`~daemon.sessions.runner`); every step change goes through
+:meth:`Machine.move <daemon.sessions.machine.Machine.move>`. This module keeps
+what spans them: the card flow's hooks, the idle timeouts (:meth:`Sessions.tick`)
+and ending a session.
 
-Top-up::
+Idle timeouts, each counted from the step's start (or the last note or tap)::
 
-    start (limits shown, acceptor enabled up to the headroom)
-      → notes → finish (or cap reached, or idle with cash in)
-      → acceptor inhibited, last train decoded → load order journaled
-        (cash over the limits: only what fits; the rest owed, refund voucher)
-      → card on the reader? load : wait for it (tap_card) → load
-      → done (receipt) | pending at the central side (voucher)
-
-Finishing a pending load drives the journal's own order for that central order
-when this kiosk has one (the top-up that took the cash), so the audit credits
-that top-up; a load paid for elsewhere (another kiosk, points) gets its own.
+    inserting, idle_s        → finish (cash in) or cancel (none)
+    tap_card, card_wait_s    → holding → the load held with a voucher, a bill given up
+    a result, or a bill found, idle_s → end: back to the attract screen
+    the card screen with no session, idle_s → the attract screen
 """
 
 from __future__ import annotations
@@ -25,461 +21,149 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
+from config.schema import LimitsSection
 from daemon.api.models import Notice, SessionView
 from daemon.cardflow import CentralCard
 from daemon.cashlog import CashRecorder
-from daemon.central import CentralClient, CentralError, CentralRejected, central_path
-from daemon.errors import BadInput, CardNotUsable, CentralRefusal, KioskError, Refused, Unavailable
-from daemon.flow import NeedsCard
+from daemon.errors import Refused
 from daemon.journal import Journal
-from daemon.loadflow import LoadFlow
 from daemon.maintwindow import CentralWindows
-from daemon.masking import mask_card_no
-from daemon.orders import Order, OrderStore
+from daemon.orders import OrderStore
 from daemon.printing import Printing
-from daemon.purchaseflow import PurchaseFlow
-from daemon.sessions.steps import ENDS, FIRST, IllegalMove, Kind, Session, Step, check_move
+from daemon.sessions.bills import Bills
+from daemon.sessions.machine import Machine
+from daemon.sessions.maintenance import Maintenance
+from daemon.sessions.pending import PendingLoads
+from daemon.sessions.ports import Acceptor, CardOnReader, CentralApi, Loads, Purchases, Worker
+from daemon.sessions.runner import OrderRunner
+from daemon.sessions.steps import ENDS, Step
+from daemon.sessions.topups import TopUps
 from daemon.state import KioskState
-from daemon.topup import Limits, headroom
-from daemon.vouchers import session_notes, voucher
-from hardware.card.errors import CardError
-from hardware.printer.receipts import BillPayment, TopUp
-from hardware.printer.text import format_fen
 
-__all__ = ["CENTRAL_MAINTENANCE", "Sessions"]
-
-CENTRAL_MAINTENANCE = "系统维护中，请稍后再试 / System maintenance — please try again later"
+__all__ = ["Sessions"]
 
 logger = logging.getLogger(__name__)
 
 
 class Sessions:
-    """The session manager; also CardFlow's :class:`~daemon.cardflow.SessionHooks`."""
+    """The session manager; also CardFlow's :class:`~daemon.cardflow.SessionHooks`.
+
+    ``worker`` runs the money work (default: one thread); ``clock`` is the
+    monotonic clock the idle times use; ``tick_every_s`` None starts no ticker
+    (the caller calls :meth:`tick`)."""
 
     def __init__(self, *, state: KioskState, journal: Journal, store: OrderStore,
-                 loads: LoadFlow, purchases: PurchaseFlow, acceptor: Any,
-                 recorder: CashRecorder, printing: Printing, central: CentralClient,
-                 limits: Any, pin_threshold_fen: int, card_wait_s: float = 30.0,
+                 loads: Loads, purchases: Purchases, acceptor: Acceptor,
+                 recorder: CashRecorder, printing: Printing, central: CentralApi,
+                 limits: LimitsSection, pin_threshold_fen: int, card_wait_s: float = 30.0,
                  idle_s: float = 60.0, pin_block: Callable[[str, str], str] | None = None,
-                 report: Callable[[str, dict[str, Any]], object] | None = None) -> None:
-        self._state = state
-        self._journal = journal
-        self._store = store
-        self._loads = loads
-        self._purchases = purchases
-        self._acceptor = acceptor
-        self._recorder = recorder
-        self._printing = printing
-        self._central = central
-        self._config_limits = limits
-        self._pin_threshold = pin_threshold_fen
+                 report: Callable[[str, dict[str, Any]], object] | None = None,
+                 worker: Worker | None = None, clock: Callable[[], float] = time.monotonic,
+                 tick_every_s: float | None = 1.0) -> None:
+        report = report or (lambda kind, data: None)
+        self._worker = worker or ThreadPoolExecutor(1, thread_name_prefix="session")
+        self._m = Machine(state, journal, store, self._worker,
+                          pin_threshold_fen=pin_threshold_fen, clock=clock)
+        self._runner = OrderRunner(self._m, loads=loads, purchases=purchases,
+                                   printing=printing, report=report)
+        self._topups = TopUps(self._m, self._runner, acceptor=acceptor, recorder=recorder,
+                              limits=limits)
+        self._bills = Bills(self._m, self._runner, central=central, purchases=purchases,
+                            pin_threshold_fen=pin_threshold_fen, pin_block=pin_block)
+        self._pending = PendingLoads(self._m, self._runner, central=central)
+        self._maintenance = Maintenance(self._m, report)
         self._card_wait_s = card_wait_s
         self._idle_s = idle_s
-        self._pin_block = pin_block
-        self._report = report or (lambda kind, data: None)
-        self._lock = threading.RLock()
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="session")
-        self._current: Session | None = None
-        self._card: Any = None  # the last card read, and its central view
-        self._central_card: CentralCard | None = None
-        self._seen_seq, self._seen_at = -1, time.monotonic()
-        self._central_window = False
-        self._windows = CentralWindows()
-        self._dismissed_until = 0.0  # a central window the operator ended, until its end
+        self._seen_seq, self._seen_at = -1, clock()
         self._stop = threading.Event()
-        self._ticker = threading.Thread(target=self._tick_loop, name="session-idle", daemon=True)
-        self._ticker.start()
+        if tick_every_s is not None:
+            threading.Thread(target=self._tick_loop, args=(tick_every_s,), name="session-idle",
+                             daemon=True).start()
 
-    # -- CardFlow hooks -----------------------------------------------------------------
+    # -- the intents ------------------------------------------------------------------
+    def start_topup(self) -> SessionView:
+        return self._topups.start()
+
+    def finish_topup(self) -> SessionView:
+        return self._topups.finish()
+
+    def cancel_topup(self) -> None:
+        self._topups.cancel()
+
+    def complete_pending(self, which: tuple[str, int] | None = None,
+                         source: str = "pending") -> SessionView:
+        return self._pending.complete(which, source)
+
+    def find_bill(self, utility: str, account_no: str) -> SessionView:
+        return self._bills.find(utility, account_no)
+
+    def pay_bill(self, pin: str | None) -> SessionView:
+        return self._bills.pay(pin)
+
+    def card_on_screen(self, *, need_active: bool = True) -> tuple[CardOnReader, CentralCard]:
+        """The card on screen and its central view, for services that move no cash."""
+        return self._m.card_on_screen(need_active=need_active)
+
+    def maintenance(self, message: str | None) -> None:
+        """Maintenance on (with the operator's message) or off. A session in progress
+        finishes; no new one starts; the screen says why."""
+        self._maintenance.set(message)
+
+    def central_maintenance(self, windows: CentralWindows) -> None:
+        """The central maintenance windows, from a heartbeat answer; :meth:`tick`
+        starts and ends them on time between answers."""
+        self._maintenance.central_windows(windows)
+
+    def end(self) -> None:
+        """The cardholder is done (or walked away): back to the attract screen."""
+        m = self._m
+        with m.lock:
+            session = m.current
+            if session is not None and session.step not in ENDS and session.step != Step.FOUND:
+                raise Refused("session_busy", "A transaction is still in progress.",
+                              "业务尚未完成。")
+            if session is not None and session.step == Step.FOUND:
+                m.move(session, Step.CANCELLED)  # the bill was left unpaid
+            m.current = None
+            m.state.reset()
+
+    # -- CardFlow hooks ---------------------------------------------------------------
     def busy(self) -> bool:
-        with self._lock:
-            return self._current is not None
+        with self._m.lock:
+            return self._m.current is not None
 
-    def card_shown(self, card: Any, central: CentralCard | None) -> None:
-        with self._lock:
-            self._card, self._central_card = card, central
+    def card_shown(self, card: CardOnReader, central: CentralCard | None) -> None:
+        self._m.card_read(card, central)
         # A lost answer from an earlier order for this card is settled now, from its log.
-        for order in self._store.unfinished():
+        for order in self._m.store.unfinished():
             if order.card_no == card.card_no and order.state in ("credit_sent", "debit_sent"):
-                self._worker.submit(self._settle, order.id)
+                self._m.submit(self._runner.settle, order.id)
 
-    def tapped(self, card: Any) -> None:
-        with self._lock:
-            session = self._current
+    def tapped(self, card: CardOnReader) -> None:
+        m = self._m
+        with m.lock:
+            session = m.current
             if session is None:
                 return
-            session.last_activity = time.monotonic()
+            session.last_activity = m.clock()
             if card.card_no != session.card_no:
-                self._state.update(notice=Notice(
+                m.state.update(notice=Notice(
                     "another_card", "Please finish the current transaction with the first card.",
                     "请先用原来的卡完成当前业务。"))
                 return
             waiting = session.step == Step.TAP_CARD
         if waiting:
-            self._worker.submit(self._run_order, session.id)
+            m.submit(self._runner.run, session.id)
 
-    # -- top-up ----------------------------------------------------------------------------
-    def start_topup(self) -> SessionView:
-        with self._lock:
-            self._require_idle()
-            card, central = self._require_card()
-            limits = Limits.combine(self._config_limits, central.load_limits)
-            room = headroom(limits, card.balance_fen, 0)
-            smallest = self._acceptor.smallest_fen
-            if room < smallest:
-                raise Refused("limit_reached",
-                              "This card cannot take more today (limits or balance cap).",
-                              "此卡今日已达充值上限或余额上限。",
-                              details={"headroom_fen": room, **limits.to_json()})
-            session = self._open(Kind.TOPUP, card, limits=limits)
-            self._current = session
-            self._recorder.session_id = session.id
-            self._recorder.on_cash = self._note
-            self._acceptor.update(session_accepting=True, headroom_fen=room)
-            return self._show(session)
-
-    def _note(self, session_id: str | None) -> None:
-        """A note for ``session_id`` was journaled: new total, new headroom."""
-        with self._lock:
-            session = self._current
-            if session is None or session.id != session_id or session.step != Step.INSERTING:
-                return
-            session.last_activity = time.monotonic()
-            inserted = self._inserted(session.id)
-            assert session.limits is not None
-            room = headroom(session.limits, session.balance_fen, inserted)
-            self._acceptor.update(headroom_fen=room)
-            self._show(session)
-            full = room < self._acceptor.smallest_fen
-        if full:
-            # Not from here: this runs in the acceptor's dispatch, which finish_topup
-            # waits on (the last train must be decoded first).
-            logger.info("top-up %s reached its headroom: finishing", session_id)
-            self._worker.submit(self._finish_quietly)
-
-    def _finish_quietly(self) -> None:
-        try:
-            self.finish_topup()
-        except KioskError as exc:  # the cardholder pressed "finish" first
-            logger.debug("automatic finish not needed: %s", exc.code)
-
-    def finish_topup(self) -> SessionView:
-        with self._lock:
-            session = self._require(Kind.TOPUP, Step.INSERTING)
-            self._move(session, Step.FINISHING)
-            self._acceptor.update(session_accepting=False)
-        # The last train may still be decoding: it belongs to this session.
-        self._acceptor.wait_idle(5.0)
-        with self._lock:
-            self._recorder.session_id = None
-            amount = self._inserted(session.id)
-            if amount == 0:
-                self._move(session, Step.CANCELLED)
-                self._state.reset()
-                return SessionView("topup", session.step.value, mask_card_no(session.card_no))
-            self._journal_load(session, amount)
-            self._move(session, Step.TAP_CARD if self._card_absent(session) else Step.LOADING)
-            view = self._show(session)
-        if session.owed_id is not None:
-            self._worker.submit(self._refund_voucher, session)
-        self._worker.submit(self._run_order, session.id)
-        return view
-
-    def _journal_load(self, session: Session, amount: int) -> None:
-        """The load order for the cash that fits within the limits, and a refused order
-        for any excess, in one transaction. A pulse acceptor has one inhibit line: open,
-        it takes any note it knows, so a note can go over the headroom."""
-        assert session.limits is not None
-        # Never 0: the top-up started only with room for the smallest piece.
-        fits = min(amount, headroom(session.limits, session.balance_fen, 0))
-        with self._journal.transaction() as db:
-            session.order_id = self._store.insert(
-                db, kind="load", card_no=session.card_no, amount_fen=fits,
-                session_id=session.id, facts={"balance_fen": session.balance_fen})
-            if amount > fits:
-                session.owed_id = self._store.insert(
-                    db, kind="load", card_no=session.card_no, amount_fen=amount - fits,
-                    session_id=session.id, facts={"limits": session.limits.to_json(),
-                                                  "balance_fen": session.balance_fen},
-                    refused={"code": "over_limit",
-                             "message": "cash over the load limits, owed back"})
-        if session.owed_id is not None:
-            logger.warning("top-up %s: %d fen over the limits, owed back as %s",
-                           session.id, amount - fits, session.owed_id)
-
-    def _refund_voucher(self, session: Session) -> dict[str, Any]:
-        assert session.owed_id is not None
-        return voucher(self._printing, self._store, self._store.get(session.owed_id),
-                       "over_limit", self._state.snapshot().language)
-
-    def _refund_notice(self, session: Session) -> None:
-        """Tell the cardholder about cash over the limits, on the session's last screen."""
-        if session.owed_id is None:
-            return
-        owed = format_fen(self._store.get(session.owed_id).amount_fen)
-        self._state.update(notice=Notice(
-            "over_limit",
-            f"{owed} was over the card's load limit and was not loaded. Keep the refund "
-            "voucher: staff will refund it.",
-            f"{owed} 超出充值限额，未充入卡内。请保留退款凭证，工作人员将退还现金。"))
-
-    def cancel_topup(self) -> None:
-        with self._lock:
-            session = self._require(Kind.TOPUP, Step.INSERTING)
-            if self._inserted(session.id) > 0:
-                raise Refused("cash_inserted", "Cash is in: finish to load it.",
-                              "已投入现金，请点击完成进行充值。")
-            self._acceptor.update(session_accepting=False)
-            self._recorder.session_id = None
-            self._move(session, Step.CANCELLED)
-            self._state.reset()
-
-    def _inserted(self, session_id: str) -> int:
-        rows = self._journal.query("SELECT COALESCE(SUM(value_fen), 0) AS fen FROM cash"
-                                   " WHERE session_id = ? AND kind = 'note'", (session_id,))
-        return int(rows[0]["fen"])
-
-    def _notes(self, session_id: str) -> list[list[int]]:
-        return [[value, n] for value, n in session_notes(self._journal, session_id)]
-
-    # -- pending loads ---------------------------------------------------------------------
-    def complete_pending(self, which: tuple[str, int] | None = None,
-                         source: str = "pending") -> SessionView:
-        """Finish a load the central side holds for the card on the reader (the first
-        pending one, or ``which`` = (central order id, amount), e.g. from points)."""
-        with self._lock:
-            self._require_idle()
-            card, central = self._require_card()
-            if which is None and not central.pending_loads:
-                raise Refused("no_pending_load", "This card has no load waiting.",
-                              "此卡没有待圈存的金额。")
-            central_ref, amount = which or central.pending_loads[0]
-        try:
-            remote = self._central.request(
-                "GET", central_path("/v1/load-orders/{ref}", ref=central_ref))
-        except CentralError:
-            raise _offline() from None
-        if not isinstance(remote, dict):
-            raise Unavailable("central_malformed", "The pending load could not be read.",
-                              "待圈存记录读取失败。")
-        with self._lock:
-            known = self._store.by_central_ref(central_ref)
-            if known is not None and (known.state != "pending" or known.card_no != card.card_no
-                                      or known.amount_fen != amount):
-                # Not held: recovery or the card's log is finishing it right now.
-                raise Refused("load_in_progress",
-                              "This load is being finished. Please try again in a moment.",
-                              "该笔圈存正在处理中，请稍后再试。")
-            session = self._open(Kind.PENDING_LOAD, card)
-            if known is not None:
-                # One central order, one journal row: the top-up's own order goes on, so
-                # the audit credits the top-up that took the cash; recovery leaves it to
-                # this session while it is open (driven_by).
-                order = self._store.advance(known, "created", driven_by=session.id,
-                                            completes=central_ref)
-            else:
-                order = self._store.create(kind="load", card_no=card.card_no,
-                                           amount_fen=amount, session_id=session.id,
-                                           facts={"completes": central_ref, "source": source})
-                order = self._store.advance(order, "created", central_ref=central_ref,
-                                            terminal_id=str(remote.get("terminal_id")))
-            if remote.get("status") == "mac2_issued" and remote.get("host_date"):
-                # An earlier CREDIT may have reached the card: its log decides first.
-                self._store.advance(order, "credit_sent", host_date=remote["host_date"],
-                                    host_time=remote["host_time"])
-            session.order_id = order.id
-            self._current = session
-            view = self._show(session)
-        self._worker.submit(self._run_order, session.id)
-        return view
-
-    # -- bills -----------------------------------------------------------------------------
-    def find_bill(self, utility: str, account_no: str) -> SessionView:
-        with self._lock:
-            self._require_idle()
-            card, _ = self._require_card()
-        try:
-            bill = self._central.request(
-                "GET", central_path("/v1/bills", {"utility": utility, "account_no": account_no}))
-        except CentralRejected as exc:
-            raise CentralRefusal(exc.code, exc.message, exc.message_zh, {},  # as before: no details
-                                 central_status=exc.status) from None
-        except CentralError:
-            raise _offline() from None
-        if not isinstance(bill, dict) or not isinstance(bill.get("amount_due_fen"), int):
-            raise Unavailable("central_malformed", "The bill could not be read.",
-                              "账单读取失败。")
-        if bill.get("status") == "paid":
-            raise Refused("bill_already_paid", "This bill is already paid.", "该账单已缴清。")
-        with self._lock:
-            session = self._open(Kind.BILL, card, bill=bill)
-            self._current = session
-            return self._show(session)
-
-    def pay_bill(self, pin: str | None) -> SessionView:
-        with self._lock:
-            session = self._require(Kind.BILL, Step.FOUND)
-            assert session.bill is not None
-            amount = int(session.bill["amount_due_fen"])
-            if amount > self._pin_threshold and not pin:
-                raise BadInput("pin_required", "Enter your payment password.",
-                               "请输入支付密码。")
-            if pin is not None and (not pin.isdigit() or len(pin) != 6):
-                raise BadInput("bad_pin", "The payment password is 6 digits.",
-                               "支付密码为6位数字。")
-            order = self._store.create(kind="purchase", card_no=session.card_no,
-                                       amount_fen=amount, session_id=session.id,
-                                       facts={"bill_id": session.bill["bill_id"]})
-            if pin and self._pin_block is not None:
-                self._purchases.with_pin_block(order, self._pin_block(pin, session.card_no))
-            session.order_id = order.id
-            self._move(session, Step.PAYING)
-            view = self._show(session)
-        self._worker.submit(self._run_order, session.id)
-        return view
-
-    # -- the worker ------------------------------------------------------------------------
-    def _run_order(self, session_id: str) -> None:
-        with self._lock:
-            session = self._current
-            if session is None or session.id != session_id or session.order_id is None \
-                    or session.step == Step.HOLDING:  # too late: it is being held
-                return
-            order = self._store.get(session.order_id)
-            if order.final:
-                return
-            flow = self._loads if order.kind == "load" else self._purchases
-            driving = Step.LOADING if order.kind == "load" else Step.PAYING
-            if session.step != driving:
-                self._move(session, driving)
-            self._show(session)
-        try:
-            order = flow.drive(order)
-        except NeedsCard:
-            self._wait_for_card(session)
-            return
-        except (CentralRejected, CardError) as exc:
-            self._failed(session, exc)
-            return
-        except CentralError as exc:
-            logger.warning("order %s: central unreachable (%s)", session.order_id, exc)
-            self._hold(session, "offline")
-            return
-        self._finished(session, order)
-
-    def _wait_for_card(self, session: Session) -> None:
-        with self._lock:
-            if self._current is not session:
-                return
-            self._move(session, Step.TAP_CARD)
-            self._show(session)
-
-    def _finished(self, session: Session, order: Order) -> None:
-        when = datetime.now()
-        with self._lock:
-            if order.kind == "load":
-                notes = session_notes(self._journal, session.id)
-                facts: Any = TopUp(order.id, when, order.card_no, order.amount_fen,
-                                   int(order.facts.get("balance_before_fen", session.balance_fen)),
-                                   int(order.facts["balance_after_fen"]),
-                                   # (cash over the limits is on the refund voucher instead)
-                                   notes=notes if sum(v * n for v, n in notes)
-                                   == order.amount_fen else (),
-                                   tac=order.facts.get("tac"))
-                kind = "topup"
-            else:
-                bill = session.bill or {}
-                facts = BillPayment(order.id, when, order.card_no, str(bill.get("utility", "")),
-                                    str(bill.get("payee", "")), str(bill.get("account_no", "")),
-                                    str(bill.get("holder_name_masked", "")),
-                                    str(bill.get("period", "")), order.amount_fen,
-                                    int(order.facts["balance_after_fen"]),
-                                    payee_zh=str(bill.get("payee_zh", "")))
-                kind = "bill_payment"
-            language = self._state.snapshot().language
-        printed = self._printing.receipt(kind, facts, language)
-        if not printed["printed"]:
-            self._report("receipt_failed", {"reference": order.id, "error": printed["error"]})
-        with self._lock:
-            self._move(session, Step.DONE)  # after printing: the receipt is part of it
-            self._show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
-                       receipt="printed" if printed["printed"] else "not_printed")
-            self._refund_notice(session)
-
-    def _hold(self, session: Session, reason: str) -> None:
-        """The load waits at the central side (or, offline, in the journal) for its card."""
-        with self._lock:
-            if session.order_id is None:
-                return
-            order = self._store.get(session.order_id)
-            if order.kind == "purchase":
-                try:
-                    self._purchases.give_up(order, reason)
-                except CentralError:
-                    logger.warning("purchase %s: cancel deferred (%s)", order.id, reason)
-                self._move(session, Step.CANCELLED)
-                self._state.reset()
-                return
-            if order.state != "new":  # "new": the central side never heard of it; recovery does
-                order = self._loads.hold(order, reason)
-            refused = order.state == "refused"  # the cash is owed: a refund voucher
-            language = self._state.snapshot().language
-        printed = voucher(self._printing, self._store, order, reason, language)
-        with self._lock:
-            self._move(session, Step.FAILED if refused else Step.PENDING)
-            self._show(session, receipt="printed" if printed["printed"] else "not_printed")
-            if refused:
-                self._state.update(notice=Notice(
-                    str(order.facts.get("code", "refused")),
-                    "The card centre did not accept this top-up. Keep the voucher: staff "
-                    "will refund your cash.",
-                    "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
-            else:
-                self._refund_notice(session)
-
-    def _failed(self, session: Session, exc: Exception) -> None:
-        code = getattr(exc, "code", "failed")
-        message = getattr(exc, "message", str(exc))
-        message_zh = getattr(exc, "message_zh", "业务未能完成。")
-        logger.warning("session %s: %s (%s)", session.id, code, message)
-        with self._lock:
-            if session.kind == Kind.BILL:
-                order = self._store.get(session.order_id) if session.order_id else None
-                if order is not None:
-                    try:
-                        self._purchases.give_up(order, str(code))
-                    except CentralError:
-                        logger.warning("purchase %s: cancel deferred", order.id)
-                self._move(session, Step.FAILED)
-                self._show(session)
-                self._state.update(notice=Notice(str(code), str(message), str(message_zh)))
-                return
-        self._hold(session, str(code))  # cash is in: never drop it
-
-    def _settle(self, order_id: str) -> None:
-        """An earlier order's lost answer, settled from the card's log at its next tap:
-        a load is finished (the cash is in), a payment confirmed or cancelled."""
-        order = self._store.get(order_id)
-        try:
-            if order.kind == "load":
-                self._loads.drive(order)
-            else:
-                self._purchases.settle(order)
-        except (NeedsCard, CentralError, CardError) as exc:
-            logger.info("order %s not settled on this tap: %s", order_id, exc)
-
-    # -- idle --------------------------------------------------------------------------------
-    def _tick_loop(self) -> None:
-        while not self._stop.wait(1.0):
+    # -- idle -------------------------------------------------------------------------
+    def _tick_loop(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
             try:
-                self.tick(time.monotonic())
+                self.tick(self._m.clock())
             except Exception:
                 logger.exception("session idle check failed")
 
@@ -487,9 +171,10 @@ class Sessions:
         """Idle timeouts: a session left alone is finished, never dropped; a card
         screen nobody touches goes back to the attract screen. A central maintenance
         window starts or ends when its time comes."""
-        self._follow_central_window(now)
-        with self._lock:
-            session = self._current
+        self._maintenance.follow(now)
+        m = self._m
+        with m.lock:
+            session = m.current
             if session is None:
                 self._idle_screen(now)
                 return
@@ -498,186 +183,29 @@ class Sessions:
             step = session.step
         if step == Step.INSERTING:
             logger.info("top-up %s idle: finishing", session.id)
-            if self._inserted(session.id):
-                self.finish_topup()
+            if m.inserted(session.id):
+                self._topups.finish()
             else:
-                self.cancel_topup()
+                self._topups.cancel()
         elif step == Step.TAP_CARD and now - session.last_activity >= self._card_wait_s:
             logger.info("session %s: the card did not come back", session.id)
-            with self._lock:
+            with m.lock:
                 if session.step != Step.TAP_CARD:
                     return
-                self._move(session, Step.HOLDING)  # once: the ticker comes back every second
-            self._worker.submit(self._hold, session, "walked_away")
+                m.move(session, Step.HOLDING)  # once: the ticker comes back every second
+            m.submit(self._runner.hold, session, "walked_away")
         elif step in ENDS or step == Step.FOUND:  # a result, or a bill left unpaid
             self.end()
 
     def _idle_screen(self, now: float) -> None:
-        snap = self._state.snapshot()
+        snap = self._m.state.snapshot()
         if snap.seq != self._seen_seq:
             self._seen_seq, self._seen_at = snap.seq, now
         elif snap.screen in ("card", "card_error") and now - self._seen_at >= self._idle_s:
             logger.info("%s screen idle for %.0f s: back to the start", snap.screen,
                         now - self._seen_at)
-            self._state.reset()
-
-    def end(self) -> None:
-        """The cardholder is done (or walked away): back to the attract screen."""
-        with self._lock:
-            session = self._current
-            if session is not None and session.step not in ENDS and session.step != Step.FOUND:
-                raise Refused("session_busy", "A transaction is still in progress.",
-                              "业务尚未完成。")
-            if session is not None and session.step == Step.FOUND:
-                self._move(session, Step.CANCELLED)  # the bill was left unpaid
-            self._current = None
-            self._state.reset()
+            self._m.state.reset()
 
     def close(self) -> None:
         self._stop.set()
         self._worker.shutdown(wait=True, cancel_futures=False)
-
-    # -- helpers -----------------------------------------------------------------------------
-    def central_maintenance(self, windows: CentralWindows) -> None:
-        """The central maintenance windows, from a heartbeat answer; :meth:`tick`
-        starts and ends them on time between answers."""
-        now = time.monotonic()
-        with self._lock:
-            self._windows = windows
-            if not windows.on(now):
-                self._dismissed_until = 0.0  # what the operator ended is over
-        self._follow_central_window(now)
-
-    def _follow_central_window(self, now: float) -> None:
-        """Central maintenance on or off as the windows say at ``now``. The operator's
-        own maintenance, if on, is left alone either way."""
-        with self._lock:
-            on = self._windows.on(now) and now >= self._dismissed_until
-            current = self._state.snapshot().maintenance
-            if on and current is None:
-                self._central_window = True
-                self.maintenance(CENTRAL_MAINTENANCE)
-            elif not on and self._central_window:
-                self._central_window = False
-                if current == CENTRAL_MAINTENANCE:
-                    self.maintenance(None)
-
-    def maintenance(self, message: str | None) -> None:
-        """Maintenance on (with the operator's message) or off. A session in progress
-        finishes; no new one starts; the screen says why."""
-        with self._lock:
-            if message is None:
-                # The operator's "off" also ends a central window now on, for the
-                # rest of that window; a later window still applies.
-                now = time.monotonic()
-                self._dismissed_until = self._windows.end_of_current(now) or 0.0
-            if message != CENTRAL_MAINTENANCE:
-                self._central_window = False  # the operator has taken over
-            self._state.update(maintenance=message)
-            if self._current is None:
-                self._state.reset()
-        logger.warning("maintenance %s%s", "on: " if message else "off",
-                       message or "")
-        self._report("maintenance", {"on": message is not None, "message": message or ""})
-
-    def _require_idle(self) -> None:
-        if self._current is not None:
-            raise Refused("session_busy", "Another transaction is in progress.",
-                          "当前有未完成的业务。")
-
-    def card_on_screen(self, *, need_active: bool = True) -> tuple[Any, CentralCard]:
-        """The card the cardholder tapped and its central view, for services that move
-        no cash (history, statements, payment password, points)."""
-        with self._lock:
-            self._require_idle()
-            if need_active:
-                return self._require_card()
-            snap = self._state.snapshot()
-            if snap.screen != "card" or self._card is None:
-                raise Refused("no_card", "Tap your card first.", "请先刷卡。")
-            if snap.central != "up" or self._central_card is None:
-                raise _offline()
-            return self._card, self._central_card
-
-    def _require_card(self) -> tuple[Any, CentralCard]:
-        snap = self._state.snapshot()
-        if snap.maintenance:
-            raise Unavailable("maintenance", "The kiosk is being serviced.",
-                              "终端维护中，暂停服务。", details={"message": snap.maintenance})
-        if snap.screen != "card" or self._card is None:
-            raise Refused("no_card", "Tap your card first.", "请先刷卡。")
-        if snap.central != "up" or self._central_card is None:
-            raise _offline()
-        if self._central_card.status != "active":
-            raise CardNotUsable(self._central_card.status)
-        return self._card, self._central_card
-
-    def _require(self, kind: Kind, step: Step) -> Session:
-        session = self._current
-        if session is None or session.kind != kind or session.step != step:
-            raise Refused("wrong_step", f"No {kind} session waiting for that.",
-                          "当前步骤不能执行该操作。")
-        return session
-
-    def _card_absent(self, session: Session) -> bool:
-        return self._loads.card_here(self._store.get(session.order_id)) is False \
-            if session.order_id else True
-
-    def _open(self, kind: Kind, card: Any, **extra: Any) -> Session:
-        """A new session for ``card`` in its kind's first step, journaled as open
-        before anything happens in it."""
-        session = Session(f"S{uuid.uuid4().hex[:12].upper()}", kind, card.card_no,
-                          card.balance_fen, FIRST[kind], **extra)
-        with self._journal.transaction() as db:
-            db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
-                       " VALUES (?, ?, ?, 'open', ?)",
-                       (session.id, kind, card.card_no, time.time()))
-        return session
-
-    def _move(self, session: Session, to: Step) -> None:
-        """The one way a step changes: checked against the table, logged, and an end
-        journaled (once). Each step's idle time counts from entering it; a cancelled
-        session leaves the screen now."""
-        try:
-            check_move(session.kind, session.step, to)
-        except IllegalMove:
-            logger.error("session %s: refused move %s -> %s", session.id, session.step, to)
-            raise
-        logger.info("session %s (%s): %s -> %s", session.id, session.kind, session.step, to)
-        session.step = to
-        session.last_activity = time.monotonic()
-        if to in ENDS and not session.closed:
-            session.closed = True
-            with self._journal.transaction() as db:
-                db.execute("UPDATE sessions SET state = ?, ended_at = ? WHERE id = ?",
-                           (ENDS[to], time.time(), session.id))
-        if to == Step.CANCELLED and self._current is session:
-            self._current = None
-
-    def _show(self, session: Session, **extra: Any) -> SessionView:
-        inserted = self._inserted(session.id) if session.kind == Kind.TOPUP else 0
-        amount = inserted if session.kind == Kind.TOPUP else (
-            int(session.bill["amount_due_fen"]) if session.bill else
-            (self._store.get(session.order_id).amount_fen if session.order_id else 0))
-        pin_required = bool(session.bill and session.bill["amount_due_fen"] > self._pin_threshold)
-        view = SessionView(
-            session.kind.value, session.step.value,
-            mask_card_no(session.card_no),
-            amount_fen=amount,
-            headroom_fen=(headroom(session.limits, session.balance_fen, inserted)
-                          if session.limits else None),
-            limits=session.limits.to_json() if session.limits else {},
-            notes=self._notes(session.id) if session.kind == Kind.TOPUP else [],
-            reference=session.order_id, bill=session.bill, pin_required=pin_required)
-        view = replace(view, **extra)
-        self._state.update(screen=view.kind, session=view,
-                           notice=None)
-        return view
-
-
-def _offline() -> Unavailable:
-    return Unavailable("central_offline",
-                       "Top-up and payments are unavailable right now: no connection to the "
-                       "card centre. Your card can still be read.",
-                       "暂时无法连接一卡通中心，充值和缴费暂停；仍可查询卡内余额。")
-
