@@ -55,6 +55,7 @@ class Bills:
         if bill.get("status") == "paid":
             raise Refused("bill_already_paid", "This bill is already paid.", "该账单已缴清。")
         with m.lock:
+            m.require_idle()  # another request started one while the centre answered
             session = m.open(Kind.BILL, card, bill=bill)
             m.current = session
             return m.show(session)

@@ -49,6 +49,7 @@ class PendingLoads:
             raise Unavailable("central_malformed", "The pending load could not be read.",
                               "待圈存记录读取失败。")
         with m.lock:
+            m.require_idle()  # another request started one while the centre answered
             known = m.store.by_central_ref(central_ref)
             if known is not None and (known.state != "pending" or known.card_no != card.card_no
                                       or known.amount_fen != amount):
