@@ -211,6 +211,19 @@ class Kit:
         self.sessions.tapped(card)
         return card
 
+    def top_up(self, *notes: int, outcome: str = "complete", card_gone: bool = False) -> None:
+        """A top-up on the card on screen: ``notes`` in, finished, its order run once
+        (``outcome`` scripted; ``card_gone``: the card lifted before finishing)."""
+        self.show_card()
+        self.sessions.start_topup()
+        for note in notes:
+            self.acceptor.insert(note)
+        if card_gone:
+            self.lift_card()
+        self.loads.script = [outcome]
+        self.sessions.finish_topup()
+        self.worker.run()
+
     def lift_card(self) -> None:
         self.reader.clear()
 

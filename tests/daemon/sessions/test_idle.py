@@ -41,12 +41,7 @@ def test_inserting_without_cash_is_cancelled_by_itself(kit: Kit) -> None:
 
 
 def _waiting_for_the_card(kit: Kit) -> None:
-    kit.show_card()
-    kit.sessions.start_topup()
-    kit.acceptor.insert(1000)
-    kit.lift_card()
-    kit.sessions.finish_topup()
-    kit.worker.run()
+    kit.top_up(1000, card_gone=True)
     assert kit.step() == "tap_card"
 
 
@@ -107,12 +102,7 @@ def test_a_tap_whose_order_run_waited_too_long_leaves_the_hold_alone(
 
 @pytest.mark.parametrize("outcome", ["complete", "offline", "refused"])
 def test_each_result_screen_goes_back_to_the_start(kit: Kit, outcome: str) -> None:
-    kit.show_card()
-    kit.sessions.start_topup()
-    kit.acceptor.insert(1000)
-    kit.loads.script = [outcome]
-    kit.sessions.finish_topup()
-    kit.worker.run()
+    kit.top_up(1000, outcome=outcome)
     result = {"complete": "done", "offline": "pending", "refused": "failed"}[outcome]
     assert kit.step() == result
     kit.tick_after(JUST_BEFORE)

@@ -31,12 +31,7 @@ def test_a_load_paid_for_elsewhere_is_loaded_under_its_own_order(kit: Kit) -> No
 
 
 def test_this_kiosks_own_held_order_goes_on(kit: Kit) -> None:
-    kit.show_card()
-    kit.sessions.start_topup()
-    kit.acceptor.insert(2000)
-    kit.lift_card()
-    kit.sessions.finish_topup()
-    kit.worker.run()
+    kit.top_up(2000, card_gone=True)
     kit.tick_after(60)  # walked away: held at the central side
     kit.tick_after(60)  # the voucher's screen times out
     [held] = kit.store.for_session(kit.journal.query("SELECT id FROM sessions")[0]["id"])

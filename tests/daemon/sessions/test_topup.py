@@ -121,12 +121,7 @@ def test_cancel_before_cash_and_not_after(kit: Kit) -> None:
 ])
 def test_a_load_that_cannot_finish_keeps_the_cash_with_a_slip(
         kit: Kit, outcome: str, step: str, state: str, slip: str) -> None:
-    kit.show_card()
-    kit.sessions.start_topup()
-    kit.acceptor.insert(2000)
-    kit.loads.script = [outcome]
-    kit.sessions.finish_topup()
-    kit.worker.run()
+    kit.top_up(2000, outcome=outcome)
     session = kit.snap().session
     assert session is not None and (session.step, session.receipt) == (step, "printed")
     assert kit.journaled() == [("topup", state)] and kit.receipts() == [slip]
