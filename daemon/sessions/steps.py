@@ -1,26 +1,20 @@
 """The session kinds, their steps and the one table of moves between them.
 
 A session's step is what the screen draws (``SessionView.step``); it changes
-only through :meth:`daemon.sessions.machine.Machine.move`, which checks this
-table, so a step no kind can reach — or a move out of order — is a bug found at
-once, not a screen left hanging. The values are the local API's words.
+only through :meth:`daemon.sessions.machine.Machine.move`, which checks
+:data:`MOVES`, so a move out of order is a bug found at once, not a screen
+left hanging. The values are the local API's words. The usual paths::
 
-Top-up::
+    top-up        inserting → finishing → (tap_card →) loading → done
+    bill          found → paying → (tap_card → paying →) done
+    pending load  loading → (tap_card → loading →) done
 
-    inserting ─▶ finishing ─▶ loading ◀─▶ tap_card ─▶ holding
-        │            │           │                        │
-        └▶ cancelled ◀┘           └▶ done | pending | failed ◀┘
-
-Bill::
-
-    found ─▶ paying ◀─▶ tap_card ─▶ holding ─▶ cancelled
-      │        ├─▶ done | failed | cancelled
-      └▶ cancelled
-
-Pending load (a load waiting at the central side, or points)::
-
-    loading ◀─▶ tap_card ─▶ holding ─▶ pending | failed
-       └─▶ done | pending | failed
+and the other ways out: nothing inserted → cancelled; a bill left unpaid →
+cancelled; the card not back in time → holding → pending (a load, with a
+voucher) or cancelled (a bill: nothing was debited); the centre unreachable
+→ pending (a load) or cancelled (a bill); a refusal → failed (a bill; a load
+the centre refused outright, its cash owed with a refund voucher) or pending
+(any other load: the cash is in, it waits for the card).
 
 ``done``, ``pending``, ``failed`` and ``cancelled`` end the session: entering
 one journals how it ended (:data:`ENDS`); nothing moves out of them.
@@ -35,7 +29,7 @@ from typing import Any
 
 from daemon.topup import Limits
 
-__all__ = ["ENDS", "FIRST", "MOVES", "IllegalMove", "Kind", "Session", "Step"]
+__all__ = ["ENDS", "FIRST", "MOVES", "IllegalMove", "Kind", "Session", "Step", "check_move"]
 
 
 class Kind(StrEnum):
@@ -58,37 +52,38 @@ class Step(StrEnum):
     CANCELLED = "cancelled"
 
 
-S = Step
+_S = Step  # (short, for the table)
 #: The step each kind opens in.
-FIRST: dict[Kind, Step] = {Kind.TOPUP: S.INSERTING, Kind.BILL: S.FOUND,
-                           Kind.PENDING_LOAD: S.LOADING}
+FIRST: dict[Kind, Step] = {Kind.TOPUP: _S.INSERTING, Kind.BILL: _S.FOUND,
+                           Kind.PENDING_LOAD: _S.LOADING}
 
 _LOAD_MOVES: dict[Step, frozenset[Step]] = {
-    S.LOADING: frozenset({S.TAP_CARD, S.DONE, S.PENDING, S.FAILED}),
-    S.TAP_CARD: frozenset({S.LOADING, S.HOLDING}),
-    S.HOLDING: frozenset({S.PENDING, S.FAILED}),
+    _S.LOADING: frozenset({_S.TAP_CARD, _S.DONE, _S.PENDING, _S.FAILED}),
+    _S.TAP_CARD: frozenset({_S.LOADING, _S.HOLDING}),
+    _S.HOLDING: frozenset({_S.PENDING, _S.FAILED}),
 }
 
 #: kind → step → the steps it may move to. A step not listed moves nowhere.
 MOVES: dict[Kind, dict[Step, frozenset[Step]]] = {
     Kind.TOPUP: {
-        S.INSERTING: frozenset({S.FINISHING, S.CANCELLED}),
-        S.FINISHING: frozenset({S.LOADING, S.TAP_CARD, S.CANCELLED}),  # nothing went in
+        _S.INSERTING: frozenset({_S.FINISHING, _S.CANCELLED}),
+        # cancelled: nothing went in
+        _S.FINISHING: frozenset({_S.LOADING, _S.TAP_CARD, _S.CANCELLED}),
         **_LOAD_MOVES,
     },
     Kind.PENDING_LOAD: _LOAD_MOVES,
     Kind.BILL: {
-        S.FOUND: frozenset({S.PAYING, S.CANCELLED}),
+        _S.FOUND: frozenset({_S.PAYING, _S.CANCELLED}),
         # cancelled: the central side was unreachable, so the purchase was given up
-        S.PAYING: frozenset({S.TAP_CARD, S.DONE, S.FAILED, S.CANCELLED}),
-        S.TAP_CARD: frozenset({S.PAYING, S.HOLDING}),
-        S.HOLDING: frozenset({S.CANCELLED}),  # nothing was debited: given up
+        _S.PAYING: frozenset({_S.TAP_CARD, _S.DONE, _S.FAILED, _S.CANCELLED}),
+        _S.TAP_CARD: frozenset({_S.PAYING, _S.HOLDING}),
+        _S.HOLDING: frozenset({_S.CANCELLED}),  # nothing was debited: given up
     },
 }
 
 #: The steps that end a session, with the journal's ``sessions.state`` for each.
-ENDS: dict[Step, str] = {S.DONE: "completed", S.PENDING: "pending", S.FAILED: "failed",
-                         S.CANCELLED: "cancelled"}
+ENDS: dict[Step, str] = {_S.DONE: "completed", _S.PENDING: "pending", _S.FAILED: "failed",
+                         _S.CANCELLED: "cancelled"}
 
 
 class IllegalMove(RuntimeError):
