@@ -20,9 +20,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from daemon.api.http import ApiError
 from daemon.api.models import Notice, ascii_digits
 from daemon.central import CentralClient, CentralError, CentralRejected, central_path
+from daemon.errors import BadInput, CentralRefusal, Unavailable
 from daemon.history import merge
 from daemon.printing import Printing
 from daemon.receiptfacts import statement_entry
@@ -49,7 +49,7 @@ def period_dates(period: str, today: date) -> tuple[date, date]:
         return last.replace(day=1), last
     if period == "last_30_days":
         return today - timedelta(days=29), today
-    raise ApiError(400, "bad_period", f"period must be one of {', '.join(PERIODS)}",
+    raise BadInput("bad_period", f"period must be one of {', '.join(PERIODS)}",
                    "请选择本月、上月或最近30天")
 
 
@@ -58,7 +58,7 @@ _LOCKED = {"pin_locked": ("The payment password is locked", "支付密码已锁�
 _TRIES = ("pin_wrong", "identity_mismatch")
 
 
-def _refused(exc: CentralRejected, zone: tzinfo) -> ApiError:
+def _refused(exc: CentralRejected, zone: tzinfo) -> CentralRefusal:
     """The centre's refusal as the screen shows it: a wrong password or ID says how
     many tries are left, a lock says when it ends (the details carry both too)."""
     message, message_zh, details = exc.message, exc.message_zh, exc.details
@@ -74,7 +74,7 @@ def _refused(exc: CentralRejected, zone: tzinfo) -> ApiError:
     elif exc.code in _TRIES and isinstance(tries, int):
         message = f"{exc.message} {tries} {'try' if tries == 1 else 'tries'} left."
         message_zh = f"{exc.message_zh}还可尝试{tries}次。"
-    return ApiError(exc.status, exc.code, message, message_zh, details=details)
+    return CentralRefusal(exc.code, message, message_zh, details, central_status=exc.status)
 
 
 def _clock_time(stamp: Any, zone: tzinfo) -> str | None:
@@ -87,7 +87,7 @@ def _clock_time(stamp: Any, zone: tzinfo) -> str | None:
 
 def _pin(value: Any, name: str) -> str:
     if not isinstance(value, str) or not ascii_digits(value, range(6, 7)):
-        raise ApiError(400, "bad_pin", "The payment password is 6 digits.", "支付密码为6位数字。",
+        raise BadInput("bad_pin", "The payment password is 6 digits.", "支付密码为6位数字。",
                        details={"field": name})
     return value
 
@@ -110,9 +110,9 @@ class Account:
         except CentralRejected as exc:
             raise _refused(exc, self._printing.zone) from None
         except CentralError:
-            raise ApiError(503, "central_offline",
-                           "No connection to the card centre right now.",
-                           "暂时无法连接一卡通中心。") from None
+            raise Unavailable("central_offline",
+                              "No connection to the card centre right now.",
+                              "暂时无法连接一卡通中心。") from None
 
     def _language(self) -> str:
         return self._state.snapshot().language
@@ -129,12 +129,11 @@ class Account:
             page = self._call("GET", central_path("/v1/cards/{card_no}/transactions",
                                                   {"limit": limit, "cursor": cursor or None},
                                                   card_no=card.card_no))
-        except ApiError as exc:
-            code = str(exc.body["code"])
-            if cursor is not None or code not in _HISTORY_REFUSED:
+        except CentralRefusal as exc:
+            if cursor is not None or exc.code not in _HISTORY_REFUSED:
                 raise
             page = {"items": [], "next_cursor": None}
-            notice = Notice(code, str(exc.body["message"]), str(exc.body["message_zh"]))
+            notice = Notice(exc.code, exc.message, exc.message_zh)
         items = page.get("items", []) if isinstance(page, dict) else []
         snap = self._state.snapshot()
         records = snap.card.records if snap.card is not None and cursor is None else []
@@ -169,7 +168,7 @@ class Account:
         """Points into a load order at the central side, then loaded onto the card now."""
         card, _ = self._sessions.card_on_screen()
         if points <= 0:
-            raise ApiError(400, "bad_points", "Choose how many points to redeem.",
+            raise BadInput("bad_points", "Choose how many points to redeem.",
                            "请选择兑换的积分数。")
         reply = self._call("POST", central_path("/v1/cards/{card_no}/points/redeem",
                                                 card_no=card.card_no),
@@ -183,7 +182,7 @@ class Account:
     def set_pin(self, new_pin: Any, id_last6: Any) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen()
         if not isinstance(id_last6, str) or len(id_last6) != 6:
-            raise ApiError(400, "bad_id_last6", "Enter the last 6 characters of your ID.",
+            raise BadInput("bad_id_last6", "Enter the last 6 characters of your ID.",
                            "请输入身份证后6位。")
         reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/set",
                                                 card_no=card.card_no),
@@ -207,10 +206,10 @@ class Account:
         """挂失: the card number is typed in (the card is lost), with the payment
         password or the last 6 of the holder's ID. Prints the loss-report slip."""
         if not isinstance(card_no, str) or not ascii_digits(card_no, range(20, 21)):
-            raise ApiError(400, "bad_card_no", "The card number is 20 digits.",
+            raise BadInput("bad_card_no", "The card number is 20 digits.",
                            "卡号为20位数字。")
         if (pin is None) == (id_last6 is None):
-            raise ApiError(400, "pin_or_id", "Give the payment password or the ID's last 6.",
+            raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
                            "请输入支付密码或身份证后6位（二选一）。")
         body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card_no)} if pin is not None
                 else {"id_last6": str(id_last6).upper()})
@@ -225,10 +224,10 @@ class Account:
 
     def feedback(self, category: Any, text: Any, phone: Any = None) -> dict[str, Any]:
         if category not in FEEDBACK_CATEGORIES:
-            raise ApiError(400, "bad_category", "Choose a category.", "请选择问题类别。",
+            raise BadInput("bad_category", "Choose a category.", "请选择问题类别。",
                            details={"categories": list(FEEDBACK_CATEGORIES)})
         if not isinstance(text, str) or not 1 <= len(text.strip()) <= 500:
-            raise ApiError(400, "bad_text", "Write 1 to 500 characters.", "请填写1至500字。")
+            raise BadInput("bad_text", "Write 1 to 500 characters.", "请填写1至500字。")
         body: dict[str, Any] = {"category": category, "text": text.strip()}
         if phone:
             body["phone"] = phone

@@ -6,7 +6,8 @@ Pure functions, so the rules a cardholder meets are tested on their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from config.schema import LimitsSection
 
 __all__ = ["Limits", "headroom"]
 
@@ -22,7 +23,7 @@ class Limits:
     purse_cap_fen: int
 
     @classmethod
-    def combine(cls, config: Any, central: dict[str, int] | None) -> Limits:
+    def combine(cls, config: LimitsSection, central: dict[str, int] | None) -> Limits:
         central = central or {}
         return cls(
             min(config.single_load_max_fen, central.get("single_max_fen", 1 << 62)),

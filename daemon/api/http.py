@@ -3,7 +3,9 @@
 A small router (method + path pattern → handler) under the standard library's
 ``BaseHTTPRequestHandler``, served on a ``ThreadingUnixStreamServer`` whose
 socket file gets the configured mode. Handlers take a :class:`Request` and
-return a JSON-ready value or raise :class:`ApiError`. Server-Sent Events are a
+return a JSON-ready value or raise :class:`ApiError` (the HTTP layer's own
+refusals) or a domain error (:mod:`daemon.errors`, answered with the status
+:mod:`daemon.api.errors` gives its code). Server-Sent Events are a
 handler that returns a :class:`Stream`.
 """
 
@@ -24,6 +26,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from daemon.api.errors import error_body, status_of
+from daemon.errors import KioskError
 
 __all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer", "group_id"]
 
@@ -159,6 +164,9 @@ class _Handler(BaseHTTPRequestHandler):
             result = self.server.router.dispatch(request)
         except ApiError as exc:
             self._send_json(exc.status, exc.body, exc.headers)
+            return
+        except KioskError as exc:  # the domain's refusal: its status comes from one table
+            self._send_json(status_of(exc), error_body(exc))
             return
         except Exception:
             logger.exception("%s %s failed", self.command, split.path)

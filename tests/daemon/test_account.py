@@ -15,9 +15,10 @@ import pytest
 from central import pinblock
 from config.schema import CentralSection
 from daemon.account import Account
-from daemon.api.http import ApiError
+from daemon.api.errors import error_body, status_of
 from daemon.cardflow import CentralCard
 from daemon.central import CentralClient
+from daemon.errors import KioskError
 from daemon.events import EventBus
 from daemon.state import KioskState
 from tests.central.helpers import DEMO_PIN, KIOSK, LIU, UNKNOWN, WANG, ZHANG, Central, Clock
@@ -85,10 +86,11 @@ def make_kit(start_central: Callable[..., Central]) -> Iterator[Callable[..., Ki
 
 
 def refusal(call: Callable[[], Any]) -> dict[str, Any]:
-    with pytest.raises(ApiError) as err:
+    """The refusal as the local API answers it: its error body and status."""
+    with pytest.raises(KioskError) as err:
         call()
-    body = dict(err.value.body)
-    body["status"] = err.value.status
+    body = error_body(err.value)
+    body["status"] = status_of(err.value)
     return body
 
 

@@ -1,0 +1,81 @@
+"""The daemon's domain errors: why a cardholder's request was not done, said in
+both languages, with the facts behind it.
+
+Raised by the domain code (:mod:`daemon.sessions`, :mod:`daemon.account`),
+which knows nothing of HTTP: the local API gives each code its status in one
+table (:mod:`daemon.api.errors`), and the error body is this error's
+``code``, ``message``, ``message_zh`` and ``details``. ::
+
+    KioskError              code, message, message_zh, details
+    ├── BadInput            the request itself is wrong (a PIN that is not 6 digits)
+    ├── Refused             not now, or not for this card: another session, no card,
+    │   │                   the wrong step, the limits reached, a bill already paid
+    │   └── CardNotUsable   the card's status forbids the service (code card_<status>)
+    ├── Unavailable         the kiosk or the card centre cannot serve now, or the
+    │                       centre's answer could not be read
+    └── CentralRefusal      the card centre's own refusal, passed on as it came
+
+A step moved out of order is not here: that is a bug
+(:class:`daemon.sessions.steps.IllegalMove`), answered as an internal error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daemon.central import CentralRejected
+
+__all__ = ["BadInput", "CardNotUsable", "CentralRefusal", "KioskError", "Refused",
+           "Unavailable"]
+
+
+class KioskError(Exception):
+    """A request the kiosk did not carry out, and why (``message_zh`` defaults to
+    ``message``, as the error shape needs both)."""
+
+    def __init__(self, code: str, message: str, message_zh: str = "",
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.message_zh = message_zh or message
+        self.details: dict[str, Any] = details or {}
+
+
+class BadInput(KioskError):
+    """The request itself is wrong; the same request will never succeed."""
+
+
+class Refused(KioskError):
+    """Not now, or not for this card; the state of the kiosk or the card decides."""
+
+
+class CardNotUsable(Refused):
+    """The card's status (lost, blacklisted, expired, …) forbids this service."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"card_{status}", "This card cannot be used for this service.",
+                         "此卡不能办理该业务。")
+        self.status = status
+
+
+class Unavailable(KioskError):
+    """The kiosk (maintenance) or the card centre (offline, unreadable) cannot serve now."""
+
+
+class CentralRefusal(KioskError):
+    """The card centre refused, and the cardholder is told what it said.
+
+    ``central_status`` is the status the centre answered with, which the local
+    API passes on (its codes are the centre's, not the kiosk's)."""
+
+    def __init__(self, code: str, message: str, message_zh: str,
+                 details: dict[str, Any], *, central_status: int) -> None:
+        super().__init__(code, message, message_zh, details)
+        self.central_status = central_status
+
+    @classmethod
+    def of(cls, exc: CentralRejected) -> CentralRefusal:
+        """The central client's refusal, as the kiosk passes it on."""
+        return cls(exc.code, exc.message, exc.message_zh, exc.details,
+                   central_status=exc.status)

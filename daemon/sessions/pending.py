@@ -1,0 +1,81 @@
+"""Finishing a load the central side holds for the card on the reader: a top-up
+whose card walked away, or points redeemed into a load.
+
+The journal's own order for that central order goes on when this kiosk has
+one (the top-up that took the cash), so the audit credits that top-up; a load
+paid for elsewhere (another kiosk, points) gets its own order. The session
+opens in ``loading`` and the order runs (runner).
+"""
+
+from __future__ import annotations
+
+from daemon.api.models import SessionView
+from daemon.central import CentralError, central_path
+from daemon.errors import Refused, Unavailable
+from daemon.sessions.machine import Machine, offline
+from daemon.sessions.ports import CentralApi
+from daemon.sessions.runner import OrderRunner
+from daemon.sessions.steps import Kind
+
+__all__ = ["PendingLoads"]
+
+
+class PendingLoads:
+    """The pending-load intent."""
+
+    def __init__(self, machine: Machine, runner: OrderRunner, *, central: CentralApi) -> None:
+        self._m = machine
+        self._runner = runner
+        self._central = central
+
+    def complete(self, which: tuple[str, int] | None = None,
+                 source: str = "pending") -> SessionView:
+        """Finish a load the central side holds for the card on the reader (the first
+        pending one, or ``which`` = (central order id, amount), e.g. from points)."""
+        m = self._m
+        with m.lock:
+            m.require_idle()
+            card, central = m.card_for_money()
+            if which is None and not central.pending_loads:
+                raise Refused("no_pending_load", "This card has no load waiting.",
+                              "此卡没有待圈存的金额。")
+            central_ref, amount = which or central.pending_loads[0]
+        try:
+            remote = self._central.request(
+                "GET", central_path("/v1/load-orders/{ref}", ref=central_ref))
+        except CentralError:
+            raise offline() from None
+        if not isinstance(remote, dict):
+            raise Unavailable("central_malformed", "The pending load could not be read.",
+                              "待圈存记录读取失败。")
+        with m.lock:
+            m.require_idle()  # another request started one while the centre answered
+            known = m.store.by_central_ref(central_ref)
+            if known is not None and (known.state != "pending" or known.card_no != card.card_no
+                                      or known.amount_fen != amount):
+                # Not held: recovery or the card's log is finishing it right now.
+                raise Refused("load_in_progress",
+                              "This load is being finished. Please try again in a moment.",
+                              "该笔圈存正在处理中，请稍后再试。")
+            session = m.open(Kind.PENDING_LOAD, card)
+            if known is not None:
+                # One central order, one journal row: the top-up's own order goes on, so
+                # the audit credits the top-up that took the cash; recovery leaves it to
+                # this session while it is open (driven_by).
+                order = m.store.advance(known, "created", driven_by=session.id,
+                                        completes=central_ref)
+            else:
+                order = m.store.create(kind="load", card_no=card.card_no,
+                                       amount_fen=amount, session_id=session.id,
+                                       facts={"completes": central_ref, "source": source})
+                order = m.store.advance(order, "created", central_ref=central_ref,
+                                        terminal_id=str(remote.get("terminal_id")))
+            if remote.get("status") == "mac2_issued" and remote.get("host_date"):
+                # An earlier CREDIT may have reached the card: its log decides first.
+                m.store.advance(order, "credit_sent", host_date=remote["host_date"],
+                                host_time=remote["host_time"])
+            session.order_id = order.id
+            m.current = session
+            view = m.show(session)
+        m.submit(self._runner.run, session.id)
+        return view

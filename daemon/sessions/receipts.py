@@ -1,0 +1,37 @@
+"""The receipt a finished session prints: a top-up (or a pending load finished)
+or a bill payment, built from the session and its journaled order.
+
+Vouchers — the slip when the cash is not on the card — are
+:mod:`daemon.vouchers`' job, since recovery prints them too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from daemon.orders import Order
+from daemon.sessions.steps import Session
+from hardware.printer.receipts import BillPayment, TopUp
+
+__all__ = ["receipt_facts"]
+
+
+def receipt_facts(session: Session, order: Order, notes: tuple[tuple[int, int], ...],
+                  when: datetime) -> tuple[str, TopUp | BillPayment]:
+    """The receipt kind and its facts for a completed ``order`` of ``session``
+    (``notes``: the session's journaled notes, value and count)."""
+    balance_after = int(order.facts["balance_after_fen"])
+    if order.kind == "load":
+        return "topup", TopUp(
+            order.id, when, order.card_no, order.amount_fen,
+            int(order.facts.get("balance_before_fen", session.balance_fen)), balance_after,
+            # Cash over the limits is on the refund voucher instead: the notes are
+            # listed only when they are all on this card.
+            notes=notes if sum(v * n for v, n in notes) == order.amount_fen else (),
+            tac=order.facts.get("tac"))
+    bill = session.bill or {}
+    return "bill_payment", BillPayment(
+        order.id, when, order.card_no, str(bill.get("utility", "")), str(bill.get("payee", "")),
+        str(bill.get("account_no", "")), str(bill.get("holder_name_masked", "")),
+        str(bill.get("period", "")), order.amount_fen, balance_after,
+        payee_zh=str(bill.get("payee_zh", "")))

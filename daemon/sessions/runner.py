@@ -1,0 +1,189 @@
+"""A session's order, driven on the session worker to where it ends.
+
+:meth:`OrderRunner.run` drives the order as far as it goes and moves the
+session on from what stopped it::
+
+    the order completed       → done (receipt)
+    the card is not there     → tap_card (the cardholder is asked for it)
+    the centre or card said no → failed (a bill), or the load held: failed
+                                 (refused, refund voucher) | pending (voucher)
+    the centre is unreachable → pending (a load, voucher) | cancelled (a bill)
+
+Cash that went in is never dropped: a load that cannot finish now is held at
+the central side (or, offline, in the journal) with a voucher.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from daemon.api.models import Notice
+from daemon.central import CentralError, CentralRejected
+from daemon.flow import NeedsCard
+from daemon.orders import Order
+from daemon.printing import Printing
+from daemon.sessions.machine import Machine
+from daemon.sessions.ports import Loads, Purchases
+from daemon.sessions.receipts import receipt_facts
+from daemon.sessions.steps import Kind, Session, Step
+from daemon.vouchers import session_notes, voucher
+from hardware.card.errors import CardError
+from hardware.printer.text import format_fen
+
+__all__ = ["OrderRunner"]
+
+logger = logging.getLogger(__name__)
+
+
+class OrderRunner:
+    """Runs sessions' orders; every method here runs on the session worker."""
+
+    def __init__(self, machine: Machine, *, loads: Loads, purchases: Purchases,
+                 printing: Printing, report: Callable[[str, dict[str, Any]], object]) -> None:
+        self._m = machine
+        self._loads = loads
+        self._purchases = purchases
+        self._printing = printing
+        self._report = report
+
+    def run(self, session_id: str) -> None:
+        """Drive the current session's order, if ``session_id`` is still current."""
+        m = self._m
+        with m.lock:
+            session = m.current
+            if session is None or session.id != session_id or session.order_id is None \
+                    or session.step == Step.HOLDING:  # too late: it is being held
+                return
+            order = m.store.get(session.order_id)
+            if order.final:
+                return
+            flow: Loads | Purchases = self._loads if order.kind == "load" else self._purchases
+            driving = Step.LOADING if order.kind == "load" else Step.PAYING
+            if session.step != driving:
+                m.move(session, driving)
+            m.show(session)
+        try:
+            order = flow.drive(order)
+        except NeedsCard:
+            self._wait_for_card(session)
+            return
+        except (CentralRejected, CardError) as exc:
+            self._failed(session, exc)
+            return
+        except CentralError as exc:
+            logger.warning("order %s: central unreachable (%s)", session.order_id, exc)
+            self.hold(session, "offline")
+            return
+        self._finished(session, order)
+
+    def card_here(self, session: Session) -> bool:
+        """Whether the session's order's card is on the reader now."""
+        return session.order_id is not None and \
+            self._loads.card_here(self._m.store.get(session.order_id))
+
+    def _wait_for_card(self, session: Session) -> None:
+        with self._m.lock:
+            if self._m.current is not session:
+                return
+            self._m.move(session, Step.TAP_CARD)
+            self._m.show(session)
+
+    def _finished(self, session: Session, order: Order) -> None:
+        m = self._m
+        with m.lock:
+            kind, facts = receipt_facts(session, order, session_notes(m.journal, session.id),
+                                        datetime.now())
+            language = m.state.snapshot().language
+        printed = self._printing.receipt(kind, facts, language)
+        if not printed["printed"]:
+            self._report("receipt_failed", {"reference": order.id, "error": printed["error"]})
+        with m.lock:
+            m.move(session, Step.DONE)  # after printing: the receipt is part of it
+            m.show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
+                   receipt="printed" if printed["printed"] else "not_printed")
+            self._refund_notice(session)
+
+    def hold(self, session: Session, reason: str) -> None:
+        """The load waits at the central side (or, offline, in the journal) for its
+        card; a purchase, which moved no value, is given up."""
+        m = self._m
+        with m.lock:
+            if session.order_id is None:
+                return
+            order = m.store.get(session.order_id)
+            if order.kind == "purchase":
+                try:
+                    self._purchases.give_up(order, reason)
+                except CentralError:
+                    logger.warning("purchase %s: cancel deferred (%s)", order.id, reason)
+                m.move(session, Step.CANCELLED)
+                m.state.reset()
+                return
+            if order.state != "new":  # "new": the central side never heard of it; recovery does
+                order = self._loads.hold(order, reason)
+            refused = order.state == "refused"  # the cash is owed: a refund voucher
+            language = m.state.snapshot().language
+        printed = voucher(self._printing, m.store, order, reason, language)
+        with m.lock:
+            m.move(session, Step.FAILED if refused else Step.PENDING)
+            m.show(session, receipt="printed" if printed["printed"] else "not_printed")
+            if refused:
+                m.state.update(notice=Notice(
+                    str(order.facts.get("code", "refused")),
+                    "The card centre did not accept this top-up. Keep the voucher: staff "
+                    "will refund your cash.",
+                    "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
+            else:
+                self._refund_notice(session)
+
+    def _failed(self, session: Session, exc: CentralRejected | CardError) -> None:
+        code = getattr(exc, "code", "failed")
+        message = getattr(exc, "message", str(exc))
+        message_zh = getattr(exc, "message_zh", "业务未能完成。")
+        logger.warning("session %s: %s (%s)", session.id, code, message)
+        m = self._m
+        with m.lock:
+            if session.kind == Kind.BILL:
+                order = m.store.get(session.order_id) if session.order_id else None
+                if order is not None:
+                    try:
+                        self._purchases.give_up(order, str(code))
+                    except CentralError:
+                        logger.warning("purchase %s: cancel deferred", order.id)
+                m.move(session, Step.FAILED)
+                m.show(session)
+                m.state.update(notice=Notice(str(code), str(message), str(message_zh)))
+                return
+        self.hold(session, str(code))  # cash is in: never drop it
+
+    def settle(self, order_id: str) -> None:
+        """An earlier order's lost answer, settled from the card's log at its next tap:
+        a load is finished (the cash is in), a payment confirmed or cancelled."""
+        order = self._m.store.get(order_id)
+        try:
+            if order.kind == "load":
+                self._loads.drive(order)
+            else:
+                self._purchases.settle(order)
+        except (NeedsCard, CentralError, CardError) as exc:
+            logger.info("order %s not settled on this tap: %s", order_id, exc)
+
+    def refund_voucher(self, session: Session) -> None:
+        """The refund voucher for a top-up's cash over the limits."""
+        assert session.owed_id is not None
+        voucher(self._printing, self._m.store, self._m.store.get(session.owed_id),
+                "over_limit", self._m.state.snapshot().language)
+
+    def _refund_notice(self, session: Session) -> None:
+        """Tell the cardholder about cash over the limits, on the session's last screen."""
+        if session.owed_id is None:
+            return
+        owed = format_fen(self._m.store.get(session.owed_id).amount_fen)
+        self._m.state.update(notice=Notice(
+            "over_limit",
+            f"{owed} was over the card's load limit and was not loaded. Keep the refund "
+            "voucher: staff will refund it.",
+            f"{owed} 超出充值限额，未充入卡内。请保留退款凭证，工作人员将退还现金。"))

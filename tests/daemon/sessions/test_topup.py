@@ -1,0 +1,170 @@
+"""A top-up through the machine: limits before the first note, the journal's
+total after each, what fits loaded and the rest owed, and the refusals a
+cardholder meets (as domain errors, with the local API's codes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.schema import LimitsSection
+from daemon.errors import CardNotUsable, KioskError, Refused, Unavailable
+from tests.daemon.sessions.kit import OTHER_CARD, Card, Kit, make_kit
+
+
+def _code(call: object) -> str:
+    with pytest.raises(KioskError) as err:
+        call()  # type: ignore[operator]
+    return err.value.code
+
+
+def test_notes_then_finish_load_the_journals_total(kit: Kit) -> None:
+    kit.show_card()
+    view = kit.sessions.start_topup()
+    assert (view.kind, view.step, view.amount_fen, view.headroom_fen) == (
+        "topup", "inserting", 0, 50000)
+    assert kit.acceptor.accepting and kit.acceptor.headroom_fen == 50000
+    for note in (2000, 2000, 1000):
+        kit.acceptor.insert(note)
+    shown = kit.snap().session
+    assert shown is not None and (shown.amount_fen, shown.notes) == (5000, [[2000, 2], [1000, 1]])
+    assert kit.acceptor.headroom_fen == 45000
+    view = kit.sessions.finish_topup()
+    assert view.step == "loading" and not kit.acceptor.accepting
+    kit.worker.run()
+    done = kit.snap().session
+    assert done is not None and (done.step, done.balance_after_fen, done.receipt) == (
+        "done", 8650 + 5000, "printed")
+    [order] = kit.store.for_session(kit.journal.query("SELECT id FROM sessions")[0]["id"])
+    assert (order.amount_fen, order.state, done.reference) == (5000, "completed", order.id)
+    assert kit.journaled() == [("topup", "completed")] and kit.receipts() == ["topup"]
+    assert kit.printer.receipts[-1].receipt.reference == order.id
+
+
+def test_reaching_the_headroom_finishes_by_itself(tmp_path: object) -> None:
+    kit = make_kit(tmp_path, limits=LimitsSection(single_load_max_fen=3000))  # type: ignore[arg-type]
+    try:
+        kit.show_card()
+        kit.sessions.start_topup()
+        kit.acceptor.insert(2000)
+        assert kit.step() == "inserting" and not kit.worker.jobs
+        kit.acceptor.insert(1000)  # 3000: no room for the smallest piece
+        assert kit.acceptor.headroom_fen == 0
+        kit.worker.run()
+        assert kit.step() == "done" and kit.snap().session.balance_after_fen == 8650 + 3000
+    finally:
+        kit.sessions.close()
+        kit.journal.close()
+
+
+def test_cash_over_the_limits_is_loaded_as_far_as_it_fits_and_the_rest_owed(
+        tmp_path: object) -> None:
+    kit = make_kit(tmp_path, limits=LimitsSection(single_load_max_fen=2500))  # type: ignore[arg-type]
+    try:
+        kit.show_card()
+        kit.sessions.start_topup()
+        kit.acceptor.insert(2000)
+        kit.acceptor.insert(1000)  # 3000 in, 2500 fit
+        kit.worker.run()
+        assert kit.step() == "done" and kit.snap().session.balance_after_fen == 8650 + 2500
+        orders = kit.store.for_session(kit.journal.query("SELECT id FROM sessions")[0]["id"])
+        assert [(o.amount_fen, o.state) for o in orders] == [(2500, "completed"),
+                                                             (500, "refused")]
+        assert sorted(kit.receipts()) == ["refund", "topup"]
+        notice = kit.snap().notice
+        assert notice is not None and notice.code == "over_limit" and "5.00" in notice.message
+    finally:
+        kit.sessions.close()
+        kit.journal.close()
+
+
+def test_finishing_with_the_card_gone_asks_for_it_then_loads(kit: Kit) -> None:
+    kit.show_card()
+    kit.sessions.start_topup()
+    kit.acceptor.insert(1000)
+    kit.lift_card()
+    assert kit.sessions.finish_topup().step == "tap_card"
+    kit.worker.run()
+    assert kit.step() == "tap_card"
+    kit.tap(Card(OTHER_CARD))  # another card is told to wait, and moves nothing
+    kit.worker.run()
+    assert kit.step() == "tap_card" and kit.snap().notice.code == "another_card"
+    kit.tap()
+    kit.worker.run()
+    assert kit.step() == "done"
+
+
+def test_finishing_with_nothing_in_cancels(kit: Kit) -> None:
+    kit.show_card()
+    kit.sessions.start_topup()
+    view = kit.sessions.finish_topup()
+    assert (view.step, view.amount_fen) == ("cancelled", 0)
+    assert kit.snap().screen == "attract" and not kit.sessions.busy()
+    assert kit.journaled() == [("topup", "cancelled")] and not kit.worker.jobs
+
+
+def test_cancel_before_cash_and_not_after(kit: Kit) -> None:
+    kit.show_card()
+    kit.sessions.start_topup()
+    kit.sessions.cancel_topup()
+    assert kit.journaled() == [("topup", "cancelled")] and not kit.acceptor.accepting
+    kit.show_card()
+    kit.sessions.start_topup()
+    kit.acceptor.insert(1000)
+    assert _code(kit.sessions.cancel_topup) == "cash_inserted"
+    assert kit.step() == "inserting" and kit.acceptor.accepting
+
+
+@pytest.mark.parametrize(("outcome", "step", "state", "slip"), [
+    ("offline", "pending", "pending", "voucher"),
+    ("refused", "failed", "failed", "refund"),
+    ("card_error", "pending", "pending", "voucher"),
+])
+def test_a_load_that_cannot_finish_keeps_the_cash_with_a_slip(
+        kit: Kit, outcome: str, step: str, state: str, slip: str) -> None:
+    kit.top_up(2000, outcome=outcome)
+    session = kit.snap().session
+    assert session is not None and (session.step, session.receipt) == (step, "printed")
+    assert kit.journaled() == [("topup", state)] and kit.receipts() == [slip]
+
+
+def test_the_session_cannot_be_left_while_money_moves(kit: Kit) -> None:
+    kit.show_card()
+    kit.sessions.start_topup()
+    kit.acceptor.insert(1000)
+    assert _code(kit.sessions.end) == "session_busy"
+    kit.sessions.finish_topup()
+    assert _code(kit.sessions.end) == "session_busy"  # loading
+    kit.worker.run()
+    kit.sessions.end()
+    assert kit.snap().screen == "attract" and kit.journaled() == [("topup", "completed")]
+
+
+def test_refusals_before_a_top_up_starts(kit: Kit) -> None:
+    with pytest.raises(Refused) as no_card:
+        kit.sessions.start_topup()
+    assert no_card.value.code == "no_card"
+    kit.show_card(status="lost")
+    with pytest.raises(CardNotUsable) as lost:
+        kit.sessions.start_topup()
+    assert lost.value.code == "card_lost"
+    kit.show_card(limits={"single_max_fen": 50000, "daily_remaining_fen": 50,
+                          "purse_cap_fen": 100000})
+    with pytest.raises(Refused) as full:
+        kit.sessions.start_topup()
+    assert (full.value.code, full.value.details["headroom_fen"]) == ("limit_reached", 50)
+    kit.show_card()
+    kit.state.update(central="down")
+    with pytest.raises(Unavailable) as offline:
+        kit.sessions.start_topup()
+    assert offline.value.code == "central_offline"
+    assert kit.journaled() == [] and not kit.acceptor.accepting
+
+
+def test_one_session_at_a_time_and_each_intent_in_its_step(kit: Kit) -> None:
+    assert _code(kit.sessions.finish_topup) == "wrong_step"
+    kit.show_card()
+    kit.sessions.start_topup()
+    assert _code(kit.sessions.start_topup) == "session_busy"
+    assert _code(lambda: kit.sessions.pay_bill(None)) == "wrong_step"
+    assert _code(kit.sessions.card_on_screen) == "session_busy"
+    assert kit.journaled() == [("topup", "open")]
