@@ -61,8 +61,11 @@ fullscreen = false
 class Stack:
     """The processes of one local kiosk, started in order and stopped in reverse."""
 
-    def __init__(self, workdir: Path, *, config_extra: str = "") -> None:
+    def __init__(self, workdir: Path, *, config_extra: str = "", detach: bool = False) -> None:
+        """``detach``: each process in its own session, so a Ctrl-C at the terminal
+        reaches only the caller, which then stops them in order (the demo)."""
         self.workdir = workdir.resolve()
+        self.detach = detach
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db = self.workdir / "central.sqlite"
         self.secret = self.workdir / "kiosk.secret"
@@ -76,7 +79,8 @@ class Stack:
     def _spawn(self, name: str, argv: list[str], **kw: object) -> subprocess.Popen[str]:
         log = open(self.workdir / f"{name}.log", "a", encoding="utf-8")  # noqa: SIM115
         self._logs.append(log)
-        proc = subprocess.Popen(argv, stderr=log, text=True, cwd=self.workdir, **kw)  # type: ignore[call-overload]
+        proc = subprocess.Popen(argv, stderr=log, text=True, cwd=self.workdir,  # type: ignore[call-overload]
+                                start_new_session=self.detach, **kw)
         self.procs[name] = proc
         return proc
 
