@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -89,9 +90,12 @@ class Stack:
             subprocess.run([str(BIN / "citycard-central"), "seed", "--db", str(self.db),
                             "--kiosk-secret", str(self.secret)], check=True)
 
-    def start_central(self, port: int = 0) -> str:
+    def start_central(self, port: int = 0, args: Sequence[str] = ()) -> str:
+        """Start the reference server (``args``: more ``citycard-central serve`` options,
+        e.g. ``--daily-load-max``) and return its URL."""
         proc = self._spawn("central", [str(BIN / "citycard-central"), "serve", "--db",
-                                       str(self.db), "--host", "127.0.0.1", "--port", str(port)],
+                                       str(self.db), "--host", "127.0.0.1", "--port", str(port),
+                                       *args],
                            stdout=subprocess.PIPE)
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
