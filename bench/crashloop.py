@@ -44,17 +44,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.cardholder import Cardholder, Cash, new_bill
-from bench.common import save
+from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, save
 from bench.ledger import INVARIANTS, Failure, Reading, check, read
 from daemon.api.client import DaemonUnavailable, LocalApiError
 from deploy.sessionkit import central_sql
 from deploy.stack import Stack
 
 CARDS = ["31044403000000100017", "31044403000000100025"]
-# Loads are limited per card and day (¥1000 by default); a long run loads far more.
-LIMITS = "\n[limits]\ndaily_load_max_fen = 10000000\n"
-CENTRAL_ARGS = ["--daily-load-max", "10000000"]
-FIRST_WINDOW_S = {"topup": 6.0, "bill": 3.0, "pending": 3.0, "restart": 2.0}
+# How long each operation (and a restart) is first assumed to take; each window then
+# follows the uninterrupted durations seen (WINDOW × a running mean).
+FIRST_DURATION_S = {"topup": 4.0, "bill": 0.8, "pending": 0.8, "restart": 1.5}
+WINDOW = 1.25
 
 
 @dataclass
@@ -105,7 +105,7 @@ class CrashLoop:
         self.recovery_kills = recovery_kills
         self.cash = Cash()
         self.person = Cardholder(stack, self.cash, timeout=30)
-        self.window = dict(FIRST_WINDOW_S)
+        self.took = dict(FIRST_DURATION_S)
         self.kills = 0
         self.base: Reading | None = None
 
@@ -138,16 +138,14 @@ class CrashLoop:
     def round(self, number: int) -> Round:
         card = self.rng.choice(CARDS)
         op = self._choose(card)
-        delay = self.rng.uniform(0, self.window[op])
+        delay = self.rng.uniform(0, WINDOW * self.took[op])
         rnd = Round(number, card, op, round(delay, 3))
         killer = Killer(self.stack.procs["kioskd"], delay)
         started = time.monotonic()
         try:
             rnd.outcome = self._operate(op, card)
             if not killer.fired.is_set():
-                # Uninterrupted: how long this takes, so the window covers it.
-                took = time.monotonic() - started
-                self.window[op] = max(self.window[op] * 0.8 + 1.25 * took * 0.2, 1.25 * took)
+                self._learn(op, time.monotonic() - started)
         except Exception as exc:  # a killed daemon breaks a call in many ways
             rnd.outcome = f"{type(exc).__name__}: {str(exc)[:160]}"
             if not killer.fired.is_set():  # not the kill: the daemon refused, say
@@ -170,7 +168,7 @@ class CrashLoop:
     def _restart(self, rnd: Round) -> None:
         """Start kioskd again; sometimes kill it once more while it recovers."""
         if self.rng.random() < self.recovery_kills:
-            delay = self.rng.uniform(0, self.window["restart"])
+            delay = self.rng.uniform(0, WINDOW * self.took["restart"])
             rnd.recovery_kill_after_s = round(delay, 3)
             holder: dict[str, Killer] = {}
             spawned = threading.Thread(target=self._arm_on_spawn, args=(delay, holder),
@@ -187,8 +185,11 @@ class CrashLoop:
                     rnd.killed_in += "+restart"
         started = time.monotonic()
         self.stack.start_kioskd()
-        took = time.monotonic() - started
-        self.window["restart"] = max(self.window["restart"] * 0.8 + 1.25 * took * 0.2, took)
+        self._learn("restart", time.monotonic() - started)
+
+    def _learn(self, what: str, took: float) -> None:
+        """An uninterrupted duration: the window follows it (a mean over the last few)."""
+        self.took[what] = 0.7 * self.took[what] + 0.3 * took
 
     def _arm_on_spawn(self, delay: float, holder: dict[str, Killer]) -> None:
         old = self.stack.procs.get("kioskd")
@@ -264,9 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as cleanup:
         workdir = args.workdir or Path(cleanup.enter_context(
             tempfile.TemporaryDirectory(prefix="crashloop-")))
-        stack = cleanup.enter_context(Stack(workdir / "kiosk", config_extra=LIMITS))
+        stack = cleanup.enter_context(long_run_stack(workdir / "kiosk"))
         stack.seed()
-        stack.start_central(args=CENTRAL_ARGS)
+        stack.start_central(args=LONG_RUN_CENTRAL_ARGS)
         stack.start_kioskd()
         loop = CrashLoop(stack, rng, recovery_kills=args.recovery_kills)
         stack.admin_client.get("/v1/sim/cards")  # the wallet file is written on first use
@@ -289,7 +290,10 @@ def main(argv: list[str] | None = None) -> int:
             Failure("kioskd_restarts", "kioskd is not running at the end")]
         elapsed = time.monotonic() - started
         kills = loop.kills
-        cash = asdict(loop.cash)
+        journaled = read(stack, CARDS, audit=False).cash_fen - loop.base.cash_fen
+        cash = {**asdict(loop.cash), "journaled_fen": journaled,
+                "cut_mid_train_fen": loop.cash.sent_fen - journaled,
+                "typical_seconds": {k: round(v, 2) for k, v in loop.took.items()}}
     for f in final:
         print(f"final: FAILED {f.invariant}: {f.detail}")
     failed_rounds = [r for r in rounds if r.failures]
