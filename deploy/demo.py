@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from central.seed import DEMO_PIN
+from central.seed import DEMO_PIN, load_demo_cards
 from deploy.sessionkit import CARD as DEMO_CARD
 from deploy.sessionkit import wallet_balance
 from deploy.stack import Stack
@@ -39,11 +39,12 @@ def demo_cards(stack: Stack) -> list[dict[str, object]]:
     says of each, its balance on the chip, the ID digits and whether the payment
     password (:data:`central.seed.DEMO_PIN`) is set — read from the seeded database."""
     stack.admin_client.get("/v1/sim/cards")  # the wallet file is written on first use
+    numbers = [card.card_no for card in load_demo_cards()]
     conn = sqlite3.connect(stack.db)
     try:
         rows = conn.execute("SELECT card_no, card_type, status, id_last6, pin_hash IS NOT NULL"
-                            " FROM cards WHERE card_no LIKE '310444030000001%'"
-                            " ORDER BY card_no").fetchall()
+                            f" FROM cards WHERE card_no IN ({', '.join('?' * len(numbers))})"
+                            " ORDER BY card_no", numbers).fetchall()
     finally:
         conn.close()
     return [{"card_no": no, "card_type": kind, "status": status, "id_last6": id6,
