@@ -14,12 +14,14 @@ import time
 from dataclasses import dataclass
 
 from central.seed import DEMO_PIN
+from config.schema import CashSection
 from daemon.api.client import LocalApiError
 from daemon.api.models import StateSnapshot
 from deploy.sessionkit import central_sql, wait_state
 from deploy.stack import Stack
+from hardware.cash.sim import SimTiming
 
-__all__ = ["CASH_NOTES", "Cardholder", "Cash", "new_bill"]
+__all__ = ["CASH_NOTES", "Cardholder", "Cash", "new_bill", "note_seconds", "plan_notes"]
 
 # ¥1 coin, ¥5, ¥10, ¥20, ¥50 (a ¥100 note is 100 pulses, about 7 s: left out for pace)
 CASH_NOTES = (100, 500, 1000, 2000, 5000)
@@ -67,14 +69,16 @@ class Cardholder:
                           lambda s: s.session is not None and s.session.step in ENDED,
                           what, self.timeout)
 
-    def top_up(self, card_no: str, notes: int, rng: random.Random,
-               choice: tuple[int, ...] = CASH_NOTES) -> str:
-        """Tap, start a top-up, insert up to ``notes`` notes drawn from ``choice`` that
-        fit the headroom the kiosk shows, finish; the session's last step."""
+    def top_up(self, card_no: str, notes: list[int]) -> str:
+        """Tap, start a top-up, insert ``notes`` (fen; those beyond the headroom the
+        kiosk shows are kept back), finish; the session's last step."""
         self.tap(card_no)
         kiosk = self.stack.kiosk_client
         room = int(kiosk.post("/v1/topup/start")["headroom_fen"])
-        for fen in _notes_within(room, notes, rng, choice):
+        for fen in notes:
+            if fen > room:
+                continue
+            room -= fen
             self.cash.sent_fen += fen
             answer = self.stack.admin_client.post("/v1/sim/insert", {"amount_fen": fen},
                                                   timeout=60)
@@ -112,8 +116,9 @@ class Cardholder:
         return step
 
 
-def _notes_within(room: int, count: int, rng: random.Random,
-                  choice: tuple[int, ...]) -> list[int]:
+def plan_notes(room: int, count: int, rng: random.Random,
+               choice: tuple[int, ...] = CASH_NOTES) -> list[int]:
+    """Up to ``count`` notes drawn from ``choice`` that together fit ``room`` fen."""
     notes: list[int] = []
     for _ in range(count):
         fits = [fen for fen in choice if fen <= room]
@@ -121,7 +126,20 @@ def _notes_within(room: int, count: int, rng: random.Random,
             break
         notes.append(rng.choice(fits))
         room -= notes[-1]
-    return notes or [min(choice)]
+    return notes
+
+
+def note_seconds(notes: list[int]) -> float:
+    """How long the simulated acceptor takes to pulse ``notes`` with the default
+    settings: each pulse and space, the gap that ends the train, and the quiet
+    time between two notes."""
+    cash, timing = CashSection(), SimTiming()
+    pulses = {fen: int(count) for count, fen in cash.pulse_table.items()}
+    gap_s = cash.train_gap_ms / 1000
+    between_s = timing.between_ms / 1000 if timing.between_ms is not None else 1.5 * gap_s
+    trains = sum(pulses[fen] * (timing.pulse_ms + timing.space_ms) / 1000 + gap_s
+                 for fen in notes)
+    return trains + between_s * max(0, len(notes) - 1)
 
 
 def new_bill(stack: Stack, amount_fen: int, rng: random.Random) -> str:

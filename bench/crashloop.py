@@ -10,8 +10,9 @@ central side holds for the card if there is one, else a top-up (1-3 notes
 within the headroom) or a bill payment (a fresh water bill, over the ¥200
 password threshold now and then) — over kiosk.sock, with ``kioskctl sim``'s
 controls on admin.sock. A timer SIGKILLs kioskd at a moment drawn uniformly
-from the round's window (a little longer than the operation takes, so some
-kills land on an idle daemon); with ``--recovery-kills`` probability the
+from the round's window (1.25 × what the operation takes, so some kills land on
+an idle daemon; every eighth round of a kind runs to its end to measure
+that, and is killed just after); with ``--recovery-kills`` probability the
 restarted daemon is killed again within its start-up, while it recovers
 orders. Then kioskd is started for good, the card is tapped once (so lost
 answers are settled from the card's log), and every invariant in
@@ -43,18 +44,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.cardholder import Cardholder, Cash, new_bill
+from bench.cardholder import Cardholder, Cash, new_bill, note_seconds, plan_notes
 from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, save
 from bench.ledger import INVARIANTS, Failure, Reading, check, read
+from config.schema import LimitsSection
 from daemon.api.client import DaemonUnavailable, LocalApiError
 from deploy.sessionkit import central_sql
 from deploy.stack import Stack
 
 CARDS = ["31044403000000100017", "31044403000000100025"]
-# How long each operation (and a restart) is first assumed to take; each window then
-# follows the uninterrupted durations seen (WINDOW × a running mean).
-FIRST_DURATION_S = {"topup": 4.0, "bill": 0.8, "pending": 0.8, "restart": 1.5}
+# How long each operation (and a restart) is first assumed to take, a top-up's notes
+# apart (their pulses take a known time: bench.cardholder.note_seconds). Each window
+# then follows WINDOW × a running mean of *measured* durations: every MEASURE_EVERY-th
+# round of a kind runs to its end and is killed just after. (Learning from the rounds
+# that happened to escape their kill would favour the quick ones — a ¥1 top-up over
+# three ¥50 notes — and the windows would shrink onto the first note.)
+FIRST_DURATION_S = {"topup": 0.3, "bill": 0.3, "pending": 0.3, "restart": 0.8}
+LIMITS = LimitsSection()  # the kiosk's own (the crash loop raises only the daily one)
 WINDOW = 1.25
+MEASURE_EVERY = 8
 
 
 @dataclass
@@ -63,6 +71,8 @@ class Round:
     card: str
     op: str
     kill_after_s: float
+    notes: list[int] = field(default_factory=list)  # a top-up's notes, fen
+    took_s: float | None = None  # measured rounds: how long the operation took
     outcome: str = ""  # the session's last step, or what interrupted it
     killed_in: str = ""  # "operation" | "idle" | "restart" (recovery kills)
     recovery_kill_after_s: float | None = None
@@ -106,6 +116,7 @@ class CrashLoop:
         self.cash = Cash()
         self.person = Cardholder(stack, self.cash, timeout=30)
         self.took = dict(FIRST_DURATION_S)
+        self.done = dict.fromkeys(FIRST_DURATION_S, 0)  # rounds of each kind so far
         self.kills = 0
         self.base: Reading | None = None
 
@@ -124,9 +135,9 @@ class CrashLoop:
             return "bill"
         return self.rng.choice(["topup", "bill"])
 
-    def _operate(self, op: str, card: str) -> str:
+    def _operate(self, op: str, card: str, notes: list[int]) -> str:
         if op == "topup":
-            return self.person.top_up(card, self.rng.randint(1, 3), self.rng)
+            return self.person.top_up(card, notes)
         if op == "pending":
             return self.person.complete_pending(card)
         balance = read(self.stack, [card], audit=False).cards[card].balance_fen
@@ -138,18 +149,32 @@ class CrashLoop:
     def round(self, number: int) -> Round:
         card = self.rng.choice(CARDS)
         op = self._choose(card)
-        delay = self.rng.uniform(0, WINDOW * self.took[op])
-        rnd = Round(number, card, op, round(delay, 3))
-        killer = Killer(self.stack.procs["kioskd"], delay)
+        measuring = self.done[op] % MEASURE_EVERY == 0
+        self.done[op] += 1
+        notes: list[int] = []
+        if op == "topup":
+            balance = read(self.stack, [card], audit=False).cards[card].balance_fen
+            room = min(LIMITS.single_load_max_fen, LIMITS.purse_cap_fen - balance)
+            notes = plan_notes(room, self.rng.randint(1, 3), self.rng)
+        pulsing = note_seconds(notes)  # the notes' own time, known before they go in
+        delay = self.rng.uniform(0, WINDOW * max(0.1, self.took[op] + pulsing))
+        rnd = Round(number, card, op, round(delay, 3), notes=notes)
+        kioskd = self.stack.procs["kioskd"]
+        killer = None if measuring else Killer(kioskd, delay)
         started = time.monotonic()
         try:
-            rnd.outcome = self._operate(op, card)
-            if not killer.fired.is_set():
-                self._learn(op, time.monotonic() - started)
+            rnd.outcome = self._operate(op, card, notes)
         except Exception as exc:  # a killed daemon breaks a call in many ways
             rnd.outcome = f"{type(exc).__name__}: {str(exc)[:160]}"
-            if not killer.fired.is_set():  # not the kill: the daemon refused, say
+            if killer is None or not killer.fired.is_set():  # the daemon refused, say
                 rnd.outcome = "before the kill: " + rnd.outcome
+        if killer is None:  # measured: killed just after, while idle
+            took = time.monotonic() - started
+            rnd.took_s = round(took, 3)
+            self._learn(op, took - pulsing)
+            after = self.rng.uniform(0, (WINDOW - 1) * took)
+            rnd.kill_after_s = round(took + after, 3)
+            killer = Killer(kioskd, after)
         rnd.killed_in = "idle" if not killer.fired.is_set() else "operation"
         killer.wait()
         self.kills += 1
@@ -188,8 +213,8 @@ class CrashLoop:
         self._learn("restart", time.monotonic() - started)
 
     def _learn(self, what: str, took: float) -> None:
-        """An uninterrupted duration: the window follows it (a mean over the last few)."""
-        self.took[what] = 0.7 * self.took[what] + 0.3 * took
+        """A measured duration: the window follows it (a mean over the last few)."""
+        self.took[what] = 0.5 * self.took[what] + 0.5 * took
 
     def _arm_on_spawn(self, delay: float, holder: dict[str, Killer]) -> None:
         old = self.stack.procs.get("kioskd")

@@ -51,7 +51,7 @@ def footprint(pid: int) -> dict[str, int]:
 
 def _session(person: Cardholder, kind: str, rng: random.Random) -> str:
     if kind == "topup":
-        return person.top_up(CARD, 2, rng, choice=(500, 100))
+        return person.top_up(CARD, [500, 100])
     if kind == "bill":
         amount = rng.randrange(100, 600, 10)
         return person.pay_bill(CARD, new_bill(person.stack, amount, rng), amount)

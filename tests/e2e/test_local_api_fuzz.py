@@ -89,6 +89,8 @@ KNOWN: dict[str, dict[str, str]] = {
                                          "instead of a 400"},
     "POST /v1/admin/settlement": {ACCEPTED: "\"date\": \"\" is taken as today and prints a "
                                             "Z report instead of a 400"},
+    # (the X report, on main since fix12-money)
+    "GET /v1/admin/settlement": {ACCEPTED: "?date= (empty) is taken as today, not a 400"},
     # The daemon reads every body as JSON whatever its Content-Type says, so a JSON
     # body sent as text/plain (or no body, as multipart) is acted on.
     "POST /v1/admin/cashbox/collect": {ANY_MEDIA: "a JSON body sent as text/plain collects"},
