@@ -131,15 +131,13 @@ def plan_notes(room: int, count: int, rng: random.Random,
 
 def note_seconds(notes: list[int]) -> float:
     """How long the simulated acceptor takes to pulse ``notes`` with the default
-    settings: each pulse and space, the gap that ends the train, and the quiet
-    time between two notes."""
+    settings: each pulse and space, and the gap that ends the train. (Its quiet
+    time between two notes mostly passes while the next request is on its way.)"""
     cash, timing = CashSection(), SimTiming()
     pulses = {fen: int(count) for count, fen in cash.pulse_table.items()}
     gap_s = cash.train_gap_ms / 1000
-    between_s = timing.between_ms / 1000 if timing.between_ms is not None else 1.5 * gap_s
-    trains = sum(pulses[fen] * (timing.pulse_ms + timing.space_ms) / 1000 + gap_s
-                 for fen in notes)
-    return trains + between_s * max(0, len(notes) - 1)
+    return sum(pulses[fen] * (timing.pulse_ms + timing.space_ms) / 1000 + gap_s
+               for fen in notes)
 
 
 def new_bill(stack: Stack, amount_fen: int, rng: random.Random) -> str:

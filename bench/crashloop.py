@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the kiosk lives (default: a temporary directory)")
     args = parser.parse_args(argv)
+    # A TERM (a CI timeout, kill PID) unwinds like Ctrl-C: the kiosk's processes stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     started = time.monotonic()
     rounds: list[Round] = []

@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import json
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the sessions to cycle through (default {','.join(KINDS)})")
     parser.add_argument("--out", default="soak", help="results name under bench/results/")
     args = parser.parse_args(argv)
+    # A TERM (a CI timeout, kill PID) unwinds like Ctrl-C: the kiosk's processes stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     warmup = args.warmup if args.warmup is not None else max(20, args.sessions // 10)
     every = args.every or max(1, args.sessions // 20)
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp, \
