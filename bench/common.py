@@ -26,6 +26,18 @@ def latency_stack(workdir: Path, latency_ms: float) -> Stack:
     return Stack(workdir, config_extra=f"\n[sim]\nrf_latency_ms = {int(latency_ms)}\n")
 
 
+# A long run loads far more than a card's daily limit (¥1000 by default) allows.
+LONG_RUN_LIMITS = "\n[limits]\ndaily_load_max_fen = 10000000\n"
+LONG_RUN_CENTRAL_ARGS = ("--daily-load-max", "10000000")
+
+
+def long_run_stack(workdir: Path) -> Stack:
+    """central + kioskd --simulate (not yet started) whose daily load limit (kiosk and
+    central side) a long benchmark does not reach; start central with
+    :data:`LONG_RUN_CENTRAL_ARGS`."""
+    return Stack(workdir, config_extra=LONG_RUN_LIMITS)
+
+
 def save(name: str, results: dict[str, Any]) -> Path:
     """Write ``bench/results/<name>.json`` with the machine's description."""
     out = RESULTS / f"{name}.json"

@@ -274,14 +274,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
     """The config file against its schema, then what kioskd needs from this machine
-    (daemon.preflight); every problem at once, with file and key."""
+    (daemon.preflight; ``--simulate`` as kioskd's); every problem at once, with file
+    and key."""
     unchecked: list[str] = []
     try:
         cfg = load_config(args.config)
     except ConfigError as exc:
         problems = exc.problems
     else:
-        host = check_host(cfg)
+        host = check_host(cfg, simulate=args.simulate)
         problems, unchecked = host.problems, host.unchecked
     result = {"ok": not problems, "file": str(args.config),
               "problems": [{"file": p.file, "key": p.key, "message": p.message}
@@ -391,7 +392,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="write it to this file atomically instead of stdout")
     config = sub.add_parser("config", parents=[common], help="configuration")
     config_sub = config.add_subparsers(dest="config_cmd", required=True)
-    config_sub.add_parser("check", parents=[common], help="validate the config file")
+    check = config_sub.add_parser("check", parents=[common], help="validate the config file")
+    check.add_argument("--simulate", action="store_true",
+                       help="for kioskd --simulate: a plain http:// central URL is allowed")
     return parser
 
 

@@ -2,8 +2,11 @@
 
 With a display: central + ``kioskd --simulate`` + the UI, until Ctrl-C; tap
 virtual cards with ``kioskctl sim tap`` (the README shows how). Without one
-(or with ``--headless``): the same processes under Xvfb, a scripted
-walk-through, and screenshots plus receipt images in ``demo-out/``.
+(or with ``--headless``): first the same processes under Xvfb, a scripted
+walk-through, and screenshots plus receipt images in ``demo-out/``; then
+central + kioskd stay up in ``var/demo/`` (no UI: there is no screen) until
+Ctrl-C, so the README's ``kioskctl`` steps work. ``--exit`` (or ``DEMO_EXIT=1``)
+ends after the walk-through instead — for tests and CI.
 """
 
 from __future__ import annotations
@@ -12,34 +15,95 @@ import argparse
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from central.seed import DEMO_PIN, load_demo_cards
+from deploy.sessionkit import CARD as DEMO_CARD
+from deploy.sessionkit import wallet_balance
 from deploy.stack import Stack
 from deploy.uiprobe import UiProbe
+from hardware.printer.text import format_fen
 
 logger = logging.getLogger("demo")
 
-DEMO_CARD = "31044403000000100017"
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 
 
-def _interactive(stack: Stack) -> int:
-    stack.start_ui()
-    cfg = stack.config
-    sys.stdout.write(
-        "\nThe kiosk is running. In another terminal, tap a virtual card:\n"
-        f"  .venv/bin/kioskctl --config {cfg} sim tap {DEMO_CARD}\n"
-        f"  .venv/bin/kioskctl --config {cfg} sim cards\n"
-        "Ctrl-C stops everything.\n")
+def demo_cards(stack: Stack) -> list[dict[str, object]]:
+    """The virtual cards as a cardholder would need them: number, what the central side
+    says of each, its balance on the chip, the ID digits and whether the payment
+    password (:data:`central.seed.DEMO_PIN`) is set — read from the seeded database."""
+    stack.admin_client.get("/v1/sim/cards")  # the wallet file is written on first use
+    numbers = [card.card_no for card in load_demo_cards()]
+    conn = sqlite3.connect(stack.db)
+    try:
+        rows = conn.execute("SELECT card_no, card_type, status, id_last6, pin_hash IS NOT NULL"
+                            f" FROM cards WHERE card_no IN ({', '.join('?' * len(numbers))})"
+                            " ORDER BY card_no", numbers).fetchall()
+    finally:
+        conn.close()
+    return [{"card_no": no, "card_type": kind, "status": status, "id_last6": id6,
+             "pin": DEMO_PIN if has_pin else None, "balance_fen": wallet_balance(stack, no)}
+            for no, kind, status, id6, has_pin in rows]
+
+
+def _short(path: Path) -> Path:
+    """``path`` relative to the current directory when it is under it (as the README
+    writes ``var/demo/...``)."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+
+
+def _how_to(stack: Stack, *, ui: bool) -> str:
+    cfg, sock = _short(stack.config), _short(stack.workdir / "run" / "kiosk.sock")
+    lines = ["", "The simulated kiosk keeps running " + (
+        "(central, kioskd --simulate and the UI)" if ui else
+        "(central and kioskd --simulate; no UI: there is no display)")
+        + f", its state in {_short(stack.workdir)}/.",
+        "Press Ctrl-C here to stop it. In another terminal:",
+        f"  .venv/bin/kioskctl --config {cfg} sim cards",
+        f"  .venv/bin/kioskctl --config {cfg} sim tap {DEMO_CARD}",
+        f"  .venv/bin/kioskctl --config {cfg} status",
+        f"  curl -s --unix-socket {sock} localhost/v1/state    # what the screen shows",
+        "",
+        "Demo cards (password = the payment password; ID = the last 6 of the holder's ID,"
+        " for setting a password or reporting a loss):"]
+    for c in demo_cards(stack):
+        pin = f"password {c['pin']}" if c["pin"] else "no password yet (set one: /v1/pin/set)"
+        lines.append(f"  {c['card_no']}  {c['card_type']:<8} {c['status']:<11} "
+                     f"{format_fen(int(str(c['balance_fen']))):>8}  ID {c['id_last6']}  {pin}")
+    lines.append("README.md, 'Tapping a virtual card during the demo', has more to try.")
+    return "\n".join(lines) + "\n"
+
+
+def _stay_up(stack: Stack, *, ui: bool) -> int:
+    """Keep the processes running until Ctrl-C (or one of them ends)."""
+    if ui:
+        stack.start_ui()
+    sys.stdout.write(_how_to(stack, ui=ui))
+    sys.stdout.flush()
     try:
         while all(p.poll() is None for p in stack.procs.values()):
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
-    return 0
+        sys.stdout.write("stopping the simulated kiosk\n")
+        return 0
+    ended = [name for name, p in stack.procs.items() if p.poll() is not None]
+    sys.stdout.write(f"{', '.join(ended)} ended; see the logs in {stack.workdir}\n")
+    return 1
+
+
+def _run_stack(workdir: Path, body: Callable[[Stack], int]) -> int:
+    with Stack(workdir, detach=True) as stack:
+        stack.seed()
+        url = stack.start_central()
+        stack.start_kioskd()
+        logger.info("central at %s, kioskd sockets in %s", url, stack.workdir / "run")
+        return body(stack)
 
 
 def _scripted(stack: Stack, out: Path) -> int:
@@ -100,31 +164,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="demo", description=__doc__.splitlines()[0])
     parser.add_argument("--headless", action="store_true",
                         help="scripted walk-through with screenshots, even with a display")
+    parser.add_argument("--exit", action="store_true",
+                        default=os.environ.get("DEMO_EXIT", "") not in ("", "0"),
+                        help="end after the walk-through instead of keeping the kiosk "
+                        "running (also DEMO_EXIT=1)")
     parser.add_argument("--workdir", type=Path, default=Path("var/demo"))
     parser.add_argument("--out", type=Path, default=Path("demo-out"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    headless = args.headless or not os.environ.get("DISPLAY")
-    if headless and not os.environ.get("DISPLAY"):
-        # Re-run this script inside a virtual X server.
-        cmd = [*XVFB, sys.executable, "-m", "deploy.demo", "--headless",
-               "--workdir", str(args.workdir), "--out", str(args.out)]
-        return subprocess.call(cmd)
-    args.out.mkdir(parents=True, exist_ok=True)
-    workdir = args.workdir
-    if headless:
-        # The walk-through pays a bill and changes balances: it starts from a fresh
-        # seed every time, in its own directory (the interactive demo keeps its state).
-        workdir = args.workdir / "walkthrough"
-        shutil.rmtree(workdir, ignore_errors=True)
-        for old in args.out.glob("receipt-*.png"):
-            old.unlink()
-    with Stack(workdir) as stack:
-        stack.seed()
-        url = stack.start_central()
-        stack.start_kioskd()
-        logger.info("central at %s, kioskd sockets in %s", url, stack.workdir / "run")
-        return _scripted(stack, args.out.resolve()) if headless else _interactive(stack)
+    # force: python-escpos (imported with the receipt text helpers) configures logging
+    # when imported, which would silence the walk-through's INFO lines.
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", force=True)
+    if not args.headless and os.environ.get("DISPLAY"):
+        return _run_stack(args.workdir, lambda stack: _stay_up(stack, ui=True))
+    if os.environ.get("DISPLAY"):
+        status = _walkthrough(args.workdir, args.out)
+    else:
+        # The walk-through runs inside a virtual X server; what stays up needs none.
+        try:
+            status = subprocess.call([*XVFB, sys.executable, "-m", "deploy.demo", "--headless",
+                                      "--exit", "--workdir", str(args.workdir),
+                                      "--out", str(args.out)])
+        except KeyboardInterrupt:
+            return 130
+    if status != 0 or args.exit:
+        return status
+    return _run_stack(args.workdir, lambda stack: _stay_up(stack, ui=False))
+
+
+def _walkthrough(workdir: Path, out: Path) -> int:
+    """The scripted walk-through. It pays a bill and changes balances, so it starts
+    from a fresh seed every time in its own directory (``var/demo`` keeps its state)."""
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = workdir / "walkthrough"
+    shutil.rmtree(workdir, ignore_errors=True)
+    for old in out.glob("receipt-*.png"):
+        old.unlink()
+    return _run_stack(workdir, lambda stack: _scripted(stack, out.resolve()))
 
 
 if __name__ == "__main__":

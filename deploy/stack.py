@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -61,8 +62,11 @@ fullscreen = false
 class Stack:
     """The processes of one local kiosk, started in order and stopped in reverse."""
 
-    def __init__(self, workdir: Path, *, config_extra: str = "") -> None:
+    def __init__(self, workdir: Path, *, config_extra: str = "", detach: bool = False) -> None:
+        """``detach``: each process in its own session, so a Ctrl-C at the terminal
+        reaches only the caller, which then stops them in order (the demo)."""
         self.workdir = workdir.resolve()
+        self.detach = detach
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db = self.workdir / "central.sqlite"
         self.secret = self.workdir / "kiosk.secret"
@@ -76,7 +80,8 @@ class Stack:
     def _spawn(self, name: str, argv: list[str], **kw: object) -> subprocess.Popen[str]:
         log = open(self.workdir / f"{name}.log", "a", encoding="utf-8")  # noqa: SIM115
         self._logs.append(log)
-        proc = subprocess.Popen(argv, stderr=log, text=True, cwd=self.workdir, **kw)  # type: ignore[call-overload]
+        proc = subprocess.Popen(argv, stderr=log, text=True, cwd=self.workdir,  # type: ignore[call-overload]
+                                start_new_session=self.detach, **kw)
         self.procs[name] = proc
         return proc
 
@@ -85,9 +90,12 @@ class Stack:
             subprocess.run([str(BIN / "citycard-central"), "seed", "--db", str(self.db),
                             "--kiosk-secret", str(self.secret)], check=True)
 
-    def start_central(self, port: int = 0) -> str:
+    def start_central(self, port: int = 0, args: Sequence[str] = ()) -> str:
+        """Start the reference server (``args``: more ``citycard-central serve`` options,
+        e.g. ``--daily-load-max``) and return its URL."""
         proc = self._spawn("central", [str(BIN / "citycard-central"), "serve", "--db",
-                                       str(self.db), "--host", "127.0.0.1", "--port", str(port)],
+                                       str(self.db), "--host", "127.0.0.1", "--port", str(port),
+                                       *args],
                            stdout=subprocess.PIPE)
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()

@@ -100,7 +100,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         (root.path / "root" / "kiosk.yml").write_text(f"""---
 citycard_kiosk_id: {KIOSK_ID}
 citycard_terminal_id: "440300000042"
-citycard_central_url: http://127.0.0.1:9
+citycard_central_url: https://127.0.0.1:9
 citycard_kiosk_secret: install-test-secret-0123456789
 citycard_operators: [{OPERATOR}]
 # This machine reaches the package index through its own CA (a TLS-inspecting
@@ -173,7 +173,7 @@ def test_the_release_layout(installed: Installed) -> None:
               for line in (root / "etc/passwd").read_text().splitlines()}
     assert secret.st_uid == passwd["citycard"]
     config = (root / "etc/citycard/kioskd.toml").read_text()
-    assert f'id = "{KIOSK_ID}"' in config and 'url = "http://127.0.0.1:9"' in config
+    assert f'id = "{KIOSK_ID}"' in config and 'url = "https://127.0.0.1:9"' in config
     blacklist = (root / "etc/modprobe.d/citycard-blacklist.conf").read_text()
     assert "blacklist port100" in blacklist
     wants = root / "etc/systemd/system/multi-user.target.wants"

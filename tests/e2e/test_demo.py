@@ -1,11 +1,16 @@
 """``make demo``'s headless walk-through, run as the Makefile runs it: every
-screenshot and both receipts written, and the screens say what the card holds."""
+screenshot and both receipts written, and the screens say what the card holds.
+Then (unless DEMO_EXIT=1) the simulated kiosk stays up where the README says,
+until Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +28,8 @@ def test_the_walkthrough_writes_every_screen_and_both_receipts(tmp_path: Path) -
     out = tmp_path / "demo-out"
     done = subprocess.run([sys.executable, "-m", "deploy.demo", "--headless",
                            "--workdir", str(tmp_path / "var"), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+                          cwd=ROOT, capture_output=True, text=True, timeout=240,
+                          env={**os.environ, "DEMO_EXIT": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "card screen (zh): 城市一卡通自助服务 | English | 余额 | ¥86.50" in done.stderr
     assert "card screen (en): CityCard Self-Service | 中文 | Balance | ¥86.50" in done.stderr
@@ -34,3 +40,49 @@ def test_the_walkthrough_writes_every_screen_and_both_receipts(tmp_path: Path) -
             assert colours is not None and len(colours) > 20, name
     receipts = sorted(p.name.split("-")[-1] for p in out.glob("receipt-*.png"))
     assert receipts == ["bill_payment.png", "topup.png"]
+
+
+def _kioskctl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(Path(sys.executable).parent / "kioskctl"), "--config",
+                           str(config), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_after_the_walkthrough_the_kiosk_stays_up_for_the_readme_steps(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k != "DEMO_EXIT"}
+    demo = subprocess.Popen([sys.executable, "-m", "deploy.demo", "--headless",
+                             "--workdir", str(var), "--out", str(tmp_path / "demo-out")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env)
+    try:
+        assert demo.stdout is not None
+        said = []
+        for line in demo.stdout:  # the walk-through first, then the instructions
+            said.append(line)
+            if line.startswith("README.md"):
+                break
+        text = "".join(said)
+        assert "keeps running" in text and "Press Ctrl-C here to stop it" in text, text
+        assert f"--config {var / 'kioskd.toml'} sim tap 31044403000000100017" in text
+        card = next(line for line in said if "31044403000000100017" in line and "ID" in line)
+        assert card.split()[-4:] == ["ID", "100017", "password", "147258"]
+        assert "100033" in text and "no password yet" in text
+
+        # The README's steps, on the paths it names.
+        config = var / "kioskd.toml"
+        assert _kioskctl(config, "sim", "tap", "31044403000000100017").returncode == 0
+        deadline = time.monotonic() + 20
+        while json.loads(_kioskctl(config, "--json", "status").stdout)["screen"] != "card":
+            assert time.monotonic() < deadline, "the tapped card never showed"
+            time.sleep(0.2)
+        assert _kioskctl(config, "config", "check").returncode == 0
+        assert demo.poll() is None
+
+        demo.send_signal(signal.SIGINT)  # Ctrl-C
+        assert demo.wait(timeout=60) == 0
+        assert "stopping the simulated kiosk" in demo.stdout.read()
+        assert _kioskctl(config, "status").returncode == 3  # no daemon any more
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
