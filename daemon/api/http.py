@@ -187,6 +187,12 @@ class _Handler(BaseHTTPRequestHandler):
                            "Content-Length 无效")
         if length > MAX_BODY:
             raise ApiError(413, "too_large", "request body too large", "请求过大")
+        media = self.headers.get("Content-Type")
+        if media is not None and media.split(";")[0].strip().lower() != "application/json":
+            # Acting on a body the sender did not call JSON (a form, a multipart
+            # upload) would let a confused client trigger an operation.
+            raise ApiError(415, "unsupported_media_type", "the body must be application/json",
+                           "请求必须是 application/json")
         if not length:
             return {}
         raw = self.rfile.read(length)

@@ -109,7 +109,7 @@ def _period(r: Request) -> tuple[float, float]:
 def _business_day(text: str | None) -> date:
     """``date`` (YYYY-MM-DD, default today) for the X and Z reports."""
     try:
-        day = date.fromisoformat(text) if text else date.today()
+        day = date.fromisoformat(text) if text is not None else date.today()
     except ValueError:
         raise ApiError(400, "bad_date", "date is YYYY-MM-DD") from None
     if day > date.today():
@@ -248,7 +248,8 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
                   "The journal for a period: sessions, cash, orders with steps, receipts")
 
     def read_card(r: Request) -> Any:
-        timeout = r.field("timeout_s", int, required=False) or 10
+        timeout = r.field("timeout_s", int, required=False)
+        timeout = 10 if timeout is None else timeout
         if not 1 <= timeout <= 120:
             raise ApiError(400, "bad_timeout", "timeout_s must be 1..120")
         try:
@@ -306,7 +307,10 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         printing = svc.printing
 
         def receipts(r: Request) -> Any:
-            return {"receipts": printing.journaled(unprinted_only=r.query.get("unprinted") == "1")}
+            unprinted = r.query.get("unprinted", "0")
+            if unprinted not in ("0", "1"):
+                raise ApiError(400, "bad_request", "unprinted is 0 or 1", "unprinted 只能是 0 或 1")
+            return {"receipts": printing.journaled(unprinted_only=unprinted == "1")}
 
         def reprint(r: Request) -> Any:
             row = r.field("id", str)
