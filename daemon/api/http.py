@@ -156,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         split = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         try:
             body = self._read_body()
             request = Request(self.command, split.path, {}, query,
