@@ -461,6 +461,10 @@ class Sessions:
         code = getattr(exc, "code", "failed")
         message = getattr(exc, "message", str(exc))
         message_zh = getattr(exc, "message_zh", "业务未能完成。")
+        tries = (getattr(exc, "details", None) or {}).get("tries_left")
+        if code == "pin_wrong" and isinstance(tries, int):
+            # The screen says how many tries are left, as the account services' refusals do.
+            message, message_zh = f"{message} {tries} tries left.", f"{message_zh}还可尝试{tries}次。"
         logger.warning("session %s: %s (%s)", session.id, code, message)
         with self._lock:
             if session.kind == "bill":
