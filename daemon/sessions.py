@@ -464,7 +464,8 @@ class Sessions:
         tries = (getattr(exc, "details", None) or {}).get("tries_left")
         if code == "pin_wrong" and isinstance(tries, int):
             # The screen says how many tries are left, as the account services' refusals do.
-            message, message_zh = f"{message} {tries} tries left.", f"{message_zh}还可尝试{tries}次。"
+            message = f"{message} {tries} tries left."
+            message_zh = f"{message_zh}还可尝试{tries}次。"
         logger.warning("session %s: %s (%s)", session.id, code, message)
         with self._lock:
             if session.kind == "bill":

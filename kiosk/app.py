@@ -58,7 +58,21 @@ class KioskRoot(BoxLayout):  # type: ignore[misc]
 
 
 class IdleOverlay(FloatLayout):  # type: ignore[misc]
-    pass
+    """Covers the screen: a touch anywhere on it continues, and never reaches the
+    button underneath (a tile under "continue" must not open)."""
+
+    on_continue: Callable[[], None] | None = None
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.on_continue is not None:
+            self.on_continue()
+        return True
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return True
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return True
 
 
 Factory.register("KioskRoot", cls=KioskRoot)
@@ -119,8 +133,6 @@ class KioskApp(App):  # type: ignore[misc]
 
     def _touched(self, *_: Any) -> None:
         self._last_touch = time.monotonic()
-        if self._overlay is not None:
-            self._dismiss_idle()
 
     def open_settings(self, *_: Any) -> bool:  # F1 and the settings key do nothing
         return False
@@ -258,6 +270,7 @@ class KioskApp(App):  # type: ignore[misc]
         """Show "Still there? N s"."""
         self._countdown = max(1, seconds)
         self._overlay = IdleOverlay()
+        self._overlay.on_continue = self._dismiss_idle
         self.stage.add_widget(self._overlay)
         self._draw_idle()
 
@@ -339,7 +352,7 @@ class KioskApp(App):  # type: ignore[misc]
             self._last_touch = time.monotonic() - self._idle_s
             self._dismiss_idle()
             self.start_idle(int(command["idle"]))
-        Clock.schedule_once(lambda dt: self._command_done(command), 0.15)
+        Clock.schedule_once(lambda dt: self._command_done(command), 0.1)
 
     def _command_done(self, command: dict[str, Any]) -> None:
         assert self._probe is not None

@@ -105,7 +105,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "another_card": ("读卡区上是另一张卡：本次充值只给第一张卡",
                      "Another card is on the reader: this top-up is for the first card only"),
     "put_card_back_text": ("请放回卡号 {card} 的卡片", "Card {card}, please"),
-    "voucher_printed": ("请取走凭条，凭条上有领取说明", "Take your voucher: it says how to collect"),
+    "voucher_printed": ("请取走凭条，凭条上有领取说明",
+                        "Take your voucher: it says how to collect"),
     "topup_refused": ("充值未完成", "Top-up not completed"),
     "bill_utility_title": ("选择缴费项目", "Which bill?"),
     "utility_water": ("水费", "Water"),
@@ -114,8 +115,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bill_account_title": ("输入{utility}户号", "{utility} account number"),
     "bill_account_hint": ("6至20位数字，见账单右上角", "6 to 20 digits, top right of your bill"),
     "find_bill": ("查询账单", "Find the bill"),
-    "bill_needs_pin": ("金额超过免密额度，需输入支付密码", "Over the no-password limit: "
-                       "your payment password is needed"),
+    "bill_needs_pin": ("金额超过免密额度，需输入支付密码",
+                       "Over the no-password limit: your payment password is needed"),
     "bill_failed": ("缴费未完成", "Bill not paid"),
     "account": ("户号", "Account"),
     "holder": ("户名", "Name"),
@@ -239,7 +240,9 @@ CARD_STATUS: dict[str, tuple[str, str]] = {
 
 RECORD_KINDS: dict[str, tuple[str, str]] = {
     "load": ("充值", "Top-up"), "purchase": ("消费", "Purchase"),
-    "transit": ("乘车", "Ride"), "passbook_load": ("存折圈存", "Passbook load"),
+    "transit": ("乘车", "Ride"), "ride": ("乘车", "Ride"),
+    "passbook_load": ("存折圈存", "Passbook load"), "bill_payment": ("缴费", "Bill payment"),
+    "points_load": ("积分兑换", "Points"), "refund": ("退款", "Refund"),
     "other": ("其他", "Other"),
 }
 

@@ -47,6 +47,34 @@ class GlyphCheck:
         return sorted(out)
 
 
+def _outside_ancestor(w: Any) -> str:
+    """The class of the first layout around ``w`` that it sticks out of (a box whose
+    children need more room than it has pushes them over its edges), or ''."""
+    x, y = w.to_window(*w.pos)
+    parent = w.parent
+    while parent is not None and parent.parent is not None and parent.parent is not parent:
+        if hasattr(parent, "to_window") and parent.width > 0:
+            px, py = parent.to_window(*parent.pos)
+            if (x < px - 1 or y < py - 1 or x + w.width > px + parent.width + 1
+                    or y + w.height > py + parent.height + 1):
+                return type(parent).__name__
+        parent = parent.parent
+    return ""
+
+
+def _broken_word(w: Any) -> bool:
+    """Kivy breaks a word that is wider than the label: "Status" as "Statu / s"."""
+    lines = getattr(getattr(w, "_label", None), "_cached_lines", None)
+    if not lines or len(lines) < 2 or not w.text.isascii():
+        return False
+    words = set(w.text.split())
+    for line in lines:
+        joined = "".join(word.text for word in line.words)
+        if any(token not in words for token in joined.split()):
+            return True
+    return False
+
+
 class Probe:
     def __init__(self, directory: Path, font: Path | None = None) -> None:
         self.dir = directory
@@ -98,6 +126,11 @@ class Probe:
             if x < -1 or y < -1 or x + w.width > width + 1 or y + w.height > height + 1:
                 overflow.append(f"off the window {w.text!r} at {x:.0f},{y:.0f} "
                                 f"{w.width:.0f}×{w.height:.0f}")
+            outside = _outside_ancestor(w)
+            if outside:
+                overflow.append(f"outside its {outside} {w.text!r}")
+            if _broken_word(w):
+                overflow.append(f"a word broken across lines {w.text!r}")
         missing = self._glyphs.missing("".join(texts)) if self._glyphs else []
         return {"texts": texts, "targets": targets, "overflow": overflow,
                 "missing_glyphs": missing, "size": [width, height]}

@@ -59,8 +59,9 @@ class Fit(Label):  # type: ignore[misc]
     tone = ListProperty(list(BLUE))
 
     def on_texture_size(self, _: Any, size: tuple[float, float]) -> None:
-        if self.width > dp(10) and size[0] > self.width and self.font_size > sp(10):
-            self.font_size = max(sp(10), self.font_size * self.width / size[0] * 0.97)
+        font = float(getattr(self, "font_size"))  # noqa: B009 (a Kivy property mypy cannot type)
+        if self.width > dp(10) and size[0] > self.width and font > sp(10):
+            self.font_size = max(sp(10), font * self.width / size[0] * 0.97)
 
     def on_size(self, *_: Any) -> None:
         self.refit()

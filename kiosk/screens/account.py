@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.metrics import dp
@@ -211,7 +212,7 @@ class LossReportScreen(_Staged):
 
 class LossReportDoneScreen(KioskScreen):
     screen_name = "loss_report_done"
-    result: dict[str, Any] = {}
+    result: dict[str, Any] | None = None
 
     def build(self, ctx: Ctx) -> None:
         self.add(spacer(), title(ctx.t("loss_done"), tone=GREEN, role="hero"),
@@ -240,11 +241,11 @@ class FeedbackScreen(_Staged):
             return
         if self.stage == "category":
             self.add(title(ctx.t("feedback_title")),
-                     tiles([(c, ctx.t(f"fb_{c}"), lambda c=c: self._pick("category", c))
+                     tiles([(c, ctx.t(f"fb_{c}"), partial(self._pick, "category", c))
                             for c in CATEGORIES], cols=4))
         else:
             self.add(title(ctx.t("feedback_message")),
-                     tiles([(k, ctx.t(k), lambda k=k: self._pick("text", ctx.t(k)))
+                     tiles([(k, ctx.t(k), partial(self._pick, "text", ctx.t(k)))
                             for k in CANNED], cols=2))
         if self.message:
             self.add(body(self.message, tone=RED))
@@ -278,7 +279,7 @@ class FeedbackScreen(_Staged):
 
 class FeedbackDoneScreen(KioskScreen):
     screen_name = "feedback_done"
-    result: dict[str, Any] = {}
+    result: dict[str, Any] | None = None
 
     def build(self, ctx: Ctx) -> None:
         self.add(spacer(), title(ctx.t("feedback_done"), tone=GREEN, role="hero"),
@@ -306,7 +307,7 @@ class HelpScreen(KioskScreen):
         hotline = ctx.app.hotline
         self.add(title(ctx.t("help_title")))
         row = BoxLayout(orientation="horizontal", spacing=dp(14))
-        row.add_widget(tiles([(f"help_{s}", ctx.t(f"help_{s}"), lambda s=s: self._open(s))
+        row.add_widget(tiles([(f"help_{s}", ctx.t(f"help_{s}"), partial(self._open, s))
                               for s in HELP_SECTIONS], cols=1, kind="secondary"))
         row.children[0].size_hint_x = 0.34
         row.add_widget(panel(title(ctx.t(f"help_{self.section}"), role="body"),

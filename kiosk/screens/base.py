@@ -101,7 +101,9 @@ class KioskScreen(Screen):  # type: ignore[misc]
 
 
 def title(text: str, tone: tuple[float, ...] = BLUE, role: str = "title") -> Txt:
-    return Txt(text=text, role=role, tone=list(tone))
+    """A screen's heading; a ``hero`` one (a result, a state) is centred."""
+    return Txt(text=text, role=role, tone=list(tone),
+               halign="center" if role == "hero" else "left")
 
 
 def body(text: str, tone: tuple[float, ...] | None = None, role: str = "body",
@@ -136,13 +138,14 @@ def tiles(items: Iterable[tuple[str, str, Callable[[], None]]], cols: int,
     return grid
 
 
-def pairs(rows: Iterable[tuple[str, str]], key_width: float = 0.34) -> BoxLayout:
+def pairs(rows: Iterable[tuple[str, str]], key_width: float = 0.34,
+          role: str = "body") -> BoxLayout:
     box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
     box.bind(minimum_height=box.setter("height"))
     for key, value in rows:
         line = BoxLayout(orientation="horizontal", size_hint_y=None)
-        k = Txt(text=key, role="body", tone=list(GREY), size_hint_x=key_width)
-        v = Txt(text=value, role="body")
+        k = Txt(text=key, role=role, tone=list(GREY), size_hint_x=key_width)
+        v = Txt(text=value, role=role)
         line.add_widget(k)
         line.add_widget(v)
         line.bind(minimum_height=line.setter("height"))

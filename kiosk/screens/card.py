@@ -3,6 +3,7 @@ history and statements, and points."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.metrics import dp
@@ -101,8 +102,8 @@ class HomeScreen(KioskScreen):
         if card.points is not None:
             details.append((ctx.t("points"), str(card.points)))
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
-                     amount(card.card_no_masked, role="body"), pairs(details), spacer(),
-                     size_hint_x=0.42)
+                     amount(card.card_no_masked, role="body"),
+                     pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
         if card.pending_load_fen:
             left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
                                  tone=GREEN))
@@ -233,7 +234,7 @@ class StatementScreen(KioskScreen):
 
     def build(self, ctx: Ctx) -> None:
         self.add(title(ctx.t("statement_title")))
-        self.add(tiles([(p, ctx.t(f"period_{p}"), lambda p=p: self._print(ctx, p))
+        self.add(tiles([(p, ctx.t(f"period_{p}"), partial(self._print, ctx, p))
                         for p in PERIODS], cols=3))
         self.add(buttons(act(ctx.t("back"), lambda: ctx.app.go("history"), "back",
                              "secondary")))
@@ -259,7 +260,7 @@ class StatementScreen(KioskScreen):
 
 class StatementPrintedScreen(KioskScreen):
     screen_name = "statement_printed"
-    result: dict[str, Any] = {}
+    result: dict[str, Any] | None = None
 
     def build(self, ctx: Ctx) -> None:
         r = self.result or {}
@@ -299,7 +300,7 @@ class PointsScreen(KioskScreen):
             self.add(body(ctx.t("points_none", step=POINT_STEP), tone=RED), spacer())
         else:
             self.add(small(ctx.t("points_pick")))
-            self.add(tiles([(f"points_{c}", str(c), lambda c=c: self._choose(c))
+            self.add(tiles([(f"points_{c}", str(c), partial(self._choose, c))
                             for c in choices], cols=len(choices), kind="secondary"))
         if self.chosen:
             self.add(body(ctx.t("points_chosen", points=self.chosen,

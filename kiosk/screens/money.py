@@ -4,6 +4,7 @@ steps before a bill is found (the utility, the account keypad) and the PIN pad."
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from kivy.metrics import dp
@@ -181,7 +182,7 @@ class BillUtilityScreen(KioskScreen):
 
     def build(self, ctx: Ctx) -> None:
         self.add(title(ctx.t("bill_utility_title")))
-        self.add(tiles([(u, ctx.t(f"utility_{u}"), lambda u=u: self._pick(ctx, u))
+        self.add(tiles([(u, ctx.t(f"utility_{u}"), partial(self._pick, ctx, u))
                         for u in UTILITIES], cols=3))
         self.add(buttons(act(ctx.t("back"), lambda: ctx.app.go(None), "back", "secondary")))
 
