@@ -183,6 +183,9 @@ class KioskApp(App):  # type: ignore[misc]
             screen.arrive(ctx)
             self._last_touch = time.monotonic()
             self.manager.current = name
+            # Finish the switch now: the old screen leaves the tree before the next touch
+            # (a switch still "in transition" ignores touches and keeps both screens).
+            self.manager.transition.stop()
         screen.draw(ctx)
         if self._overlay is not None:
             self._draw_idle()
@@ -338,9 +341,12 @@ class KioskApp(App):  # type: ignore[misc]
 
         if "tap" in command:
             x, y = command["tap"]
+            shown, started = self.manager.current, time.perf_counter()
             touch = UnitTestTouch(x, y)
             touch.touch_down()
             touch.touch_up()
+            if self.manager.current != shown:  # the bench's figure: touch → next frame
+                Clock.schedule_once(lambda dt: self._probe_switch(started), 0)
         elif "paste" in command:
             self._screens[self.manager.current].paste(str(command["paste"]))
         elif "resize" in command:
@@ -353,6 +359,10 @@ class KioskApp(App):  # type: ignore[misc]
             self._dismiss_idle()
             self.start_idle(int(command["idle"]))
         Clock.schedule_once(lambda dt: self._command_done(command), 0.1)
+
+    def _probe_switch(self, started: float) -> None:
+        assert self._probe is not None
+        self._probe.switch_ms = (time.perf_counter() - started) * 1000
 
     def _command_done(self, command: dict[str, Any]) -> None:
         assert self._probe is not None

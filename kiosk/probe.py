@@ -81,10 +81,12 @@ class Probe:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.shots = 0
         self.last_cmd = 0
+        self.switch_ms: float | None = None  # the last touch that changed the screen
         self._glyphs = GlyphCheck(font) if font is not None else None
 
     def write_view(self, view: dict[str, Any]) -> None:
         view["cmd"] = self.last_cmd
+        view["switch_ms"] = self.switch_ms
         tmp = self.dir / "ui.json.tmp"
         tmp.write_text(json.dumps(view, ensure_ascii=False, indent=1), "utf-8")
         os.replace(tmp, self.dir / "ui.json")

@@ -29,6 +29,7 @@ SCREENS = ["attract-zh", "attract-en", "card-zh", "card-en", "topup-inserted-zh"
            "topup-done-zh", "bill-found-en", "bill-done-en"]
 
 
+@pytest.mark.timeout(480)  # every screen × 2 languages × 3 sizes: ~2.5 min here
 def test_the_walkthrough_writes_every_screen_and_both_receipts(tmp_path: Path) -> None:
     out = tmp_path / "demo-out"
     done = subprocess.run([sys.executable, "-m", "deploy.demo", "--headless",
