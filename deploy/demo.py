@@ -23,10 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from central.seed import DEMO_PIN, load_demo_cards
+from deploy.screenwalk import walk
 from deploy.sessionkit import CARD as DEMO_CARD
 from deploy.sessionkit import wallet_balance
 from deploy.stack import Stack
-from deploy.uiprobe import UiProbe
+from deploy.uiprobe import TouchProbe
 from hardware.printer.text import format_fen
 
 logger = logging.getLogger("demo")
@@ -110,7 +111,7 @@ def _scripted(stack: Stack, out: Path) -> int:
     probe_dir = stack.workdir / "ui-probe"
     shutil.rmtree(probe_dir, ignore_errors=True)
     probe_dir.mkdir()
-    ui = UiProbe(stack.start_ui(probe_dir), probe_dir)
+    ui = TouchProbe(stack.start_ui(probe_dir), probe_dir)
     kiosk = stack.kiosk_client
     admin = stack.admin_client
     kiosk.post("/v1/session/end")
@@ -152,6 +153,8 @@ def _scripted(stack: Stack, out: Path) -> int:
     shots.append(ui.screenshot(out / "bill-done-en.png"))
     kiosk.post("/v1/session/end")
     admin.post("/v1/sim/remove")
+    # Every screen, in both languages, by touch (deploy/screenwalk.py).
+    shots += walk(stack, ui, out)[0]
     receipts = sorted((stack.workdir / "state" / "receipts").glob("*.png"))
     for png in receipts:
         shutil.copy(png, out / f"receipt-{png.name}")

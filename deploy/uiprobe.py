@@ -59,3 +59,46 @@ class UiProbe:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(shot, dest)
         return dest
+
+
+class TouchProbe(UiProbe):
+    """A UI driven by touches only: a tap lands at the centre of the named target,
+    through Kivy's touch dispatch (the app's double-touch filter included)."""
+
+    def __init__(self, proc: subprocess.Popen[str], probe_dir: Path) -> None:
+        super().__init__(proc, probe_dir)
+        self._cmds = 0
+
+    def command(self, data: dict[str, Any], timeout: float = 20) -> dict[str, Any]:
+        """Hand the UI one command and wait until it has handled it and drawn."""
+        self._cmds += 1
+        n = self._cmds
+        tmp = self.dir / f"cmd.tmp-{n}"
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, self.dir / f"cmd-{n}.json")
+        return self.wait_for(lambda v: v.get("cmd", 0) >= n, timeout, f"command {data}")
+
+    def target(self, name: str, view: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The touch target named ``name`` (its ``name``, else its text) now on screen."""
+        view = view or self.view() or {}
+        for wanted in ("name", "text"):
+            for t in view.get("targets", []):
+                if t[wanted] == name:
+                    return dict(t)
+        raise LookupError(f"no target {name!r} on {view.get('ui_screen')}: "
+                          f"{[(t['name'], t['text']) for t in view.get('targets', [])]}")
+
+    def tap(self, name: str, timeout: float = 20) -> dict[str, Any]:
+        target = self.target(name)
+        return self.command({"tap": [target["x"], target["y"]]}, timeout)
+
+    def wait_screen(self, name: str, timeout: float = 20,
+                    also: Callable[[dict[str, Any]], bool] = lambda v: True) -> dict[str, Any]:
+        return self.wait_for(lambda v: v.get("ui_screen") == name and also(v), timeout,
+                             f"the {name} screen")
+
+    def type_digits(self, digits: str) -> dict[str, Any]:
+        view: dict[str, Any] = {}
+        for d in digits:
+            view = self.tap(f"key_{d}")
+        return view

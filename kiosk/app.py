@@ -1,116 +1,318 @@
-"""The Kivy application: a header with the language switch, and the body for
-the daemon's current snapshot. All state comes from kioskd; the app only
-draws and sends intents."""
+"""The Kivy application: a header with the language switch, a ScreenManager with
+one screen per step, the idle countdown, and the lock-down of a public kiosk.
+
+All money state comes from kioskd: the snapshot picks the screen
+(:mod:`kiosk.routing`); intents go out through one ordered worker
+(:mod:`kiosk.intents`) and a refusal is shown on the screen with the daemon's
+message — ``pin_required`` opens the PIN pad and sends the intent again with it.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
-import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition
 
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.api.models import StateSnapshot
-from kiosk import views
+from kiosk.api import LocalApiError, LocalClient, StateSnapshot
 from kiosk.feed import StateFeed
 from kiosk.i18n import t
+from kiosk.intents import Intent, IntentWorker, Outcome
+from kiosk.lockdown import TouchDeduper
 from kiosk.probe import Probe
-from kiosk.widgets import BLUE, PAGE, WHITE, Panel, action, text
+from kiosk.routing import screen_for
+from kiosk.screens import Ctx, KioskScreen, all_screens
+from kiosk.screens.base import act, body, panel, title
+from kiosk.screens.money import PinEntryScreen, refusal_text
+from kiosk.widgets import PAGE
 
 __all__ = ["KioskApp"]
 
 logger = logging.getLogger(__name__)
 
+# Not "kiosk.kv": Kivy would load that by the app's name as well, and every rule twice.
+KV = Path(__file__).with_name("look.kv")
+LARGE_TEXT = 1.3
+COUNTDOWN_S = 20
+# Screens that never time out in the UI: nothing to walk away from, or a money step
+# the daemon finishes itself.
+NO_IDLE = frozenset({"attract", "reading", "maintenance", "out_of_service", "topup_loading",
+                     "topup_put_card_back", "bill_paying"})
+
+
+class KioskRoot(BoxLayout):  # type: ignore[misc]
+    pass
+
+
+class IdleOverlay(FloatLayout):  # type: ignore[misc]
+    """Covers the screen: a touch anywhere on it continues, and never reaches the
+    button underneath (a tile under "continue" must not open)."""
+
+    on_continue: Callable[[], None] | None = None
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.on_continue is not None:
+            self.on_continue()
+        return True
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return True
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return True
+
+
+Factory.register("KioskRoot", cls=KioskRoot)
+Factory.register("IdleOverlay", cls=IdleOverlay)
+
 
 class KioskApp(App):  # type: ignore[misc]
     title = "CityCard Kiosk"
+    text_scale = NumericProperty(1.0)
+    use_kivy_settings = False
 
     def __init__(self, client: LocalClient, *, default_language: str = "zh",
-                 probe: Probe | None = None, **kwargs: Any) -> None:
+                 probe: Probe | None = None, hotline: str = "12345",
+                 idle_timeout_s: float = 60, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._client = client
+        self.hotline = hotline
         self._probe = probe
         self._snap: StateSnapshot | None = None
         self._daemon_up = False
         self._language = default_language
+        self.local: str | None = None
+        self.origin: str | None = None
+        self._idle_s = idle_timeout_s
+        self._last_touch = time.monotonic()
+        self._countdown: int | None = None
+        self._overlay: IdleOverlay | None = None
         self._feed = StateFeed(client, self._from_feed)
+        self._worker = IntentWorker(client, self._from_worker)
+        self._dedupe = TouchDeduper()
+        self._screens: dict[str, KioskScreen] = {}
 
     # -- layout ------------------------------------------------------------------------
-    def build(self) -> BoxLayout:
+    def build(self) -> FloatLayout:
         Window.clearcolor = PAGE
-        self.root_box = BoxLayout(orientation="vertical")
-        header = Panel(BLUE, orientation="horizontal", size_hint_y=None, height=96,
-                       padding=(36, 12), spacing=24)
-        self.title_label = text("", 36, WHITE, bold=True)
-        header.add_widget(self.title_label)
-        self.lang_button = action("", self._switch_language, primary=False, width=200, size=28,
-                                  height=72)
-        header.add_widget(self.lang_button)
-        self.root_box.add_widget(header)
-        self.body = BoxLayout()
-        self.root_box.add_widget(self.body)
-        return self.root_box
+        Builder.load_file(str(KV))
+        self.stage = FloatLayout()
+        self.shell = KioskRoot()
+        self.stage.add_widget(self.shell)
+        self.shell.lang_button.bind(on_release=lambda *_: self._switch_language())
+        self.manager = self.shell.manager
+        self.manager.transition = NoTransition()
+        for screen in all_screens():
+            self._screens[screen.screen_name] = screen
+            self.manager.add_widget(screen)
+        self._lock_down()
+        return self.stage
+
+    def _lock_down(self) -> None:
+        """No key and no window-manager request closes the app; one tap is one press."""
+        Window.bind(on_request_close=lambda *_a, **_k: True)
+        Window.bind(on_keyboard=lambda *_a, **_k: True)
+        Window.bind(on_motion=self._motion)
+        Window.bind(on_touch_down=self._touched)
+
+    def _motion(self, _win: Any, etype: str, me: Any) -> bool:
+        x, y = me.sx * Window.width, me.sy * Window.height
+        return not self._dedupe.accept(etype, me.uid, str(me.device), x, y, time.monotonic())
+
+    def _touched(self, *_: Any) -> None:
+        self._last_touch = time.monotonic()
+
+    def open_settings(self, *_: Any) -> bool:  # F1 and the settings key do nothing
+        return False
 
     def on_start(self) -> None:
-        self._draw()
+        self._route()
         if self._probe is not None:
             signal.signal(signal.SIGUSR1,
                           lambda *_: Clock.schedule_once(lambda dt: self._screenshot(), 0.15))
+            Clock.schedule_interval(lambda dt: self._probe_commands(), 0.05)
+        Clock.schedule_interval(lambda dt: self._idle_tick(), 1.0)
+        self._worker.start()
         self._feed.start()
 
     def on_stop(self) -> None:
         self._feed.stop()
+        self._worker.stop()
 
     # -- state -------------------------------------------------------------------------
     def _from_feed(self, snap: StateSnapshot | None) -> None:
         Clock.schedule_once(lambda dt: self._apply(snap), 0)
 
     def _apply(self, snap: StateSnapshot | None) -> None:
+        before = self._snap.screen if (self._snap and self._daemon_up) else None
         self._daemon_up = snap is not None
         if snap is not None:
             self._snap = snap
             self._language = snap.language
-        self._draw()
+        now = snap.screen if snap is not None else None
+        if now != before:
+            self.local = None  # the daemon moved on: the UI's own steps end here
+            if now in ("attract", None):
+                self.origin = None
+                if before not in (None, "attract"):
+                    self.text_scale = 1.0  # the next person starts with normal text
+        self._route()
 
-    def _draw(self) -> None:
-        lang = self._language
-        self.title_label.text = t("title", lang)
-        self.lang_button.text = t("switch_language", lang)
-        self.body.clear_widgets()
-        if self._daemon_up and self._snap is not None:
-            self.body.add_widget(views.body_for(self._snap, self._intent))
+    def ctx(self) -> Ctx:
+        return Ctx(self._snap if self._daemon_up else None, self._language, self)
+
+    def _route(self) -> None:
+        ctx = self.ctx()
+        name = screen_for(ctx.snap, self.local, self.origin)
+        screen = self._screens[name]
+        self.shell.title_label.text = t("title", self._language)
+        self.shell.lang_button.text = t("switch_language", self._language)
+        if self.manager.current != name:
+            screen.arrive(ctx)
+            self._last_touch = time.monotonic()
+            self.manager.current = name
+            # Finish the switch now: the old screen leaves the tree before the next touch
+            # (a switch still "in transition" ignores touches and keeps both screens).
+            self.manager.transition.stop()
+        screen.draw(ctx)
+        if self._overlay is not None:
+            self._draw_idle()
+        self._probe_soon()
+
+    # -- what screens ask for ----------------------------------------------------------------
+    def screen(self, name: str) -> Any:
+        return self._screens[name]
+
+    def go(self, local: str | None, origin: str | None = None) -> None:
+        self.local = local
+        if origin is not None:
+            self.origin = origin
+        self._route()
+
+    def toggle_text_scale(self) -> None:
+        self.text_scale = 1.0 if self.text_scale > 1.0 else LARGE_TEXT
+        self._route()
+
+    def pin_for(self, purpose: str, on_pin: Callable[[str], None]) -> None:
+        pad = self._screens["pin_entry"]
+        assert isinstance(pad, PinEntryScreen)
+        pad.purpose, pad.on_pin = purpose, on_pin
+        pad.back_to = self.local if self.local != "pin_entry" else pad.back_to
+        if self.local == "pin_entry":
+            return
+        self.go("pin_entry")
+
+    def send(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+             on_ok: Callable[[Any], None] | None = None,
+             on_refused: Callable[[LocalApiError], bool] | None = None) -> None:
+        def done(outcome: Outcome) -> None:
+            self._outcome(outcome, on_ok, on_refused)
+        self._worker.submit(Intent(method, path, body if method == "POST" else None, done))
+
+    def _switch_language(self) -> None:
+        self.send("POST", "/v1/language", {"language": "en" if self._language == "zh" else "zh"})
+
+    def _from_worker(self, outcome: Outcome) -> None:
+        if outcome.intent.on_done is not None:
+            callback = outcome.intent.on_done
+            Clock.schedule_once(lambda dt: callback(outcome), 0)
+
+    def _outcome(self, outcome: Outcome, on_ok: Callable[[Any], None] | None,
+                 on_refused: Callable[[LocalApiError], bool] | None) -> None:
+        current = self._screens[self.manager.current]
+        if outcome.ok:
+            if on_ok is not None:
+                on_ok(outcome.reply)
+            elif current.message:
+                current.say("")
+            self._probe_soon()
+            return
+        err = outcome.error
+        if err is None:
+            current.say(t("daemon_unavailable", self._language))
+        elif on_refused is not None and on_refused(err):
+            pass
+        elif err.code == "pin_required":
+            intent = outcome.intent
+            self.pin_for(t("pin_entry_title", self._language),
+                         lambda pin: self.send(intent.method, intent.path,
+                                               {**(intent.body or {}), "pin": pin},
+                                               on_ok=on_ok, on_refused=on_refused))
         else:
-            self.body.add_widget(views.out_of_service(lang))
+            self._screens[self.manager.current].say(refusal_text(err, self._language))
+        self._probe_soon()
+
+    # -- idle ----------------------------------------------------------------------------
+    def _idle_tick(self) -> None:
+        if self.manager.current in NO_IDLE:
+            self._dismiss_idle()
+            return
+        left = int(self._idle_s - (time.monotonic() - self._last_touch))
+        if self._overlay is None and left <= COUNTDOWN_S:
+            self.start_idle(left)
+        elif self._overlay is not None and self._countdown is not None:
+            self._countdown -= 1
+            if self._countdown <= 0:
+                self._idle_expired()
+            else:
+                self._draw_idle()
+
+    def start_idle(self, seconds: int = COUNTDOWN_S) -> None:
+        """Show "Still there? N s"."""
+        self._countdown = max(1, seconds)
+        self._overlay = IdleOverlay()
+        self._overlay.on_continue = self._dismiss_idle
+        self.stage.add_widget(self._overlay)
+        self._draw_idle()
+
+    def _draw_idle(self) -> None:
+        assert self._overlay is not None
+        lang = self._language
+        self._overlay.clear_widgets()
+        box = panel(title(t("idle_title", lang), role="hero"),
+                    body(t("idle_text", lang, s=self._countdown)),
+                    act(t("continue", lang), self._dismiss_idle, "continue"),
+                    size_hint=(None, None), size=(dp(420), dp(230)),
+                    pos_hint={"center_x": 0.5, "center_y": 0.5})
+        self._overlay.add_widget(box)
+        self._probe_soon()
+
+    def _dismiss_idle(self) -> None:
+        self._last_touch = time.monotonic()
+        if self._overlay is not None:
+            self.stage.remove_widget(self._overlay)
+            self._overlay, self._countdown = None, None
+            self._probe_soon()
+
+    def _idle_expired(self) -> None:
+        """Nobody came back: a top-up with cash in is finished (the daemon loads it or
+        leaves it pending with a voucher); anything else ends."""
+        self._dismiss_idle()
+        session = self._snap.session if self._snap else None
+        self.local = None
+        if session is not None and session.kind == "topup" and session.step == "inserting":
+            self.send("POST", "/v1/topup/finish" if session.amount_fen else "/v1/topup/cancel")
+        elif self._snap is not None and self._snap.screen != "attract":
+            self.send("POST", "/v1/session/end")
+        self._route()
+
+    # -- probe -------------------------------------------------------------------------
+    def _probe_soon(self) -> None:
         if self._probe is not None:
             # After the next frame is drawn, so the probe reports what is on the glass.
             Clock.schedule_once(lambda dt: self._write_probe(), 0.1)
-
-    # -- intents -----------------------------------------------------------------------
-    def _switch_language(self) -> None:
-        self._intent("/v1/language", {"language": "en" if self._language == "zh" else "zh"})
-
-    def _intent(self, path: str, body: dict[str, Any] | None) -> None:
-        """Send an intent without blocking the screen; the answer arrives as a snapshot."""
-        def send() -> None:
-            try:
-                self._client.post(path, body)
-            except LocalApiError as exc:
-                logger.warning("intent %s refused: %s", path, exc)
-            except DaemonUnavailable as exc:
-                logger.warning("intent %s: %s", path, exc)
-        threading.Thread(target=send, name="intent", daemon=True).start()
-
-    # -- probe -------------------------------------------------------------------------
-    def _texts(self) -> list[str]:
-        return [w.text for w in self.root_box.walk(restrict=True)
-                if isinstance(w, Label) and w.text]
 
     def _write_probe(self) -> None:
         assert self._probe is not None
@@ -118,11 +320,54 @@ class KioskApp(App):  # type: ignore[misc]
         self._probe.write_view({
             "seq": snap.seq if snap else None,
             "screen": snap.screen if snap and self._daemon_up else "out_of_service",
+            "ui_screen": self.manager.current,
+            "overlay": "idle_countdown" if self._overlay is not None else None,
             "language": self._language, "central": snap.central if snap else None,
             "daemon": "up" if self._daemon_up else "down",
             "session_step": snap.session.step if snap and snap.session else None,
-            "texts": self._texts(),
+            "text_scale": self.text_scale,
+            **self._probe.inspect(self.stage, Window.size),
         })
+
+    def _probe_commands(self) -> None:
+        assert self._probe is not None
+        for command in self._probe.commands():
+            self._probe_command(command)
+
+    def _probe_command(self, command: dict[str, Any]) -> None:
+        """A test's touch at a point, a paste, a window size, a snapshot (the demo's
+        card errors the simulator cannot make), or the idle countdown now."""
+        from kivy.tests.common import UnitTestTouch
+
+        if "tap" in command:
+            x, y = command["tap"]
+            shown, started = self.manager.current, time.perf_counter()
+            touch = UnitTestTouch(x, y)
+            touch.touch_down()
+            touch.touch_up()
+            if self.manager.current != shown:  # the bench's figure: touch → next frame
+                Clock.schedule_once(lambda dt: self._probe_switch(started), 0)
+        elif "paste" in command:
+            self._screens[self.manager.current].paste(str(command["paste"]))
+        elif "resize" in command:
+            Window.size = (int(command["resize"][0]), int(command["resize"][1]))
+        elif "snapshot" in command:
+            data = command["snapshot"]
+            self._apply(StateSnapshot.from_json(data) if data else None)
+        elif "idle" in command:
+            self._last_touch = time.monotonic() - self._idle_s
+            self._dismiss_idle()
+            self.start_idle(int(command["idle"]))
+        Clock.schedule_once(lambda dt: self._command_done(command), 0.1)
+
+    def _probe_switch(self, started: float) -> None:
+        assert self._probe is not None
+        self._probe.switch_ms = (time.perf_counter() - started) * 1000
+
+    def _command_done(self, command: dict[str, Any]) -> None:
+        assert self._probe is not None
+        self._probe.done(command)
+        self._write_probe()
 
     def _screenshot(self) -> None:
         assert self._probe is not None

@@ -13,8 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.api.models import StateSnapshot
+from kiosk.api import DaemonUnavailable, LocalApiError, LocalClient, StateSnapshot
 
 __all__ = ["StateFeed"]
 

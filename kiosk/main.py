@@ -13,9 +13,10 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from config import ConfigError, load_config
-from daemon.about import DEFAULT_CONFIG
+from kiosk.api import DEFAULT_CONFIG
 from kiosk.fonts import FontMissing, find_cjk_font
 
 __all__ = ["main"]
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="citycard-kiosk", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--probe-dir", type=Path, help="write ui.json and screenshots here")
+    parser.add_argument("--size", default="1280x800",
+                        help="window size with --probe-dir or a windowed config (WxH)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -48,23 +51,41 @@ def main(argv: list[str] | None = None) -> int:
     from kivy.config import Config
 
     windowed = args.probe_dir is not None or not cfg.ui.fullscreen
-    Config.set("graphics", "fullscreen", "0" if windowed else "auto")
-    Config.set("graphics", "width", "1280")
-    Config.set("graphics", "height", "800")
-    Config.set("graphics", "resizable", "0")
-    Config.set("input", "mouse", "mouse,disable_multitouch")
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        sys.stderr.write(f"citycard-kiosk: --size {args.size!r} is not WxH\n")
+        return 2
+    lock_down(Config, windowed=windowed, width=width, height=height)
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
     LabelBase.register(DEFAULT_FONT, str(font))
 
-    from daemon.api.client import LocalClient
+    from kiosk.api import LocalClient
     from kiosk.app import KioskApp
     from kiosk.probe import Probe
 
-    probe = Probe(args.probe_dir) if args.probe_dir else None
+    probe = Probe(args.probe_dir, font) if args.probe_dir else None
     KioskApp(LocalClient(cfg.kiosk_socket), default_language=cfg.kiosk.language,
-             probe=probe).run()
+             probe=probe, hotline=cfg.service.hotline,
+             idle_timeout_s=float(cfg.ui.idle_timeout_s)).run()
     return 0
+
+
+def lock_down(config: Any, *, windowed: bool, width: int, height: int) -> None:
+    """Kivy's settings for a kiosk in a public place (docs/ui.md lists them)."""
+    config.set("kivy", "exit_on_escape", "0")        # ESC does not close the app
+    config.set("kivy", "pause_on_minimize", "0")
+    config.set("kivy", "keyboard_mode", "system")    # never pop up a virtual keyboard
+    config.set("graphics", "fullscreen", "0" if windowed else "auto")
+    config.set("graphics", "borderless", "1")        # no window decorations to close it by
+    config.set("graphics", "width", str(width))
+    config.set("graphics", "height", str(height))
+    config.set("graphics", "resizable", "0")
+    # The touch panel has no pointer: hide it on the kiosk, keep it for a developer.
+    config.set("graphics", "show_cursor", "1" if windowed else "0")
+    # No red multitouch-emulation dots on a right click.
+    config.set("input", "mouse", "mouse,disable_multitouch")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
-"""The UI's test probe (``--probe-dir``): what the screen shows, as files.
+"""The UI's test probe (``--probe-dir``): what the screen shows, as files, and
+touches from a test.
 
-After each snapshot is drawn the app writes ``ui.json`` (seq, screen,
-language, central, daemon, every visible text in widget-tree order)
-atomically; on SIGUSR1 it saves ``screenshot-N.png`` and then creates
-``screenshot-N.done``. ``deploy/uiprobe.py`` reads these for the demo and the
-end-to-end tests.
+After each snapshot is drawn the app writes ``ui.json`` atomically: the daemon's
+screen and the UI's, every visible text in widget-tree order, every touch target
+with its centre in window pixels, the labels whose text does not fit their widget
+or the window (``overflow``) and characters the font has no glyph for
+(``missing_glyphs``). On SIGUSR1 it saves ``screenshot-N.png`` and then creates
+``screenshot-N.done``. A test drops ``cmd-N.json`` files (a touch at a point, a
+paste, a window size, …); ``ui.json``'s ``cmd`` is the last one handled.
+``deploy/uiprobe.py`` reads and writes these for the demo and the tests.
 """
 
 from __future__ import annotations
@@ -15,19 +19,123 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Probe"]
+__all__ = ["GlyphCheck", "Probe"]
+
+
+class GlyphCheck:
+    """Which characters a font draws as its "missing" box (tofu)."""
+
+    def __init__(self, font: Path) -> None:
+        from PIL import ImageFont
+        self._font = ImageFont.truetype(str(font), 24)
+        self._tofu = self._bitmap("\U000f0000")  # a private-use code point: no glyph
+        self._known: dict[str, bool] = {}
+
+    def _bitmap(self, ch: str) -> bytes:
+        mask = self._font.getmask(ch)
+        return bytes(mask) + repr(mask.size).encode()
+
+    def missing(self, text: str) -> list[str]:
+        out = []
+        for ch in set(text):
+            if ch.isspace():
+                continue
+            if ch not in self._known:
+                self._known[ch] = self._bitmap(ch) == self._tofu
+            if self._known[ch]:
+                out.append(ch)
+        return sorted(out)
+
+
+def _outside_ancestor(w: Any) -> str:
+    """The class of the first layout around ``w`` that it sticks out of (a box whose
+    children need more room than it has pushes them over its edges), or ''."""
+    x, y = w.to_window(*w.pos)
+    parent = w.parent
+    while parent is not None and parent.parent is not None and parent.parent is not parent:
+        if hasattr(parent, "to_window") and parent.width > 0:
+            px, py = parent.to_window(*parent.pos)
+            if (x < px - 1 or y < py - 1 or x + w.width > px + parent.width + 1
+                    or y + w.height > py + parent.height + 1):
+                return type(parent).__name__
+        parent = parent.parent
+    return ""
+
+
+def _broken_word(w: Any) -> bool:
+    """Kivy breaks a word that is wider than the label: "Status" as "Statu / s"."""
+    lines = getattr(getattr(w, "_label", None), "_cached_lines", None)
+    if not lines or len(lines) < 2 or not w.text.isascii():
+        return False
+    words = set(w.text.split())
+    for line in lines:
+        joined = "".join(word.text for word in line.words)
+        if any(token not in words for token in joined.split()):
+            return True
+    return False
 
 
 class Probe:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, font: Path | None = None) -> None:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.shots = 0
+        self.last_cmd = 0
+        self.switch_ms: float | None = None  # the last touch that changed the screen
+        self._glyphs = GlyphCheck(font) if font is not None else None
 
     def write_view(self, view: dict[str, Any]) -> None:
+        view["cmd"] = self.last_cmd
+        view["switch_ms"] = self.switch_ms
         tmp = self.dir / "ui.json.tmp"
         tmp.write_text(json.dumps(view, ensure_ascii=False, indent=1), "utf-8")
         os.replace(tmp, self.dir / "ui.json")
+
+    def commands(self) -> list[dict[str, Any]]:
+        found = []
+        for path in sorted(self.dir.glob("cmd-*.json"), key=lambda p: int(p.stem[4:])):
+            number = int(path.stem[4:])
+            data = json.loads(path.read_text("utf-8"))
+            path.unlink()
+            found.append({**data, "n": number})
+        return found
+
+    def done(self, command: dict[str, Any]) -> None:
+        self.last_cmd = max(self.last_cmd, int(command.get("n", 0)))
+
+    def inspect(self, root: Any, window: tuple[float, float]) -> dict[str, Any]:
+        """Texts, touch targets, and what does not fit, for the widgets on screen."""
+        from kivy.uix.button import Button
+        from kivy.uix.label import Label
+
+        texts: list[str] = []
+        targets: list[dict[str, Any]] = []
+        overflow: list[str] = []
+        width, height = window
+        for w in root.walk(restrict=True):
+            if not isinstance(w, Label) or not w.text.strip() or w.opacity == 0:
+                continue
+            texts.append(w.text)
+            x, y = w.to_window(*w.pos)
+            if isinstance(w, Button):
+                targets.append({"name": getattr(w, "name", ""), "text": w.text,
+                                "x": x + w.width / 2, "y": y + w.height / 2,
+                                "disabled": bool(w.disabled)})
+            tw, th = w.texture_size
+            if tw > w.width + 1 or th > w.height + 1:
+                overflow.append(f"clipped {w.text!r}: text {tw:.0f}×{th:.0f} in "
+                                f"{w.width:.0f}×{w.height:.0f}")
+            if x < -1 or y < -1 or x + w.width > width + 1 or y + w.height > height + 1:
+                overflow.append(f"off the window {w.text!r} at {x:.0f},{y:.0f} "
+                                f"{w.width:.0f}×{w.height:.0f}")
+            outside = _outside_ancestor(w)
+            if outside:
+                overflow.append(f"outside its {outside} {w.text!r}")
+            if _broken_word(w):
+                overflow.append(f"a word broken across lines {w.text!r}")
+        missing = self._glyphs.missing("".join(texts)) if self._glyphs else []
+        return {"texts": texts, "targets": targets, "overflow": overflow,
+                "missing_glyphs": missing, "size": [width, height]}
 
     def next_shot(self) -> Path:
         self.shots += 1

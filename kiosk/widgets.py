@@ -1,71 +1,123 @@
-"""Small Kivy building blocks with the kiosk's look: coloured panels, text, buttons."""
+"""The kiosk's building blocks; their look is in ``kiosk/kiosk.kv``.
+
+Sizes are in dp and sp (kv), so the same layout holds on the 7" 800×480 panel
+and on larger ones; every font size is multiplied by the app's ``text_scale``
+(the large-text switch). Texts wrap inside their widget and the widget grows
+to the text's height; amounts and card numbers are one line and shrink to fit.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.metrics import dp, sp
+from kivy.properties import ListProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
-__all__ = ["BLUE", "DARK", "GREY", "RED", "WHITE", "Panel", "action", "text"]
+__all__ = ["AMBER", "BLUE", "CARD", "DARK", "GREEN", "GREY", "PAGE", "RED", "SIZES", "WHITE",
+           "Act", "Fit", "Key", "Keypad", "Panel", "Tile", "Txt", "buttons", "spacer"]
 
 BLUE = (0.043, 0.239, 0.569, 1)    # header, primary buttons
 DARK = (0.13, 0.15, 0.19, 1)       # body text
-GREY = (0.42, 0.45, 0.50, 1)       # secondary text
+GREY = (0.36, 0.39, 0.44, 1)       # secondary text
 RED = (0.75, 0.13, 0.13, 1)        # warnings
 GREEN = (0.05, 0.50, 0.25, 1)      # success
 WHITE = (1, 1, 1, 1)
 PAGE = (0.95, 0.96, 0.97, 1)
 CARD = (1, 1, 1, 1)
-AMBER = (1.0, 0.96, 0.85, 1)
+AMBER = (1.0, 0.95, 0.80, 1)
+LIGHT = (0.86, 0.88, 0.91, 1)
+
+# Font sizes (sp, before the large-text scale) by role.
+SIZES = {"hero": 46, "title": 28, "body": 19, "small": 16, "amount": 52, "key": 28,
+         "button": 20, "tile": 20}
 
 
 class Panel(BoxLayout):  # type: ignore[misc]
-    """A BoxLayout with a solid (optionally rounded) background."""
+    """A BoxLayout with a solid, rounded background (kv draws it)."""
 
-    def __init__(self, colour: tuple[float, ...], radius: float = 0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        with self.canvas.before:
-            Color(*colour)
-            self._bg = (RoundedRectangle(radius=[radius]) if radius else Rectangle())
-        self.bind(pos=self._layout, size=self._layout)
-
-    def _layout(self, *_: Any) -> None:
-        self._bg.pos, self._bg.size = self.pos, self.size
+    bg = ListProperty(list(CARD))
+    radius = NumericProperty(dp(10))
 
 
-def text(value: str, size: float = 28, colour: tuple[float, ...] = DARK, *,
-         bold: bool = False, halign: str = "left", height: float | None = None,
-         wrap: bool = True, **kwargs: Any) -> Label:
-    """A label; ``height`` None means it takes its share of the layout. Amounts and
-    card numbers pass ``wrap=False``: shrunk to fit, never broken across lines."""
-    label = Label(text=value, font_size=size, color=colour, bold=bold, halign=halign,
-                  valign="middle", **kwargs)
-    if wrap:
-        label.bind(size=lambda w, s: setattr(w, "text_size", (s[0], None)))
-    else:
-        label.bind(size=lambda w, s: setattr(w, "text_size", (s[0], s[1])))
-        label.shorten = False
-        label.bind(texture_size=_fit)
-    if height is not None:
-        label.size_hint_y = None
-        label.height = height
-    return label
+class Txt(Label):  # type: ignore[misc]
+    """Text that wraps at its width and is as tall as it needs."""
+
+    role = OptionProperty("body", options=list(SIZES))
+    tone = ListProperty(list(DARK))
 
 
-def _fit(label: Label, texture_size: tuple[float, float]) -> None:
-    """Shrink a one-line label's font until its text fits its width."""
-    if label.width > 10 and texture_size[0] > label.width and label.font_size > 12:
-        label.font_size = max(12, label.font_size * label.width / texture_size[0] * 0.98)
+class Fit(Label):  # type: ignore[misc]
+    """One line (an amount, a card number): its font shrinks until it fits its width."""
+
+    role = OptionProperty("amount", options=list(SIZES))
+    tone = ListProperty(list(BLUE))
+
+    def on_texture_size(self, _: Any, size: tuple[float, float]) -> None:
+        font = float(getattr(self, "font_size"))  # noqa: B009 (a Kivy property mypy cannot type)
+        if self.width > dp(10) and size[0] > self.width and font > sp(10):
+            self.font_size = max(sp(10), font * self.width / size[0] * 0.97)
+
+    def on_size(self, *_: Any) -> None:
+        self.refit()
+
+    def on_text(self, *_: Any) -> None:
+        self.refit()
+
+    def refit(self) -> None:
+        from kivy.app import App
+        app = App.get_running_app()
+        scale = float(getattr(app, "text_scale", 1.0)) if app else 1.0
+        self.font_size = sp(SIZES[self.role]) * scale
 
 
-def action(value: str, on_press: Any, *, primary: bool = True, width: float = 320,
-           size: float = 30, height: float = 96) -> Button:
-    """A large touch target."""
-    button = Button(text=value, font_size=size, size_hint=(None, None), size=(width, height),
-                    background_normal="", color=WHITE if primary else DARK,
-                    background_color=BLUE if primary else (0.86, 0.88, 0.91, 1))
-    button.bind(on_press=lambda *_: on_press())
-    return button
+class Act(Button):  # type: ignore[misc]
+    """A large touch target; ``kind`` picks its colours."""
+
+    kind = OptionProperty("primary", options=["primary", "secondary", "danger"])
+    name = StringProperty("")  # a stable name for the probe and the tests
+
+
+class Tile(Act):
+    """A service tile on the home screen (and other choice grids)."""
+
+
+class Key(Act):
+    """A keypad key."""
+
+
+class Keypad(GridLayout):  # type: ignore[misc]
+    """Digits 1-9, then Clear, 0, Delete (an ID keypad has X in place of Clear's row)."""
+
+    def __init__(self, on_key: Callable[[str], None], *, lang: str, extra: str = "",
+                 **kwargs: Any) -> None:
+        super().__init__(cols=3, **kwargs)
+        from kiosk.i18n import t
+        keys: list[tuple[str, str]] = [(d, d) for d in "123456789"]
+        keys += [(extra, extra) if extra else ("clear", t("key_clear", lang)),
+                 ("0", "0"), ("del", t("key_del", lang))]
+        for key, label in keys:
+            button = Key(text=label, name=f"key_{key}")
+            button.bind(on_release=lambda _b, k=key: on_key(k))
+            self.add_widget(button)
+
+
+def spacer() -> Widget:
+    return Widget()
+
+
+def buttons(*acts: Widget, left: bool = False) -> BoxLayout:
+    """A row of action buttons at the bottom of a page (right-aligned)."""
+    row = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(60), spacing=dp(12))
+    if not left:
+        row.add_widget(Widget())
+    for act in acts:
+        row.add_widget(act)
+    if left:
+        row.add_widget(Widget())
+    return row

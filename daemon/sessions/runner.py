@@ -143,6 +143,11 @@ class OrderRunner:
         code = getattr(exc, "code", "failed")
         message = getattr(exc, "message", str(exc))
         message_zh = getattr(exc, "message_zh", "业务未能完成。")
+        tries = (getattr(exc, "details", None) or {}).get("tries_left")
+        if code == "pin_wrong" and isinstance(tries, int):
+            # The screen says how many tries are left, as the account services' refusals do.
+            message = f"{message} {tries} {'try' if tries == 1 else 'tries'} left."
+            message_zh = f"{message_zh}还可尝试{tries}次。"
         logger.warning("session %s: %s (%s)", session.id, code, message)
         m = self._m
         with m.lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+from config.money import format_fen  # one formatter for screen and paper
 from hardware.masking import mask_card_no
 
 __all__ = [
@@ -24,18 +25,6 @@ __all__ = [
     "printable",
     "wrap",
 ]
-
-
-def format_fen(fen: int, *, sign: bool = False) -> str:
-    """``1234`` → ``"¥12.34"``; negative ``"-¥12.34"``; ``sign=True`` adds ``"+"``.
-
-    Integer arithmetic only: amounts never pass through a float.
-    """
-    if not isinstance(fen, int) or isinstance(fen, bool):
-        raise TypeError(f"amounts are integer fen, not {type(fen).__name__}")
-    yuan, cents = divmod(abs(fen), 100)
-    prefix = "-" if fen < 0 else ("+" if sign and fen > 0 else "")
-    return f"{prefix}¥{yuan}.{cents:02d}"
 
 
 # Line and paragraph breaks, tabs and the other separators: a space, so "Li\u0085Lei"

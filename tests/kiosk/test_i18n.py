@@ -38,7 +38,7 @@ def test_names_for_card_types_states_and_records() -> None:
 
 
 @pytest.mark.parametrize(("fen", "shown"), [(0, "¥0.00"), (5, "¥0.05"), (100, "¥1.00"),
-                                           (8650, "¥86.50"), (123456789, "¥1,234,567.89"),
+                                           (8650, "¥86.50"), (123456789, "¥1234567.89"),
                                            (-370, "-¥3.70")])
 def test_format_yuan(fen: int, shown: str) -> None:
     assert format_yuan(fen) == shown

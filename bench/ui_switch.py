@@ -1,0 +1,98 @@
+"""Touch → next screen drawn, and the UI's memory after many taps.
+
+Runs central + ``kioskd --simulate`` + the UI (``--probe-dir``) under the
+current X display, then touches Help and Back alternately ``--taps`` times
+from the attract screen (touches dispatched at the buttons' centres). The UI measures
+each switch from the touch to the first frame after the new screen is built
+(``switch_ms`` in ui.json). Then the UI's RSS is compared with a bare Kivy app
+showing one label in the same font.
+
+Usage: ``xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m bench.ui_switch``
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import pct, save
+from deploy.stack import Stack
+from deploy.uiprobe import TouchProbe
+from kiosk.fonts import find_cjk_font
+
+BARE = """
+import os, sys
+os.environ["KIVY_NO_ARGS"] = "1"
+from kivy.config import Config
+Config.set("graphics", "width", "1280"); Config.set("graphics", "height", "800")
+from kivy.core.text import DEFAULT_FONT, LabelBase
+LabelBase.register(DEFAULT_FONT, sys.argv[1])
+from kivy.app import App
+from kivy.uix.label import Label
+class Bare(App):
+    def load_kv(self, filename=None):  # no kv file; and -c code has no source file
+        return False
+    def build(self):
+        return Label(text="城市一卡通 CityCard ¥86.50", font_size=40)
+Bare().run()
+"""
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def bare_rss(font: Path, settle_s: float = 4.0) -> int:
+    proc = subprocess.Popen([sys.executable, "-c", BARE, str(font)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(settle_s)
+        return rss_kib(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taps", type=int, default=500)
+    args = parser.parse_args(argv)
+    switches: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp) / "kiosk") as stack:
+        stack.seed()
+        stack.start_central()
+        stack.start_kioskd()
+        probe_dir = stack.workdir / "ui-probe"
+        probe_dir.mkdir()
+        ui = TouchProbe(stack.start_ui(probe_dir), probe_dir)
+        ui.wait_screen("attract", timeout=60)
+        time.sleep(1)
+        start_rss = rss_kib(ui.proc.pid)
+        for i in range(args.taps):
+            # From the attract screen (the card screen would time out in kioskd meanwhile)
+            name, back = ("help", "help") if i % 2 == 0 else ("back", "attract")
+            view = ui.tap(name)
+            view = ui.wait_screen(back, also=lambda v: v.get("switch_ms") is not None)
+            switches.append(float(view["switch_ms"]))
+        time.sleep(1)
+        end_rss = rss_kib(ui.proc.pid)
+    bare = bare_rss(find_cjk_font())
+    results = {"taps": args.taps, "switch_ms_p50": round(pct(switches, 0.5), 1),
+               "switch_ms_p95": round(pct(switches, 0.95), 1),
+               "switch_ms_max": round(max(switches), 1),
+               "ui_rss_kib_start": start_rss, "ui_rss_kib_after": end_rss,
+               "bare_kivy_rss_kib": bare, "ratio_after_vs_bare": round(end_rss / bare, 3)}
+    print(results)
+    save("ui_switch", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

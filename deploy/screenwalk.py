@@ -1,0 +1,265 @@
+"""``make demo``'s screenshot walk: every screen of the touchscreen, in 中文 and
+English, as ``ui-<screen>-<lang>.png``, each also laid out at 800×480 and
+1024×600 with what did not fit written to ``ui-layout.json``.
+
+The walk moves by touches (deploy/uiprobe.TouchProbe) and by the simulated
+hardware (a card on the reader, notes in the acceptor). Screens the simulator
+cannot make on demand — a card it cannot read, a foreign card, the steps that
+last a blink (reading, loading, paying), a refused or pending load — are shown
+by handing the UI a snapshot of that state through the probe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from deploy.stack import Stack
+from deploy.uiprobe import TouchProbe
+
+__all__ = ["SIZES", "walk"]
+
+logger = logging.getLogger("demo")
+
+SIZES = ((800, 480), (1024, 600))
+FULL = (1280, 800)
+CARD = "31044403000000100017"
+OTHER = "31044403000000100025"
+NO_PIN = "31044403000000100033"
+PIN = "147258"
+
+
+class _Walk:
+    def __init__(self, stack: Stack, ui: TouchProbe, out: Path) -> None:
+        self.stack, self.ui, self.out = stack, ui, out
+        self.layout: dict[str, list[str]] = {}
+        self.shots: list[Path] = []
+
+    def lang(self) -> str:
+        return str((self.ui.view() or {}).get("language"))
+
+    def shoot(self, name: str, inject: dict[str, Any] | None = None) -> None:
+        ui = self.ui
+        for lang in ("zh", "en"):
+            if inject is not None:
+                ui.command({"snapshot": {**inject, "language": lang}})
+            elif self.lang() != lang:
+                current = (ui.view() or {}).get("ui_screen")
+                ui.tap("language")
+                ui.wait_for(lambda v, lang=lang, current=current: v["language"] == lang
+                            and v["ui_screen"] == current, what=f"{name} in {lang}")
+            time.sleep(0.2)
+            self.check(name, lang)
+            self.shots.append(ui.screenshot(self.out / f"ui-{name}-{lang}.png"))
+        if inject is not None:
+            ui.command({"snapshot": self.stack.kiosk_client.get("/v1/state")})
+
+    def check(self, name: str, lang: str) -> None:
+        for size in (*SIZES, FULL):
+            view = self.ui.command({"resize": list(size)})
+            problems = view["overflow"] + [f"no glyph for {c!r}" for c in
+                                           view["missing_glyphs"]]
+            if problems:
+                self.layout[f"{name}-{lang}-{size[0]}x{size[1]}"] = problems
+
+    def card(self, card_no: str = CARD, screen: str = "home") -> None:
+        self.stack.kioskctl("sim", "remove")
+        self.stack.kioskctl("sim", "tap", card_no)
+        self.ui.wait_for(lambda v: v["ui_screen"] == screen and not any(
+            "正在查询" in t or "Checking" in t for t in v["texts"]), 30, f"{screen} after a tap")
+        time.sleep(0.6)  # the read's last snapshots
+
+    def end(self) -> None:
+        self.stack.kioskctl("sim", "remove")
+        with contextlib.suppress(LookupError):
+            self.ui.tap("done")
+        self.ui.wait_screen("attract")
+
+    def at(self, name: str, **kw: Any) -> dict[str, Any]:
+        return self.ui.wait_screen(name, **kw)
+
+
+def _snap(screen: str, **extra: Any) -> dict[str, Any]:
+    return {"seq": 0, "screen": screen, "language": "zh", "devices": {}, "central": "up",
+            **extra}
+
+
+def _session(kind: str, step: str, amount: int, **extra: Any) -> dict[str, Any]:
+    return {"kind": kind, "step": step, "card_no_masked": "3104 **** **** 0017",
+            "amount_fen": amount, **extra}
+
+
+def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str, list[str]]]:
+    """Every screen, both languages; returns the screenshots and the layout problems."""
+    w = _Walk(stack, ui, out)
+    ui.wait_screen("attract", timeout=60)
+    w.shoot("attract")
+    w.shoot("reading", _snap("reading"))
+    for lang in ("zh", "en"):  # kioskd unreachable: the language the UI last had
+        ui.command({"snapshot": {**stack.kiosk_client.get("/v1/state"), "language": lang}})
+        ui.command({"snapshot": None})
+        w.check("out_of_service", lang)
+        w.shots.append(ui.screenshot(out / f"ui-out_of_service-{lang}.png"))
+    ui.command({"snapshot": stack.kiosk_client.get("/v1/state")})
+    for code, name in (("card_not_supported", "not_our_card"), ("card_protocol", "read_failed")):
+        w.shoot(name, _snap("card_error", notice={
+            "code": code, "message": "The card could not be used.",
+            "message_zh": "此卡无法使用。"}))
+    # Help, feedback and a loss report need no card.
+    ui.tap("help")
+    w.at("help")
+    ui.tap("help_hotline")
+    w.shoot("help")
+    ui.tap("back")
+    ui.tap("feedback")
+    w.at("feedback")
+    w.shoot("feedback")
+    ui.tap("kiosk_fault")
+    ui.tap("canned_2")
+    ui.type_digits("13800138000")
+    ui.tap("ok")
+    w.at("feedback_done", timeout=30)
+    w.shoot("feedback_done")
+    ui.tap("done")
+    ui.tap("loss_report")
+    w.at("loss_report")
+    ui.type_digits(OTHER)
+    w.shoot("loss_report")
+    ui.tap("ok")
+    ui.tap("proof_id")
+    ui.type_digits(OTHER[-6:])
+    ui.tap("ok")
+    ui.wait_for(lambda v: "confirm" in [t["name"] for t in v["targets"]], what="confirm")
+    w.shoot("loss_report_confirm")
+    ui.tap("confirm")
+    w.at("loss_report_done", timeout=30)
+    w.shoot("loss_report_done")
+    ui.tap("done")
+    w.at("attract")
+    admin = stack.admin_client
+    admin.post("/v1/admin/maintenance", {"on": True, "message": "维护中 / Under maintenance"})
+    w.at("maintenance")
+    w.shoot("maintenance")
+    admin.post("/v1/admin/maintenance", {"on": False})
+    w.at("attract")
+    # Cards the centre or the chip refuses.
+    for card_no, name in (("31044403000000100041", "card_lost"),
+                          ("31044403000000100058", "card_blacklisted"),
+                          ("31044403000000100066", "card_expired"),
+                          ("31044403000000100074", "card_blocked")):
+        w.card(card_no, name)
+        w.shoot(name)
+        w.end()
+    # The card's home and its services.
+    w.card()
+    w.shoot("home")
+    for lang in ("zh", "en"):  # a touch ends the countdown: switch, then start it
+        if w.lang() != lang:
+            ui.tap("language")
+            ui.wait_for(lambda v, lang=lang: v["language"] == lang, what="the language")
+        ui.command({"idle": 20})
+        w.check("idle_countdown", lang)
+        w.shots.append(ui.screenshot(out / f"ui-idle_countdown-{lang}.png"))
+        ui.tap("continue")
+    ui.tap("history")
+    ui.wait_for(lambda v: "more" in [t["name"] for t in v["targets"]], what="history")
+    w.shoot("history")
+    ui.tap("statement")
+    w.at("statement")
+    w.shoot("statement")
+    ui.tap("last_30_days")
+    w.at("pin_entry")
+    ui.type_digits("14")
+    w.shoot("pin_entry")
+    ui.type_digits("7258")
+    ui.tap("ok")
+    w.at("statement_printed", timeout=30)
+    w.shoot("statement_printed")
+    ui.tap("back")
+    ui.tap("points")
+    w.at("points")
+    ui.tap("points_500")
+    w.shoot("points")
+    ui.tap("redeem")
+    w.at("points_done", timeout=30)
+    w.shoot("points_done")
+    ui.tap("done")
+    w.card()
+    ui.tap("pin")
+    w.at("pin_change")
+    ui.type_digits("12")
+    w.shoot("pin_change")
+    ui.tap("back")
+    ui.tap("bill")
+    w.at("bill_utility")
+    w.shoot("bill_utility")
+    ui.tap("water")
+    ui.type_digits("100001")  # (the walk-through before this one paid 100004)
+    w.shoot("bill_account")
+    ui.tap("ok")
+    w.at("bill_found", timeout=30)
+    w.shoot("bill_found")
+    ui.tap("pay")
+    w.at("bill_done", timeout=30)
+    w.shoot("bill_done")
+    ui.tap("done")
+    w.card()
+    ui.tap("topup")
+    w.at("topup_limits")
+    w.shoot("topup_limits")
+    for yuan in ("20", "20", "10"):
+        stack.kioskctl("sim", "insert", yuan)
+    ui.wait_for(lambda v: "¥50.00" in v["texts"], what="¥50 in")
+    w.shoot("topup_inserting")
+    stack.kioskctl("sim", "remove")
+    ui.tap("finish")
+    w.at("topup_put_card_back", timeout=30)
+    w.shoot("topup_put_card_back")
+    stack.kioskctl("sim", "tap", CARD)
+    w.at("topup_done", timeout=30)
+    w.shoot("topup_done")
+    limits = {"single_max_fen": 50000, "daily_remaining_fen": 95000, "purse_cap_fen": 100000}
+    for name, session, notice in (
+            ("topup_loading", _session("topup", "loading", 5000), None),
+            ("topup_pending", _session("topup", "pending", 5000, receipt="printed",
+                                       reference="P2612010000000001"), None),
+            ("topup_refused", _session("topup", "failed", 5000, receipt="printed",
+                                       reference="P2612010000000002"),
+             {"code": "card_lost", "message": "This card was reported lost; the cash is "
+              "owed back with a refund voucher.",
+              "message_zh": "此卡已挂失，投入的现金凭退款凭条退还。"}),
+            ("bill_paying", _session("bill", "paying", 3720), None),
+            ("bill_failed", _session("bill", "failed", 23680, reference="P2612010000000003"),
+             {"code": "pin_wrong", "message": "Wrong payment password. 2 tries left.",
+              "message_zh": "支付密码错误。还可尝试2次。"})):
+        w.shoot(name, _snap("topup" if session["kind"] == "topup" else "bill",
+                            session={**session, "limits": limits}, notice=notice))
+    ui.tap("done")
+    w.at("attract")
+    # A card without a payment password: set one.
+    w.card(NO_PIN)
+    ui.tap("pin")
+    for digits in ("111111", "258147", "258147"):
+        ui.type_digits(digits)
+        ui.tap("ok")
+    w.at("pin_set", timeout=30)
+    ui.type_digits(NO_PIN[-6:-2])
+    w.shoot("pin_set")
+    ui.type_digits(NO_PIN[-2:])
+    ui.tap("ok")
+    for _ in range(2):
+        ui.type_digits("258147")
+        ui.tap("ok")
+    w.at("pin_done", timeout=30)
+    w.shoot("pin_done")
+    ui.tap("back")
+    w.end()
+    if w.lang() != "zh":
+        ui.tap("language")
+    (out / "ui-layout.json").write_text(json.dumps(w.layout, ensure_ascii=False, indent=1),
+                                        "utf-8")
+    return w.shots, w.layout

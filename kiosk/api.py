@@ -1,0 +1,16 @@
+"""The UI's only door to the daemon's side of the protocol.
+
+Everything ``kiosk/`` needs from the local API (the client, its errors, the
+snapshot dataclasses, the default config path) is imported here and nowhere
+else in ``kiosk/``, so moving the protocol to its own package is a change to
+this one file.
+"""
+
+from __future__ import annotations
+
+from daemon.about import DEFAULT_CONFIG
+from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
+from daemon.api.models import CardView, Notice, SessionView, StateSnapshot, ascii_digits
+
+__all__ = ["DEFAULT_CONFIG", "CardView", "DaemonUnavailable", "LocalApiError", "LocalClient",
+           "Notice", "SessionView", "StateSnapshot", "ascii_digits"]

@@ -1,0 +1,57 @@
+"""One Screen class per screen the cardholder sees (names as in docs/ui.md)."""
+
+from __future__ import annotations
+
+from kiosk.screens.account import (
+    FeedbackDoneScreen,
+    FeedbackScreen,
+    HelpScreen,
+    LossReportDoneScreen,
+    LossReportScreen,
+    PinChangeScreen,
+    PinDoneScreen,
+    PinSetScreen,
+)
+from kiosk.screens.base import Ctx, KioskScreen
+from kiosk.screens.card import (
+    AttractScreen,
+    HistoryScreen,
+    HomeScreen,
+    PointsDoneScreen,
+    PointsScreen,
+    ReadingScreen,
+    StatementPrintedScreen,
+    StatementScreen,
+)
+from kiosk.screens.money import (
+    BillAccountScreen,
+    BillDoneScreen,
+    BillFailedScreen,
+    BillFoundScreen,
+    BillPayingScreen,
+    BillUtilityScreen,
+    PinEntryScreen,
+    TopupDoneScreen,
+    TopupInsertingScreen,
+    TopupLimitsScreen,
+    TopupLoadingScreen,
+    TopupPendingScreen,
+    TopupPutCardBackScreen,
+    TopupRefusedScreen,
+)
+from kiosk.screens.status import MaintenanceScreen, OutOfServiceScreen, card_error_screens
+
+__all__ = ["SCREEN_CLASSES", "Ctx", "KioskScreen", "all_screens"]
+
+SCREEN_CLASSES: list[type[KioskScreen]] = [
+    AttractScreen, ReadingScreen, HomeScreen, HistoryScreen, StatementScreen,
+    StatementPrintedScreen, TopupLimitsScreen, TopupInsertingScreen, TopupPutCardBackScreen,
+    TopupLoadingScreen, TopupDoneScreen, TopupPendingScreen, TopupRefusedScreen,
+    BillUtilityScreen, BillAccountScreen, BillFoundScreen, PinEntryScreen, BillPayingScreen,
+    BillDoneScreen, BillFailedScreen, PointsScreen, PointsDoneScreen, PinChangeScreen,
+    PinSetScreen, PinDoneScreen, LossReportScreen, LossReportDoneScreen, FeedbackScreen,
+    FeedbackDoneScreen, HelpScreen, MaintenanceScreen, OutOfServiceScreen]
+
+
+def all_screens() -> list[KioskScreen]:
+    return [cls() for cls in SCREEN_CLASSES] + card_error_screens()

@@ -1,0 +1,336 @@
+"""The attract screen, reading, the card's home with its service tiles, its
+history and statements, and points."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.api import LocalApiError
+from kiosk.i18n import CARD_STATUS, CARD_TYPES, RECORD_KINDS, format_yuan, label
+from kiosk.screens.base import (
+    Ctx,
+    KioskScreen,
+    act,
+    amount,
+    body,
+    buttons,
+    notice_text,
+    pairs,
+    panel,
+    small,
+    spacer,
+    tiles,
+    title,
+)
+from kiosk.widgets import AMBER, GREEN, GREY, RED, Txt
+
+__all__ = [
+    "POINT_STEP",
+    "AttractScreen",
+    "HistoryScreen",
+    "HomeScreen",
+    "PointsDoneScreen",
+    "PointsScreen",
+    "ReadingScreen",
+    "StatementPrintedScreen",
+    "StatementScreen",
+]
+
+# Points are redeemed in steps of the central side's rate (100 points = ¥1 in the
+# reference central). The snapshot does not carry the rate yet; a wrong step is
+# refused by the centre with its message, shown on screen.
+POINT_STEP = 100
+
+
+class AttractScreen(KioskScreen):
+    screen_name = "attract"
+
+    def build(self, ctx: Ctx) -> None:
+        other = "en" if ctx.lang == "zh" else "zh"
+        from kiosk.i18n import t
+        self.add(spacer(),
+                 title(ctx.t("tap_card"), role="hero"),
+                 body(t("tap_card", other), tone=GREY),
+                 body(ctx.t("tap_card_hint")),
+                 spacer())
+        app = ctx.app
+        scale = ctx.t("normal_text") if getattr(app, "text_scale", 1.0) > 1.0 \
+            else ctx.t("large_text")
+        self.add(buttons(act(scale, app.toggle_text_scale, "large_text", "secondary"),
+                         act(ctx.t("tile_help"), lambda: app.go("help"), "help", "secondary"),
+                         act(ctx.t("tile_loss"), lambda: app.go("loss_report"), "loss_report",
+                             "secondary"),
+                         act(ctx.t("tile_feedback"), lambda: app.go("feedback"), "feedback",
+                             "secondary")))
+
+
+class ReadingScreen(KioskScreen):
+    screen_name = "reading"
+
+    def build(self, ctx: Ctx) -> None:
+        self.add(spacer(), title(ctx.t("reading"), role="hero"), spacer())
+
+
+def central_note(ctx: Ctx) -> str:
+    card = ctx.snap.card if ctx.snap else None
+    if card is None:
+        return ""
+    return {"offline": ctx.t("central_offline"), "pending": ctx.t("central_pending"),
+            "unknown_card": ctx.t("central_unknown_card")}.get(card.central, "")
+
+
+class HomeScreen(KioskScreen):
+    """After a tap: what the card holds, and a tile for every service."""
+
+    screen_name = "home"
+
+    def build(self, ctx: Ctx) -> None:
+        assert ctx.snap is not None and ctx.snap.card is not None
+        card, app = ctx.snap.card, ctx.app
+        note = central_note(ctx)
+        if note:
+            self.add(panel(body(note, tone=RED), bg=AMBER, size_hint_y=None,
+                           height=dp(44), padding=(dp(12), dp(4))))
+        row = BoxLayout(orientation="horizontal", spacing=dp(14))
+        details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
+                   (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}"),
+                   (ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang))]
+        if card.points is not None:
+            details.append((ctx.t("points"), str(card.points)))
+        left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
+                     amount(card.card_no_masked, role="body"),
+                     pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
+        if card.pending_load_fen:
+            left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
+                                 tone=GREEN))
+            left.add_widget(act(ctx.t("complete_pending"),
+                                lambda: app.send("POST", "/v1/pending-load/complete"),
+                                "complete_pending"))
+        row.add_widget(left)
+        row.add_widget(tiles([
+            ("topup", ctx.t("tile_topup"), lambda: app.send("POST", "/v1/topup/start")),
+            ("bill", ctx.t("tile_bill"), lambda: app.go("bill_utility")),
+            ("history", ctx.t("tile_history"), lambda: app.go("history")),
+            ("points", ctx.t("tile_points"), lambda: app.go("points")),
+            ("pin", ctx.t("tile_pin"), lambda: app.go("pin_change")),
+            ("loss_report", ctx.t("tile_loss"), lambda: app.go("loss_report")),
+            ("feedback", ctx.t("tile_feedback"), lambda: app.go("feedback")),
+            ("help", ctx.t("tile_help"), lambda: app.go("help")),
+        ], cols=2))
+        self.add(row, buttons(act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"),
+                                  "done", "secondary")))
+
+
+class HistoryScreen(KioskScreen):
+    """The card's log and the centre's history, merged by the daemon; paged."""
+
+    screen_name = "history"
+    PAGE = 5
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pages: list[list[dict[str, Any]]] = []
+        self.index = 0
+        self.cursor: str | None = None
+        self.loading = False
+        self.notice = ""
+
+    def arrive(self, ctx: Ctx) -> None:
+        super().arrive(ctx)
+        self.pages, self.index, self.cursor, self.notice = [], 0, None, ""
+        self._fetch(ctx)
+
+    def _fetch(self, ctx: Ctx) -> None:
+        self.loading = True
+        path = f"/v1/history?limit={self.PAGE}"
+        if self.cursor:
+            path += f"&cursor={self.cursor}"
+        ctx.app.send("GET", path, on_ok=self._got, on_refused=self._refused)
+
+    def _got(self, reply: Any) -> None:
+        self.loading = False
+        self.pages.append(list(reply.get("items", [])))
+        self.index = len(self.pages) - 1
+        self.cursor = reply.get("next_cursor")
+        notice = reply.get("notice")
+        if notice and self.ctx is not None:
+            self.notice = notice["message_zh" if self.ctx.lang == "zh" else "message"]
+        self.redraw()
+
+    def _refused(self, _: LocalApiError) -> bool:
+        self.loading = False
+        return False  # the app shows the daemon's message
+
+    def _more(self) -> None:
+        if self.index + 1 < len(self.pages):
+            self.index += 1
+            self.redraw()
+        elif self.cursor and self.ctx is not None and not self.loading:
+            self._fetch(self.ctx)
+
+    def _previous(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+            self.redraw()
+
+    def build(self, ctx: Ctx) -> None:
+        self.add(title(ctx.t("history_title")))
+        if self.notice:
+            self.add(body(self.notice, tone=RED))
+        items = self.pages[self.index] if self.pages else []
+        if self.loading and not items:
+            self.add(body(ctx.t("history_loading"), tone=GREY))
+        elif not items:
+            self.add(body(ctx.t("history_empty"), tone=GREY))
+        for item in items:
+            self.add(_history_line(ctx, item))
+        self.add(spacer())
+        app = ctx.app
+        more_left = self.index + 1 < len(self.pages) or bool(self.cursor)
+        acts = [act(ctx.t("back"), lambda: app.go(None), "back", "secondary")]
+        if self.index > 0:
+            acts.append(act("◀", self._previous, "previous", "secondary"))
+        if more_left:
+            acts.append(act(ctx.t("more"), self._more, "more", "secondary"))
+        elif self.pages:
+            self.add(small(ctx.t("history_end")))
+        acts.append(act(ctx.t("print_statement"), lambda: app.go("statement"), "statement"))
+        self.add(buttons(*acts))
+
+
+def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
+    details = item.get("details") or {}
+    where = details.get("merchant") or details.get("description") or \
+        details.get("terminal_id") or ""
+    kind = label(RECORD_KINDS, str(item.get("kind")), ctx.lang)
+    extra = []
+    discount = int(details.get("ride_discount_fen") or 0) + \
+        int(details.get("transfer_discount_fen") or 0)
+    if discount:
+        extra.append(f"{ctx.t('discount')} {format_yuan(discount)}")
+    if details.get("balance_after_fen") is not None:
+        extra.append(f"{ctx.t('new_balance')} {format_yuan(int(details['balance_after_fen']))}")
+    line = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(44), spacing=dp(8))
+    when = str(item.get("when", "")).replace("T", " ")[:16]
+    line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
+    line.add_widget(Txt(text=f"{where}\n{'  '.join(extra)}".strip(), role="small",
+                        size_hint_x=0.52))
+    line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
+                        role="body", halign="right", size_hint_x=0.24))
+    return line
+
+
+PERIODS = ("this_month", "last_month", "last_30_days")
+
+
+class StatementScreen(KioskScreen):
+    """The period picker; a card with a payment password is asked for it."""
+
+    screen_name = "statement"
+
+    def build(self, ctx: Ctx) -> None:
+        self.add(title(ctx.t("statement_title")))
+        self.add(tiles([(p, ctx.t(f"period_{p}"), partial(self._print, ctx, p))
+                        for p in PERIODS], cols=3))
+        self.add(buttons(act(ctx.t("back"), lambda: ctx.app.go("history"), "back",
+                             "secondary")))
+
+    def _print(self, ctx: Ctx, period: str, pin: str | None = None) -> None:
+        body_: dict[str, Any] = {"period": period}
+        if pin is not None:
+            body_["pin"] = pin
+        app = ctx.app
+
+        def printed(reply: Any) -> None:
+            app.screen("statement_printed").result = reply
+            app.go("statement_printed")
+
+        def refused(err: LocalApiError) -> bool:
+            if err.code == "pin_required":
+                app.pin_for(ctx.t("print_statement"),
+                            lambda p: self._print(ctx, period, p))
+                return True
+            return False
+        app.send("POST", "/v1/statement", body_, on_ok=printed, on_refused=refused)
+
+
+class StatementPrintedScreen(KioskScreen):
+    screen_name = "statement_printed"
+    result: dict[str, Any] | None = None
+
+    def build(self, ctx: Ctx) -> None:
+        r = self.result or {}
+        self.add(spacer(), title(ctx.t("statement_printed"), tone=GREEN, role="hero"))
+        if r:
+            self.add(body(ctx.t("statement_summary", count=r.get("count", 0),
+                                opening=format_yuan(int(r.get("opening_balance_fen", 0))),
+                                closing=format_yuan(int(r.get("closing_balance_fen", 0))))),
+                     small(f"{ctx.t('reference')} {r.get('reference', '')}"))
+        self.add(body(ctx.t("receipt_printed")), spacer(),
+                 buttons(act(ctx.t("back"), lambda: ctx.app.go(None), "back", "secondary")))
+
+
+class PointsScreen(KioskScreen):
+    """Points, the rate, and an amount in the allowed steps."""
+
+    screen_name = "points"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.chosen = 0
+
+    def arrive(self, ctx: Ctx) -> None:
+        super().arrive(ctx)
+        self.chosen = 0
+
+    def build(self, ctx: Ctx) -> None:
+        card = ctx.snap.card if ctx.snap else None
+        have = (card.points or 0) if card else 0
+        self.add(title(ctx.t("points_title")),
+                 body(ctx.t("points_have", points=have)),
+                 small(ctx.t("points_rate", step=POINT_STEP, value=format_yuan(100))))
+        most = have - have % POINT_STEP
+        choices = sorted({c for c in (POINT_STEP, 5 * POINT_STEP, 10 * POINT_STEP,
+                                      20 * POINT_STEP, most) if 0 < c <= most})
+        if not choices:
+            self.add(body(ctx.t("points_none", step=POINT_STEP), tone=RED), spacer())
+        else:
+            self.add(small(ctx.t("points_pick")))
+            self.add(tiles([(f"points_{c}", str(c), partial(self._choose, c))
+                            for c in choices], cols=len(choices), kind="secondary"))
+        if self.chosen:
+            self.add(body(ctx.t("points_chosen", points=self.chosen,
+                                value=format_yuan(self.chosen // POINT_STEP * 100))))
+        acts = [act(ctx.t("back"), lambda: ctx.app.go(None), "back", "secondary")]
+        if self.chosen:
+            acts.append(act(ctx.t("redeem"), lambda: self._redeem(ctx), "redeem"))
+        self.add(buttons(*acts))
+
+    def _choose(self, points: int) -> None:
+        self.chosen = points
+        self.message = ""
+        self.redraw()
+
+    def _redeem(self, ctx: Ctx) -> None:
+        ctx.app.go("points", origin="points")
+        ctx.app.send("POST", "/v1/points/redeem", {"points": self.chosen})
+
+
+class PointsDoneScreen(KioskScreen):
+    screen_name = "points_done"
+
+    def build(self, ctx: Ctx) -> None:
+        session = ctx.snap.session if ctx.snap else None
+        self.add(spacer(), title(ctx.t("points_done"), tone=GREEN, role="hero"))
+        if session is not None:
+            self.add(body(format_yuan(session.amount_fen, sign=True)))
+            if session.balance_after_fen is not None:
+                self.add(amount(f"{ctx.t('new_balance')} "
+                                f"{format_yuan(session.balance_after_fen)}"))
+        self.add(body(notice_text(ctx.snap, ctx.lang)), spacer(),
+                 buttons(act(ctx.t("done"), lambda: ctx.app.send("POST", "/v1/session/end"),
+                             "done", "secondary")))

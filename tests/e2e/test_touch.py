@@ -1,0 +1,360 @@
+"""Every cardholder service by touch alone: touches land at the centres of the
+buttons the UI reports (through Kivy's touch dispatch), against the real
+``kioskd --simulate`` and the reference central server. The test reaches the
+daemon only as hardware would (a card on the reader, notes in the acceptor),
+never through the local API. One stack and one UI for the module: each test
+ends back on the attract screen with the card taken away."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy.stack import Stack
+from deploy.uiprobe import TouchProbe
+from tests.e2e.sessionkit import CARD, central_sql
+from tests.e2e.sessionkit import wallet_balance as _wallet
+
+pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
+                                reason="needs an X display: make test runs under xvfb-run")
+
+WANG_NO_PIN = "31044403000000100033"
+PIN = "147258"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with Stack(tmp_path_factory.mktemp("touch") / "kiosk") as st:
+        st.seed()
+        st.start_central()
+        st.start_kioskd()
+        yield st
+
+
+@pytest.fixture(scope="module")
+def ui(stack: Stack) -> Iterator[TouchProbe]:
+    probe_dir = stack.workdir / "ui-probe"
+    probe_dir.mkdir()
+    probe = TouchProbe(stack.start_ui(probe_dir), probe_dir)
+    probe.wait_screen("attract", timeout=60)
+    yield probe
+
+
+@pytest.fixture(autouse=True)
+def back_to_attract(stack: Stack, ui: TouchProbe) -> Iterator[None]:
+    yield
+    stack.kioskctl("sim", "remove")
+    view = ui.view() or {}
+    if view.get("ui_screen") != "attract":
+        for name in ("done", "back", "cancel"):
+            try:
+                ui.tap(name)
+                break
+            except LookupError:
+                continue
+    ui.wait_screen("attract")
+
+
+def wallet_balance(stack: Stack, card_no: str = CARD) -> int:
+    """The virtual card's balance (the seed's until the wallet file is first written)."""
+    if (stack.workdir / "state" / "sim-wallet.json").exists():
+        return _wallet(stack, card_no)
+    import tomllib
+    seed = tomllib.loads(Path("config/sim/demo-cards.toml").read_text("utf-8"))
+    return int(next(c for c in seed["card"] if c["card_no"] == card_no)["balance_fen"])
+
+
+def _text(view: dict[str, Any]) -> str:
+    return "\n".join(view["texts"])
+
+
+def _clean(view: dict[str, Any]) -> dict[str, Any]:
+    assert view["overflow"] == [], view["overflow"]
+    assert view["missing_glyphs"] == [], view["missing_glyphs"]
+    return view
+
+
+def tap_card(stack: Stack, ui: TouchProbe, card_no: str = CARD,
+             screen: str = "home") -> dict[str, Any]:
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", card_no)
+    view = ui.wait_screen(screen, timeout=30, also=lambda v: "正在查询" not in _text(v)
+                          and "Checking" not in _text(v))
+    return _clean(settled(ui, view))
+
+
+def settled(ui: TouchProbe, view: dict[str, Any], quiet_s: float = 0.5) -> dict[str, Any]:
+    """The view once the daemon has stopped sending snapshots for ``quiet_s`` (a card
+    read ends with a few: the chip, then the centre's answer)."""
+    import time
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = ui.view() or view
+        if now["seq"] == view["seq"]:
+            return now
+        view = now
+    return view
+
+
+def insert(stack: Stack, *yuan: str) -> None:
+    for y in yuan:
+        assert stack.kioskctl("sim", "insert", y).returncode == 0
+
+
+def test_top_up_fifty_yuan_and_see_the_new_balance(stack: Stack, ui: TouchProbe) -> None:
+    before = wallet_balance(stack)
+    tap_card(stack, ui)
+    ui.tap("topup")
+    _clean(ui.wait_screen("topup_limits"))
+    insert(stack, "20", "20", "10")
+    _clean(ui.wait_screen("topup_inserting", also=lambda v: "¥50.00" in v["texts"]))
+    ui.tap("finish")
+    done = _clean(ui.wait_screen("topup_done", timeout=30))
+    after = f"¥{(before + 5000) // 100}.{(before + 5000) % 100:02d}"
+    assert after in done["texts"] and wallet_balance(stack) == before + 5000
+    ui.tap("done")
+
+
+def test_keypad_refuses_bad_input_and_keeps_digits_across_a_state_event(
+        stack: Stack, ui: TouchProbe) -> None:
+    tap_card(stack, ui)
+    ui.tap("bill")
+    ui.wait_screen("bill_utility")
+    ui.tap("water")
+    ui.wait_screen("bill_account")
+    view = ui.type_digits("123")
+    ui.tap("ok")  # too short: refused at the screen, nothing sent
+    view = _clean(ui.wait_screen("bill_account", also=lambda v: "位数不足" in v["texts"]))
+    assert "123" in view["texts"]
+    view = ui.command({"paste": "45ab"})  # letters pasted: refused whole
+    assert "只能输入数字" in view["texts"] and "123" in view["texts"]
+    view = ui.command({"paste": "4" * 18})  # 21 digits would not fit
+    assert "位数已满" in view["texts"] and "123" in view["texts"]
+    ui.type_digits("456")
+    seq = ui.view()["seq"]  # type: ignore[index]
+    ui.tap("language")  # a state event from the daemon: a new snapshot, in English
+    view = ui.wait_screen("bill_account", also=lambda v: v["language"] == "en"
+                          and v["seq"] > seq)
+    assert "123456" in view["texts"]  # the digits survived the redraw
+    ui.tap("language")
+    ui.wait_screen("bill_account", also=lambda v: v["language"] == "zh")
+    ui.tap("back")
+    ui.wait_screen("bill_utility")
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
+def _find_bill(stack: Stack, ui: TouchProbe, utility: str, account: str) -> dict[str, Any]:
+    tap_card(stack, ui)
+    ui.tap("bill")
+    ui.wait_screen("bill_utility")
+    ui.tap(utility)
+    ui.wait_screen("bill_account")
+    ui.type_digits(account)
+    ui.tap("ok")
+    return _clean(ui.wait_screen("bill_found"))
+
+
+def test_pay_a_water_bill_under_the_threshold(stack: Stack, ui: TouchProbe) -> None:
+    before = wallet_balance(stack)
+    view = _find_bill(stack, ui, "water", "100004")
+    assert "¥37.20" in view["texts"]
+    ui.tap("pay")
+    _clean(ui.wait_screen("bill_done", timeout=30))
+    assert wallet_balance(stack) == before - 3720
+    ui.tap("done")
+
+
+def test_an_electricity_bill_over_the_threshold_asks_for_the_pin(stack: Stack,
+                                                                 ui: TouchProbe) -> None:
+    tap_card(stack, ui)  # first a top-up so the card holds enough for ¥236.80
+    ui.tap("topup")
+    ui.wait_screen("topup_limits")
+    insert(stack, "100", "100", "100")
+    ui.wait_screen("topup_inserting", also=lambda v: "¥300.00" in v["texts"])
+    ui.tap("finish")
+    ui.wait_screen("topup_done", timeout=30)
+    ui.tap("done")
+    before = wallet_balance(stack)
+    view = _find_bill(stack, ui, "electricity", "200002")
+    assert "¥236.80" in view["texts"]
+    ui.tap("pay")
+    _clean(ui.wait_screen("pin_entry"))
+    view = ui.type_digits("999999")
+    assert "●●●●●●" in view["texts"] and "999999" not in _text(view)  # masked
+    ui.tap("ok")
+    failed = _clean(ui.wait_screen("bill_failed", timeout=30))
+    assert re.search(r"还可尝试\s?2\s?次", _text(failed)), failed["texts"]
+    assert wallet_balance(stack) == before
+    ui.tap("done")
+    _find_bill(stack, ui, "electricity", "200002")
+    ui.tap("pay")
+    ui.wait_screen("pin_entry")
+    ui.type_digits(PIN)
+    ui.tap("ok")
+    _clean(ui.wait_screen("bill_done", timeout=30))
+    assert wallet_balance(stack) == before - 23680
+    ui.tap("done")
+
+
+def test_history_pages_and_a_statement_is_printed(stack: Stack, ui: TouchProbe) -> None:
+    tap_card(stack, ui)
+    ui.tap("history")
+    first = _clean(ui.wait_screen("history", also=lambda v: "更多" in v["texts"]))
+    ui.tap("more")
+    second = _clean(ui.wait_screen("history", also=lambda v: v["texts"] != first["texts"]
+                                   and "◀" in v["texts"]))
+    assert set(second["texts"]) != set(first["texts"])
+    ui.tap("statement")
+    ui.wait_screen("statement")
+    ui.tap("last_30_days")
+    ui.wait_screen("pin_entry")  # the card has a payment password
+    ui.type_digits(PIN)
+    ui.tap("ok")
+    printed = _clean(ui.wait_screen("statement_printed"))
+    assert "对账单已打印" in printed["texts"]
+    assert list((stack.workdir / "state" / "receipts").glob("*-statement.png"))
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
+def test_redeem_points(stack: Stack, ui: TouchProbe) -> None:
+    before = wallet_balance(stack)
+    points = central_sql(stack, "SELECT points FROM cards WHERE card_no = ?", CARD)[0][0]
+    tap_card(stack, ui)
+    ui.tap("points")
+    _clean(ui.wait_screen("points"))
+    ui.tap("points_500")
+    ui.wait_screen("points", also=lambda v: any("¥5.00" in t for t in v["texts"]))
+    ui.tap("redeem")
+    _clean(ui.wait_screen("points_done", timeout=30))
+    assert wallet_balance(stack) == before + 500
+    assert central_sql(stack, "SELECT points FROM cards WHERE card_no = ?", CARD)[0][0] == \
+        points - 500
+    ui.tap("done")
+
+
+def test_set_and_change_the_payment_password(stack: Stack, ui: TouchProbe) -> None:
+    tap_card(stack, ui, WANG_NO_PIN)
+    ui.tap("pin")
+    ui.wait_screen("pin_change")
+    for digits in ("111111", "258147", "258147"):
+        ui.type_digits(digits)
+        ui.tap("ok")
+    # No password yet: the daemon says so and the UI asks for the ID instead.
+    ui.wait_screen("pin_set")
+    for digits in (WANG_NO_PIN[-6:], "258147", "258147"):
+        ui.type_digits(digits)
+        ui.tap("ok")
+    _clean(ui.wait_screen("pin_done"))
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("pin")
+    ui.wait_screen("pin_change")
+    for digits in ("258147", "369258", "369258"):
+        ui.type_digits(digits)
+        ui.tap("ok")
+    _clean(ui.wait_screen("pin_done"))
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
+def test_report_a_lost_card_from_the_attract_screen(stack: Stack, ui: TouchProbe) -> None:
+    lost = "31044403000000100025"
+    ui.tap("loss_report")
+    ui.wait_screen("loss_report")
+    ui.type_digits(lost)
+    ui.tap("ok")
+    ui.wait_screen("loss_report", also=lambda v: any(t["name"] == "proof_id"
+                                                     for t in v["targets"]))
+    ui.tap("proof_id")
+    ui.type_digits(lost[-6:])
+    ui.tap("ok")
+    confirm = _clean(ui.wait_screen("loss_report", also=lambda v: "confirm" in
+                                    [t["name"] for t in v["targets"]]))
+    assert any("余额" in t for t in confirm["texts"])  # what happens to the balance
+    ui.tap("confirm")
+    done = _clean(ui.wait_screen("loss_report_done", timeout=30))
+    assert "挂失成功" in done["texts"]
+    assert central_sql(stack, "SELECT status FROM cards WHERE card_no = ?", lost) == [("lost",)]
+    ui.tap("done")
+
+
+def test_feedback_and_help(stack: Stack, ui: TouchProbe) -> None:
+    ui.tap("feedback")
+    ui.wait_screen("feedback")
+    ui.tap("kiosk_fault")
+    ui.wait_screen("feedback", also=lambda v: "canned_2" in [t["name"] for t in v["targets"]])
+    ui.tap("canned_2")
+    ui.wait_screen("feedback", also=lambda v: "key_1" in [t["name"] for t in v["targets"]])
+    ui.type_digits("13800138000")
+    ui.tap("ok")
+    done = _clean(ui.wait_screen("feedback_done", timeout=30))
+    assert list((stack.workdir / "state" / "receipts").glob("*-feedback.png"))
+    assert any("工单号" in t for t in done["texts"])
+    ui.tap("done")
+    ui.wait_screen("attract")
+    ui.tap("help")
+    ui.wait_screen("help")
+    ui.tap("help_hotline")
+    view = _clean(ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"])))
+    assert view["language"] == "zh"
+    ui.tap("back")
+
+
+def test_idle_countdown_with_cash_in_ends_in_a_load(stack: Stack, ui: TouchProbe) -> None:
+    before = wallet_balance(stack)
+    tap_card(stack, ui)
+    ui.tap("topup")
+    ui.wait_screen("topup_limits")
+    insert(stack, "10")
+    ui.wait_screen("topup_inserting", also=lambda v: "¥10.00" in v["texts"])
+    view = ui.command({"idle": 2})  # the countdown, 2 s from its end
+    assert view["overlay"] == "idle_countdown" and "还在吗？" in view["texts"]
+    _clean(view)
+    ui.wait_screen("topup_done", timeout=30)
+    assert wallet_balance(stack) == before + 1000
+    ui.tap("done")
+
+
+def test_a_second_card_mid_top_up_is_told_apart(stack: Stack, ui: TouchProbe) -> None:
+    tap_card(stack, ui)
+    ui.tap("topup")
+    ui.wait_screen("topup_limits")
+    insert(stack, "10")
+    ui.wait_screen("topup_inserting", also=lambda v: "¥10.00" in v["texts"])
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", WANG_NO_PIN)
+    view = _clean(ui.wait_screen("topup_inserting", also=lambda v: any(
+        "另一张卡" in t for t in v["texts"])))
+    assert "¥10.00" in view["texts"]
+    stack.kioskctl("sim", "remove")
+    stack.kioskctl("sim", "tap", CARD)
+    ui.tap("finish")
+    ui.wait_screen("topup_done", timeout=30)
+    ui.tap("done")
+
+
+def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) -> None:
+    if not _has_xdotool():
+        pytest.skip("xdotool is not installed")
+    import subprocess
+    for key in ("Escape", "alt+F4", "ctrl+q", "F1"):
+        subprocess.run(["xdotool", "search", "--name", "CityCard", "windowactivate", "--sync",
+                        "key", key], check=False, timeout=10)
+    assert ui.proc.poll() is None
+    ui.wait_screen("attract")
+
+
+def _has_xdotool() -> bool:
+    import shutil
+    return shutil.which("xdotool") is not None
