@@ -1,4 +1,5 @@
-"""The reference central API server (the card issuer's backend) and the shared signing code."""
+"""The reference central API server (the card issuer's backend); what it shares with
+the kiosk (signing, PIN blocks, the card's cryptography, error codes) is :mod:`protocol`."""
 
 from __future__ import annotations
 

@@ -24,9 +24,9 @@ from daemon.central import (
     CentralRejected,
     central_path,
 )
-from daemon.masking import mask_card_no
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
+from protocol.masking import mask_card_no
 
 __all__ = ["CardBusy", "CardFlow", "CentralCard"]
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from central import pinblock
 from config import Config, ConfigError, load_config
 from daemon.about import DEFAULT_CONFIG, package_version
 from daemon.account import Account
@@ -45,6 +44,7 @@ from daemon.reporting import Reporter
 from daemon.sessions import Sessions
 from daemon.settlement import settle, x_report
 from daemon.state import KioskState
+from protocol import pinblock
 
 __all__ = ["main", "run"]
 

@@ -41,7 +41,6 @@ from daemon.flow import NeedsCard
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
 from daemon.maintwindow import CentralWindows
-from daemon.masking import mask_card_no
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing
 from daemon.purchaseflow import PurchaseFlow
@@ -51,6 +50,7 @@ from daemon.vouchers import session_notes, voucher
 from hardware.card.errors import CardError
 from hardware.printer.receipts import BillPayment, TopUp
 from hardware.printer.text import format_fen
+from protocol.masking import mask_card_no
 
 __all__ = ["CENTRAL_MAINTENANCE", "Sessions"]
 

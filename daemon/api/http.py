@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from protocol.errors import error_body
+
 __all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer", "group_id"]
 
 logger = logging.getLogger(__name__)
@@ -33,14 +35,14 @@ MAX_BODY = 64 * 1024
 
 
 class ApiError(Exception):
-    """An error answer: HTTP status plus the project's error shape."""
+    """An error answer: HTTP status plus the project's error shape; ``code`` is one
+    of the catalogue's (:data:`protocol.errors.LOCAL`, tests/protocol/test_errors.py)."""
 
     def __init__(self, status: int, code: str, message: str, message_zh: str = "",
                  details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"code": code, "message": message, "message_zh": message_zh or message,
-                     "details": details or {}}
+        self.body = error_body(code, message, message_zh or message, details)
         self.headers: dict[str, str] = {}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from hardware.masking import mask_card_no
+from protocol.masking import mask_card_no
 
 __all__ = [
     "cells",
@@ -64,7 +64,7 @@ def printable(text: str) -> str:
 
 
 def mask_card(number: str) -> str:
-    """First 4 and last 4 digits, a fixed ``****`` between (:mod:`hardware.masking`)."""
+    """First 4 and last 4 digits, a fixed ``****`` between (:mod:`protocol.masking`)."""
     return mask_card_no(number, spaced=False)
 
 

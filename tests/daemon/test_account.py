@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from central import pinblock
 from config.schema import CentralSection
 from daemon.account import Account
 from daemon.api.http import ApiError
@@ -20,6 +19,7 @@ from daemon.cardflow import CentralCard
 from daemon.central import CentralClient
 from daemon.events import EventBus
 from daemon.state import KioskState
+from protocol import pinblock
 from tests.central.helpers import DEMO_PIN, KIOSK, LIU, UNKNOWN, WANG, ZHANG, Central, Clock
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from hardware.card.errors import CardRemoved, InsufficientFunds, MacInvalid
-from hardware.card.secure import (
+from hardware.card.virtual import Faults, VirtualCard
+from protocol.pboc.secure import (
     load_mac2,
     load_session_key,
     load_tac,
@@ -16,7 +17,6 @@ from hardware.card.secure import (
     purchase_session_key,
     purchase_tac,
 )
-from hardware.card.virtual import Faults, VirtualCard
 from tests.hardware.cardkit import KEYS, TERMINAL, ZHANG, card, over_nfc
 
 DAY, CLOCK = bytes.fromhex("20261124"), bytes.fromhex("093000")
