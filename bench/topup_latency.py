@@ -36,8 +36,8 @@ from typing import Any
 from bench.common import latency_stack, pct, save
 from bench.tap_latency import T_UNION
 from central.client import SignedClient
-from daemon.api.client import LocalClient
 from deploy.stack import Stack
+from protocol.localclient import LocalClient
 
 LOAD_APDUS = 2  # INITIALIZE FOR LOAD, CREDIT FOR LOAD
 CENTRAL_CALLS = 3  # create, MAC2, confirm

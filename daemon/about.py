@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
-__all__ = ["DEFAULT_CONFIG", "package_version"]
-
-DEFAULT_CONFIG = Path("/etc/citycard/kioskd.toml")
+__all__ = ["package_version"]
 
 
 def package_version() -> str:

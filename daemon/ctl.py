@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from config import ConfigError, load_config
-from daemon.about import DEFAULT_CONFIG, package_version
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
+from config import DEFAULT_CONFIG, ConfigError, load_config
+from daemon.about import package_version
 from daemon.preflight import check_host
 from hardware.printer.text import format_fen
+from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 
 __all__ = ["main"]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from config import Config, ConfigError, load_config
-from daemon.about import DEFAULT_CONFIG, package_version
+from config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from daemon.about import package_version
 from daemon.account import Account
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers

@@ -33,7 +33,6 @@ from datetime import datetime
 from typing import Any
 
 from daemon.api.http import ApiError
-from daemon.api.models import Notice, SessionView
 from daemon.cardflow import CentralCard
 from daemon.cashlog import CashRecorder
 from daemon.central import CentralClient, CentralError, CentralRejected, central_path
@@ -50,6 +49,7 @@ from daemon.vouchers import session_notes, voucher
 from hardware.card.errors import CardError
 from hardware.printer.receipts import BillPayment, TopUp
 from hardware.printer.text import format_fen
+from protocol.local import Notice, SessionView
 from protocol.masking import mask_card_no
 
 __all__ = ["CENTRAL_MAINTENANCE", "Sessions"]

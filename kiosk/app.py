@@ -16,13 +16,13 @@ from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.api.models import StateSnapshot
 from kiosk import views
 from kiosk.feed import StateFeed
 from kiosk.i18n import t
 from kiosk.probe import Probe
 from kiosk.widgets import BLUE, PAGE, WHITE, Panel, action, text
+from protocol.local import StateSnapshot
+from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 
 __all__ = ["KioskApp"]
 

@@ -13,8 +13,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.api.models import StateSnapshot
+from protocol.local import StateSnapshot
+from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 
 __all__ = ["StateFeed"]
 

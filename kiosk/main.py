@@ -14,8 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from config import ConfigError, load_config
-from daemon.about import DEFAULT_CONFIG
+from config import DEFAULT_CONFIG, ConfigError, load_config
 from kiosk.fonts import FontMissing, find_cjk_font
 
 __all__ = ["main"]
@@ -57,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
     LabelBase.register(DEFAULT_FONT, str(font))
 
-    from daemon.api.client import LocalClient
     from kiosk.app import KioskApp
     from kiosk.probe import Probe
+    from protocol.localclient import LocalClient
 
     probe = Probe(args.probe_dir) if args.probe_dir else None
     KioskApp(LocalClient(cfg.kiosk_socket), default_language=cfg.kiosk.language,

@@ -12,9 +12,9 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from daemon.api.models import CardView, SessionView, StateSnapshot
 from kiosk.i18n import CARD_STATUS, CARD_TYPES, RECORD_KINDS, format_yuan, label, t
 from kiosk.widgets import AMBER, BLUE, CARD, GREEN, GREY, RED, Panel, action, text
+from protocol.local import CardView, SessionView, StateSnapshot
 
 __all__ = ["Intent", "body_for", "out_of_service"]
 

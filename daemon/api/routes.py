@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from daemon.api.http import ApiError, Request, Router, Stream
-from daemon.api.models import ascii_digits, is_cursor, to_json
 from daemon.cardflow import CardBusy
 from daemon.events import Event, EventBus
 from daemon.state import KioskState
 from hardware.card.errors import CardError
 from hardware.printer.text import printable
 from protocol.errors import LOCAL
+from protocol.local import ascii_digits, is_cursor, to_json
 
 __all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
 
