@@ -6,6 +6,6 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 try:
-    __version__ = version("citycard-kiosk")
+    __version__ = version("citycard-central")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
