@@ -20,7 +20,7 @@ from pathlib import Path
 from deploy.stack import Stack
 from deploy.uiprobe import UiProbe
 
-logger = logging.getLogger("demo")
+logger = logging.getLogger(__name__)
 
 DEMO_CARD = "31044403000000100017"
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]

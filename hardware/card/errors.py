@@ -1,7 +1,7 @@
 """The card layer's errors, and the one table that maps status words to them.
 
 Everything nfcpy can raise is translated into these at the reader boundary
-(:mod:`hardware.card.nfcio`), so nothing from ``nfc`` reaches the daemon::
+(:mod:`hardware.card.nfc_reader`), so nothing from ``nfc`` reaches the daemon::
 
     HardwareError
     └── CardError                      code, message, message_zh

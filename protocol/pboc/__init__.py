@@ -1,5 +1,6 @@
 """The e-purse's cryptography (PBOC / JT/T 978), shared by the virtual card and
-the reference central server's security module.
+the reference central server (which stands in for the issuer's HSM and the
+terminal's PSAM).
 
 * :mod:`~protocol.pboc.crypto` — the primitives: DES MAC, 3DES session keys,
   per-card key diversification, the TAC key.

@@ -13,7 +13,7 @@ from hardware.card.errors import CardError
 from hardware.card.isodep import Deselected, IsoDepCard
 from hardware.card.model import CARD_TYPES, PublicInfo, parse_balance, parse_record
 from protocol.pboc.secure import CardRecord
-from tests.hardware.cardkit import AIDS, TERMINAL
+from tests.hardware.card.cardkit import AIDS, TERMINAL
 
 
 class Scripted:

@@ -17,7 +17,7 @@ from protocol.pboc.secure import (
     purchase_session_key,
     purchase_tac,
 )
-from tests.hardware.cardkit import KEYS, TERMINAL, ZHANG, card, over_nfc
+from tests.hardware.card.cardkit import KEYS, TERMINAL, ZHANG, card, over_nfc
 
 DAY, CLOCK = bytes.fromhex("20261124"), bytes.fromhex("093000")
 SMALL_ATS = bytes.fromhex("0570807002")  # FSCI 0: the reader may send 16-byte frames

@@ -13,7 +13,7 @@ from protocol.pboc.secure import (
     purchase_mac1,
     purchase_session_key,
 )
-from tests.hardware.cardkit import KEYS, TERMINAL, ZHANG, over_nfc
+from tests.hardware.card.cardkit import KEYS, TERMINAL, ZHANG, over_nfc
 
 DAY, CLOCK = bytes.fromhex("20261124"), bytes.fromhex("101500")
 BEFORE = 5000

@@ -7,7 +7,7 @@ import pytest
 
 from hardware.card import apdu
 from protocol.pboc.secure import load_mac2, load_session_key
-from tests.hardware.cardkit import CITY_UNION, KEYS, TERMINAL, ZHANG, card, direct
+from tests.hardware.card.cardkit import CITY_UNION, KEYS, TERMINAL, ZHANG, card, direct
 
 
 @pytest.mark.parametrize(("built", "golden"), [
