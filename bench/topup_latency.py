@@ -81,12 +81,12 @@ def _wait(client: LocalClient, predicate: Any, what: str, timeout: float = 20) -
     raise RuntimeError(f"{what}: not reached")
 
 
-def _one_topup(stack: Stack) -> float:
+def _one_topup(stack: Stack, card_no: str = T_UNION) -> float:
     admin, kiosk = stack.admin_client, stack.kiosk_client
     admin.post("/v1/sim/remove")
     admin.post("/v1/session/end")
     time.sleep(0.3)  # the reader is polling again
-    admin.post("/v1/sim/tap", {"card_no": T_UNION})
+    admin.post("/v1/sim/tap", {"card_no": card_no})
     _wait(kiosk, lambda s: s.card is not None and s.card.central == "ok", "the card screen")
     kiosk.post("/v1/topup/start")
     admin.post("/v1/sim/insert", {"amount_fen": 1000})

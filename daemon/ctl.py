@@ -19,9 +19,8 @@ from urllib.parse import urlencode
 
 from config import DEFAULT_CONFIG, ConfigError, load_config
 from daemon.about import package_version
-from daemon.preflight import check_host
-from hardware.printer.text import format_fen
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
+from protocol.money import format_fen
 
 __all__ = ["main"]
 
@@ -279,6 +278,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_config_check(args: argparse.Namespace) -> int:
     """The config file against its schema, then what kioskd needs from this machine
     (daemon.preflight); every problem at once, with file and key."""
+    # Imported here: the checks reach the central client and the socket server,
+    # which the other commands do not need (kioskctl status starts in < 150 ms).
+    from daemon.preflight import check_host
+
     unchecked: list[str] = []
     try:
         cfg = load_config(args.config)

@@ -48,9 +48,9 @@ from daemon.topup import Limits, headroom
 from daemon.vouchers import session_notes, voucher
 from hardware.card.errors import CardError
 from hardware.printer.receipts import BillPayment, TopUp
-from hardware.printer.text import format_fen
 from protocol.local import Notice, SessionView
 from protocol.masking import mask_card_no
+from protocol.money import format_fen
 
 __all__ = ["CENTRAL_MAINTENANCE", "Sessions"]
 

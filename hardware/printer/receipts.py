@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from hardware.printer.labels import LABELS, LANGUAGES, label
 from hardware.printer.model import Align, Blank, Line, Receipt, Row, Rule, Text
 from hardware.printer.qr import qr_payload
-from hardware.printer.text import format_fen, mask_card, mask_phone
+from hardware.printer.text import mask_card, mask_phone
+from protocol.money import format_fen
 
 __all__ = [
     "BUILDERS",

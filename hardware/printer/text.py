@@ -1,9 +1,8 @@
-"""Text on a receipt: money, masking, and column widths for a monospaced printer.
+"""Text on a receipt: masking, printable text, and column widths for a monospaced
+printer (money is :func:`protocol.money.format_fen`, shared with ``kioskctl``).
 
-One function formats money (:func:`format_fen`) so every receipt, and any
-caller that wants the same look, shows ``¥12.34`` the same way from integer
-fen. Column arithmetic counts CJK (East Asian wide and full-width) characters
-as two columns, the way the printer's 24×24 Chinese font prints them.
+Column arithmetic counts CJK (East Asian wide and full-width) characters as two
+columns, the way the printer's 24×24 Chinese font prints them.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from protocol.masking import mask_card_no
 __all__ = [
     "cells",
     "fit",
-    "format_fen",
     "is_wide",
     "mask_card",
     "mask_phone",
@@ -24,18 +22,6 @@ __all__ = [
     "printable",
     "wrap",
 ]
-
-
-def format_fen(fen: int, *, sign: bool = False) -> str:
-    """``1234`` → ``"¥12.34"``; negative ``"-¥12.34"``; ``sign=True`` adds ``"+"``.
-
-    Integer arithmetic only: amounts never pass through a float.
-    """
-    if not isinstance(fen, int) or isinstance(fen, bool):
-        raise TypeError(f"amounts are integer fen, not {type(fen).__name__}")
-    yuan, cents = divmod(abs(fen), 100)
-    prefix = "-" if fen < 0 else ("+" if sign and fen > 0 else "")
-    return f"{prefix}¥{yuan}.{cents:02d}"
 
 
 # Line and paragraph breaks, tabs and the other separators: a space, so "Li\u0085Lei"
