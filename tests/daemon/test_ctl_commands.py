@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,14 @@ def test_a_command_without_a_daemon_exits_3(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--socket", str(tmp_path / "none.sock"), "sim", "cards"]) == 3
     assert "no daemon" in capsys.readouterr().out
+
+
+def test_kioskctl_starts_without_the_heavy_libraries() -> None:
+    """The 150 ms start-up budget (docs/PERFORMANCE.md), held without timing: a fresh
+    interpreter that imports kioskctl has loaded no printer stack, no HTTP client
+    library and no hardware package."""
+    probe = ("import sys, daemon.ctl; print(' '.join(sorted({m.split('.')[0] for m in "
+             "sys.modules} & {'escpos', 'PIL', 'requests', 'hardware', 'nfc', 'gpiozero'})))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == ""
