@@ -10,10 +10,13 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-install lint lock syspkgs clean
 
-$(STAMP): pyproject.toml
+# Two distributions: the kiosk (what a Pi installs) and the reference central
+# server (central/pyproject.toml), installed together so the server finds the
+# kiosk's `protocol` package here rather than on an index.
+$(STAMP): pyproject.toml central/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./central
 	touch $(STAMP)
 
 syspkgs:

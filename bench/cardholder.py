@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from central.seed import DEMO_PIN
 from config.schema import CashSection
-from daemon.api.client import LocalApiError
-from daemon.api.models import StateSnapshot
 from deploy.sessionkit import central_sql, wait_state
 from deploy.stack import Stack
 from hardware.cash.sim import SimTiming
+from protocol.local import StateSnapshot
+from protocol.localclient import LocalApiError
 
 __all__ = ["CASH_NOTES", "Cardholder", "Cash", "new_bill", "note_seconds", "plan_notes"]
 

@@ -48,9 +48,9 @@ from bench.cardholder import Cardholder, Cash, new_bill, note_seconds, plan_note
 from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, save
 from bench.ledger import INVARIANTS, Failure, Reading, check, read
 from config.schema import LimitsSection
-from daemon.api.client import DaemonUnavailable, LocalApiError
 from deploy.sessionkit import central_sql
 from deploy.stack import Stack
+from protocol.localclient import DaemonUnavailable, LocalApiError
 
 CARDS = ["31044403000000100017", "31044403000000100025"]
 # How long each operation (and a restart) is first assumed to take, a top-up's notes

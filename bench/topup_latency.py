@@ -36,8 +36,8 @@ from typing import Any
 from bench.common import latency_stack, pct, save
 from bench.tap_latency import T_UNION
 from central.client import SignedClient
-from daemon.api.client import LocalClient
 from deploy.stack import Stack
+from protocol.localclient import LocalClient
 
 LOAD_APDUS = 2  # INITIALIZE FOR LOAD, CREDIT FOR LOAD
 CENTRAL_CALLS = 3  # create, MAC2, confirm
@@ -81,12 +81,12 @@ def _wait(client: LocalClient, predicate: Any, what: str, timeout: float = 20) -
     raise RuntimeError(f"{what}: not reached")
 
 
-def _one_topup(stack: Stack) -> float:
+def _one_topup(stack: Stack, card_no: str = T_UNION) -> float:
     admin, kiosk = stack.admin_client, stack.kiosk_client
     admin.post("/v1/sim/remove")
     admin.post("/v1/session/end")
     time.sleep(0.3)  # the reader is polling again
-    admin.post("/v1/sim/tap", {"card_no": T_UNION})
+    admin.post("/v1/sim/tap", {"card_no": card_no})
     _wait(kiosk, lambda s: s.card is not None and s.card.central == "ok", "the card screen")
     kiosk.post("/v1/topup/start")
     admin.post("/v1/sim/insert", {"amount_fen": 1000})

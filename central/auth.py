@@ -1,6 +1,6 @@
 """Who is calling: kiosk registration and request authentication.
 
-The signature scheme itself is :mod:`central.signing` (shared with the kiosk);
+The signature scheme itself is :mod:`protocol.signing` (shared with the kiosk);
 this module adds what only the server can do: look kiosk secrets up in the
 database and refuse a nonce already seen within the skew window (a UNIQUE
 key on ``(kiosk_id, nonce)``, so two copies of one request racing each other
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from central.db import transaction
 from central.errors import ApiError
-from central.masking import mask_card_numbers
-from central.signing import MAX_SKEW_S, SignatureProblem, verify
+from protocol.masking import mask_card_numbers
+from protocol.signing import MAX_SKEW_S, SignatureProblem, verify
 
 __all__ = ["authenticate", "ensure_secret_file", "kiosk_secret", "register_kiosk"]
 

@@ -1,7 +1,8 @@
 """A small signed client for the central API (tests, benchmarks, scripts).
 
 The kiosk daemon has its own client (``daemon/central.py``) with retries and
-link state; this one only signs and sends, and returns the raw response.
+link state; this one only signs (:class:`protocol.signing.KioskAuth`, as every
+signed client does) and sends, and returns the raw response.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import requests
 
-from central.signing import sign_headers
+from protocol.signing import KioskAuth
 
 __all__ = ["SignedClient"]
 
@@ -26,6 +27,7 @@ class SignedClient:
         self.kiosk_id = kiosk_id
         self.secret = secret
         self.session = session or requests.Session()
+        self.session.auth = KioskAuth(kiosk_id, secret)
         self.timeout = timeout
 
     @classmethod
@@ -36,18 +38,20 @@ class SignedClient:
     def request(self, method: str, path: str, body: Any = None, *, key: str | None = None,
                 headers: dict[str, str] | None = None, raw: bytes | None = None,
                 now: float | None = None, nonce: str | None = None) -> requests.Response:
-        """Send one signed request. ``raw`` sends exact bytes instead of ``body`` as JSON."""
+        """Send one signed request. ``raw`` sends exact bytes instead of ``body`` as JSON;
+        ``now`` and ``nonce`` pin the signature's timestamp and nonce."""
         data = raw if raw is not None else (
             json.dumps(body, ensure_ascii=False).encode() if body is not None else b"")
-        sent = sign_headers(method, path, data, kiosk_id=self.kiosk_id, secret=self.secret,
-                            now=now, nonce=nonce)
+        auth = None if now is None and nonce is None else KioskAuth(
+            self.kiosk_id, self.secret, now=now, nonce=nonce)
+        sent: dict[str, str] = {}
         if body is not None or raw is not None:
             sent["Content-Type"] = "application/json"
         if key is not None:
             sent["Idempotency-Key"] = key
         sent.update(headers or {})
         return self.session.request(method, self.base_url + path, data=data or None,
-                                    headers=sent, timeout=self.timeout)
+                                    headers=sent, timeout=self.timeout, auth=auth)
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)

@@ -2,21 +2,22 @@
 
 SQLite in WAL mode with ``synchronous=FULL`` (a confirmed load is durable
 before its answer leaves). Migrations are an append-only list recorded in
-``PRAGMA user_version``; a database from a newer build is refused.
+``PRAGMA user_version``, applied by the one runner (:mod:`protocol.migrations`);
+a database from a newer build is refused.
 """
 
 from __future__ import annotations
 
-import logging
 import queue
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from protocol import migrations
+
 __all__ = ["MIGRATIONS", "Pool", "connect", "migrate", "transaction"]
 
-logger = logging.getLogger(__name__)
 
 MIGRATIONS: list[str] = [
     # 1: the whole first schema
@@ -187,16 +188,9 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema to the newest version; return that version."""
-    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if current > len(MIGRATIONS):
-        raise RuntimeError(
-            f"database schema version {current} is newer than this build ({len(MIGRATIONS)})")
-    for version in range(current + 1, len(MIGRATIONS) + 1):
-        logger.info("migrating central database to version %d", version)
-        conn.executescript("BEGIN IMMEDIATE;\n" + MIGRATIONS[version - 1]
-                           + f"\nPRAGMA user_version = {version};\nCOMMIT;")
-    return len(MIGRATIONS)
+    """Bring the schema to the newest version; return that version
+    (:class:`protocol.migrations.SchemaTooNew` for a database from a newer build)."""
+    return migrations.migrate(conn, MIGRATIONS, name="central database")
 
 
 @contextmanager

@@ -32,7 +32,7 @@ time (+08:00); the card's own date and time are `YYYYMMDD` / `hhmmss`.
 `X-Timestamp` (Unix seconds), `X-Nonce` (16-64 letters/digits, never reused)
 and `X-Signature` = hex HMAC-SHA256(kiosk secret, METHOD \\n path?query \\n
 kiosk id \\n timestamp \\n nonce \\n hex SHA-256 of the body) — see
-`central/signing.py`. A missing or wrong signature, an unknown kiosk, a clock
+`protocol/signing.py`. A missing or wrong signature, an unknown kiosk, a clock
 more than 300 s off or a reused nonce answer `401 unauthorized` with
 `details.reason` = `missing_auth`, `bad_signature`, `unknown_kiosk`,
 `clock_skew`, `bad_nonce` or `nonce_reused`.
@@ -68,10 +68,12 @@ random‖offlineCtr‖termSeq[2:4])`, `MAC1 = MAC(SESPK,
 amount‖06‖terminal‖date‖time)`, card `MAC2 = MAC(SESPK, amount)`, `TAC =
 MAC(DTKl⊕DTKr, amount‖06‖terminal‖termSeq‖date‖time)`.
 
-**PIN blocks** (payment password): ISO 9564 format 0 (PAN field = 12
-rightmost card-number digits without the last), 3DES-ECB under the kiosk's
-PIN key `HMAC-SHA256(kiosk secret, "citycard pin key v1")[:16]`, 16 hex
-digits — see `central/pinblock.py`.
+**PIN blocks** (payment password): ISO 9564-1 format 4 (PIN field `4‖N‖PIN‖A…A`
+plus 8 random bytes; PAN field `M‖PAN‖0…0` with the card number's 19 rightmost
+digits), enciphered `AES(K, AES(K, PIN field) ⊕ PAN field)` under the kiosk's
+AES-128 PIN key `K = HKDF-SHA256(kiosk secret, no salt, info "citycard pin key
+v2: ISO 9564-1 format 4, AES-128", 16 bytes)`, 32 hex digits — see
+`protocol/pinblock.py`.
 """
 
 _TAGS = [

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from central.security import IssuerKeys
 from central.settings import Settings
+from protocol.pboc.secure import IssuerKeys
 
 __all__ = ["PATH_PARAMS", "Param", "Reply", "Request", "Route", "Router"]
 

@@ -36,7 +36,7 @@ def _obj(required: list[str], properties: Json, description: str = "") -> Json:
 CARD_NO: Json = {"type": "string", "pattern": "^[0-9]{20}$",
                  "description": "20-digit application serial"}
 TERMINAL_ID = hexbytes(6, "terminal id as sent to the card")
-PIN_BLOCK = hexbytes(8, "ISO 9564 format-0 PIN block, 3DES-encrypted under the kiosk's PIN key")
+PIN_BLOCK = hexbytes(16, "ISO 9564-1 format-4 PIN block, AES-128 under the kiosk's PIN key")
 AMOUNT: Json = {"type": "integer", "minimum": 1, "maximum": 10_000_000,
                 "description": "fen (1/100 yuan)"}
 _FEN: Json = {"type": "integer", "description": "fen"}

@@ -32,12 +32,12 @@ from central import openapi
 from central.auth import authenticate
 from central.db import Pool, transaction
 from central.errors import ApiError
-from central.masking import mask_card_numbers
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
 from central.routes import all_routes
-from central.security import IssuerKeys
 from central.settings import Settings
 from central.validation import SchemaViolation, validate
+from protocol.masking import mask_card_numbers
+from protocol.pboc.secure import IssuerKeys
 
 __all__ = ["App", "CentralServer", "api_routes", "document", "make_server", "tls_context"]
 

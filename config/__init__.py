@@ -3,7 +3,8 @@
 Load once at an entry point with :func:`load_config` and pass the result down.
 """
 
-from config.loader import ConfigError, ConfigProblem, load_config, parse_config
+from config.loader import DEFAULT_CONFIG, ConfigError, ConfigProblem, load_config, parse_config
 from config.schema import Config
 
-__all__ = ["Config", "ConfigError", "ConfigProblem", "load_config", "parse_config"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigError", "ConfigProblem", "load_config",
+           "parse_config"]

@@ -18,6 +18,9 @@ from typing import Any
 
 from config.schema import Config
 
+# Where kioskd, kioskctl and the UI read the kiosk's config unless told otherwise.
+DEFAULT_CONFIG = Path("/etc/citycard/kioskd.toml")
+
 
 @dataclass(frozen=True)
 class ConfigProblem:

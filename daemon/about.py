@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-
-__all__ = ["DEFAULT_CONFIG", "package_version"]
-
-DEFAULT_CONFIG = Path("/etc/citycard/kioskd.toml")
+__all__ = ["package_version"]
 
 
 def package_version() -> str:
+    # importlib.metadata is imported on use: it costs kioskctl ~18 ms at start,
+    # and only `kioskctl version` and kioskd's start ask.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("citycard-kiosk")
     except PackageNotFoundError:

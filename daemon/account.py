@@ -20,7 +20,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from daemon.api.models import Notice, ascii_digits
 from daemon.central import CentralClient, CentralError, CentralRejected, central_path
 from daemon.errors import BadInput, CentralRefusal, Unavailable
 from daemon.history import merge
@@ -29,6 +28,7 @@ from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
 from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
+from protocol.local import Notice, ascii_digits
 
 __all__ = ["PERIODS", "Account", "period_dates"]
 

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from daemon.api.models import CardView, Notice, RecordView
 from daemon.central import (
     CentralClient,
     CentralError,
@@ -24,9 +23,10 @@ from daemon.central import (
     CentralRejected,
     central_path,
 )
-from daemon.masking import mask_card_no
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
+from protocol.local import CardView, Notice, RecordView
+from protocol.masking import mask_card_no
 
 __all__ = ["CardBusy", "CardFlow", "CentralCard"]
 

@@ -36,17 +36,20 @@ logger = logging.getLogger(__name__)
 class CashRecorder(CashListener):
     """Journals and publishes what the acceptor reports."""
 
-    def __init__(self, journal: Journal, bus: EventBus) -> None:
+    def __init__(self, journal: Journal, bus: EventBus, *,
+                 save_counters: Callable[[Any], None] | None = None,
+                 report: Callable[[str, dict[str, Any]], object] | None = None) -> None:
+        """``save_counters`` writes the cashbox counters in each note's own transaction
+        (:meth:`daemon.cashbox.Cashbox.save`); ``report`` queues an event for the
+        central side (:meth:`daemon.reporting.Reporter.event`)."""
         self._journal = journal
         self._bus = bus
         self._lock = threading.Lock()
+        self._save_counters = save_counters
+        self._report_to = report
         self.session_id: str | None = None
         # Told (with the session id) after a note or unrecognised train is journaled.
         self.on_cash: Callable[[str | None], None] | None = None
-        # Writes the cashbox counters in the note's own transaction (daemon.cashbox).
-        self.save_counters: Callable[[Any], None] | None = None
-        # Events for the central side (daemon.reporting.Reporter.event).
-        self.report: Callable[[str, dict[str, Any]], object] | None = None
         self.inhibited = True
         self.inhibit_reason = "not_ready"
 
@@ -57,8 +60,8 @@ class CashRecorder(CashListener):
                              " VALUES (?, ?, ?, ?, ?)",
                              (session_id, kind, value_fen, pulses, time.time()))
             row = int(cur.lastrowid or 0)
-            if self.save_counters is not None:
-                self.save_counters(db)
+            if self._save_counters is not None:
+                self._save_counters(db)
         if self.on_cash is not None:
             try:
                 self.on_cash(session_id)
@@ -96,9 +99,9 @@ class CashRecorder(CashListener):
         self.inhibit_reason = str(event.reason)  # hardware.cash.acceptor logs the change
 
     def _report(self, kind: str, data: dict[str, Any]) -> None:
-        if self.report is not None:
+        if self._report_to is not None:
             try:
-                self.report(kind, data)
+                self._report_to(kind, data)
             except Exception:
                 logger.exception("could not queue the %s event", kind)
 

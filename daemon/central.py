@@ -1,12 +1,12 @@
 """The daemon's client for the central API: signed, timed out, retried only when safe.
 
-Every request is signed (:mod:`central.signing`), has explicit connect/read
-timeouts, and is logged once with its duration and outcome, card numbers
-masked. Every answer (or its absence) sets the link state: ``up``, ``down``
-(no answer, 5xx) or ``unauthorized`` (the central side refuses this kiosk's
-signature: wrong secret or kiosk id, clock far off), as useless for money as
-``down``. GETs and requests carrying an ``Idempotency-Key`` are retried on
-connection failures and 5xx; nothing else is. Errors::
+Every request is signed (:class:`protocol.signing.KioskAuth`, afresh on each
+retry), has explicit connect/read timeouts, and is logged once with its
+duration and outcome, card numbers masked. Every answer (or its absence) sets
+the link state: ``up``, ``down`` (no answer, 5xx) or ``unauthorized`` (the
+central side refuses this kiosk's signature: wrong secret or kiosk id, clock
+far off), as useless for money as ``down``. GETs and requests carrying an
+``Idempotency-Key`` are retried on connection failures and 5xx; nothing else is. Errors::
 
     CentralError
     ├── CentralUnavailable   no answer, timeout, 5xx (the link is down)
@@ -29,9 +29,9 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from central.signing import sign_headers
 from config.schema import CentralSection
-from daemon.masking import mask_card_numbers
+from protocol.masking import mask_card_numbers
+from protocol.signing import KioskAuth
 
 __all__ = ["PROBE_PATH", "CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
            "CentralUnavailable", "LinkState", "LinkStatus", "SecretFileError", "central_path",
@@ -117,9 +117,8 @@ class CentralClient:
     def __init__(self, settings: CentralSection, *, kiosk_id: str, secret: bytes) -> None:
         self._settings = settings
         self._base = settings.url.rstrip("/")
-        self._kiosk_id = kiosk_id
-        self._secret = secret
         self._session = requests.Session()
+        self._session.auth = KioskAuth(kiosk_id, secret)  # signs each attempt afresh
         if settings.ca_file is not None:
             self._session.verify = str(settings.ca_file)
         if settings.client_cert is not None and settings.client_key is not None:
@@ -160,7 +159,7 @@ class CentralClient:
         raise last
 
     def _once(self, method: str, path: str, data: bytes, key: str | None) -> Any:
-        headers = sign_headers(method, path, data, kiosk_id=self._kiosk_id, secret=self._secret)
+        headers: dict[str, str] = {}
         if data:
             headers["Content-Type"] = "application/json"
         if key is not None:

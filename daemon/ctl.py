@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from config import ConfigError, load_config
+from config import DEFAULT_CONFIG, ConfigError, load_config
 from daemon import metrics
-from daemon.about import DEFAULT_CONFIG, package_version
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.preflight import check_host
-from hardware.printer.text import format_fen
+from daemon.about import package_version
+from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
+from protocol.money import format_fen
 
 __all__ = ["main"]
 
@@ -103,21 +102,26 @@ def _cmd_card_read(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_sim(args: argparse.Namespace) -> int:
-    client = _client(args)
-    if args.sim_cmd == "tap":
-        result = client.post("/v1/sim/tap", {"card_no": args.card_no})
-    elif args.sim_cmd == "remove":
-        result = client.post("/v1/sim/remove")
-    elif args.sim_cmd == "insert":
-        result = client.post("/v1/sim/insert", {"amount_fen": args.amount, "force": args.force},
-                             timeout=60)
-        _out(args, result, _human_insert)
-        return 0 if result["accepted"] else 1
-    else:
-        result = client.get("/v1/sim/cards")
-    _out(args, result, lambda r: "\n".join(r["cards"]) if "cards" in r else "ok")
+def _cmd_sim_tap(args: argparse.Namespace) -> int:
+    _out(args, _client(args).post("/v1/sim/tap", {"card_no": args.card_no}), lambda r: "ok")
     return 0
+
+
+def _cmd_sim_remove(args: argparse.Namespace) -> int:
+    _out(args, _client(args).post("/v1/sim/remove"), lambda r: "ok")
+    return 0
+
+
+def _cmd_sim_cards(args: argparse.Namespace) -> int:
+    _out(args, _client(args).get("/v1/sim/cards"), lambda r: "\n".join(r["cards"]))
+    return 0
+
+
+def _cmd_sim_insert(args: argparse.Namespace) -> int:
+    result = _client(args).post("/v1/sim/insert", {"amount_fen": args.amount,
+                                                    "force": args.force}, timeout=60)
+    _out(args, result, _human_insert)
+    return 0 if result["accepted"] else 1
 
 
 def _human_insert(r: dict[str, Any]) -> str:
@@ -173,15 +177,15 @@ def _cmd_maintenance(args: argparse.Namespace) -> int:
 
 
 def _cmd_cashbox(args: argparse.Namespace) -> int:
-    client = _client(args)
-    if args.cashbox_cmd == "collect":
-        result = client.post("/v1/admin/cashbox/collect", {"operator": args.operator})
-        _out(args, result, lambda r: f"collected {format_fen(r['collected_fen'])} in {r['pieces']} "
-             f"pieces ({r['unidentified']} unidentified), slip {r['reference']}"
-             + ("" if r["printed"] else " NOT PRINTED"))
-        return 0
-    result = client.get("/v1/admin/cashbox")
-    _out(args, result, _human_cashbox)
+    _out(args, _client(args).get("/v1/admin/cashbox"), _human_cashbox)
+    return 0
+
+
+def _cmd_cashbox_collect(args: argparse.Namespace) -> int:
+    result = _client(args).post("/v1/admin/cashbox/collect", {"operator": args.operator})
+    _out(args, result, lambda r: f"collected {format_fen(r['collected_fen'])} in {r['pieces']} "
+         f"pieces ({r['unidentified']} unidentified), slip {r['reference']}"
+         + ("" if r["printed"] else " NOT PRINTED"))
     return 0
 
 
@@ -276,6 +280,10 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     """The config file against its schema, then what kioskd needs from this machine
     (daemon.preflight; ``--simulate`` as kioskd's); every problem at once, with file
     and key."""
+    # Imported here: the checks reach the central client and the socket server,
+    # which the other commands do not need (kioskctl status starts in < 150 ms).
+    from daemon.preflight import check_host
+
     unchecked: list[str] = []
     try:
         cfg = load_config(args.config)
@@ -332,85 +340,84 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The command tree; each command's handler is its ``func`` default."""
     parser = argparse.ArgumentParser(prog="kioskctl", parents=[_common(False)],
                                      description="Operate a CityCard kiosk over admin.sock.")
     common = _common(True)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("status", parents=[common], help="devices, central link, versions")
-    sub.add_parser("version", parents=[common], help="kioskctl's version")
+
+    def command(subs: Any, name: str, func: Callable[[argparse.Namespace], int],
+                summary: str) -> argparse.ArgumentParser:
+        cmd: argparse.ArgumentParser = subs.add_parser(name, parents=[common], help=summary)
+        cmd.set_defaults(func=func)
+        return cmd
+
+    command(sub, "status", _cmd_status, "devices, central link, versions")
+    command(sub, "version", _cmd_version, "kioskctl's version")
     card = sub.add_parser("card", parents=[common], help="card self-tests")
     card_sub = card.add_subparsers(dest="card_cmd", required=True)
-    read = card_sub.add_parser("read", parents=[common], help="read and print a card")
+    read = command(card_sub, "read", _cmd_card_read, "read and print a card")
     read.add_argument("--timeout", type=int, default=10, help="seconds to wait for a tap")
     sim = sub.add_parser("sim", parents=[common], help="simulation controls (kioskd --simulate)")
     sim_sub = sim.add_subparsers(dest="sim_cmd", required=True)
-    tap = sim_sub.add_parser("tap", parents=[common], help="put a virtual card on the reader")
+    tap = command(sim_sub, "tap", _cmd_sim_tap, "put a virtual card on the reader")
     tap.add_argument("card_no")
-    sim_sub.add_parser("remove", parents=[common], help="take the card off the reader")
-    sim_sub.add_parser("cards", parents=[common], help="list the virtual cards")
-    insert = sim_sub.add_parser("insert", parents=[common],
-                                help="insert a note or coin (amount in yuan)")
+    command(sim_sub, "remove", _cmd_sim_remove, "take the card off the reader")
+    command(sim_sub, "cards", _cmd_sim_cards, "list the virtual cards")
+    insert = command(sim_sub, "insert", _cmd_sim_insert, "insert a note or coin (amount in yuan)")
     insert.add_argument("amount", type=parse_yuan, help="yuan, e.g. 50 or 0.5")
     insert.add_argument("--force", action="store_true",
                         help="pulse even while inhibited (an acceptor that ignores inhibit)")
-    audit = sub.add_parser("audit", parents=[common],
-                           help="cash in = credited + pending, per session; exit 1 if not")
+    audit = command(sub, "audit", _cmd_audit,
+                    "cash in = credited + pending, per session; exit 1 if not")
     audit.add_argument("--days", type=float, default=0,
                        help="only sessions of the last N days (default: all)")
-    cashbox = sub.add_parser("cashbox", parents=[common],
-                             help="cashbox counters; 'collect' after emptying it")
+    cashbox = command(sub, "cashbox", _cmd_cashbox,
+                      "cashbox counters; 'collect' after emptying it")
     cashbox_sub = cashbox.add_subparsers(dest="cashbox_cmd")
-    collect = cashbox_sub.add_parser("collect", parents=[common],
-                                     help="reset the short counters and print the slip")
+    collect = command(cashbox_sub, "collect", _cmd_cashbox_collect,
+                      "reset the short counters and print the slip")
     collect.add_argument("--operator", required=True, help="your name or staff id")
-    exp = sub.add_parser("export", parents=[common],
-                         help="the journal for a period, as JSON (or --csv: cash and orders)")
+    exp = command(sub, "export", _cmd_export,
+                  "the journal for a period, as JSON (or --csv: cash and orders)")
     exp.add_argument("--days", type=float, default=0, help="the last N days (default: all)")
     exp.add_argument("--csv", action="store_true")
-    settlement = sub.add_parser(
-        "settlement", parents=[common],
-        help="the day's figures so far (X report; nothing printed); --close: close the day "
-             "(Z report: numbered once, printed, sent)")
+    settlement = command(
+        sub, "settlement", _cmd_settlement,
+        "the day's figures so far (X report; nothing printed); --close: close the day "
+        "(Z report: numbered once, printed, sent)")
     settlement.add_argument("--date", help="YYYY-MM-DD (default: today)")
     settlement.add_argument("--close", action="store_true",
                             help="close the day: print the numbered Z report and send it "
                                  "(a second close reprints the same Z)")
-    receipts = sub.add_parser("receipts", parents=[common], help="journaled receipts")
+    receipts = command(sub, "receipts", _cmd_receipts, "journaled receipts")
     receipts.add_argument("--unprinted", action="store_true", help="only those not printed")
-    reprint = sub.add_parser("reprint", parents=[common], help="print a receipt again")
+    reprint = command(sub, "reprint", _cmd_reprint, "print a receipt again")
     reprint.add_argument("id", help="the receipt's id, as kioskctl receipts lists it")
-    maint = sub.add_parser("maintenance", parents=[common],
-                           help="maintenance mode: no new sessions; the screen says why")
+    maint = command(sub, "maintenance", _cmd_maintenance,
+                    "maintenance mode: no new sessions; the screen says why")
     maint.add_argument("state", choices=["on", "off"])
     maint.add_argument("--message", help="what the screen shows (both languages, say)")
     printer = sub.add_parser("printer", parents=[common], help="receipt printer")
     printer_sub = printer.add_subparsers(dest="printer_cmd", required=True)
-    printer_sub.add_parser("test", parents=[common], help="print the test page")
-    metrics_cmd = sub.add_parser("metrics", parents=[common],
-                                 help="the Prometheus text format (node_exporter's textfile)")
-    metrics_cmd.add_argument("--textfile", type=Path,
-                             help="write it to this file atomically instead of stdout")
+    command(printer_sub, "test", _cmd_printer, "print the test page")
     config = sub.add_parser("config", parents=[common], help="configuration")
     config_sub = config.add_subparsers(dest="config_cmd", required=True)
-    check = config_sub.add_parser("check", parents=[common], help="validate the config file")
+    check = command(config_sub, "check", _cmd_config_check, "validate the config file")
     check.add_argument("--simulate", action="store_true",
                        help="for kioskd --simulate: a plain http:// central URL is allowed")
+    metrics_cmd = command(sub, "metrics", _cmd_metrics,
+                          "the Prometheus text format (node_exporter's textfile)")
+    metrics_cmd.add_argument("--textfile", type=Path,
+                             help="write it to this file atomically instead of stdout")
     return parser
-
-
-_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "status": _cmd_status, "card": _cmd_card_read, "sim": _cmd_sim,
-    "config": _cmd_config_check, "version": _cmd_version, "printer": _cmd_printer,
-    "audit": _cmd_audit, "maintenance": _cmd_maintenance, "cashbox": _cmd_cashbox,
-    "receipts": _cmd_receipts, "reprint": _cmd_reprint, "settlement": _cmd_settlement,
-    "export": _cmd_export, "metrics": _cmd_metrics,
-}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return _COMMANDS[args.cmd](args)
+        return func(args)
     except ConfigError as exc:
         sys.stderr.write(f"kioskctl: {exc}\n")
         return 2

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from daemon.journal import Journal
-from daemon.masking import mask_card_no
+from protocol.masking import mask_card_no
 
 __all__ = ["export"]
 

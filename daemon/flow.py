@@ -19,7 +19,7 @@ from daemon.central import CentralClient, CentralMalformed, CentralUnavailable, 
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
-from hardware.card.secure import InitLoad, InitPurchase
+from protocol.pboc.secure import InitLoad, InitPurchase
 
 __all__ = ["CardAccess", "Flow", "NeedsCard", "field", "hex_field", "host_time"]
 

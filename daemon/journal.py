@@ -3,8 +3,9 @@
 Every step that matters for money is written here *before* the next step is
 taken and before the UI is told (ARCHITECTURE.md, invariant 2). The schema is
 versioned: :data:`MIGRATIONS` is an append-only list, applied in order inside
-one transaction each, and ``PRAGMA user_version`` records how far a database
-has come. A database from a newer build is refused rather than guessed at.
+one transaction each by the one migration runner (:mod:`protocol.migrations`),
+and ``PRAGMA user_version`` records how far a database has come. A database
+from a newer build is refused rather than guessed at.
 
 Tables (schema v1):
 
@@ -20,7 +21,6 @@ Tables (schema v1):
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 import time
@@ -29,9 +29,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from protocol.migrations import SchemaTooNew, migrate
+
 __all__ = ["MIGRATIONS", "Journal", "JournalError"]
 
-logger = logging.getLogger(__name__)
 
 
 class JournalError(Exception):
@@ -146,17 +147,11 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        current = self.schema_version
-        if current > len(MIGRATIONS):
-            raise JournalError(
-                f"journal {self.path} has schema v{current}; this build knows v{len(MIGRATIONS)}")
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self.transaction() as db:
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {version}")
-            logger.info("journal %s migrated to schema v%d", self.path, version)
+        try:
+            with self._lock:
+                migrate(self._db, MIGRATIONS, name=f"journal {self.path}")
+        except SchemaTooNew as exc:
+            raise JournalError(str(exc)) from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -29,7 +29,7 @@ from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
 from daemon.orders import Order
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
-from hardware.card.secure import LOAD_TYPE, InitLoad
+from protocol.pboc.secure import LOAD_TYPE, InitLoad
 
 __all__ = ["CardAccess", "LoadFlow", "NeedsCard"]
 

@@ -20,9 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from central import pinblock
-from config import Config, ConfigError, load_config
-from daemon.about import DEFAULT_CONFIG, package_version
+from config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from daemon.about import package_version
 from daemon.account import Account
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
@@ -37,7 +36,7 @@ from daemon.export import export
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
 from daemon.notify import Notifier
-from daemon.orders import OrderStore
+from daemon.orders import Order, OrderStore
 from daemon.printing import Printing, receipt_mac_key
 from daemon.purchaseflow import PurchaseFlow
 from daemon.recovery import Recovery
@@ -45,6 +44,7 @@ from daemon.reporting import Reporter
 from daemon.sessions import Sessions
 from daemon.settlement import settle, x_report
 from daemon.state import KioskState
+from protocol import pinblock
 
 __all__ = ["main", "run"]
 
@@ -102,12 +102,13 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(journal.close)
         flow = CardFlow(state, central)
         stack.callback(flow.close)
+        # The heartbeat and the central maintenance windows reach the devices and the
+        # sessions built below; the link loop that calls them starts after both exist.
         reporter = Reporter(journal, central, version=package_version(),
-                            snapshot=lambda: _heartbeat(state, devices))
-        recorder = CashRecorder(journal, bus)
-        recorder.report = reporter.event
+                            snapshot=lambda: _heartbeat(state, devices),
+                            on_maintenance=lambda windows: sessions.central_maintenance(windows))
         cashbox = Cashbox(journal, Cashbox.load(journal))
-        recorder.save_counters = cashbox.save
+        recorder = CashRecorder(journal, bus, save_counters=cashbox.save, report=reporter.event)
         devices = open_devices(cfg, listener=flow, cash_listener=recorder,
                                counters=cashbox.counters, simulate=simulate)
         stack.callback(devices.close)
@@ -116,8 +117,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                             receipts_dir=cfg.paths.state_dir / "receipts",
                             zone=cfg.kiosk.zone, hotline=cfg.service.hotline)
 
-        store = OrderStore(journal)
-        crash = _Crasher(store) if simulate else None
+        crash = _Crasher() if simulate else None
+        store = OrderStore(journal, after_step=crash.after_step if crash else None)
         terminal = cfg.kiosk.terminal_id
         loads = LoadFlow(store, central, devices.reader, terminal_id=terminal)
         purchases = PurchaseFlow(store, central, devices.reader, terminal_id=terminal)
@@ -134,8 +135,9 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             idle_s=float(cfg.ui.idle_timeout_s), card_wait_s=float(cfg.ui.idle_timeout_s),
             pin_block=pin_block, report=reporter.event)
         stack.callback(sessions.close)
+        # The reader runs from open_devices on and the sessions need it, so the card
+        # flow (the reader's listener) learns of the sessions last.
         flow.hooks = sessions
-        reporter.on_maintenance = sessions.central_maintenance
         account = Account(sessions=sessions, central=central, printing=printing, state=state,
                           terminal_id=terminal, pin_block=pin_block)
 
@@ -192,15 +194,14 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
 class _Crasher:
     """POST /v1/sim/crash (--simulate): SIGKILL this process right after a chosen order step."""
 
-    def __init__(self, store: OrderStore) -> None:
+    def __init__(self) -> None:
         self._step: str | None = None
-        store.after_step = self._after
 
     def arm(self, step: str | None) -> None:
         self._step = step
         logger.warning("armed: kioskd dies after the next %r step", step)
 
-    def _after(self, order: Any) -> None:
+    def after_step(self, order: Order) -> None:
         if self._step is not None and order.state == self._step:
             logger.warning("dying after %s of order %s, as asked", order.state, order.id)
             os.kill(os.getpid(), signal.SIGKILL)

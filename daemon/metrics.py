@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from daemon.api.client import DaemonUnavailable, LocalClient
+from protocol.localclient import DaemonUnavailable, LocalClient
 
 __all__ = ["Sources", "collect", "parse_show", "render", "unit_states", "write_atomically"]
 

@@ -56,11 +56,12 @@ class Order:
 class OrderStore:
     """Orders and their steps in the journal."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, *,
+                 after_step: Callable[[Order], None] | None = None) -> None:
         self.journal = journal
         # Called with each order just journaled; kioskd --simulate uses it to die at a
         # chosen step (POST /v1/sim/crash), which is how the crash tests find every step.
-        self.after_step: Callable[[Order], None] | None = None
+        self._after_step = after_step
 
     def create(self, *, kind: str, card_no: str, amount_fen: int, session_id: str | None,
                facts: dict[str, Any] | None = None) -> Order:
@@ -100,8 +101,8 @@ class OrderStore:
                 facts["central_ref"] = central_ref
             self.journal.add_step(db, order.id, state, facts)
         journaled = self.get(order.id)
-        if self.after_step is not None:
-            self.after_step(journaled)
+        if self._after_step is not None:
+            self._after_step(journaled)
         return journaled
 
     def get(self, order_id: str) -> Order:

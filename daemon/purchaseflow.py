@@ -27,7 +27,7 @@ from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import MacInvalid
-from hardware.card.secure import PURCHASE_TYPE, InitPurchase
+from protocol.pboc.secure import PURCHASE_TYPE, InitPurchase
 
 __all__ = ["CardAccess", "NeedsCard", "PurchaseFlow"]
 

@@ -53,7 +53,7 @@ class Reporter:
         self._snapshot = snapshot
         self._next_heartbeat = 0.0
         # Told of the central maintenance windows (daemon.sessions).
-        self.on_maintenance = on_maintenance
+        self._on_maintenance = on_maintenance
 
     def event(self, kind: str, data: dict[str, Any] | None = None) -> str:
         """Journal an event for the central side; returns its id."""
@@ -78,8 +78,8 @@ class Reporter:
             # The answer says whether a central maintenance window is on now, when
             # it ends and when the next one starts.
             windows = CentralWindows.from_ack(ack, time.monotonic())
-            if self.on_maintenance is not None and windows is not None:
-                self.on_maintenance(windows)
+            if self._on_maintenance is not None and windows is not None:
+                self._on_maintenance(windows)
 
     def _heartbeat(self) -> dict[str, Any]:
         snap = self._snapshot()

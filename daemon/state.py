@@ -2,7 +2,7 @@
 
 :class:`KioskState` holds what the cardholder sees (screen, card, notice,
 language) plus device and link states, and publishes a full
-:class:`~daemon.api.models.StateSnapshot` as a ``state`` event on every change,
+:class:`~protocol.local.StateSnapshot` as a ``state`` event on every change,
 so a UI that restarts or reconnects draws the right screen from one message.
 """
 
@@ -12,7 +12,8 @@ import dataclasses
 import threading
 from typing import Any
 
-from daemon.api.models import (
+from daemon.events import EventBus
+from protocol.local import (
     CardView,
     Language,
     Notice,
@@ -21,7 +22,6 @@ from daemon.api.models import (
     StateSnapshot,
     to_json,
 )
-from daemon.events import EventBus
 
 __all__ = ["KioskState"]
 

@@ -28,9 +28,9 @@ from deploy.sessionkit import CARD as DEMO_CARD
 from deploy.sessionkit import wallet_balance
 from deploy.stack import Stack
 from deploy.uiprobe import TouchProbe
-from hardware.printer.text import format_fen
+from protocol.money import format_fen
 
-logger = logging.getLogger("demo")
+logger = logging.getLogger(__name__)
 
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 

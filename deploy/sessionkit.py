@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from daemon.api.client import LocalClient
-from daemon.api.models import StateSnapshot
 from deploy.stack import Stack
+from protocol.local import StateSnapshot
+from protocol.localclient import LocalClient
 
 __all__ = ["CARD", "central_sql", "tap", "wait_state", "wallet_balance"]
 

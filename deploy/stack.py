@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from daemon.api.client import DaemonUnavailable, LocalClient
+from protocol.localclient import DaemonUnavailable, LocalClient
 
 __all__ = ["Stack", "write_kiosk_config"]
 

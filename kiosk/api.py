@@ -8,9 +8,9 @@ this one file.
 
 from __future__ import annotations
 
-from daemon.about import DEFAULT_CONFIG
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient
-from daemon.api.models import CardView, Notice, SessionView, StateSnapshot, ascii_digits
+from config import DEFAULT_CONFIG
+from protocol.local import CardView, Notice, SessionView, StateSnapshot, ascii_digits
+from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 
 __all__ = ["DEFAULT_CONFIG", "CardView", "DaemonUnavailable", "LocalApiError", "LocalClient",
            "Notice", "SessionView", "StateSnapshot", "ascii_digits"]

@@ -6,7 +6,7 @@ both languages, and amounts are formatted from integer fen without floats.
 
 from __future__ import annotations
 
-from config.money import format_fen
+from protocol.money import format_fen
 
 __all__ = ["CARD_TYPES", "LANGUAGES", "STRINGS", "format_yuan", "t"]
 
@@ -266,5 +266,5 @@ def label(table: dict[str, tuple[str, str]], key: str, language: str) -> str:
 
 def format_yuan(fen: int, *, sign: bool = False) -> str:
     """Integer fen as yuan: 8650 → "¥86.50", -370 → "-¥3.70" — the receipts' formatter
-    (config.money), so the screen and the paper show a sum alike. No floats anywhere."""
+    (protocol.money), so the screen and the paper show a sum alike. No floats anywhere."""
     return format_fen(fen, sign=sign)

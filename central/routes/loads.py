@@ -40,7 +40,8 @@ from central.routes.orders import (
     refuse_moved_counter,
 )
 from central.schemas import AMOUNT, CARD_NO, TERMINAL_ID, hexbytes
-from central.security import (
+from central.settings import Settings
+from protocol.pboc.secure import (
     LOAD_TYPE,
     InitLoad,
     load_mac1,
@@ -48,7 +49,6 @@ from central.security import (
     load_session_key,
     load_tac,
 )
-from central.settings import Settings
 
 __all__ = ["ROUTES", "create_load", "load_limits", "load_view", "loaded_today",
            "pending_loads"]

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from central.errors import ApiError
 from central.routes.common import CHINA
-from central.security import CardRecord, IssuerKeys
+from protocol.pboc.secure import CardRecord, IssuerKeys
 
 __all__ = ["cancel_order", "check_record", "host_datetime",
            "idempotency_note", "is_repeat_confirm", "mark_completed", "order_of",

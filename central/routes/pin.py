@@ -1,7 +1,7 @@
 """Payment password (支付密码): verify, set and change, and the checks other routes share.
 
-PINs arrive only as format-0 PIN blocks under the calling kiosk's PIN key
-(:mod:`central.pinblock`) and are stored as salted PBKDF2 hashes. Wrong
+PINs arrive only as format-4 PIN blocks under the calling kiosk's PIN key
+(:mod:`protocol.pinblock`) and are stored as salted PBKDF2 hashes. Wrong
 passwords and wrong ID numbers (``id_last6``) are counted per card and locked
 by one rule (:mod:`central.routes.lockout`): the ``pin_max_tries``-th wrong answer
 locks that check for ``pin_lock_s`` seconds (``pin_locked`` /
@@ -17,13 +17,13 @@ import logging
 import secrets
 import sqlite3
 
-from central import pinblock
 from central.auth import kiosk_secret
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes import lockout
 from central.routes.common import CARD_STATE_ERRORS, card_or_404, find_card, require_usable
 from central.schemas import PIN_BLOCK
+from protocol import pinblock
 
 __all__ = ["ROUTES", "check_identity", "check_pin", "check_pin_of", "hash_pin", "is_weak"]
 

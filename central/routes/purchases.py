@@ -2,7 +2,7 @@
 
 The central side stands in for the terminal's PSAM: it assigns the terminal
 transaction serial, computes MAC1 for DEBIT FOR PURCHASE and checks the card's
-MAC2 and TAC (formulas in :mod:`central.security`). States::
+MAC2 and TAC (formulas in :mod:`protocol.pboc.secure`). States::
 
     created ──mac1──▶ mac1_issued ──confirm──▶ completed (bill paid)
        └────────┴──cancel──▶ cancelled
@@ -41,7 +41,7 @@ from central.routes.orders import (
 )
 from central.routes.pin import check_pin
 from central.schemas import AMOUNT, CARD_NO, PIN_BLOCK, TERMINAL_ID, hexbytes
-from central.security import (
+from protocol.pboc.secure import (
     PURCHASE_TYPE,
     InitPurchase,
     purchase_mac1,

@@ -14,8 +14,9 @@ import logging
 from typing import Any
 
 from daemon.errors import CardNotUsable, CentralRefusal, KioskError
+from protocol.errors import error_body
 
-__all__ = ["STATUS", "error_body", "status_of"]
+__all__ = ["STATUS", "body_of", "status_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ def status_of(error: KioskError) -> int:
     return status
 
 
-def error_body(error: KioskError) -> dict[str, Any]:
-    """The project's error shape, as :class:`daemon.api.http.ApiError` answers it."""
-    return {"code": error.code, "message": error.message, "message_zh": error.message_zh,
-            "details": error.details}
+def body_of(error: KioskError) -> dict[str, Any]:
+    """The project's error shape (:func:`protocol.errors.error_body`) of a domain error."""
+    return error_body(error.code, error.message, error.message_zh, error.details)

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from daemon.api.errors import error_body, status_of
+from daemon.api.errors import body_of, status_of
 from daemon.errors import KioskError
+from protocol.errors import error_body
 
 __all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer", "group_id"]
 
@@ -38,14 +39,14 @@ MAX_BODY = 64 * 1024
 
 
 class ApiError(Exception):
-    """An error answer: HTTP status plus the project's error shape."""
+    """An error answer: HTTP status plus the project's error shape; ``code`` is one
+    of the catalogue's (:data:`protocol.errors.LOCAL`, tests/protocol/test_errors.py)."""
 
     def __init__(self, status: int, code: str, message: str, message_zh: str = "",
                  details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"code": code, "message": message, "message_zh": message_zh or message,
-                     "details": details or {}}
+        self.body = error_body(code, message, message_zh or message, details)
         self.headers: dict[str, str] = {}
 
 
@@ -166,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(exc.status, exc.body, exc.headers)
             return
         except KioskError as exc:  # the domain's refusal: its status comes from one table
-            self._send_json(status_of(exc), error_body(exc))
+            self._send_json(status_of(exc), body_of(exc))
             return
         except Exception:
             logger.exception("%s %s failed", self.command, split.path)

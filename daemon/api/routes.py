@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from daemon.api.http import ApiError, Request, Router, Stream
-from daemon.api.models import ascii_digits, is_cursor, to_json
 from daemon.cardflow import CardBusy
 from daemon.events import Event, EventBus
 from daemon.state import KioskState
-from hardware.card.errors import CardError, ReaderUnavailable
+from hardware.card.errors import CardError
 from hardware.printer.text import printable
+from protocol.errors import LOCAL
+from protocol.local import ascii_digits, is_cursor, to_json
 
 __all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
 
@@ -258,9 +259,9 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
             raise ApiError(409, "card_busy", "A cardholder session is using the card; read "
                            "it when the session has ended",
                            "顾客正在办理业务，请稍后读卡") from None
-        except CardError as exc:
-            status = 503 if isinstance(exc, ReaderUnavailable) else 422
-            raise ApiError(status, exc.code, exc.message, exc.message_zh) from None
+        except CardError as exc:  # the card layer's codes are the catalogue's, status too
+            raise ApiError(LOCAL[exc.code].status, exc.code, exc.message,
+                           exc.message_zh) from None
         if card is None:
             raise ApiError(408, "no_card", f"no card was read within {timeout} s",
                            f"{timeout} 秒内未读到卡")

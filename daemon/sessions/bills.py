@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from daemon.api.models import SessionView
 from daemon.central import CentralError, CentralRejected, central_path
 from daemon.errors import BadInput, CentralRefusal, Refused, Unavailable
 from daemon.sessions.machine import Machine, offline
 from daemon.sessions.ports import CentralApi, Purchases
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind, Step
+from protocol.local import SessionView
 
 __all__ = ["Bills"]
 

@@ -17,17 +17,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from daemon.api.models import SessionView
 from daemon.cardflow import CentralCard
 from daemon.errors import CardNotUsable, Refused, Unavailable
 from daemon.journal import Journal
-from daemon.masking import mask_card_no
 from daemon.orders import OrderStore
 from daemon.sessions.ports import CardOnReader, Worker
 from daemon.sessions.steps import ENDS, FIRST, IllegalMove, Kind, Session, Step, check_move
 from daemon.state import KioskState
 from daemon.topup import Limits, headroom
 from daemon.vouchers import session_notes
+from protocol.local import SessionView
+from protocol.masking import mask_card_no
 
 __all__ = ["Machine", "offline"]
 

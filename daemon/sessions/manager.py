@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from config.schema import LimitsSection
-from daemon.api.models import Notice, SessionView
 from daemon.cardflow import CentralCard
 from daemon.cashlog import CashRecorder
 from daemon.errors import Refused
@@ -43,6 +42,7 @@ from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import ENDS, Step
 from daemon.sessions.topups import TopUps
 from daemon.state import KioskState
+from protocol.local import Notice, SessionView
 
 __all__ = ["Sessions"]
 

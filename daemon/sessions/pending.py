@@ -9,13 +9,13 @@ opens in ``loading`` and the order runs (runner).
 
 from __future__ import annotations
 
-from daemon.api.models import SessionView
 from daemon.central import CentralError, central_path
 from daemon.errors import Refused, Unavailable
 from daemon.sessions.machine import Machine, offline
 from daemon.sessions.ports import CentralApi
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind
+from protocol.local import SessionView
 
 __all__ = ["PendingLoads"]
 

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from daemon.api.models import Notice
 from daemon.central import CentralError, CentralRejected
 from daemon.flow import NeedsCard
 from daemon.orders import Order
@@ -31,7 +30,8 @@ from daemon.sessions.receipts import receipt_facts
 from daemon.sessions.steps import Kind, Session, Step
 from daemon.vouchers import session_notes, voucher
 from hardware.card.errors import CardError
-from hardware.printer.text import format_fen
+from protocol.local import Notice
+from protocol.money import format_fen
 
 __all__ = ["OrderRunner"]
 

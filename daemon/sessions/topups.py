@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 
 from config.schema import LimitsSection
-from daemon.api.models import SessionView
 from daemon.cashlog import CashRecorder
 from daemon.errors import KioskError, Refused
-from daemon.masking import mask_card_no
 from daemon.sessions.machine import Machine
 from daemon.sessions.ports import Acceptor
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind, Session, Step
 from daemon.topup import Limits, headroom
+from protocol.local import SessionView
+from protocol.masking import mask_card_no
 
 __all__ = ["TopUps"]
 

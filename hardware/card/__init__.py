@@ -3,7 +3,7 @@ application, and a faithful virtual card for ``kioskd --simulate``.
 
 Modules, one job each:
 
-* :mod:`~hardware.card.crypto`, :mod:`~hardware.card.secure` — MAC, session
+* :mod:`~protocol.pboc.crypto`, :mod:`~protocol.pboc.secure` — MAC, session
   keys, diversification; load/purchase MAC1/MAC2/TAC (pure, shared with central).
 * :mod:`~hardware.card.apdu` — the command APDUs, byte by byte.
 * :mod:`~hardware.card.model` — typed card values and their byte layouts.

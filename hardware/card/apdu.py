@@ -1,7 +1,7 @@
 """The e-purse's command APDUs, built byte by byte (CARD_PROTOCOL.md).
 
 Pure functions returning ``bytes``; the golden tables in
-``tests/hardware/test_apdu.py`` pin every one of them.
+``tests/hardware/card/test_apdu.py`` pin every one of them.
 """
 
 from __future__ import annotations

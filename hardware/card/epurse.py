@@ -39,7 +39,7 @@ from hardware.card.errors import (
     error_for_status,
 )
 from hardware.card.model import CardInfo, CardRecord, PublicInfo, parse_balance, parse_record
-from hardware.card.secure import LOAD_TYPE, PURCHASE_TYPE, InitLoad, InitPurchase
+from protocol.pboc.secure import LOAD_TYPE, PURCHASE_TYPE, InitLoad, InitPurchase
 
 __all__ = ["LEGACY_AID", "Channel", "EPurse", "find_fci_public", "record_matches"]
 

@@ -1,7 +1,7 @@
 """The card layer's errors, and the one table that maps status words to them.
 
 Everything nfcpy can raise is translated into these at the reader boundary
-(:mod:`hardware.card.nfcio`), so nothing from ``nfc`` reaches the daemon::
+(:mod:`hardware.card.nfc_reader`), so nothing from ``nfc`` reaches the daemon::
 
     HardwareError
     └── CardError                      code, message, message_zh
@@ -18,12 +18,15 @@ Everything nfcpy can raise is translated into these at the reader boundary
             ├── CounterExhausted       9402
             └── KeyIndexUnsupported    9403
 
-``code``, ``message`` and ``message_zh`` are what a cardholder screen shows.
+``code``, ``message`` and ``message_zh`` are what a cardholder screen shows;
+each class names its code, and the messages are the code's in the one error
+catalogue (:data:`protocol.errors.LOCAL`), which the local API answers with too.
 """
 
 from __future__ import annotations
 
 from hardware.errors import HardwareError
+from protocol.errors import LOCAL
 
 __all__ = [
     "SW_ERRORS", "CardBlocked", "CardError", "CardNotSupported", "CardProtocolError",
@@ -37,8 +40,13 @@ class CardError(HardwareError):
     """A card operation failed; ``code`` is stable, the messages are for the screen."""
 
     code = "card_error"
-    message = "The card could not be read. Please tap again."
-    message_zh = "读卡失败，请重新刷卡。"
+    message = LOCAL["card_error"].message
+    message_zh = LOCAL["card_error"].message_zh
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        entry = LOCAL[cls.code]  # a KeyError here: a code missing from the catalogue
+        cls.message, cls.message_zh = entry.message, entry.message_zh
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail or self.message)
@@ -47,26 +55,18 @@ class CardError(HardwareError):
 
 class ReaderUnavailable(CardError):
     code = "reader_unavailable"
-    message = "The card reader is not available."
-    message_zh = "读卡器不可用。"
 
 
 class CardRemoved(CardError):
     code = "card_removed"
-    message = "The card was taken away too early. Please tap again and hold it still."
-    message_zh = "卡片过早移开，请重新刷卡并保持不动。"
 
 
 class CardNotSupported(CardError):
     code = "card_not_supported"
-    message = "This card is not supported here. Please use a city card."
-    message_zh = "不支持此卡，请使用城市一卡通。"
 
 
 class CardProtocolError(CardError):
     code = "card_protocol"
-    message = "The card gave an answer the kiosk cannot read. Please tap again."
-    message_zh = "卡片应答异常，请重新刷卡。"
 
 
 class CardStatusError(CardError):
@@ -79,8 +79,6 @@ class CardStatusError(CardError):
 
 class CardBlocked(CardStatusError):
     code = "card_blocked"
-    message = "This card is blocked. Please visit a service outlet."
-    message_zh = "此卡已锁定，请到服务网点办理。"
 
     def __init__(self, sw: int, detail: str = "", *, card_no: str | None = None) -> None:
         super().__init__(sw, detail)
@@ -89,38 +87,26 @@ class CardBlocked(CardStatusError):
 
 class SecurityNotSatisfied(CardStatusError):
     code = "card_security"
-    message = "The card asks for a verification this kiosk is not set up for."
-    message_zh = "卡片要求的安全认证未配置，请联系工作人员。"
 
 
 class ConditionsNotSatisfied(CardStatusError):
     code = "card_conditions"
-    message = "The card refused the step. Please tap again."
-    message_zh = "卡片拒绝当前操作，请重新刷卡。"
 
 
 class MacInvalid(CardStatusError):
     code = "card_mac_invalid"
-    message = "The card refused the transaction's security code."
-    message_zh = "卡片校验交易安全码失败。"
 
 
 class InsufficientFunds(CardStatusError):
     code = "balance_too_low"
-    message = "The balance on the card is too low."
-    message_zh = "卡内余额不足。"
 
 
 class CounterExhausted(CardStatusError):
     code = "card_counter_exhausted"
-    message = "This card must be replaced. Please visit a service outlet."
-    message_zh = "此卡需要更换，请到服务网点办理。"
 
 
 class KeyIndexUnsupported(CardStatusError):
     code = "card_key_index"
-    message = "The kiosk is not configured for this card. Staff have been told."
-    message_zh = "终端配置与此卡不符，已通知工作人员。"
 
 
 # The one table: status word -> error class. 9000, 61xx, 6Cxx, 6A82 (try the

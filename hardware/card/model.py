@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from hardware.card.errors import CardProtocolError
-from hardware.card.secure import CardRecord
+from protocol.pboc.secure import CardRecord
 
 __all__ = ["CARD_TYPES", "CardInfo", "CardRecord", "PublicInfo", "parse_balance",
            "parse_record", "record_kind"]

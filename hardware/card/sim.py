@@ -17,10 +17,10 @@ import nfc
 from hardware.card.errors import ReaderUnavailable
 from hardware.card.isodep import DEFAULT_ATS
 from hardware.card.nfc_device import FieldCard, SimulatedDevice
-from hardware.card.secure import IssuerKeys
 from hardware.card.virtual import Faults, VirtualCard
 from hardware.card.wallet import DEV_KEYS_FILE, Wallet
-from hardware.masking import mask_card_no
+from protocol.masking import mask_card_no
+from protocol.pboc.secure import IssuerKeys
 
 __all__ = ["CardSimulator"]
 

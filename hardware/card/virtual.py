@@ -23,7 +23,7 @@ from typing import Any
 
 from hardware.card.apdu import SFI_LOG, SFI_PUBLIC
 from hardware.card.model import CARD_TYPES, PublicInfo
-from hardware.card.secure import (
+from protocol.pboc.secure import (
     LOAD_TYPE,
     PURCHASE_TYPE,
     CardKeys,

@@ -38,7 +38,7 @@ from hardware.cash.events import CashListener, FaultKind
 __all__ = ["CashSimulator", "ScriptedMockPin", "SimInsertion", "SimNoise", "SimTiming",
            "open_simulated", "scripted_factory"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # (line active?, seconds to hold that level)
 Script = list[tuple[bool, float]]
@@ -275,7 +275,7 @@ class CashSimulator:
             try:
                 insertion.accepted = self._play(insertion)
             except Exception:
-                log.exception("simulated insertion %r failed", insertion)
+                logger.exception("simulated insertion %r failed", insertion)
                 insertion.accepted = False
             finally:
                 insertion._done.set()
@@ -288,9 +288,9 @@ class CashSimulator:
             between = 1.5 * self.acceptor.settings.train_gap_ms
         _sleep_until(self._quiet_from + between / 1000)
         if not insertion.ignore_inhibit and not self._wait_uninhibited():
-            log.info("simulated acceptor refused %s: inhibited", insertion.description)
+            logger.info("simulated acceptor refused %s: inhibited", insertion.description)
             return False
-        log.info("simulated acceptor: %s", insertion.description)
+        logger.info("simulated acceptor: %s", insertion.description)
         target = time.monotonic()
         for active, seconds in insertion.script:
             self._drive(self._pin, active, target)

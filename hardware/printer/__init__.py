@@ -5,7 +5,7 @@ Only this package imports ``escpos``. Modules, one job each:
 * :mod:`~hardware.printer.model` — the one receipt model (title, lines, QR, footer).
 * :mod:`~hardware.printer.receipts` — builders for every receipt type, zh/en.
 * :mod:`~hardware.printer.labels` — every printed word in both languages.
-* :mod:`~hardware.printer.text` — ``format_fen``, masking, CJK column widths.
+* :mod:`~hardware.printer.text` — masking, printable text, CJK column widths.
 * :mod:`~hardware.printer.layout` — receipt → rows of exact columns for a paper width.
 * :mod:`~hardware.printer.encode` — rows → ESC/POS (GB18030 text or raster).
 * :mod:`~hardware.printer.preview` — rows → PNG, same geometry.
@@ -73,7 +73,7 @@ from hardware.printer.receipts import (
 )
 from hardware.printer.sim import SimPrinterDevice
 from hardware.printer.status import PaperState, PrinterState, PrinterStatus, parse_status
-from hardware.printer.text import format_fen, mask_card, mask_phone
+from hardware.printer.text import mask_card, mask_phone
 
 __all__ = [
     "Align",
@@ -111,7 +111,6 @@ __all__ = [
     "build_receipt",
     "collection_slip",
     "feedback_ticket",
-    "format_fen",
     "loss_report_slip",
     "mask_card",
     "mask_phone",

@@ -4,7 +4,7 @@ Each builder takes a :class:`ReceiptContext` (kiosk, language, MAC key) and a
 frozen dataclass of facts from the journal, checks that the facts add up
 (bad input changes nothing and says why: :class:`ValueError`), and returns a
 :class:`~hardware.printer.model.Receipt`. Amounts are integer fen, formatted
-by :func:`~hardware.printer.text.format_fen`; card numbers are masked.
+by :func:`~protocol.money.format_fen`; card numbers are masked.
 
 Every fact is printed in the receipt's language where it has one (a payee, a
 statement's kinds, a feedback category). Times are printed in the context's
@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from hardware.printer.labels import LABELS, LANGUAGES, label
 from hardware.printer.model import Align, Blank, Line, Receipt, Row, Rule, Text
 from hardware.printer.qr import qr_payload
-from hardware.printer.text import format_fen, mask_card, mask_phone
+from hardware.printer.text import mask_card, mask_phone
+from protocol.money import format_fen
 
 __all__ = [
     "BUILDERS",

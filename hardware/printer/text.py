@@ -1,9 +1,8 @@
-"""Text on a receipt: money, masking, and column widths for a monospaced printer.
+"""Text on a receipt: masking, printable text, and column widths for a monospaced
+printer (money is :func:`protocol.money.format_fen`, shared with ``kioskctl``).
 
-One function formats money (:func:`format_fen`) so every receipt, and any
-caller that wants the same look, shows ``¥12.34`` the same way from integer
-fen. Column arithmetic counts CJK (East Asian wide and full-width) characters
-as two columns, the way the printer's 24×24 Chinese font prints them.
+Column arithmetic counts CJK (East Asian wide and full-width) characters as two
+columns, the way the printer's 24×24 Chinese font prints them.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from config.money import format_fen  # one formatter for screen and paper
-from hardware.masking import mask_card_no
+from protocol.masking import mask_card_no
 
 __all__ = [
     "cells",
     "fit",
-    "format_fen",
     "is_wide",
     "mask_card",
     "mask_phone",
@@ -53,7 +50,7 @@ def printable(text: str) -> str:
 
 
 def mask_card(number: str) -> str:
-    """First 4 and last 4 digits, a fixed ``****`` between (:mod:`hardware.masking`)."""
+    """First 4 and last 4 digits, a fixed ``****`` between (:mod:`protocol.masking`)."""
     return mask_card_no(number, spaced=False)
 
 

@@ -1,7 +1,7 @@
 """A test card: the e-purse side of CARD_PROTOCOL.md written out byte by byte.
 
-Independent of ``central.security`` on purpose: it concatenates the bytes the
-card would MAC, using only the primitive functions of ``hardware.card.crypto``
+Independent of ``protocol.pboc.secure`` on purpose: it concatenates the bytes the
+card would MAC, using only the primitive functions of ``protocol.pboc.crypto``
 and the development master keys, so a layout mistake on the server side fails
 the tests instead of agreeing with itself.
 """
@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hardware.card.crypto import diversify, mac, session_key, tac_key
+from protocol.pboc.crypto import diversify, mac, session_key, tac_key
 
 KEYS_FILE = Path(__file__).resolve().parents[2] / "config" / "sim" / "dev-keys.toml"
 

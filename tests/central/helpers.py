@@ -80,8 +80,8 @@ def error_of(resp: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def pin_block(central: Central, pin: str, card_no: str) -> str:
-    """The PIN block the kiosk would send (format 0 under its PIN key)."""
-    from central import pinblock
+    """The PIN block the kiosk would send (format 4 under its PIN key)."""
+    from protocol import pinblock
 
     return pinblock.encode(pin, card_no, pinblock.pin_key(central.secret))
 

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from central.signing import sign_headers
+from protocol.signing import sign_headers
 from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, error_of, new_key
 
 CARD_PATH = f"/v1/cards/{ZHANG}"

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -28,26 +27,11 @@ from central.auth import ensure_secret_file, register_kiosk
 from central.db import connect, migrate
 from central.seed import seed
 from central.server import CentralServer, document, make_server
-from central.signing import sign_headers
+from protocol.signing import KioskAuth
 from tests.central.helpers import KIOSK
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-
-
-class Sign(requests.auth.AuthBase):
-    """Sign the request exactly as it goes on the wire."""
-
-    def __init__(self, secret: bytes) -> None:
-        self.secret = secret
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        body = r.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        r.headers.update(sign_headers(str(r.method), r.path_url, body, kiosk_id=KIOSK,
-                                      secret=self.secret))
-        return r
 
 
 @pytest.fixture(scope="module")
@@ -77,4 +61,4 @@ schema = schemathesis.openapi.from_dict(document())
           suppress_health_check=list(HealthCheck))
 def test_api_matches_its_document(case: Any, live: tuple[CentralServer, bytes]) -> None:
     server, secret = live
-    case.call_and_validate(base_url=server.url, checks=CHECKS, auth=Sign(secret))
+    case.call_and_validate(base_url=server.url, checks=CHECKS, auth=KioskAuth(KIOSK, secret))

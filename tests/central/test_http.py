@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from central.signing import sign_headers
+from protocol.signing import sign_headers
 from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, error_of, new_key
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from central import pinblock
+from central.routes.pin import is_weak
 from central.settings import Settings
+from protocol import pinblock
 from tests.central.helpers import (
     DEMO_PIN,
     LIU,
@@ -60,6 +61,15 @@ def test_block_under_another_key_is_invalid_and_not_counted(central: Central) ->
     error_of(resp, 422, "pin_block_invalid")
     assert central.sql("SELECT * FROM secret_tries WHERE card_no = ?", ZHANG) == []
     assert error_of(verify(central, "999999"), 422, "pin_wrong") == {"tries_left": 2}
+
+
+def test_a_format_0_block_under_the_old_3des_key_is_refused(central: Central) -> None:
+    """The wire moved to format 4 under AES: an 8-byte block as kiosks sent before is
+    not a PIN block any more (the schema wants 16 bytes) and counts no wrong try."""
+    resp = central.client.post(f"/v1/cards/{ZHANG}/pin/verify",
+                               {"pin_block": "06147258FFFFFFFF"})
+    error_of(resp, 400, "validation_error")
+    assert central.sql("SELECT * FROM secret_tries WHERE card_no = ?", ZHANG) == []
 
 
 def test_set_the_first_password_with_the_holder_id(central: Central) -> None:
@@ -156,3 +166,10 @@ def test_locked_ids_leave_the_payment_password_alone(central: Central) -> None:
 def test_a_lock_rule_that_could_never_lock_is_refused(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         Settings(**{name: 0})
+
+
+@pytest.mark.parametrize(("pin", "weak"), [
+    ("111111", True), ("123456", True), ("654321", True), ("890123", True), ("12345", True),
+    ("147258", False), ("112233", False), ("209318", False)])
+def test_weak_payment_passwords(pin: str, weak: bool) -> None:
+    assert is_weak(pin) is weak

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from central.signing import verify
+from protocol.signing import verify
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -32,9 +32,10 @@ def server() -> Iterator[tuple[Script, str]]:
 
         def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            kiosk, _ = verify(self.command, self.path, body, dict(self.headers),
-                              secret_for={"K1": SECRET})
+            kiosk, nonce = verify(self.command, self.path, body, dict(self.headers),
+                                  secret_for={"K1": SECRET})
             script.received.append({"method": self.command, "path": self.path, "kiosk": kiosk,
+                                    "nonce": nonce,
                                     "key": self.headers.get("Idempotency-Key"), "body": body})
             status, payload = script.answers.pop(0)
             self.send_response(status)

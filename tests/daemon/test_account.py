@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from central import pinblock
 from config.schema import CentralSection
 from daemon.account import Account
-from daemon.api.errors import error_body, status_of
+from daemon.api.errors import body_of, status_of
 from daemon.cardflow import CentralCard
 from daemon.central import CentralClient
 from daemon.errors import KioskError
 from daemon.events import EventBus
 from daemon.state import KioskState
+from protocol import pinblock
 from tests.central.helpers import DEMO_PIN, KIOSK, LIU, UNKNOWN, WANG, ZHANG, Central, Clock
 
 
@@ -89,7 +89,7 @@ def refusal(call: Callable[[], Any]) -> dict[str, Any]:
     """The refusal as the local API answers it: its error body and status."""
     with pytest.raises(KioskError) as err:
         call()
-    body = error_body(err.value)
+    body = body_of(err.value)
     body["status"] = status_of(err.value)
     return body
 

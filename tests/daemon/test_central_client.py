@@ -60,6 +60,8 @@ def test_keyed_post_is_retried_with_the_same_key_and_body(server: Any) -> None:
     assert result == {"order_id": "o1"}
     assert [r["key"] for r in script.received] == ["key-1", "key-1"]
     assert script.received[0]["body"] == script.received[1]["body"]
+    # signed afresh: the central side refuses a nonce it has seen
+    assert script.received[0]["nonce"] != script.received[1]["nonce"]
 
 
 def test_documented_error_becomes_rejected_with_both_messages(server: Any) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.api.client import LocalApiError, LocalClient
 from daemon.api.errors import STATUS
 from daemon.api.http import Request, Router, UnixHttpServer
 from daemon.errors import BadInput, CardNotUsable, CentralRefusal, KioskError, Refused
+from protocol.localclient import LocalApiError, LocalClient
 
 DAEMON = Path(__file__).resolve().parents[2] / "daemon"
 DOMAIN_ERRORS = {"KioskError", "BadInput", "Refused", "Unavailable"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from daemon.api.models import RecordView
 from daemon.history import merge
+from protocol.local import RecordView
 
 
 def _central(kind: str, when: str, amount: int, **extra: object) -> dict[str, object]:

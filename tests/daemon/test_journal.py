@@ -71,3 +71,20 @@ def test_closed_journal_refuses_writes_and_close_is_idempotent(tmp_path: Path) -
     with pytest.raises(JournalError, match="closed"), j.transaction():
         pass
     assert "closed" in repr(j)
+
+
+def test_a_migration_with_a_trigger_and_a_semicolon_in_a_string_applies_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the journal once split scripts on every ";": a trigger body broke it
+    later = """
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+    CREATE TRIGGER notes_stamp AFTER INSERT ON notes BEGIN
+        UPDATE notes SET text = NEW.text || '; seen' WHERE id = NEW.id;
+        SELECT 1;
+    END;
+    INSERT INTO notes (text) VALUES ('first; of all');
+    """
+    monkeypatch.setattr("daemon.journal.MIGRATIONS", [*MIGRATIONS, later])
+    with Journal(tmp_path / "j.sqlite") as j:
+        assert j.schema_version == len(MIGRATIONS) + 1
+        assert j.query("SELECT text FROM notes")[0][0] == "first; of all; seen"

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from daemon.api.client import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
 from daemon.api.http import Router, UnixHttpServer
-from daemon.api.models import CardView, StateSnapshot
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
 from daemon.state import KioskState
+from protocol.local import CardView, StateSnapshot
+from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
 
 
 class FakeSim:

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import yaml
 
-from daemon.api.client import DaemonUnavailable, LocalClient
 from deploy.stack import Stack, write_kiosk_config
+from protocol.localclient import DaemonUnavailable, LocalClient
 from tests.deploy.tools import ANSIBLE_DIR, run, tool
 
 BIN = Path(sys.executable).parent

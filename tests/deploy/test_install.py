@@ -199,7 +199,7 @@ def test_kioskd_runs_as_citycard_and_operators_use_kioskctl_with_no_flags(
 def test_the_ui_user_reads_its_config_and_reaches_kiosk_sock_only(
         installed: Installed, kioskd: subprocess.Popen[str]) -> None:
     probe = ("from config import load_config\n"
-             "from daemon.api.client import LocalClient\n"
+             "from protocol.localclient import LocalClient\n"
              "cfg = load_config('/etc/citycard/kioskd.toml')\n"
              "print(cfg.kiosk.id, LocalClient(cfg.kiosk_socket).get('/v1/state')['screen'])\n")
     result = installed.root.chroot("/opt/citycard/current/venv/bin/python", "-c", probe,

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from daemon.api.client import LocalApiError
 from deploy.stack import Stack
+from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
 LIU_LOST = "31044403000000100041"

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from daemon.api.client import LocalApiError
 from deploy.stack import Stack
+from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, central_sql, tap, wallet_balance
 
 _WRONG = {"string": 12345, "integer": "12", "number": "1.5", "boolean": "yes",

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from daemon.api.client import DaemonUnavailable
 from deploy.stack import Stack
+from protocol.localclient import DaemonUnavailable
 from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
 LOAD_STEPS = ["created", "init", "mac2", "credit_sent", "credited", "completed"]

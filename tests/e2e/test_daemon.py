@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from daemon.api.client import LocalApiError, LocalClient
 from deploy.stack import Stack
+from protocol.localclient import LocalApiError, LocalClient
 
 CARD = "31044403000000100017"
 

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from central.client import SignedClient
-from daemon.api.client import LocalApiError
 from deploy.stack import Stack
+from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, tap, wait_state
 
 LOST_ELSEWHERE = "31044403000000100025"  # typed in for a loss report

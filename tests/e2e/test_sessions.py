@@ -116,7 +116,7 @@ def test_offline_refuses_money_and_keeps_the_acceptor_inhibited(stack: Stack) ->
     wait_state(kiosk, lambda s: s.central == "down", "the link down", timeout=20)
     done = stack.kioskctl("--json", "status")
     assert json.loads(done.stdout)["devices"]["cash"]["reason"] == "offline"
-    from daemon.api.client import LocalApiError
+    from protocol.localclient import LocalApiError
 
     try:
         kiosk.post("/v1/topup/start")
@@ -145,7 +145,7 @@ def test_maintenance_finishes_nothing_new_and_says_why(stack: Stack) -> None:
     stack.kioskctl("sim", "tap", CARD)  # a tap during maintenance changes nothing
     time.sleep(1.0)
     assert kiosk.state().screen == "maintenance"
-    from daemon.api.client import LocalApiError
+    from protocol.localclient import LocalApiError
 
     try:
         kiosk.post("/v1/topup/start")

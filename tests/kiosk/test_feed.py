@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from daemon.api.client import LocalClient
 from daemon.api.http import UnixHttpServer
-from daemon.api.models import StateSnapshot
 from daemon.api.routes import Services, build_routers
 from daemon.events import EventBus
 from daemon.state import KioskState
 from kiosk.feed import StateFeed
+from protocol.local import StateSnapshot
+from protocol.localclient import LocalClient
 
 
 class Daemon:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from config.schema import LimitsSection
-from daemon.api.models import StateSnapshot
 from daemon.cardflow import CentralCard
 from daemon.cashlog import CashRecorder
 from daemon.central import CentralRejected, CentralUnavailable
@@ -27,6 +26,7 @@ from hardware.card.errors import CardError
 from hardware.cash import NoteStacked
 from hardware.printer import ReceiptPrinter
 from hardware.printer.sim import SimPrinterDevice
+from protocol.local import StateSnapshot
 
 __all__ = ["CARD", "IDLE_S", "OTHER_CARD", "Card", "Clock", "Kit", "make_kit"]
 

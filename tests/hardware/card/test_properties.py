@@ -12,8 +12,8 @@ from hardware.card.epurse import EPurse, find_fci_public
 from hardware.card.errors import CardError
 from hardware.card.isodep import Deselected, IsoDepCard
 from hardware.card.model import CARD_TYPES, PublicInfo, parse_balance, parse_record
-from hardware.card.secure import CardRecord
-from tests.hardware.cardkit import AIDS, TERMINAL
+from protocol.pboc.secure import CardRecord
+from tests.hardware.card.cardkit import AIDS, TERMINAL
 
 
 class Scripted:

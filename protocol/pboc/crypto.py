@@ -1,7 +1,7 @@
-"""The e-purse's cryptography (PBOC / JT/T 978), shared by the virtual card and
-the reference central server's security module.
+"""The e-purse's cryptographic primitives (PBOC / JT/T 978).
 
-Pure functions over bytes; no nfcpy here, so :mod:`central` may import it.
+Pure functions over bytes, shared by the virtual card and the reference central
+server.
 
 - ``mac(key8, data)``: single-DES CBC-MAC, zero IV, data padded ``80 00…`` to a
   multiple of 8, leftmost 4 bytes.

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from hardware.card.errors import CardRemoved, InsufficientFunds, MacInvalid
-from hardware.card.secure import (
+from hardware.card.virtual import Faults, VirtualCard
+from protocol.pboc.secure import (
     load_mac2,
     load_session_key,
     load_tac,
@@ -16,8 +17,7 @@ from hardware.card.secure import (
     purchase_session_key,
     purchase_tac,
 )
-from hardware.card.virtual import Faults, VirtualCard
-from tests.hardware.cardkit import KEYS, TERMINAL, ZHANG, card, over_nfc
+from tests.hardware.card.cardkit import KEYS, TERMINAL, ZHANG, card, over_nfc
 
 DAY, CLOCK = bytes.fromhex("20261124"), bytes.fromhex("093000")
 SMALL_ATS = bytes.fromhex("0570807002")  # FSCI 0: the reader may send 16-byte frames

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from hardware.card.errors import CardRemoved
-from hardware.card.secure import (
+from hardware.card.virtual import CardState, Faults, VirtualCard
+from protocol.pboc.secure import (
     load_mac2,
     load_session_key,
     purchase_mac1,
     purchase_session_key,
 )
-from hardware.card.virtual import CardState, Faults, VirtualCard
-from tests.hardware.cardkit import KEYS, TERMINAL, ZHANG, over_nfc
+from tests.hardware.card.cardkit import KEYS, TERMINAL, ZHANG, over_nfc
 
 DAY, CLOCK = bytes.fromhex("20261124"), bytes.fromhex("101500")
 BEFORE = 5000

@@ -1,9 +1,6 @@
 """Card numbers as anyone but the central side sees them: first 4 and last 4
-(ARCHITECTURE.md, invariant 8). One rule for logs, screens and receipts.
-
-The reference central server applies the same rule with its own copy
-(``central/masking.py``): it may not import ``hardware``, and the shared
-protocol package that should hold both does not exist yet.
+(ARCHITECTURE.md, invariant 8). One rule for logs, screens and receipts, in the
+kiosk and in the reference central server's logs alike.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from hardware.card.errors import (
 from hardware.card.nfc_reader import CardReader, translate
 from hardware.card.sim import CardSimulator
 from hardware.card.wallet import Wallet
-from tests.hardware.cardkit import TERMINAL, ZHANG
+from tests.hardware.card.cardkit import TERMINAL, ZHANG
 
 BLOCKED = "31044403000000100074"
 

@@ -1,11 +1,11 @@
 """The e-purse's transaction cryptography: issuer keys, per-card keys, MACs and TACs.
 
-Used by both sides of a transaction: the reference central server's security
-module (standing in for the issuer's HSM for loads and the terminal's PSAM for
-purchases, :mod:`central.security`) and the virtual card
-(:mod:`hardware.card.virtual`). One implementation, so the two sides cannot
-disagree on an algorithm — only on inputs, which are written out here byte by
-byte (CARD_PROTOCOL.md). Pure functions over bytes; no nfcpy here.
+Used by both sides of a transaction: the reference central server (standing in
+for the issuer's HSM for loads and the terminal's PSAM for purchases) and the
+virtual card (:mod:`hardware.card.virtual`); the daemon reads the INITIALIZE
+answers with these types. One implementation, so the two sides cannot disagree
+on an algorithm — only on inputs, which are written out here byte by byte
+(CARD_PROTOCOL.md). Pure functions over bytes.
 
 Load (type ``02``)::
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hardware.card.crypto import diversify, mac, session_key, tac_key
+from protocol.pboc.crypto import diversify, mac, session_key, tac_key
 
 __all__ = ["LOAD_TYPE", "PURCHASE_TYPE", "CardKeys", "CardRecord", "InitLoad",
            "InitPurchase", "IssuerKeys", "load_mac1", "load_mac2", "load_session_key",

@@ -1,8 +1,9 @@
-"""The published worked example from CARD_PROTOCOL.md, reproduced byte for byte."""
+"""The published worked example from CARD_PROTOCOL.md, reproduced byte for byte by
+the primitives."""
 
 import pytest
 
-from hardware.card.crypto import diversify, mac, pad80, session_key, tac_key
+from protocol.pboc.crypto import diversify, mac, pad80, session_key, tac_key
 
 DLK = bytes.fromhex("11223344556677888877665544332211")
 

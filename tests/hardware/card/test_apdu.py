@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hardware.card import apdu
-from hardware.card.secure import load_mac2, load_session_key
-from tests.hardware.cardkit import CITY_UNION, KEYS, TERMINAL, ZHANG, card, direct
+from protocol.pboc.secure import load_mac2, load_session_key
+from tests.hardware.card.cardkit import CITY_UNION, KEYS, TERMINAL, ZHANG, card, direct
 
 
 @pytest.mark.parametrize(("built", "golden"), [

@@ -1,7 +1,8 @@
 """Device authentication between a kiosk and the central API (HMAC-SHA256).
 
-Both sides import this module: the kiosk's central client signs, the reference
-server verifies. Every request carries four headers:
+Both sides use this module: every signed client sends its requests through
+:class:`KioskAuth`, the reference server checks them with :func:`verify`.
+Every request carries four headers:
 
     X-Kiosk-Id     the kiosk's id
     X-Timestamp    Unix seconds when signed
@@ -22,7 +23,10 @@ import secrets
 import time
 from collections.abc import Mapping
 
-__all__ = ["MAX_SKEW_S", "SignatureProblem", "canonical", "sign_headers", "verify"]
+import requests
+
+__all__ = ["HEADERS", "MAX_SKEW_S", "KioskAuth", "SignatureProblem", "canonical",
+           "sign_headers", "verify"]
 
 MAX_SKEW_S = 300
 
@@ -57,6 +61,35 @@ def sign_headers(method: str, path: str, body: bytes, *, kiosk_id: str, secret: 
     sig = _digest(secret, canonical(method, path, kiosk_id, timestamp, nonce, body))
     return {"X-Kiosk-Id": kiosk_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
             "X-Signature": sig}
+
+
+class KioskAuth(requests.auth.AuthBase):
+    """Sign a request as it goes on the wire: the path and query of the prepared
+    URL and the exact body bytes.
+
+    ``requests`` calls its auth each time it prepares a request, so a retry (a new
+    ``Session.request``) gets a fresh timestamp and nonce: the server refuses a
+    nonce it has seen. ``now`` and ``nonce`` pin those for tests of the refusals.
+    """
+
+    def __init__(self, kiosk_id: str, secret: bytes, *, now: float | None = None,
+                 nonce: str | None = None) -> None:
+        self.kiosk_id = kiosk_id
+        self._secret = secret
+        self._now = now
+        self._nonce = nonce
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = r.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        r.headers.update(sign_headers(str(r.method), r.path_url, bytes(body),
+                                      kiosk_id=self.kiosk_id, secret=self._secret,
+                                      now=self._now, nonce=self._nonce))
+        return r
+
+    def __repr__(self) -> str:  # never the secret
+        return f"<KioskAuth {self.kiosk_id}>"
 
 
 def verify(method: str, path: str, body: bytes, headers: Mapping[str, str], *,

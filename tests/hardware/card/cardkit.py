@@ -11,9 +11,9 @@ from hardware.card.epurse import EPurse
 from hardware.card.isodep import DEFAULT_ATS
 from hardware.card.nfc_device import FieldCard, SimulatedDevice
 from hardware.card.nfc_reader import TagChannel
-from hardware.card.secure import IssuerKeys
 from hardware.card.virtual import CardState, Faults, VirtualCard
 from hardware.card.wallet import DEV_KEYS_FILE
+from protocol.pboc.secure import IssuerKeys
 
 KEYS = IssuerKeys.from_file(DEV_KEYS_FILE)
 T_UNION = "A000000632010105"

@@ -1,8 +1,7 @@
-"""Money as the cardholder reads it, on the screen and on paper: one formatter.
+"""Money as people read it: integer fen shown as ``¥12.34``.
 
-It lives in ``config`` because both the hardware layer (receipts) and the UI may
-import ``config`` and neither may import the other (protocol ← config ←
-hardware; kiosk → protocol, config).
+Amounts cross every wire as integer fen; this is their one printed form, for
+receipts, ``kioskctl`` and anything else that shows an amount the same way.
 """
 
 from __future__ import annotations

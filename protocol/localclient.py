@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from daemon.api.models import StateSnapshot
+from protocol.local import StateSnapshot
 
 __all__ = ["DaemonUnavailable", "Event", "LocalApiError", "LocalClient"]
 
