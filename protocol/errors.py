@@ -125,6 +125,8 @@ LOCAL: dict[str, ErrorCode] = {
     "not_found": ErrorCode(404, "No such resource.", "没有这个资源"),
     "method_not_allowed": ErrorCode(405, "Method not allowed here.", "此处不支持该请求方法"),
     "too_large": ErrorCode(413, "The request body is too large.", "请求过大"),
+    "unsupported_media_type": ErrorCode(415, "The body must be application/json.",
+                                        "请求必须是 application/json"),
     "internal": ErrorCode(500, "Internal error.", "内部错误"),
     # request fields
     "bad_language": ErrorCode(400, "Language must be 'zh' or 'en'.", "语言只能是 zh 或 en"),

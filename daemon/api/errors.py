@@ -14,24 +14,24 @@ import logging
 from typing import Any
 
 from daemon.errors import CardNotUsable, CentralRefusal, KioskError
-from protocol.errors import error_body
+from protocol.errors import LOCAL, error_body
 
 __all__ = ["STATUS", "body_of", "status_of"]
 
 logger = logging.getLogger(__name__)
 
-STATUS: dict[str, int] = {
+# The domain's codes; their statuses are the one catalogue's (protocol.errors).
+DOMAIN_CODES = (
     # the request is wrong
-    "bad_pin": 400, "pin_required": 400, "bad_period": 400, "bad_points": 400,
-    "bad_id_last6": 400, "bad_card_no": 400, "pin_or_id": 400, "bad_category": 400,
-    "bad_text": 400,
+    "bad_pin", "pin_required", "bad_period", "bad_points", "bad_id_last6", "bad_card_no",
+    "pin_or_id", "bad_category", "bad_text",
     # not now, or not for this card
-    "session_busy": 409, "no_card": 409, "wrong_step": 409, "limit_reached": 409,
-    "cash_inserted": 409, "no_pending_load": 409, "load_in_progress": 409,
-    "bill_already_paid": 409,
+    "session_busy", "no_card", "wrong_step", "limit_reached", "cash_inserted",
+    "no_pending_load", "load_in_progress", "bill_already_paid",
     # the kiosk or the card centre cannot serve now
-    "maintenance": 503, "central_offline": 503, "central_malformed": 502,
-}
+    "maintenance", "central_offline", "central_malformed",
+)
+STATUS: dict[str, int] = {code: LOCAL[code].status for code in DOMAIN_CODES}
 
 
 def status_of(error: KioskError) -> int:

@@ -1,7 +1,8 @@
 """The one error catalogue holds every code both APIs answer with, read from the source.
 
 kioskd's ``ApiError(status, code, ...)`` keeps its constructor; this reads each
-call with ``ast``, and each class that names a ``code`` (the card layer's
+call with ``ast`` (and each domain error, ``Refused(code, ...)`` and its kin,
+with the status the API edge gives it), and each class that names a ``code`` (the card layer's
 errors), in ``daemon/`` and ``hardware/``: every code is in
 :data:`protocol.errors.LOCAL` with the status it is answered with, and every
 entry there is answered somewhere. A code passed on from another error
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central.errors import CODES
+from daemon.api.errors import STATUS
 from protocol.errors import CENTRAL, LOCAL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +50,16 @@ def _raised() -> list[Raised]:
                     _pattern(code) if isinstance(code, ast.JoinedStr) else None,
                     status.value if isinstance(status, ast.Constant) else None,
                     isinstance(code, ast.Attribute) and code.attr == "code"))
+            elif isinstance(node, ast.Call) and _name(node.func) in DOMAIN_ERRORS and \
+                    node.args and isinstance(node.args[0], ast.Constant):
+                # a domain error (daemon.errors): its status is the API edge's table
+                code = node.args[0].value
+                found.append(Raised(where, code, None, STATUS.get(code), False))
+            elif isinstance(node, ast.Call) and _name(node.func) == "__init__" and \
+                    node.args and isinstance(node.args[0], ast.JoinedStr) and \
+                    isinstance(node.args[0].values[0], ast.Constant):
+                # a domain error class that makes its code (CardNotUsable: card_<status>)
+                found.append(Raised(where, None, _pattern(node.args[0]), None, False))
             elif isinstance(node, ast.ClassDef):
                 for stmt in node.body:
                     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) \
@@ -67,6 +79,9 @@ def _pattern(node: ast.JoinedStr) -> str:
     return "".join(re.escape(part.value) if isinstance(part, ast.Constant) else "[a-z_]+"
                    for part in node.values)
 
+
+# Raised by the domain code (daemon.errors), which knows no HTTP status.
+DOMAIN_ERRORS = {"KioskError", "BadInput", "Refused", "Unavailable"}
 
 RAISED = _raised()
 
