@@ -333,6 +333,7 @@ class KioskApp(App):  # type: ignore[misc]
             "daemon": "up" if self._daemon_up else "down",
             "session_step": snap.session.step if snap and snap.session else None,
             "text_scale": self.text_scale, "keys_seen": self.keys_seen,
+            "builds": self._screens[self.manager.current].builds,
             **self._probe.inspect(self.stage, Window.size),
         })
 

@@ -49,6 +49,9 @@ POINT_STEP = 100
 class AttractScreen(KioskScreen):
     screen_name = "attract"
 
+    def view_key(self, ctx: Ctx) -> object:
+        return ctx.lang, getattr(ctx.app, "text_scale", 1.0)  # reads nothing of the card
+
     def build(self, ctx: Ctx) -> None:
         other = "en" if ctx.lang == "zh" else "zh"
         from kiosk.i18n import t
@@ -70,6 +73,9 @@ class AttractScreen(KioskScreen):
 
 class ReadingScreen(KioskScreen):
     screen_name = "reading"
+
+    def view_key(self, ctx: Ctx) -> object:
+        return ctx.lang, getattr(ctx.app, "text_scale", 1.0)
 
     def build(self, ctx: Ctx) -> None:
         self.add(spacer(), title(ctx.t("reading"), role="hero"), spacer())
@@ -129,6 +135,7 @@ class HistoryScreen(KioskScreen):
     """The card's log and the centre's history, merged by the daemon; paged."""
 
     screen_name = "history"
+    resets_input = True
     PAGE = 5
 
     def __init__(self, **kwargs: Any) -> None:
@@ -246,7 +253,7 @@ class StatementScreen(KioskScreen):
         app = ctx.app
 
         def printed(reply: Any) -> None:
-            app.screen("statement_printed").result = reply
+            app.screen("statement_printed").hand(result=reply)
             app.go("statement_printed")
 
         def refused(err: LocalApiError) -> bool:
@@ -278,6 +285,7 @@ class PointsScreen(KioskScreen):
     """Points, the rate, and an amount in the allowed steps."""
 
     screen_name = "points"
+    resets_input = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -345,6 +345,34 @@ def test_a_second_card_mid_top_up_is_told_apart(stack: Stack, ui: TouchProbe) ->
     ui.tap("done")
 
 
+def test_a_screen_is_built_once_and_again_only_when_what_it_shows_changes(
+        stack: Stack, ui: TouchProbe) -> None:
+    """Switching builds no widgets again (that was most of a switch's time and made
+    the UI's memory grow tap after tap); a state event that changes what a screen
+    shows (here the language) does, and the help section picked is a screen's own
+    input until the person leaves."""
+    ui.tap("help")
+    first = ui.wait_screen("help")["builds"]
+    ui.tap("help_hotline")
+    picked = ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"]))
+    assert picked["builds"] == first + 1
+    ui.tap("back")
+    attract = ui.wait_screen("attract")["builds"]
+    ui.tap("help")  # the pick is cleared on arrival: built once more
+    assert ui.wait_screen("help")["builds"] == first + 2
+    ui.tap("back")
+    ui.tap("help")  # nothing to clear, nothing changed: the same widgets
+    assert ui.wait_screen("help")["builds"] == first + 2
+    ui.tap("back")
+    assert ui.wait_screen("attract")["builds"] == attract
+    lang = ui.view()["language"]  # type: ignore[index]
+    ui.tap("language")
+    other = ui.wait_screen("attract", also=lambda v: v["language"] != lang)
+    assert other["builds"] == attract + 1
+    ui.tap("language")
+    ui.wait_screen("attract", also=lambda v: v["language"] == lang)
+
+
 def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) -> None:
     """Real key presses (XTEST, as a keyboard would send them) into the UI's window
     under Xvfb: none closes it, and each one did reach it. xdotool is a system
