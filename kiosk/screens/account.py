@@ -294,6 +294,7 @@ HELP_SECTIONS = ("use", "hotline", "lost", "pin", "fraud")
 
 class HelpScreen(KioskScreen):
     screen_name = "help"
+    reads_snapshot = False  # packaged text only
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -304,9 +305,6 @@ class HelpScreen(KioskScreen):
         if self.section != "use":  # only then is there a choice to clear
             self.section = "use"
             self.stale = True
-
-    def view_key(self, ctx: Ctx) -> object:
-        return ctx.lang, getattr(ctx.app, "text_scale", 1.0)  # packaged text only
 
     def build(self, ctx: Ctx) -> None:
         hotline = ctx.app.hotline

@@ -69,6 +69,8 @@ class KioskScreen(Screen):  # type: ignore[misc]
     # True for a screen whose arrive() clears input of its own (a keypad's digits, a
     # choice, fetched pages): arriving there builds it again from the empty input.
     resets_input = False
+    # False for a screen drawn from packaged text alone: no state event rebuilds it.
+    reads_snapshot = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name=self.screen_name, **kwargs)
@@ -98,7 +100,8 @@ class KioskScreen(Screen):  # type: ignore[misc]
         """Everything of the context that :meth:`build` reads: equal keys draw the
         same widgets. A screen that reads less of the snapshot may say so and is
         then not rebuilt by the state events it does not show."""
-        snap = replace(ctx.snap, seq=0) if ctx.snap is not None else None
+        snap = replace(ctx.snap, seq=0) if ctx.snap is not None and self.reads_snapshot \
+            else None
         return ctx.lang, getattr(ctx.app, "text_scale", 1.0), snap
 
     def draw(self, ctx: Ctx) -> None:

@@ -48,9 +48,7 @@ POINT_STEP = 100
 
 class AttractScreen(KioskScreen):
     screen_name = "attract"
-
-    def view_key(self, ctx: Ctx) -> object:
-        return ctx.lang, getattr(ctx.app, "text_scale", 1.0)  # reads nothing of the card
+    reads_snapshot = False
 
     def build(self, ctx: Ctx) -> None:
         other = "en" if ctx.lang == "zh" else "zh"
@@ -73,9 +71,7 @@ class AttractScreen(KioskScreen):
 
 class ReadingScreen(KioskScreen):
     screen_name = "reading"
-
-    def view_key(self, ctx: Ctx) -> object:
-        return ctx.lang, getattr(ctx.app, "text_scale", 1.0)
+    reads_snapshot = False
 
     def build(self, ctx: Ctx) -> None:
         self.add(spacer(), title(ctx.t("reading"), role="hero"), spacer())
