@@ -379,7 +379,8 @@ def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) ->
     package of `make test` (deploy/syspkgs.sh)."""
     import shutil
     import subprocess
-    assert shutil.which("xdotool"), "xdotool is missing: run deploy/syspkgs.sh as root"
+    assert shutil.which("xdotool"), \
+        "xdotool is not installed: run `make syspkgs` (deploy/syspkgs.sh) as root"
     found = subprocess.run(["xdotool", "search", "--sync", "--pid", str(ui.proc.pid)],
                            capture_output=True, text=True, check=True, timeout=20)
     window = found.stdout.split()[0]
