@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages `make demo` and `make test` need: a virtual X server for the
-# Kivy window, Mesa's software GL, libmtdev (Kivy's input), a CJK font; for the
+# Kivy window and xdotool to send it keys (the lock-down test), Mesa's
+# software GL, libmtdev (Kivy's input), a CJK font; for the
 # deployment tests (tests/deploy/): Ansible and ansible-lint, promtool (in
 # Debian's prometheus package) and debootstrap (`make test-install`).
 # Installs them when run as root; otherwise names what is missing and fails.
 set -euo pipefail
-needed=(xvfb xauth libgl1-mesa-dri libegl1 libmtdev1 fonts-wqy-microhei python3-venv)
+needed=(xvfb xauth xdotool libgl1-mesa-dri libegl1 libmtdev1 fonts-wqy-microhei python3-venv)
 # Installed without their recommends (Ansible's whole collection bundle, the
 # node exporter): only these tools are used.
 tools=(ansible-core ansible-lint prometheus debootstrap)

@@ -103,6 +103,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._worker = IntentWorker(client, self._from_worker)
         self._dedupe = TouchDeduper()
         self._screens: dict[str, KioskScreen] = {}
+        self.keys_seen = 0
 
     # -- layout ------------------------------------------------------------------------
     def build(self) -> FloatLayout:
@@ -123,9 +124,15 @@ class KioskApp(App):  # type: ignore[misc]
     def _lock_down(self) -> None:
         """No key and no window-manager request closes the app; one tap is one press."""
         Window.bind(on_request_close=lambda *_a, **_k: True)
-        Window.bind(on_keyboard=lambda *_a, **_k: True)
+        Window.bind(on_keyboard=self._key)
         Window.bind(on_motion=self._motion)
         Window.bind(on_touch_down=self._touched)
+
+    def _key(self, *_: Any) -> bool:
+        # Counted so the lock-down test can tell a key that arrived and was swallowed
+        # from a key that never reached the window.
+        self.keys_seen += 1
+        return True
 
     def _motion(self, _win: Any, etype: str, me: Any) -> bool:
         x, y = me.sx * Window.width, me.sy * Window.height
@@ -325,7 +332,8 @@ class KioskApp(App):  # type: ignore[misc]
             "language": self._language, "central": snap.central if snap else None,
             "daemon": "up" if self._daemon_up else "down",
             "session_step": snap.session.step if snap and snap.session else None,
-            "text_scale": self.text_scale,
+            "text_scale": self.text_scale, "keys_seen": self.keys_seen,
+            "builds": self._screens[self.manager.current].builds,
             **self._probe.inspect(self.stage, Window.size),
         })
 

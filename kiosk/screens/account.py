@@ -200,7 +200,7 @@ class LossReportScreen(_Staged):
         payload = {"card_no": self.values["card_no"], self.proof: self.values["secret"]}
 
         def done(reply: Any) -> None:
-            ctx.app.screen("loss_report_done").result = reply
+            ctx.app.screen("loss_report_done").hand(result=reply)
             ctx.app.go("loss_report_done")
 
         def refused(err: LocalApiError) -> bool:
@@ -271,7 +271,7 @@ class FeedbackScreen(_Staged):
             payload["phone"] = phone
 
         def done(reply: Any) -> None:
-            ctx.app.screen("feedback_done").result = reply
+            ctx.app.screen("feedback_done").hand(result=reply)
             ctx.app.go("feedback_done")
         ctx.app.send("POST", "/v1/feedback", payload, on_ok=done,
                      on_refused=self.refused_to("phone"))
@@ -294,6 +294,7 @@ HELP_SECTIONS = ("use", "hotline", "lost", "pin", "fraud")
 
 class HelpScreen(KioskScreen):
     screen_name = "help"
+    reads_snapshot = False  # packaged text only
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -301,7 +302,9 @@ class HelpScreen(KioskScreen):
 
     def arrive(self, ctx: Ctx) -> None:
         super().arrive(ctx)
-        self.section = "use"
+        if self.section != "use":  # only then is there a choice to clear
+            self.section = "use"
+            self.stale = True
 
     def build(self, ctx: Ctx) -> None:
         hotline = ctx.app.hotline

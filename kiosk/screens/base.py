@@ -4,12 +4,20 @@ A screen is drawn from the daemon's snapshot plus the input it holds itself (the
 digits on its keypad, the choice made on it). A new snapshot redraws it without
 touching that input; the input is cleared only when the person arrives on the
 screen from another one (:meth:`KioskScreen.arrive`).
+
+A screen is built once and kept: its widgets are built again only when what it
+shows changes — :meth:`KioskScreen.view_key` of a new state event differs (the
+language, the text size, the snapshot apart from its sequence number), its own
+input changed (:meth:`KioskScreen.redraw`), or the person arrives on a screen that
+had input to clear. Building a screen's widgets (Kivy labels, kv rules) costs
+tens of milliseconds on a Pi; rebuilding every screen on every switch and every
+state event was most of a switch's time and left memory growing tap after tap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kivy.metrics import dp
@@ -58,11 +66,19 @@ class Ctx:
 class KioskScreen(Screen):  # type: ignore[misc]
     page = ObjectProperty(None)
     screen_name = "screen"
+    # True for a screen whose arrive() clears input of its own (a keypad's digits, a
+    # choice, fetched pages): arriving there builds it again from the empty input.
+    resets_input = False
+    # False for a screen drawn from packaged text alone: no state event rebuilds it.
+    reads_snapshot = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name=self.screen_name, **kwargs)
         self.message = ""
         self.ctx: Ctx | None = None
+        self.stale = True            # build on the next draw whatever the key
+        self.drawn_key: object = None
+        self.builds = 0              # how often the widgets were built (tests, bench)
 
     # -- what subclasses write ----------------------------------------------------------
     def build(self, ctx: Ctx) -> None:
@@ -70,6 +86,8 @@ class KioskScreen(Screen):  # type: ignore[misc]
 
     def arrive(self, ctx: Ctx) -> None:
         """The person came here from another screen: start with empty input."""
+        if self.message or self.resets_input:
+            self.stale = True
         self.message = ""
 
     def paste(self, text: str) -> None:
@@ -78,14 +96,39 @@ class KioskScreen(Screen):  # type: ignore[misc]
         self.say(t("keypad_digits_only", self.ctx.lang if self.ctx else "zh"))
 
     # -- drawing ---------------------------------------------------------------------------
+    def view_key(self, ctx: Ctx) -> object:
+        """Everything of the context that :meth:`build` reads: equal keys draw the
+        same widgets. A screen that reads less of the snapshot may say so and is
+        then not rebuilt by the state events it does not show."""
+        snap = replace(ctx.snap, seq=0) if ctx.snap is not None and self.reads_snapshot \
+            else None
+        return ctx.lang, getattr(ctx.app, "text_scale", 1.0), snap
+
     def draw(self, ctx: Ctx) -> None:
         self.ctx = ctx
+        key = (self.view_key(ctx), self.message)
+        if not self.stale and key == self.drawn_key:
+            return
+        self.stale, self.drawn_key = False, key
+        self.builds += 1
         self.page.clear_widgets()
         self.build(ctx)
+        self.add_message()
+
+    def add_message(self) -> None:
+        """The message line, under the page (a keypad screen draws it beside its pad)."""
         if self.message:
             self.page.add_widget(Txt(text=self.message, tone=list(RED)))
 
+    def hand(self, **values: Any) -> None:
+        """Input handed over by another screen (a reply to show): set, and build again."""
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.stale = True
+
     def redraw(self) -> None:
+        """The screen's own input changed: build it again."""
+        self.stale = True
         if self.ctx is not None:
             self.draw(self.ctx)
 

@@ -48,6 +48,7 @@ POINT_STEP = 100
 
 class AttractScreen(KioskScreen):
     screen_name = "attract"
+    reads_snapshot = False
 
     def build(self, ctx: Ctx) -> None:
         other = "en" if ctx.lang == "zh" else "zh"
@@ -70,6 +71,7 @@ class AttractScreen(KioskScreen):
 
 class ReadingScreen(KioskScreen):
     screen_name = "reading"
+    reads_snapshot = False
 
     def build(self, ctx: Ctx) -> None:
         self.add(spacer(), title(ctx.t("reading"), role="hero"), spacer())
@@ -129,6 +131,7 @@ class HistoryScreen(KioskScreen):
     """The card's log and the centre's history, merged by the daemon; paged."""
 
     screen_name = "history"
+    resets_input = True
     PAGE = 5
 
     def __init__(self, **kwargs: Any) -> None:
@@ -246,7 +249,7 @@ class StatementScreen(KioskScreen):
         app = ctx.app
 
         def printed(reply: Any) -> None:
-            app.screen("statement_printed").result = reply
+            app.screen("statement_printed").hand(result=reply)
             app.go("statement_printed")
 
         def refused(err: LocalApiError) -> bool:
@@ -278,6 +281,7 @@ class PointsScreen(KioskScreen):
     """Points, the rate, and an amount in the allowed steps."""
 
     screen_name = "points"
+    resets_input = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

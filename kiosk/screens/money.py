@@ -197,6 +197,8 @@ class KeypadScreen(KioskScreen):
     """A title, a field, the rules, and a keypad beside them. The field's digits are
     this screen's own state: state events redraw around them."""
 
+    resets_input = True
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.entry = self.new_entry()
@@ -253,11 +255,8 @@ class KeypadScreen(KioskScreen):
                               spacing=dp(8), size_hint_x=0.45))
         self.add(row)
 
-    def draw(self, ctx: Ctx) -> None:
-        # The message is drawn in the left column, beside the keypad, not under the page.
-        self.ctx = ctx
-        self.page.clear_widgets()
-        self.build(ctx)
+    def add_message(self) -> None:
+        """Drawn by build() in the left column, beside the keypad, not under the page."""
 
     def _key(self, key: str) -> None:
         refusal = self.entry.press(key)

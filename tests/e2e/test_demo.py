@@ -64,6 +64,7 @@ def _kioskctl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
                            str(config), *args], capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.timeout(480)  # the same walk-through first, then the README steps
 def test_after_the_walkthrough_the_kiosk_stays_up_for_the_readme_steps(tmp_path: Path) -> None:
     var = tmp_path / "var"
     env = {k: v for k, v in os.environ.items() if k != "DEMO_EXIT"}
