@@ -24,6 +24,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,6 +50,9 @@ class ScriptedMockPin(MockPin):  # type: ignore[misc]
     when the simulator sets it, instead of the time of the call."""
 
     edge_at: float | None = None
+    # gpiozero keeps every change in ``states`` (for its assert_states); a
+    # simulated acceptor runs for weeks, so only the last KEEP_STATES stay.
+    KEEP_STATES = 1000
     _state: bool  # MockPin's own attributes, named for the type checker
     _last_change: float
     states: list[PinState]
@@ -60,6 +64,7 @@ class ScriptedMockPin(MockPin):  # type: ignore[misc]
             return False
         self._state = value
         self.states.append(PinState(at - self._last_change, value))
+        del self.states[:-self.KEEP_STATES]
         self._last_change = at
         return True
 
@@ -125,6 +130,8 @@ class SimInsertion:
 class CashSimulator:
     """Drives a mock acceptor's pins. One insertion at a time, in order."""
 
+    KEEP_HISTORY = 100
+
     def __init__(
         self,
         acceptor: CashAcceptor,
@@ -144,7 +151,12 @@ class CashSimulator:
         self._closed = False
         self._owns_acceptor = False
         self._quiet_from = 0.0  # monotonic time the line went quiet
-        self.history: list[SimInsertion] = []
+        # The last KEEP_HISTORY insertions, for a test to look at: a simulated
+        # kiosk inserts cash for weeks, and each insertion holds its script
+        # and an Event (about 2.5 kB a top-up in the soak, without end).
+        self.history: deque[SimInsertion] = deque(maxlen=self.KEEP_HISTORY)
+        self._last: SimInsertion | None = None  # played in order: the last done = all done
+        self.submitted = 0
         self._thread = threading.Thread(target=self._run, name="cash-sim", daemon=True)
         self._thread.start()
 
@@ -212,9 +224,9 @@ class CashSimulator:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every queued insertion was played and decoded."""
         deadline = time.monotonic() + timeout
-        for insertion in list(self.history):
-            if not insertion.wait(max(0.0, deadline - time.monotonic())):
-                return False
+        last = self._last
+        if last is not None and not last.wait(max(0.0, deadline - time.monotonic())):
+            return False
         return self.acceptor.wait_idle(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
@@ -235,7 +247,7 @@ class CashSimulator:
 
     def __repr__(self) -> str:
         pending = sum(1 for i in self.history if not i.done)
-        return f"<CashSimulator pin={self._pin} queued={pending} played={len(self.history)}>"
+        return f"<CashSimulator pin={self._pin} queued={pending} submitted={self.submitted}>"
 
     # -- internals -------------------------------------------------------
 
@@ -264,6 +276,8 @@ class CashSimulator:
             raise AcceptorClosed("the cash simulator is closed")
         insertion = SimInsertion(description, script, ignore_inhibit)
         self.history.append(insertion)
+        self._last = insertion
+        self.submitted += 1
         self._queue.put(insertion)
         return insertion
 

@@ -5,6 +5,11 @@ answers ``DLE EOT`` from a settable state, so the status parser and the
 "paper out" paths run in simulation exactly as on a real printer. ``silent``
 makes it answer nothing (status unknown); ``fail_writes`` makes writes raise
 ``OSError`` like a pulled cable.
+
+Only the last ``keep`` writes stay in ``output`` (a receipt is one write): a
+kiosk that runs for weeks on the simulation must not hold every receipt ever
+printed (the soak found about 1 kB a receipt growing without end). The
+receipts themselves are still on disk as PNGs under ``receipts_dir``.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ __all__ = ["SimPrinterDevice"]
 class SimPrinterDevice(Dummy):  # type: ignore[misc]
     """A Dummy printer with a paper roll, a cover and a status port."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 50) -> None:
         super().__init__()
+        self.keep = keep
         self.paper_near_end = False
         self.paper_out = False
         self.cover_open = False
@@ -39,6 +45,9 @@ class SimPrinterDevice(Dummy):  # type: ignore[misc]
         if self.fail_writes:
             raise OSError("simulated printer: write failed")
         super()._raw(msg)
+        # Dummy's own list (python-escpos names it so); trimmed in place so
+        # ``output`` and ``clear()`` keep working.
+        del self._output_list[:-self.keep]
 
     def _read(self) -> bytes:
         answer, self._answer = self._answer, b""

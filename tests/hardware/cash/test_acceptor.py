@@ -347,3 +347,22 @@ def test_callbacks_held_up_past_the_gap_still_give_the_whole_note(
     assert acceptor.wait_idle(10)
     assert _fen(recorder.cash()) == [10000]
     assert acceptor.snapshot()["noise_spikes"] == 0
+
+
+def test_a_long_running_simulator_keeps_a_bounded_record(
+    acceptor: CashAcceptor, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The soak (docs/RELIABILITY.md) found kioskd --simulate growing by every
+    # insertion and every pin edge it had ever played; only the last few stay.
+    monkeypatch.setattr(CashSimulator, "KEEP_HISTORY", 3, raising=False)
+    monkeypatch.setattr(ScriptedMockPin, "KEEP_STATES", 8, raising=False)
+    open_for_cash(acceptor)
+    with CashSimulator(acceptor, timing=FAST_SIM) as sim:
+        insertions = [sim.insert(100) for _ in range(7)]
+        assert sim.wait_idle()  # waits for the last of all seven, not the three kept
+        assert all(i.done for i in insertions)
+        assert list(sim.history) == insertions[-3:]
+        assert sim.submitted == 7
+    assert _fen(recorder.wait_for_cash(7)) == [100] * 7
+    for pin in (acceptor.pulse_input.pin, acceptor.inhibit_output.pin):
+        assert 0 < len(pin.states) <= 8

@@ -229,3 +229,13 @@ def test_missing_cjk_font_fails_clearly() -> None:
     assert find_font(("/nonexistent/font.ttc",), ":lang=xx-nonexistent") is None
     found = find_font(CJK_FONT_PATHS, ":lang=zh-cn")
     assert found is not None and found.is_file()
+
+
+def test_the_sim_keeps_only_the_last_receipts_bytes() -> None:
+    # A simulated kiosk prints for weeks: every receipt's bytes kept for ever was
+    # about 1 kB a receipt of kioskd's memory in the soak (docs/RELIABILITY.md).
+    device = SimPrinterDevice()
+    device.keep = 2
+    printer = ReceiptPrinter(device=device)
+    printed = [printer.print_receipt(sample_receipt("topup", "en", 32)) for _ in range(4)]
+    assert device.output == printed[-2].data + printed[-1].data
