@@ -56,6 +56,18 @@ class _Staged(KeypadScreen):
         else:
             self.to(self.stages[i - 1])
 
+    def new_pin_confirmed(self, ctx: Ctx, value: str) -> bool:
+        """Keep ``value`` and ask the next field; at ``confirm``, True when it matches
+        the new PIN (a mismatch asks for the new PIN again)."""
+        if self.stage != "confirm":
+            self.values[self.stage] = value
+            self.to(self.stages[self.stages.index(self.stage) + 1])
+            return False
+        if value != self.values["new"]:
+            self.to("new", ctx.t("pin_mismatch"))
+            return False
+        return True
+
     def refused_to(self, stage: str) -> Any:
         def refused(err: LocalApiError) -> bool:
             self.to(stage, refusal_text(err, self.ctx.lang if self.ctx else "zh"))
@@ -74,12 +86,7 @@ class PinChangeScreen(_Staged):
         return ctx.t("pin_rule") if self.stage != "old" else ctx.t("pin_change_title")
 
     def submit(self, ctx: Ctx, value: str) -> None:
-        if self.stage != "confirm":
-            self.values[self.stage] = value
-            self.to(self.stages[self.stages.index(self.stage) + 1])
-            return
-        if value != self.values["new"]:
-            self.to("new", ctx.t("pin_mismatch"))
+        if not self.new_pin_confirmed(ctx, value):
             return
 
         def refused(err: LocalApiError) -> bool:
@@ -113,12 +120,7 @@ class PinSetScreen(_Staged):
         return ctx.t("pin_set_title") if self.stage == "id" else ctx.t("pin_rule")
 
     def submit(self, ctx: Ctx, value: str) -> None:
-        if self.stage != "confirm":
-            self.values[self.stage] = value
-            self.to(self.stages[self.stages.index(self.stage) + 1])
-            return
-        if value != self.values["new"]:
-            self.to("new", ctx.t("pin_mismatch"))
+        if not self.new_pin_confirmed(ctx, value):
             return
 
         def refused(err: LocalApiError) -> bool:
