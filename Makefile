@@ -7,6 +7,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The suite runs in parallel (pytest-xdist), one worker per core, at most 4:
+# most of its time is spent waiting on real processes (kioskd, central, the
+# UI under Xvfb), so two workers halve it even on two cores. Test modules stay
+# whole on one worker (--dist loadfile), keeping module fixtures shared.
+# `make test TEST_WORKERS=0` runs it serially.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; [ $$n -lt 2 ] && n=2; echo $$n)
 
 .PHONY: demo test test-install lint lock syspkgs clean
 
@@ -26,7 +32,7 @@ demo: syspkgs $(STAMP)
 	$(BIN)/python -m deploy.demo
 
 test: syspkgs $(STAMP)
-	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The Ansible role applied for real to a throwaway Debian Bookworm root
 # (debootstrap, cached under ~/.cache/citycard/): as root, a few minutes.

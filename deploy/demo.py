@@ -124,7 +124,7 @@ def _scripted(stack: Stack, out: Path) -> int:
     for lang in ("en", "zh"):
         kiosk.post("/v1/language", {"language": lang})
         view = ui.wait_for(lambda v, lang=lang: v["screen"] == "card" and v["language"] == lang
-                           and v.get("central") != "pending", what="the card screen")
+                           and v.get("card_central") == "ok", what="the card screen")
         shots.append(ui.screenshot(out / f"card-{lang}.png"))
         logger.info("card screen (%s): %s", lang, " | ".join(view["texts"][:12]))
     # A top-up of ¥50 in three notes, then a water bill of ¥37.20, in Chinese.
@@ -141,7 +141,7 @@ def _scripted(stack: Stack, out: Path) -> int:
     kiosk.post("/v1/session/end")
     admin.post("/v1/sim/remove")
     admin.post("/v1/sim/tap", {"card_no": DEMO_CARD})
-    ui.wait_for(lambda v: v["screen"] == "card" and v.get("central") == "up"
+    ui.wait_for(lambda v: v["screen"] == "card" and v.get("card_central") == "ok"
                 and "¥136.50" in v["texts"], what="the card screen after the top-up")
     kiosk.post("/v1/language", {"language": "en"})
     kiosk.post("/v1/bills/lookup", {"utility": "water", "account_no": "100004"})

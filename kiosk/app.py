@@ -330,6 +330,7 @@ class KioskApp(App):  # type: ignore[misc]
             "ui_screen": self.manager.current,
             "overlay": "idle_countdown" if self._overlay is not None else None,
             "language": self._language, "central": snap.central if snap else None,
+            "card_central": snap.card.central if snap and snap.card else None,
             "daemon": "up" if self._daemon_up else "down",
             "session_step": snap.session.step if snap and snap.session else None,
             "text_scale": self.text_scale, "keys_seen": self.keys_seen,
