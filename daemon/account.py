@@ -28,7 +28,7 @@ from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
 from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
-from protocol.local import Notice, ascii_digits
+from protocol.local import Notice, ascii_digits, to_json
 
 __all__ = ["PERIODS", "Account", "period_dates"]
 
@@ -140,7 +140,7 @@ class Account:
         entries = merge(records, [i for i in items if isinstance(i, dict)])
         return {"items": [dataclasses.asdict(e) for e in entries],
                 "next_cursor": page.get("next_cursor") if isinstance(page, dict) else None,
-                "notice": dataclasses.asdict(notice) if notice else None}
+                "notice": to_json(notice)}
 
     def statement(self, period: str, pin: Any = None) -> dict[str, Any]:
         """Print a statement. The centre asks for the payment password of a card that has

@@ -22,6 +22,7 @@ from daemon import metrics
 from daemon.about import package_version
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 from protocol.money import format_fen
+from protocol.wire import to_json
 
 __all__ = ["main"]
 
@@ -91,7 +92,7 @@ def _client(args: argparse.Namespace) -> LocalClient:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    _out(args, _client(args).get("/v1/admin/status"), _human_status)
+    _out(args, to_json(_client(args).status()), _human_status)
     return 0
 
 
