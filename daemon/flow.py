@@ -15,13 +15,20 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from daemon.central import CentralClient, CentralMalformed, CentralUnavailable, central_path
+from daemon.central import (
+    CentralClient,
+    CentralMalformed,
+    CentralUnavailable,
+    central_path,
+    reply_as,
+)
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
+from protocol.central import OrderConfirmed
 from protocol.pboc.secure import InitLoad, InitPurchase
 
-__all__ = ["CardAccess", "Flow", "NeedsCard", "field", "hex_field", "host_time"]
+__all__ = ["CardAccess", "Flow", "NeedsCard", "host_time"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +108,12 @@ class Flow:
         evidence: dict[str, Any] = (
             {name: order.facts[name] for name in self.EVIDENCE} if "tac" in order.facts
             else {"card_record": order.facts["card_record"]})
-        reply = self._post(order, "confirm", evidence, key="confirm")
-        if field(reply, "status", str) != "completed":
-            raise CentralUnavailable(f"confirm answered status {reply.get('status')!r}")
-        return self._store.advance(order, "completed",
-                                   balance_after_fen=field(reply, "balance_after_fen", int))
+        reply = reply_as(OrderConfirmed, self._post(order, "confirm", evidence, key="confirm"))
+        if reply.status != "completed":
+            raise CentralUnavailable(f"confirm answered status {reply.status!r}")
+        if reply.balance_after_fen is None:
+            raise CentralMalformed("a completed order without balance_after_fen")
+        return self._store.advance(order, "completed", balance_after_fen=reply.balance_after_fen)
 
     def _restart_unless_same_tap(self, order: Order) -> Order | None:
         """A second-phase step after a new card session goes back to ``created``
@@ -152,23 +160,3 @@ class Flow:
 
 def host_time(order: Order) -> tuple[bytes, bytes]:
     return bytes.fromhex(order.facts["host_date"]), bytes.fromhex(order.facts["host_time"])
-
-
-def field(reply: Any, name: str, kind: type) -> Any:
-    """``reply[name]`` of type ``kind``, or CentralMalformed."""
-    value = reply.get(name) if isinstance(reply, dict) else None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CentralMalformed(f"reply lacks a valid {name!r}")
-    return value
-
-
-def hex_field(reply: Any, name: str, size: int) -> str:
-    """``reply[name]`` as ``size`` bytes of upper-case hex, or CentralMalformed."""
-    value = field(reply, name, str)
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise CentralMalformed(f"{name!r} is not hex") from None
-    if len(raw) != size:
-        raise CentralMalformed(f"{name!r} is {len(raw)} bytes, not {size}")
-    return raw.hex().upper()
