@@ -35,6 +35,7 @@ from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
 from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
+from protocol import central as c
 from protocol.central import FeedbackTicket as CentralTicket
 from protocol.central import LossReport as CentralLossReport
 from protocol.central import PinResult, Redemption, TransactionPage, plain
@@ -117,8 +118,8 @@ class Account:
         self._terminal = terminal_id
         self._pin_block = pin_block
 
-    def _call(self, reply: type[M], method: str, path: str, body: dict[str, Any] | None = None,
-              key: str | None = None) -> M:
+    def _call(self, reply: type[M], method: str, path: str,
+              body: c.CentralRequest | None = None, key: str | None = None) -> M:
         """The centre's answer as ``reply``; its refusal, or central_malformed/offline."""
         try:
             return reply_as(reply, self._central.request(method, path, body,
@@ -165,9 +166,8 @@ class Account:
         one (``pin_required``) and refuses a lost or blocked card's."""
         card, _ = self._sessions.card_on_screen(need_active=False)
         start, end = period_dates(period, self._printing.now().date())  # the kiosk's zone
-        body = {"from": start.isoformat(), "to": end.isoformat()}
-        if pin is not None:
-            body["pin_block"] = self._pin_block(_pin(pin, "pin"), card.card_no)
+        body = c.StatementRequest(from_=start.isoformat(), to=end.isoformat(), pin_block=(
+            self._pin_block(_pin(pin, "pin"), card.card_no) if pin is not None else None))
         data = self._call(CentralStatement, "POST", central_path(
             "/v1/cards/{card_no}/statement", card_no=card.card_no), body)
         entries = tuple(statement_entry(plain(i)) for i in data.items)
@@ -189,7 +189,8 @@ class Account:
                            "请选择兑换的积分数。")
         reply = self._call(Redemption, "POST", central_path(
             "/v1/cards/{card_no}/points/redeem", card_no=card.card_no),
-            {"points": points, "terminal_id": self._terminal}, key=f"redeem-{uuid.uuid4().hex}")
+            c.RedeemPoints(points=points, terminal_id=self._terminal),
+            key=f"redeem-{uuid.uuid4().hex}")
         return self._sessions.complete_pending((reply.order.order_id, reply.order.amount_fen),
                                                source="points")
 
@@ -201,19 +202,20 @@ class Account:
                            "请输入身份证后6位。")
         reply = self._call(PinResult, "POST", central_path("/v1/cards/{card_no}/pin/set",
                                                            card_no=card.card_no),
-                           {"new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
-                                                             card.card_no),
-                            "id_last6": id_last6.upper()})
+                           c.PinSet(new_pin_block=self._pin_block(_pin(new_pin, "new_pin"),
+                                                                  card.card_no),
+                                    id_last6=id_last6.upper()))
         return {"pin_set": reply.pin_set}
 
     def change_pin(self, old_pin: Any, new_pin: Any) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen()
         reply = self._call(PinResult, "POST", central_path("/v1/cards/{card_no}/pin/change",
                                                            card_no=card.card_no),
-                           {"old_pin_block": self._pin_block(_pin(old_pin, "old_pin"),
+                           c.PinChange(
+                               old_pin_block=self._pin_block(_pin(old_pin, "old_pin"),
                                                              card.card_no),
-                            "new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
-                                                             card.card_no)})
+                               new_pin_block=self._pin_block(_pin(new_pin, "new_pin"),
+                                                             card.card_no)))
         return {"pin_set": reply.pin_set}
 
     # -- loss report and feedback ------------------------------------------------------------
@@ -226,8 +228,8 @@ class Account:
         if (pin is None) == (id_last6 is None):
             raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
                            "请输入支付密码或身份证后6位（二选一）。")
-        body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card_no)} if pin is not None
-                else {"id_last6": str(id_last6).upper()})
+        body = (c.LossReportRequest(pin_block=self._pin_block(_pin(pin, "pin"), card_no))
+                if pin is not None else c.LossReportRequest(id_last6=str(id_last6).upper()))
         reply = self._call(CentralLossReport, "POST", central_path(
             "/v1/cards/{card_no}/loss-report", card_no=card_no), body,
             key=f"loss-{uuid.uuid4().hex}")
@@ -243,13 +245,11 @@ class Account:
                            details={"categories": list(FEEDBACK_CATEGORIES)})
         if not isinstance(text, str) or not 1 <= len(text.strip()) <= 500:
             raise BadInput("bad_text", "Write 1 to 500 characters.", "请填写1至500字。")
-        body: dict[str, Any] = {"category": category, "text": text.strip()}
-        if phone:
-            body["phone"] = phone
         snap = self._state.snapshot()
-        if snap.card is not None:
-            card = self._sessions.card_on_screen(need_active=False)[0]
-            body["card_no"] = card.card_no
+        card_no = (self._sessions.card_on_screen(need_active=False)[0].card_no
+                   if snap.card is not None else None)
+        body = c.Feedback(category=str(category), text=text.strip(), phone=phone or None,
+                          card_no=card_no)
         reply = self._call(CentralTicket, "POST", "/v1/feedback", body,
                            key=f"fb-{uuid.uuid4().hex}")
         facts = FeedbackTicket(reply.ticket_no, datetime.now(), category,

@@ -33,7 +33,7 @@ import requests
 from config.schema import CentralSection
 from protocol.masking import mask_card_numbers
 from protocol.signing import KioskAuth
-from protocol.wire import Invalid, Model, decode_reply
+from protocol.wire import Invalid, Model, decode_reply, to_json
 
 __all__ = ["PROBE_PATH", "CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
            "CentralUnavailable", "LinkState", "LinkStatus", "SecretFileError", "central_path",
@@ -155,10 +155,12 @@ class CentralClient:
             else:
                 self._last_error = error
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+    def request(self, method: str, path: str, body: dict[str, Any] | Model | None = None, *,
                 idempotency_key: str | None = None, retries: int | None = None) -> Any:
-        """Send one signed request; return the decoded JSON body of a 2xx answer."""
-        data = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
+        """Send one signed request (a :mod:`protocol.central` model or a dict); return the
+        decoded JSON body of a 2xx answer (read it with :func:`reply_as`)."""
+        data = (json.dumps(to_json(body), separators=(",", ":")).encode() if body is not None
+                else b"")
         safe = method == "GET" or idempotency_key is not None
         attempts = 1 + ((self._settings.retries if retries is None else retries) if safe else 0)
         last: CentralUnavailable | None = None

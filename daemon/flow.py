@@ -25,7 +25,7 @@ from daemon.central import (
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
-from protocol.central import OrderConfirmed
+from protocol.central import CentralRequest, Confirm, OrderConfirmed
 from protocol.pboc.secure import InitLoad, InitPurchase
 
 __all__ = ["CardAccess", "Flow", "NeedsCard", "host_time"]
@@ -105,9 +105,8 @@ class Flow:
         return self._store.advance(order, "created", torn_without_value=True)
 
     def _confirm(self, order: Order) -> Order:
-        evidence: dict[str, Any] = (
-            {name: order.facts[name] for name in self.EVIDENCE} if "tac" in order.facts
-            else {"card_record": order.facts["card_record"]})
+        evidence = (Confirm(**{name: order.facts[name] for name in self.EVIDENCE})
+                    if "tac" in order.facts else Confirm(card_record=order.facts["card_record"]))
         reply = reply_as(OrderConfirmed, self._post(order, "confirm", evidence, key="confirm"))
         if reply.status != "completed":
             raise CentralUnavailable(f"confirm answered status {reply.status!r}")
@@ -123,11 +122,13 @@ class Flow:
         return self._store.advance(order, "created", restart="new card session")
 
     # -- helpers -----------------------------------------------------------------------
-    def _post(self, order: Order, action: str, body: dict[str, Any], *, key: str) -> Any:
+    def _post(self, order: Order, action: str, body: CentralRequest | None, *,
+              key: str) -> Any:
         """POST ``body`` to this order's ``action`` at the central side."""
         path = central_path(self.ORDERS + "/{ref}/{action}", ref=str(order.central_ref),
                             action=action)
-        return self._central.request("POST", path, body, idempotency_key=order.key(key))
+        return self._central.request("POST", path, body if body is not None else {},
+                                     idempotency_key=order.key(key))
 
     def card_here(self, order: Order) -> bool:
         return self._card.card_no == order.card_no

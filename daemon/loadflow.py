@@ -29,7 +29,7 @@ from daemon.flow import CardAccess, Flow, NeedsCard, host_time
 from daemon.orders import Order
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
-from protocol.central import Mac2Issued, OrderCreated
+from protocol.central import InitResponse, LoadOrderCreate, Mac2Issued, OrderCreated
 from protocol.pboc.secure import LOAD_TYPE, InitLoad
 
 __all__ = ["CardAccess", "LoadFlow", "NeedsCard"]
@@ -51,10 +51,9 @@ class LoadFlow(Flow):
 
     # -- steps -------------------------------------------------------------------------
     def _create(self, order: Order) -> Order:
-        body = {"card_no": order.card_no, "amount_fen": order.amount_fen,
-                "terminal_id": self._terminal}
-        if "balance_fen" in order.facts:
-            body["balance_fen"] = order.facts["balance_fen"]
+        body = LoadOrderCreate(card_no=order.card_no, amount_fen=order.amount_fen,
+                               terminal_id=self._terminal,
+                               balance_fen=order.facts.get("balance_fen"))
         try:
             reply = self._central.request("POST", self.ORDERS, body,
                                           idempotency_key=order.key("create"))
@@ -77,7 +76,7 @@ class LoadFlow(Flow):
         init = str(order.facts["init"])
         # One key per INITIALIZE: a retry of this request gets the same MAC2, a
         # new INITIALIZE (new card random) asks for a new one.
-        reply = reply_as(Mac2Issued, self._post(order, "mac2", {"init_response": init},
+        reply = reply_as(Mac2Issued, self._post(order, "mac2", InitResponse(init_response=init),
                                                 key=f"mac2-{init[16:24]}"))
         return self._store.advance(order, "mac2", mac2=reply.mac2.upper(),
                                    host_date=reply.host_date, host_time=reply.host_time)

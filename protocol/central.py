@@ -1,4 +1,5 @@
-"""Replies of the central API, as the kiosk reads them (docs/central-api.yaml).
+"""Requests and replies of the central API, as the kiosk sends and reads them
+(docs/central-api.yaml).
 
 kioskd decodes every central answer that matters into one of these
 (:func:`protocol.wire.decode_reply`; ``daemon.central.reply_as``): a reply of
@@ -26,21 +27,33 @@ from protocol.wire import Model
 __all__ = [
     "Bill",
     "CardInfo",
+    "CentralRequest",
+    "Confirm",
+    "Feedback",
     "FeedbackTicket",
+    "InitResponse",
     "LoadLimits",
     "LoadOrder",
+    "LoadOrderCreate",
     "LossReport",
+    "LossReportRequest",
     "Mac1Issued",
     "Mac2Issued",
     "OrderConfirmed",
     "OrderCreated",
     "PendingLoad",
+    "PinChange",
     "PinResult",
+    "PinSet",
+    "PurchaseOrderCreate",
+    "RedeemPoints",
     "RedeemedLoad",
     "Redemption",
     "Statement",
+    "StatementRequest",
     "Transaction",
     "TransactionPage",
+    "plain",
 ]
 
 Fen = Annotated[int, Meta(ge=0, description="fen, never negative")]
@@ -223,3 +236,76 @@ class FeedbackTicket(Model, frozen=True):
 def plain(model: Model) -> dict[str, Any]:
     """A decoded reply as the dict the kiosk's older readers take (fields left out: None)."""
     return {f: getattr(model, f) for f in model.__struct_fields__}
+
+
+# -- what kioskd sends ---------------------------------------------------------------------
+class CentralRequest(Model, frozen=True, omit_defaults=True):
+    """A request body; an optional field left at its default is not sent."""
+
+
+class LoadOrderCreate(CentralRequest, frozen=True):
+    """``POST /v1/load-orders``: cash in (or points) to be loaded onto the card."""
+
+    card_no: str
+    amount_fen: Amount
+    terminal_id: str
+    balance_fen: Fen | None = None  # the card's balance as read, for the balance cap
+
+
+class PurchaseOrderCreate(CentralRequest, frozen=True):
+    """``POST /v1/purchase-orders``: a bill paid from the card's e-purse."""
+
+    card_no: str
+    bill_id: str
+    amount_fen: Amount
+    terminal_id: str
+    pin_block: str | None = None  # ISO 9564 format 4, hex
+
+
+class InitResponse(CentralRequest, frozen=True):
+    """``POST …/mac2`` and ``…/mac1``: the card's INITIALIZE answer, hex."""
+
+    init_response: str
+
+
+class Confirm(CentralRequest, frozen=True):
+    """``POST …/confirm``: the card's TAC (and a purchase's MAC2), or its log record."""
+
+    tac: str | None = None
+    mac2: str | None = None
+    card_record: str | None = None
+
+
+class StatementRequest(CentralRequest, frozen=True):
+    from_: str = field(name="from")
+    to: str = ""
+    pin_block: str | None = None
+
+
+class RedeemPoints(CentralRequest, frozen=True):
+    points: Amount
+    terminal_id: str
+
+
+class PinSet(CentralRequest, frozen=True):
+    new_pin_block: str
+    id_last6: str
+
+
+class PinChange(CentralRequest, frozen=True):
+    old_pin_block: str
+    new_pin_block: str
+
+
+class LossReportRequest(CentralRequest, frozen=True):
+    """The payment password's PIN block, or the ID's last 6 (one of them)."""
+
+    pin_block: str | None = None
+    id_last6: str | None = None
+
+
+class Feedback(CentralRequest, frozen=True):
+    category: str
+    text: str
+    phone: str | None = None
+    card_no: str | None = None

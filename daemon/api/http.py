@@ -72,16 +72,6 @@ class Request:
     headers: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
 
-    def field(self, name: str, kind: type, *, required: bool = True) -> Any:
-        """A body field of the given type, or a 400 naming it."""
-        value = self.body.get(name)
-        if value is None and not required:
-            return None
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ApiError(400, "bad_request", f"field {name!r} must be {kind.__name__}",
-                           f"字段 {name} 格式不正确")
-        return value
-
 
 @dataclass
 class Stream:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central.errors import CODES
-from daemon.api.errors import STATUS
 from protocol.errors import CENTRAL, LOCAL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +58,8 @@ def _raised() -> list[Raised]:
                     node.args and isinstance(node.args[0], ast.Constant):
                 # a domain error (daemon.errors): its status is the API edge's table
                 code = node.args[0].value
-                found.append(Raised(where, code, None, STATUS.get(code), False))
+                found.append(Raised(where, code, None, LOCAL[code].status if code in LOCAL
+                                    else None, False))
             elif isinstance(node, ast.Call) and _name(node.func) == "__init__" and \
                     node.args and isinstance(node.args[0], ast.JoinedStr) and \
                     isinstance(node.args[0].values[0], ast.Constant):
