@@ -319,6 +319,29 @@ class Audit(Model, frozen=True):
     holds: bool
 
 
+class PrintResult(Model, frozen=True):
+    """Printed, or not (printed=false with the error); preview: the PNG a simulated
+    printer keeps."""
+
+    reference: str
+    printed: bool
+    bytes: int | None = None
+    status: dict[str, Any] | None = None
+    preview: str | None = None
+    error: str | None = None
+
+
+class SimInserted(Model, frozen=True):
+    """What the simulated acceptor did and what the journal recorded."""
+
+    amount_fen: int
+    accepted: bool
+    journaled: list[dict[str, Any]]
+    completed: bool | None = None
+    inhibited: bool | None = None
+    inhibit_reason: str | None = None
+
+
 class SimCards(Model, frozen=True):
     cards: list[str]
 

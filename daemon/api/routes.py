@@ -420,13 +420,11 @@ def _admin_routes(admin: Router, svc: Services) -> None:
 
     if svc.printer_test is not None:
         printer_test = svc.printer_test
-        add("POST", "/v1/admin/printer/test", lambda r: printer_test(),
+        add("POST", "/v1/admin/printer/test", lambda r: _as(m.PrintResult, printer_test()),
             "Print the printer test page",
             description="Journals the receipt, prints the test page and answers with the "
             "printer's status. A simulated printer also keeps a PNG preview under "
-            "<state_dir>/receipts/.",
-            reply_doc="Printed, or not (printed=false with the error): reference, printed, "
-            "bytes, status, preview, error")
+            "<state_dir>/receipts/.", reply=m.PrintResult)
 
 
 def _sim_routes(admin: Router, svc: Services) -> None:
@@ -437,9 +435,9 @@ def _sim_routes(admin: Router, svc: Services) -> None:
     if svc.cash_insert is not None:
         cash_insert = svc.cash_insert
 
-        def insert(_: Request, body: m.SimInsert) -> Any:
+        def insert(_: Request, body: m.SimInsert) -> m.SimInserted:
             try:
-                return cash_insert(body.amount_fen, bool(body.force))
+                return _as(m.SimInserted, cash_insert(body.amount_fen, bool(body.force)))
             except ValueError as exc:  # not in the pulse table
                 raise ApiError(400, "bad_amount", str(exc), "模拟器不支持此面额") from None
 
@@ -449,9 +447,7 @@ def _sim_routes(admin: Router, svc: Services) -> None:
             description="The simulated acceptor refuses cash while inhibited "
             "(accepted=false), as a real one does. force=true drives the pulses anyway, "
             "modelling an acceptor that ignores its inhibit line; the note is then journaled "
-            "as unsolicited cash.",
-            reply_doc="What the acceptor did and what the journal recorded: amount_fen, "
-            "accepted, completed, inhibited, inhibit_reason, journaled")
+            "as unsolicited cash.", reply=m.SimInserted)
 
     if svc.crash_after is not None:
         crash_after = svc.crash_after
