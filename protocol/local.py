@@ -331,6 +331,20 @@ class PrintResult(Model, frozen=True):
     error: str | None = None
 
 
+class JournaledReceipt(Model, frozen=True):
+    id: str
+    kind: str
+    created_at: float
+    printed_at: float | None = None  # null: never printed
+    last_error: str | None = None
+
+
+class Receipts(Model, frozen=True):
+    """The newest journaled receipts."""
+
+    receipts: list[JournaledReceipt]
+
+
 class SimInserted(Model, frozen=True):
     """What the simulated acceptor did and what the journal recorded."""
 

@@ -371,12 +371,13 @@ def _admin_routes(admin: Router, svc: Services) -> None:
     if svc.printing is not None:
         printing = svc.printing
 
-        def receipts(_: Request, q: m.ReceiptsQuery) -> Any:
-            return {"receipts": printing.journaled(unprinted_only=q.unprinted == "1")}
+        def receipts(_: Request, q: m.ReceiptsQuery) -> m.Receipts:
+            return _as(m.Receipts,
+                       {"receipts": printing.journaled(unprinted_only=q.unprinted == "1")})
 
-        def reprint(_: Request, body: m.Reprint) -> Any:
+        def reprint(_: Request, body: m.Reprint) -> m.PrintResult:
             try:
-                return printing.reprint(body.id)
+                return _as(m.PrintResult, printing.reprint(body.id))
             except KeyError:
                 raise ApiError(404, "receipt_unknown", f"no journaled receipt {body.id}") \
                     from None
@@ -385,13 +386,11 @@ def _admin_routes(admin: Router, svc: Services) -> None:
 
         add("GET", "/v1/admin/receipts", receipts,
             "The newest journaled receipts (?unprinted=1: those that never printed)",
-            query=m.ReceiptsQuery,
-            reply_doc="receipts: id, kind, created_at, printed_at, last_error")
+            query=m.ReceiptsQuery, reply=m.Receipts)
         add("POST", "/v1/admin/receipts/reprint", reprint,
             "Print a journaled receipt again, from the facts it was first printed with, "
             "marked as a reprint", body=m.Reprint,
-            errors=("receipt_unknown", "receipt_not_reprintable"),
-            reply_doc="reference, printed (or the error), status, preview")
+            errors=("receipt_unknown", "receipt_not_reprintable"), reply=m.PrintResult)
 
     if svc.x_report is not None:
         x_report = svc.x_report

@@ -47,7 +47,8 @@ class FakeSim:
 
 class FakePrinting:
     def journaled(self, *, unprinted_only: bool = False) -> list[dict[str, object]]:
-        return [{"id": "L1-topup", "unprinted_only": unprinted_only}]
+        return [{"id": "L1-topup", "kind": "topup" if unprinted_only else "statement",
+                 "created_at": 1.0}]
 
     def reprint(self, row: str) -> dict[str, object]:
         if row != "L1-topup":
@@ -354,7 +355,8 @@ def test_cashbox_collect_refuses_an_operator_with_control_characters(
 
 def test_receipts_list_and_reprint(served: Any) -> None:
     _, admin, _, _ = served
-    assert admin.get("/v1/admin/receipts?unprinted=1")["receipts"][0]["unprinted_only"] is True
+    assert admin.get("/v1/admin/receipts?unprinted=1")["receipts"][0]["kind"] == "topup"
+    assert admin.get("/v1/admin/receipts")["receipts"][0]["kind"] == "statement"
     assert admin.post("/v1/admin/receipts/reprint", {"id": "L1-topup"})["printed"] is True
     with pytest.raises(LocalApiError) as err:
         admin.post("/v1/admin/receipts/reprint", {"id": "nope"})
