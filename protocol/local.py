@@ -174,6 +174,8 @@ class FeedbackRequest(Model, frozen=True):
 
 # -- cardholder replies ------------------------------------------------------------------
 class Cancelled(Model, frozen=True):
+    """The top-up was left; nothing was inserted."""
+
     cancelled: bool
 
 
@@ -198,6 +200,9 @@ class HistoryPage(Model, frozen=True):
 
 
 class StatementPrinted(Model, frozen=True):
+    """The statement as printed: its reference, period, opening and closing balance, count and
+    totals."""
+
     reference: str
     from_: str = field(name="from")
     to: str
@@ -209,10 +214,15 @@ class StatementPrinted(Model, frozen=True):
 
 
 class PinResult(Model, frozen=True):
+    """Whether the card now has a payment password."""
+
     pin_set: bool
 
 
 class LossReportFiled(Model, frozen=True):
+    """The loss report: its number, the card's status (lost), the centre's messages and whether
+    the slip printed."""
+
     report_no: str
     status: str
     message: str
@@ -221,6 +231,8 @@ class LossReportFiled(Model, frozen=True):
 
 
 class FeedbackFiled(Model, frozen=True):
+    """The ticket number, and whether the ticket printed."""
+
     ticket_no: str
     printed: bool
 
@@ -357,19 +369,27 @@ class SimInserted(Model, frozen=True):
 
 
 class SimCards(Model, frozen=True):
+    """The virtual cards in the wallet."""
+
     cards: list[str]
 
 
 class Tapped(Model, frozen=True):
+    """The virtual card put on the reader, and when."""
+
     tapped: str
     at: float
 
 
 class Removed(Model, frozen=True):
+    """The card was taken off the reader."""
+
     removed: bool
 
 
 class Armed(Model, frozen=True):
+    """The order step kioskd will be killed after (null: disarmed)."""
+
     armed: OrderStep | None
 
 

@@ -132,6 +132,14 @@ def _refusals(route: Route) -> dict[str, list[str]]:
     return by_status
 
 
+def _first_paragraph(model: Any) -> str:
+    """The reply's docstring's first paragraph, on one line (its name when it has none)."""
+    if model is None:
+        return "OK"
+    doc = (model.__doc__ or "").split("\n\n")[0]
+    return " ".join(doc.split()) or model.__name__
+
+
 def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": route.summary, "tags": [route.socket]}
     if route.description:
@@ -148,8 +156,7 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
         body = schemas[route.body.__name__]
         op["requestBody"] = {"required": bool(body.get("required")),
                              "content": {"application/json": {"schema": body}}}
-    ok: dict[str, Any] = {"description": route.reply_doc or (
-        (route.reply.__doc__ or route.reply.__name__).split("\n")[0] if route.reply else "OK")}
+    ok: dict[str, Any] = {"description": route.reply_doc or _first_paragraph(route.reply)}
     if route.pattern == "/v1/events":
         ok = {"description": EVENTS_200, "content": {"text/event-stream": {
             "schema": {"type": "string"}}}}
