@@ -107,14 +107,15 @@ class Route:
     socket: str = "kiosk"
 
     def call(self, request: Request) -> Any:
+        """The handler's answer, called with the decoded body or query (400 when it is not)."""
+        if self.body is None and self.query is None:
+            return self.handler(request)
         try:
-            if self.body is not None:
-                return self.handler(request, decode(self.body, request.body))
-            if self.query is not None:
-                return self.handler(request, decode_query(self.query, request.query))
+            model = (decode(self.body, request.body) if self.body is not None
+                     else decode_query(self.query, request.query))  # type: ignore[arg-type]
         except Invalid as exc:
             raise ApiError.invalid(exc) from None
-        return self.handler(request)
+        return self.handler(request, model)
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method:
