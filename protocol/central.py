@@ -278,7 +278,7 @@ class Confirm(CentralRequest, frozen=True):
 
 class StatementRequest(CentralRequest, frozen=True):
     from_: str = field(name="from")
-    to: str = ""
+    to: str
     pin_block: str | None = None
 
 
