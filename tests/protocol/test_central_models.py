@@ -57,3 +57,13 @@ def test_a_final_newline_does_not_pass_a_fixed_size_field(field: str) -> None:
     good = {"mac2": "1A2B3C4D", "host_date": "20261124", "host_time": "120000"}
     with pytest.raises(Invalid):
         decode_reply(c.Mac2Issued, {**good, field: good[field] + "\n"})
+
+
+def test_an_optional_field_left_out_of_a_request_is_not_sent() -> None:
+    from protocol.wire import to_json
+    assert to_json(c.LoadOrderCreate(card_no="31044403000000100017", amount_fen=1000,
+                                     terminal_id="440300000001")) == {
+        "card_no": "31044403000000100017", "amount_fen": 1000, "terminal_id": "440300000001"}
+    assert to_json(c.StatementRequest(from_="2026-11-01", to="2026-11-30")) == {
+        "from": "2026-11-01", "to": "2026-11-30"}
+    assert to_json(c.Confirm(card_record="AB")) == {"card_record": "AB"}
