@@ -1,7 +1,10 @@
 """What a typed-model library costs a process: msgspec Structs against pydantic v2.
 
+    .venv/bin/pip install pydantic                  # not a dependency: only for this comparison
     .venv/bin/python -m bench.model_libs            # 20 runs each
     .venv/bin/python -m bench.model_libs --runs 40
+
+A library that is not installed is left out of the results.
 
 Each case is a new interpreter (as ``kioskctl`` and kioskd start) that imports
 the library, defines the same nested models (a state snapshot: card, records,
@@ -14,6 +17,7 @@ same snapshot decoded into dicts). Results go to ``bench/results/model_libs.json
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import subprocess
 import sys
@@ -159,11 +163,16 @@ def _run(code: str, runs: int) -> dict[str, float]:
             "rss_mb": round(pct(rss, 0.5), 1)}
 
 
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)
-    results: dict[str, Any] = {name: _run(code, args.runs) for name, code in CASES.items()}
+    results: dict[str, Any] = {name: _run(code, args.runs) for name, code in CASES.items()
+                               if name == "json (floor)" or _installed(name.split()[0])}
     floor = results["json (floor)"]
     for row in results.values():
         row["over_floor_ms"] = round(row["p50_ms"] - floor["p50_ms"], 1)
