@@ -13,7 +13,9 @@ simulated), so the series should level off once those are full.
 
 ``kioskctl status`` is timed as an operator meets it — a new process, from
 exec to exit, reading the config and asking kioskd on admin.sock — beside
-``kioskctl version`` (no socket) and a bare ``python -c pass`` (the floor):
+``kioskctl version`` (no socket), importing the local API's models
+(``protocol.local``: msgspec and every model) and a bare ``python -c pass``
+(the floor):
 budget 150 ms. Results go to ``bench/results/footprint.json``.
 """
 
@@ -77,6 +79,9 @@ def measure(topups: int, runs: int) -> dict[str, Any]:
         _wall_ms(status, 3)  # warm the page cache
         startup = {
             "python -c pass": _wall_ms([sys.executable, "-c", "pass"], runs),
+            # what the typed models cost kioskctl: msgspec and every local API model
+            "import protocol.local": _wall_ms([sys.executable, "-c", "import protocol.local"],
+                                              runs),
             "kioskctl version": _wall_ms([str(BIN / "kioskctl"), "version"], runs),
             "kioskctl status": _wall_ms(status, runs),
         }

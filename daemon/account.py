@@ -18,9 +18,16 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
-from daemon.central import CentralClient, CentralError, CentralRejected, central_path
+from daemon.central import (
+    CentralClient,
+    CentralError,
+    CentralMalformed,
+    CentralRejected,
+    central_path,
+    reply_as,
+)
 from daemon.errors import BadInput, CentralRefusal, Unavailable
 from daemon.history import merge
 from daemon.printing import Printing
@@ -28,11 +35,19 @@ from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
 from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
-from protocol.local import Notice, ascii_digits
+from protocol import central as c
+from protocol.central import FeedbackTicket as CentralTicket
+from protocol.central import LossReport as CentralLossReport
+from protocol.central import PinResult, Redemption, TransactionPage, plain
+from protocol.central import Statement as CentralStatement
+from protocol.local import Notice, ascii_digits, to_json
+from protocol.wire import Model
 
 __all__ = ["PERIODS", "Account", "period_dates"]
 
 logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Model)
 
 PERIODS = ("this_month", "last_month", "last_30_days")
 _HISTORY_REFUSED = ("card_lost", "card_blacklisted")
@@ -103,12 +118,17 @@ class Account:
         self._terminal = terminal_id
         self._pin_block = pin_block
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
-              key: str | None = None) -> Any:
+    def _call(self, reply: type[M], method: str, path: str,
+              body: c.CentralRequest | None = None, key: str | None = None) -> M:
+        """The centre's answer as ``reply``; its refusal, or central_malformed/offline."""
         try:
-            return self._central.request(method, path, body, idempotency_key=key)
+            return reply_as(reply, self._central.request(method, path, body,
+                                                         idempotency_key=key))
         except CentralRejected as exc:
             raise _refused(exc, self._printing.zone) from None
+        except CentralMalformed:
+            raise Unavailable("central_malformed", "The card centre's answer could not be read.",
+                              "一卡通中心的应答无法读取。") from None
         except CentralError:
             raise Unavailable("central_offline",
                               "No connection to the card centre right now.",
@@ -126,42 +146,39 @@ class Account:
         card, _ = self._sessions.card_on_screen(need_active=False)
         notice: Notice | None = None
         try:
-            page = self._call("GET", central_path("/v1/cards/{card_no}/transactions",
-                                                  {"limit": limit, "cursor": cursor or None},
-                                                  card_no=card.card_no))
+            page = self._call(TransactionPage, "GET", central_path(
+                "/v1/cards/{card_no}/transactions", {"limit": limit, "cursor": cursor or None},
+                card_no=card.card_no))
         except CentralRefusal as exc:
             if cursor is not None or exc.code not in _HISTORY_REFUSED:
                 raise
-            page = {"items": [], "next_cursor": None}
+            page = TransactionPage(items=[])
             notice = Notice(exc.code, exc.message, exc.message_zh)
-        items = page.get("items", []) if isinstance(page, dict) else []
         snap = self._state.snapshot()
         records = snap.card.records if snap.card is not None and cursor is None else []
-        entries = merge(records, [i for i in items if isinstance(i, dict)])
+        entries = merge(records, [plain(i) for i in page.items])
         return {"items": [dataclasses.asdict(e) for e in entries],
-                "next_cursor": page.get("next_cursor") if isinstance(page, dict) else None,
-                "notice": dataclasses.asdict(notice) if notice else None}
+                "next_cursor": page.next_cursor,
+                "notice": to_json(notice)}
 
     def statement(self, period: str, pin: Any = None) -> dict[str, Any]:
         """Print a statement. The centre asks for the payment password of a card that has
         one (``pin_required``) and refuses a lost or blocked card's."""
         card, _ = self._sessions.card_on_screen(need_active=False)
         start, end = period_dates(period, self._printing.now().date())  # the kiosk's zone
-        body = {"from": start.isoformat(), "to": end.isoformat()}
-        if pin is not None:
-            body["pin_block"] = self._pin_block(_pin(pin, "pin"), card.card_no)
-        data = self._call("POST", central_path("/v1/cards/{card_no}/statement",
-                                               card_no=card.card_no), body)
-        entries = tuple(statement_entry(i) for i in data["items"])
+        body = c.StatementRequest(from_=start.isoformat(), to=end.isoformat(), pin_block=(
+            self._pin_block(_pin(pin, "pin"), card.card_no) if pin is not None else None))
+        data = self._call(CentralStatement, "POST", central_path(
+            "/v1/cards/{card_no}/statement", card_no=card.card_no), body)
+        entries = tuple(statement_entry(plain(i)) for i in data.items)
         reference = f"ST{datetime.now().strftime('%y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
         facts = Statement(reference, datetime.now(), card.card_no, start, end,
-                          int(data["opening_balance_fen"]), int(data["closing_balance_fen"]),
-                          entries)
+                          data.opening_balance_fen, data.closing_balance_fen, entries)
         printed = self._printing.receipt("statement", facts, self._language())
         return {"reference": reference, "from": start.isoformat(), "to": end.isoformat(),
                 "opening_balance_fen": facts.opening_balance_fen,
                 "closing_balance_fen": facts.closing_balance_fen, "count": len(entries),
-                "totals": data.get("totals", {}), "printed": printed["printed"]}
+                "totals": data.totals, "printed": printed["printed"]}
 
     # -- points ---------------------------------------------------------------------------
     def redeem_points(self, points: int) -> Any:
@@ -170,12 +187,11 @@ class Account:
         if points <= 0:
             raise BadInput("bad_points", "Choose how many points to redeem.",
                            "请选择兑换的积分数。")
-        reply = self._call("POST", central_path("/v1/cards/{card_no}/points/redeem",
-                                                card_no=card.card_no),
-                           {"points": points, "terminal_id": self._terminal},
-                           key=f"redeem-{uuid.uuid4().hex}")
-        order = reply["order"]
-        return self._sessions.complete_pending((str(order["order_id"]), int(order["amount_fen"])),
+        reply = self._call(Redemption, "POST", central_path(
+            "/v1/cards/{card_no}/points/redeem", card_no=card.card_no),
+            c.RedeemPoints(points=points, terminal_id=self._terminal),
+            key=f"redeem-{uuid.uuid4().hex}")
+        return self._sessions.complete_pending((reply.order.order_id, reply.order.amount_fen),
                                                source="points")
 
     # -- payment password --------------------------------------------------------------------
@@ -184,22 +200,23 @@ class Account:
         if not isinstance(id_last6, str) or len(id_last6) != 6:
             raise BadInput("bad_id_last6", "Enter the last 6 characters of your ID.",
                            "请输入身份证后6位。")
-        reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/set",
-                                                card_no=card.card_no),
-                           {"new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
-                                                             card.card_no),
-                            "id_last6": id_last6.upper()})
-        return {"pin_set": bool(reply.get("pin_set"))}
+        reply = self._call(PinResult, "POST", central_path("/v1/cards/{card_no}/pin/set",
+                                                           card_no=card.card_no),
+                           c.PinSet(new_pin_block=self._pin_block(_pin(new_pin, "new_pin"),
+                                                                  card.card_no),
+                                    id_last6=id_last6.upper()))
+        return {"pin_set": reply.pin_set}
 
     def change_pin(self, old_pin: Any, new_pin: Any) -> dict[str, Any]:
         card, _ = self._sessions.card_on_screen()
-        reply = self._call("POST", central_path("/v1/cards/{card_no}/pin/change",
-                                                card_no=card.card_no),
-                           {"old_pin_block": self._pin_block(_pin(old_pin, "old_pin"),
+        reply = self._call(PinResult, "POST", central_path("/v1/cards/{card_no}/pin/change",
+                                                           card_no=card.card_no),
+                           c.PinChange(
+                               old_pin_block=self._pin_block(_pin(old_pin, "old_pin"),
                                                              card.card_no),
-                            "new_pin_block": self._pin_block(_pin(new_pin, "new_pin"),
-                                                             card.card_no)})
-        return {"pin_set": bool(reply.get("pin_set"))}
+                               new_pin_block=self._pin_block(_pin(new_pin, "new_pin"),
+                                                             card.card_no)))
+        return {"pin_set": reply.pin_set}
 
     # -- loss report and feedback ------------------------------------------------------------
     def report_loss(self, card_no: Any, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
@@ -211,15 +228,15 @@ class Account:
         if (pin is None) == (id_last6 is None):
             raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
                            "请输入支付密码或身份证后6位（二选一）。")
-        body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card_no)} if pin is not None
-                else {"id_last6": str(id_last6).upper()})
-        reply = self._call("POST", central_path("/v1/cards/{card_no}/loss-report",
-                                                card_no=card_no), body,
-                           key=f"loss-{uuid.uuid4().hex}")
-        facts = LossReport(str(reply["report_no"]), datetime.now(), card_no)
+        body = (c.LossReportRequest(pin_block=self._pin_block(_pin(pin, "pin"), card_no))
+                if pin is not None else c.LossReportRequest(id_last6=str(id_last6).upper()))
+        reply = self._call(CentralLossReport, "POST", central_path(
+            "/v1/cards/{card_no}/loss-report", card_no=card_no), body,
+            key=f"loss-{uuid.uuid4().hex}")
+        facts = LossReport(reply.report_no, datetime.now(), card_no)
         printed = self._printing.receipt("loss_report", facts, self._language())
-        return {"report_no": reply["report_no"], "status": reply["status"],
-                "message": reply["message"], "message_zh": reply["message_zh"],
+        return {"report_no": reply.report_no, "status": reply.status,
+                "message": reply.message, "message_zh": reply.message_zh,
                 "printed": printed["printed"]}
 
     def feedback(self, category: Any, text: Any, phone: Any = None) -> dict[str, Any]:
@@ -228,15 +245,14 @@ class Account:
                            details={"categories": list(FEEDBACK_CATEGORIES)})
         if not isinstance(text, str) or not 1 <= len(text.strip()) <= 500:
             raise BadInput("bad_text", "Write 1 to 500 characters.", "请填写1至500字。")
-        body: dict[str, Any] = {"category": category, "text": text.strip()}
-        if phone:
-            body["phone"] = phone
         snap = self._state.snapshot()
-        if snap.card is not None:
-            card = self._sessions.card_on_screen(need_active=False)[0]
-            body["card_no"] = card.card_no
-        reply = self._call("POST", "/v1/feedback", body, key=f"fb-{uuid.uuid4().hex}")
-        facts = FeedbackTicket(str(reply["ticket_no"]), datetime.now(), category,
+        card_no = (self._sessions.card_on_screen(need_active=False)[0].card_no
+                   if snap.card is not None else None)
+        body = c.Feedback(category=str(category), text=text.strip(), phone=phone or None,
+                          card_no=card_no)
+        reply = self._call(CentralTicket, "POST", "/v1/feedback", body,
+                           key=f"fb-{uuid.uuid4().hex}")
+        facts = FeedbackTicket(reply.ticket_no, datetime.now(), category,
                                phone if isinstance(phone, str) else None)
         printed = self._printing.receipt("feedback", facts, self._language())
-        return {"ticket_no": reply["ticket_no"], "printed": printed["printed"]}
+        return {"ticket_no": reply.ticket_no, "printed": printed["printed"]}

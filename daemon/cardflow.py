@@ -19,12 +19,13 @@ from typing import Any, Protocol
 from daemon.central import (
     CentralClient,
     CentralError,
-    CentralMalformed,
     CentralRejected,
     central_path,
+    reply_as,
 )
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
+from protocol.central import CardInfo
 from protocol.local import CardView, Notice, RecordView
 from protocol.masking import mask_card_no
 
@@ -63,38 +64,17 @@ class CentralCard:
     """The central side's view of a card, validated."""
 
     def __init__(self, payload: Any) -> None:
-        if not isinstance(payload, dict):
-            raise CentralMalformed("card answer is not an object")
-        try:
-            self.status = _str(payload, "status")
-            self.card_type = _str(payload, "card_type")
-            self.points = _int(payload, "points")
-            pending = payload.get("pending_loads", [])
-            if not isinstance(pending, list):
-                raise TypeError("pending_loads")
-            self.pending_load_fen = sum(_int(p, "amount_fen") for p in pending)
-            self.pending_loads = [(_str(p, "order_id"), _int(p, "amount_fen"))
-                                  for p in pending]
-            limits = payload.get("load_limits")
-            self.load_limits: dict[str, int] | None = (
-                {k: _int(limits, k) for k in ("single_max_fen", "daily_remaining_fen",
-                                              "purse_cap_fen")} if limits is not None else None)
-        except (KeyError, TypeError) as exc:
-            raise CentralMalformed(f"card answer lacks a valid {exc}") from None
-
-
-def _str(obj: dict[str, Any], key: str) -> str:
-    value = obj[key]
-    if not isinstance(value, str):
-        raise TypeError(key)
-    return value
-
-
-def _int(obj: Any, key: str) -> int:
-    value = obj[key] if isinstance(obj, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise TypeError(key)
-    return value
+        card = reply_as(CardInfo, payload)  # CentralMalformed when it is not one
+        self.status = card.status
+        self.card_type = card.card_type
+        self.points = card.points
+        self.pending_load_fen = sum(p.amount_fen for p in card.pending_loads)
+        self.pending_loads = [(p.order_id, p.amount_fen) for p in card.pending_loads]
+        limits = card.load_limits
+        self.load_limits: dict[str, int] | None = None if limits is None else {
+            "single_max_fen": limits.single_max_fen,
+            "daily_remaining_fen": limits.daily_remaining_fen,
+            "purse_cap_fen": limits.purse_cap_fen}
 
 
 class CardFlow:

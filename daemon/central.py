@@ -10,7 +10,8 @@ far off), as useless for money as ``down``. GETs and requests carrying an
 
     CentralError
     ├── CentralUnavailable   no answer, timeout, 5xx (the link is down)
-    ├── CentralMalformed     an answer that is not the documented JSON
+    ├── CentralMalformed     an answer that is not the documented JSON, or that does not
+    │                        decode into its model (protocol.central; reply_as)
     └── CentralRejected      a documented error answer (code, messages)
 """
 
@@ -24,7 +25,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
 import requests
@@ -32,10 +33,11 @@ import requests
 from config.schema import CentralSection
 from protocol.masking import mask_card_numbers
 from protocol.signing import KioskAuth
+from protocol.wire import Invalid, Model, decode_reply, to_json
 
 __all__ = ["PROBE_PATH", "CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
            "CentralUnavailable", "LinkState", "LinkStatus", "SecretFileError", "central_path",
-           "read_secret"]
+           "read_secret", "reply_as"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,18 @@ class CentralRejected(CentralError):
         self.message = message
         self.message_zh = message_zh
         self.details = details
+
+
+M = TypeVar("M", bound=Model)
+
+
+def reply_as(model: type[M], payload: Any) -> M:
+    """A central answer (decoded JSON) as ``model``; CentralMalformed naming the first
+    problem when it is not one (wrong type, a field missing, a negative amount, …)."""
+    try:
+        return decode_reply(model, payload)
+    except Invalid as exc:
+        raise CentralMalformed(f"not a {model.__name__}: {exc}") from None
 
 
 LinkState = Literal["up", "down", "unauthorized", "unknown"]
@@ -141,10 +155,12 @@ class CentralClient:
             else:
                 self._last_error = error
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+    def request(self, method: str, path: str, body: dict[str, Any] | Model | None = None, *,
                 idempotency_key: str | None = None, retries: int | None = None) -> Any:
-        """Send one signed request; return the decoded JSON body of a 2xx answer."""
-        data = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
+        """Send one signed request (a :mod:`protocol.central` model or a dict); return the
+        decoded JSON body of a 2xx answer (read it with :func:`reply_as`)."""
+        data = (json.dumps(to_json(body), separators=(",", ":")).encode() if body is not None
+                else b"")
         safe = method == "GET" or idempotency_key is not None
         attempts = 1 + ((self._settings.retries if retries is None else retries) if safe else 0)
         last: CentralUnavailable | None = None

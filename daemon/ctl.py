@@ -20,8 +20,10 @@ from urllib.parse import urlencode
 from config import DEFAULT_CONFIG, ConfigError, load_config
 from daemon import metrics
 from daemon.about import package_version
+from protocol import local as m
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 from protocol.money import format_fen
+from protocol.wire import to_json
 
 __all__ = ["main"]
 
@@ -91,7 +93,7 @@ def _client(args: argparse.Namespace) -> LocalClient:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    _out(args, _client(args).get("/v1/admin/status"), _human_status)
+    _out(args, to_json(_client(args).status()), _human_status)
     return 0
 
 
@@ -103,25 +105,28 @@ def _cmd_card_read(args: argparse.Namespace) -> int:
 
 
 def _cmd_sim_tap(args: argparse.Namespace) -> int:
-    _out(args, _client(args).post("/v1/sim/tap", {"card_no": args.card_no}), lambda r: "ok")
+    tapped = _client(args).call("POST", "/v1/sim/tap", m.Tapped, m.SimTap(card_no=args.card_no))
+    _out(args, to_json(tapped), lambda r: "ok")
     return 0
 
 
 def _cmd_sim_remove(args: argparse.Namespace) -> int:
-    _out(args, _client(args).post("/v1/sim/remove"), lambda r: "ok")
+    _out(args, to_json(_client(args).call("POST", "/v1/sim/remove", m.Removed)), lambda r: "ok")
     return 0
 
 
 def _cmd_sim_cards(args: argparse.Namespace) -> int:
-    _out(args, _client(args).get("/v1/sim/cards"), lambda r: "\n".join(r["cards"]))
+    cards = _client(args).call("GET", "/v1/sim/cards", m.SimCards)
+    _out(args, to_json(cards), lambda r: "\n".join(r["cards"]))
     return 0
 
 
 def _cmd_sim_insert(args: argparse.Namespace) -> int:
-    result = _client(args).post("/v1/sim/insert", {"amount_fen": args.amount,
-                                                    "force": args.force}, timeout=60)
-    _out(args, result, _human_insert)
-    return 0 if result["accepted"] else 1
+    result = _client(args).call("POST", "/v1/sim/insert", m.SimInserted,
+                                m.SimInsert(amount_fen=args.amount, force=args.force),
+                                timeout=60)
+    _out(args, to_json(result), _human_insert)
+    return 0 if result.accepted else 1
 
 
 def _human_insert(r: dict[str, Any]) -> str:
@@ -134,18 +139,18 @@ def _human_insert(r: dict[str, Any]) -> str:
 
 
 def _cmd_printer(args: argparse.Namespace) -> int:
-    result = _client(args).post("/v1/admin/printer/test", timeout=30)
-    _out(args, result, lambda r: f"printed test page {r['reference']}"
+    result = _client(args).call("POST", "/v1/admin/printer/test", m.PrintResult, timeout=30)
+    _out(args, to_json(result), lambda r: f"printed test page {r['reference']}"
          + (f" (preview {r['preview']})" if r.get("preview") else "") if r["printed"]
          else f"not printed: {r['error']}")
-    return 0 if result["printed"] else 1
+    return 0 if result.printed else 1
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     query = f"?since={time.time() - args.days * 86400:.0f}" if args.days else ""
-    result = _client(args).get(f"/v1/admin/audit{query}")
-    _out(args, result, _human_audit)
-    return 0 if result["holds"] else 1
+    result = _client(args).call("GET", f"/v1/admin/audit{query}", m.Audit)
+    _out(args, to_json(result), _human_audit)
+    return 0 if result.holds else 1
 
 
 def _human_audit(r: dict[str, Any]) -> str:
@@ -167,10 +172,8 @@ def _human_audit(r: dict[str, Any]) -> str:
 
 
 def _cmd_maintenance(args: argparse.Namespace) -> int:
-    body: dict[str, Any] = {"on": args.state == "on"}
-    if args.message:
-        body["message"] = args.message
-    result = _client(args).post("/v1/admin/maintenance", body)
+    body = m.Maintenance(on=args.state == "on", message=args.message or None)
+    result = to_json(_client(args).call("POST", "/v1/admin/maintenance", m.StateSnapshot, body))
     _out(args, result, lambda r: "maintenance "
          + (f"on: {r['maintenance']}" if r["maintenance"] else "off"))
     return 0

@@ -15,13 +15,20 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from daemon.central import CentralClient, CentralMalformed, CentralUnavailable, central_path
+from daemon.central import (
+    CentralClient,
+    CentralMalformed,
+    CentralUnavailable,
+    central_path,
+    reply_as,
+)
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
+from protocol.central import CentralRequest, Confirm, OrderConfirmed
 from protocol.pboc.secure import InitLoad, InitPurchase
 
-__all__ = ["CardAccess", "Flow", "NeedsCard", "field", "hex_field", "host_time"]
+__all__ = ["CardAccess", "Flow", "NeedsCard", "host_time"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,14 +105,14 @@ class Flow:
         return self._store.advance(order, "created", torn_without_value=True)
 
     def _confirm(self, order: Order) -> Order:
-        evidence: dict[str, Any] = (
-            {name: order.facts[name] for name in self.EVIDENCE} if "tac" in order.facts
-            else {"card_record": order.facts["card_record"]})
-        reply = self._post(order, "confirm", evidence, key="confirm")
-        if field(reply, "status", str) != "completed":
-            raise CentralUnavailable(f"confirm answered status {reply.get('status')!r}")
-        return self._store.advance(order, "completed",
-                                   balance_after_fen=field(reply, "balance_after_fen", int))
+        evidence = (Confirm(**{name: order.facts[name] for name in self.EVIDENCE})
+                    if "tac" in order.facts else Confirm(card_record=order.facts["card_record"]))
+        reply = reply_as(OrderConfirmed, self._post(order, "confirm", evidence, key="confirm"))
+        if reply.status != "completed":
+            raise CentralUnavailable(f"confirm answered status {reply.status!r}")
+        if reply.balance_after_fen is None:
+            raise CentralMalformed("a completed order without balance_after_fen")
+        return self._store.advance(order, "completed", balance_after_fen=reply.balance_after_fen)
 
     def _restart_unless_same_tap(self, order: Order) -> Order | None:
         """A second-phase step after a new card session goes back to ``created``
@@ -115,11 +122,13 @@ class Flow:
         return self._store.advance(order, "created", restart="new card session")
 
     # -- helpers -----------------------------------------------------------------------
-    def _post(self, order: Order, action: str, body: dict[str, Any], *, key: str) -> Any:
+    def _post(self, order: Order, action: str, body: CentralRequest | None, *,
+              key: str) -> Any:
         """POST ``body`` to this order's ``action`` at the central side."""
         path = central_path(self.ORDERS + "/{ref}/{action}", ref=str(order.central_ref),
                             action=action)
-        return self._central.request("POST", path, body, idempotency_key=order.key(key))
+        return self._central.request("POST", path, body if body is not None else {},
+                                     idempotency_key=order.key(key))
 
     def card_here(self, order: Order) -> bool:
         return self._card.card_no == order.card_no
@@ -152,23 +161,3 @@ class Flow:
 
 def host_time(order: Order) -> tuple[bytes, bytes]:
     return bytes.fromhex(order.facts["host_date"]), bytes.fromhex(order.facts["host_time"])
-
-
-def field(reply: Any, name: str, kind: type) -> Any:
-    """``reply[name]`` of type ``kind``, or CentralMalformed."""
-    value = reply.get(name) if isinstance(reply, dict) else None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CentralMalformed(f"reply lacks a valid {name!r}")
-    return value
-
-
-def hex_field(reply: Any, name: str, size: int) -> str:
-    """``reply[name]`` as ``size`` bytes of upper-case hex, or CentralMalformed."""
-    value = field(reply, name, str)
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise CentralMalformed(f"{name!r} is not hex") from None
-    if len(raw) != size:
-        raise CentralMalformed(f"{name!r} is {len(raw)} bytes, not {size}")
-    return raw.hex().upper()

@@ -24,11 +24,12 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from daemon.central import CentralRejected
-from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
+from daemon.central import CentralRejected, reply_as
+from daemon.flow import CardAccess, Flow, NeedsCard, host_time
 from daemon.orders import Order
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
+from protocol.central import InitResponse, LoadOrderCreate, Mac2Issued, OrderCreated
 from protocol.pboc.secure import LOAD_TYPE, InitLoad
 
 __all__ = ["CardAccess", "LoadFlow", "NeedsCard"]
@@ -50,10 +51,9 @@ class LoadFlow(Flow):
 
     # -- steps -------------------------------------------------------------------------
     def _create(self, order: Order) -> Order:
-        body = {"card_no": order.card_no, "amount_fen": order.amount_fen,
-                "terminal_id": self._terminal}
-        if "balance_fen" in order.facts:
-            body["balance_fen"] = order.facts["balance_fen"]
+        body = LoadOrderCreate(card_no=order.card_no, amount_fen=order.amount_fen,
+                               terminal_id=self._terminal,
+                               balance_fen=order.facts.get("balance_fen"))
         try:
             reply = self._central.request("POST", self.ORDERS, body,
                                           idempotency_key=order.key("create"))
@@ -62,9 +62,9 @@ class LoadFlow(Flow):
             # meanwhile, a limit): final here, and the cash is owed to the cardholder.
             self._store.advance(order, "refused", code=exc.code, message=exc.message)
             raise
-        central_ref = field(reply, "order_id", str)
-        return self._store.advance(order, "created", central_ref=central_ref,
-                                   terminal_id=field(reply, "terminal_id", str))
+        created = reply_as(OrderCreated, reply)
+        return self._store.advance(order, "created", central_ref=created.order_id,
+                                   terminal_id=created.terminal_id.upper())
 
     def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitLoad:
         return purse.init_load(amount_fen, terminal)
@@ -76,10 +76,10 @@ class LoadFlow(Flow):
         init = str(order.facts["init"])
         # One key per INITIALIZE: a retry of this request gets the same MAC2, a
         # new INITIALIZE (new card random) asks for a new one.
-        reply = self._post(order, "mac2", {"init_response": init}, key=f"mac2-{init[16:24]}")
-        return self._store.advance(order, "mac2", mac2=hex_field(reply, "mac2", 4),
-                                   host_date=hex_field(reply, "host_date", 4),
-                                   host_time=hex_field(reply, "host_time", 3))
+        reply = reply_as(Mac2Issued, self._post(order, "mac2", InitResponse(init_response=init),
+                                                key=f"mac2-{init[16:24]}"))
+        return self._store.advance(order, "mac2", mac2=reply.mac2.upper(),
+                                   host_date=reply.host_date, host_time=reply.host_time)
 
     def _credit(self, order: Order) -> Order:
         self._need_card(order)

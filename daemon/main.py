@@ -45,6 +45,7 @@ from daemon.sessions import Sessions
 from daemon.settlement import settle, x_report
 from daemon.state import KioskState
 from protocol import pinblock
+from protocol.local import CentralLink, Outbox, Status
 
 __all__ = ["main", "run"]
 
@@ -69,23 +70,18 @@ def _heartbeat(state: KioskState, devices: Devices) -> dict[str, Any]:
 
 
 def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClient,
-            state: KioskState, started: float, reporter: Reporter) -> dict[str, Any]:
+            state: KioskState, started: float, reporter: Reporter) -> Status:
     link = central.link
     snap = state.snapshot()
-    return {
-        "kiosk_id": cfg.kiosk.id,
-        "version": package_version(),
-        "simulate": simulate,
-        "uptime_s": round(time.time() - started, 1),
-        "screen": snap.screen,
-        "maintenance": snap.maintenance,
-        "devices": devices.status(),
-        "central": {"url": cfg.central.url, "link": link.state,
-                    "last_ok_at": link.last_ok_at, "last_error": link.last_error},
-        "config": str(cfg.source) if cfg.source else None,
-        "outbox": {"depth": reporter.outbox.depth(),
-                   "parked": [{"key": k, "error": e} for k, e in reporter.outbox.parked()]},
-    }
+    return Status(
+        kiosk_id=cfg.kiosk.id, version=package_version(), simulate=simulate,
+        uptime_s=round(time.time() - started, 1), screen=snap.screen,
+        maintenance=snap.maintenance, devices=devices.status(),
+        central=CentralLink(url=cfg.central.url, link=link.state, last_ok_at=link.last_ok_at,
+                            last_error=link.last_error),
+        config=str(cfg.source) if cfg.source else None,
+        outbox=Outbox(depth=reporter.outbox.depth(),
+                      parked=[{"key": k, "error": e} for k, e in reporter.outbox.parked()]))
 
 
 def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from daemon.central import CentralClient
-from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
+from daemon.central import CentralClient, reply_as
+from daemon.flow import CardAccess, Flow, NeedsCard, host_time
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import MacInvalid
+from protocol.central import InitResponse, Mac1Issued, OrderCreated, PurchaseOrderCreate
 from protocol.pboc.secure import PURCHASE_TYPE, InitPurchase
 
 __all__ = ["CardAccess", "NeedsCard", "PurchaseFlow"]
@@ -57,15 +58,13 @@ class PurchaseFlow(Flow):
             self._pin_blocks[order.id] = pin_block
 
     def _create(self, order: Order) -> Order:
-        body = {"card_no": order.card_no, "bill_id": order.facts["bill_id"],
-                "amount_fen": order.amount_fen, "terminal_id": self._terminal}
-        pin_block = self._pin_blocks.pop(order.id, None)
-        if pin_block:
-            body["pin_block"] = pin_block
-        reply = self._central.request("POST", self.ORDERS, body,
-                                      idempotency_key=order.key("create"))
-        return self._store.advance(order, "created", central_ref=field(reply, "order_id", str),
-                                   terminal_id=field(reply, "terminal_id", str))
+        body = PurchaseOrderCreate(card_no=order.card_no, bill_id=str(order.facts["bill_id"]),
+                                   amount_fen=order.amount_fen, terminal_id=self._terminal,
+                                   pin_block=self._pin_blocks.pop(order.id, None) or None)
+        created = reply_as(OrderCreated, self._central.request(
+            "POST", self.ORDERS, body, idempotency_key=order.key("create")))
+        return self._store.advance(order, "created", central_ref=created.order_id,
+                                   terminal_id=created.terminal_id.upper())
 
     def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitPurchase:
         return purse.init_purchase(amount_fen, terminal)
@@ -75,11 +74,11 @@ class PurchaseFlow(Flow):
         if restarted is not None:
             return restarted
         init = str(order.facts["init"])
-        reply = self._post(order, "mac1", {"init_response": init}, key=f"mac1-{init[22:30]}")
-        return self._store.advance(order, "mac1", mac1=hex_field(reply, "mac1", 4),
-                                   host_date=hex_field(reply, "host_date", 4),
-                                   host_time=hex_field(reply, "host_time", 3),
-                                   terminal_seq=field(reply, "terminal_seq", int))
+        reply = reply_as(Mac1Issued, self._post(order, "mac1", InitResponse(init_response=init),
+                                                key=f"mac1-{init[22:30]}"))
+        return self._store.advance(order, "mac1", mac1=reply.mac1.upper(),
+                                   host_date=reply.host_date, host_time=reply.host_time,
+                                   terminal_seq=reply.terminal_seq)
 
     def _debit(self, order: Order) -> Order:
         self._need_card(order)
@@ -113,5 +112,5 @@ class PurchaseFlow(Flow):
         if order.final or order.state in ("debited", "debit_sent"):
             return order
         if order.central_ref is not None:
-            self._post(order, "cancel", {}, key="cancel")
+            self._post(order, "cancel", None, key="cancel")
         return self._store.advance(order, "cancelled", reason=reason)

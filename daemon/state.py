@@ -8,9 +8,10 @@ so a UI that restarts or reconnects draws the right screen from one message.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from typing import Any
+
+import msgspec
 
 from daemon.events import EventBus
 from protocol.local import (
@@ -54,10 +55,10 @@ class KioskState:
         with self._lock:
             if devices:
                 changes["devices"] = {**self._snap.devices, **devices}
-            new = dataclasses.replace(self._snap, **changes)
+            new = msgspec.structs.replace(self._snap, **changes)
             if new == self._snap:
                 return new
-            new = dataclasses.replace(new, seq=self._snap.seq + 1)
+            new = msgspec.structs.replace(new, seq=self._snap.seq + 1)
             self._snap = new
             # Published under the lock so events leave in the order of seq.
             self._bus.publish("state", to_json(new))

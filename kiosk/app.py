@@ -27,7 +27,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
-from kiosk.api import LocalApiError, LocalClient, StateSnapshot
+from kiosk.api import LocalApiError, LocalClient, StateSnapshot, decode_reply
 from kiosk.feed import StateFeed
 from kiosk.i18n import t
 from kiosk.intents import Intent, IntentWorker, Outcome
@@ -362,7 +362,7 @@ class KioskApp(App):  # type: ignore[misc]
             Window.size = (int(command["resize"][0]), int(command["resize"][1]))
         elif "snapshot" in command:
             data = command["snapshot"]
-            self._apply(StateSnapshot.from_json(data) if data else None)
+            self._apply(decode_reply(StateSnapshot, data) if data else None)
         elif "idle" in command:
             self._last_touch = time.monotonic() - self._idle_s
             self._dismiss_idle()

@@ -61,5 +61,6 @@ class StateFeed:
             if event.type != "state":
                 continue
             self.connected = True
-            self._on_state(StateSnapshot.from_json(event.data))
+            if event.state is not None:
+                self._on_state(event.state)
         raise DaemonUnavailable("event stream closed")

@@ -12,8 +12,13 @@ Every process imports this package; it imports nothing else of ours
   (PBOC / JT/T 978): MACs, session keys, TACs, INITIALIZE answers, records.
 * :mod:`~protocol.masking` — card numbers as anyone but the central side sees them.
 * :mod:`~protocol.errors` — the one error catalogue of both APIs.
+* :mod:`~protocol.wire` — how a typed message (a msgspec ``Struct``) is
+  decoded, with every wrong field named, and encoded.
 * :mod:`~protocol.local`, :mod:`~protocol.localclient` — the local API's
-  messages and its Unix-socket client (the UI and ``kioskctl``).
+  messages and its Unix-socket client (the UI and ``kioskctl``); the OpenAPI
+  document is generated from the messages (docs/local-api.md).
+* :mod:`~protocol.central` — the central API's requests and replies as kioskd
+  sends and reads them.
 * :mod:`~protocol.migrations` — the one SQLite migration runner.
 
 Nothing is imported here, so a process pays only for the modules it uses

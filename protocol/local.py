@@ -1,23 +1,57 @@
-"""Messages that cross the local API (kiosk.sock / admin.sock), as dataclasses.
+"""Messages that cross the local API (kiosk.sock / admin.sock), as typed models.
 
-The daemon serialises these with :func:`to_json`; the UI and ``kioskctl``
-read them back with the ``from_json`` class methods. Amounts are integer fen.
-Card numbers never leave the daemon unmasked on the cardholder socket.
+One class per message (:class:`protocol.wire.Model`): the daemon's handlers
+take the request models and return the reply models, the UI and ``kioskctl``
+decode into the same classes (:mod:`protocol.localclient`), and the OpenAPI
+document ``daemon/api/local-api.json`` is generated from them
+(``python -m daemon.api.openapi --write``). Amounts are integer fen. Card
+numbers never leave the daemon unmasked on the cardholder socket.
+
+A request field whose *value* is refused names its catalogue code
+(:data:`protocol.errors.LOCAL`) in ``Meta(extra={"code": ...})``; a wrong type
+or a missing field is ``bad_request``. docs/local-api.md: adding a route.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, field
+
+from protocol.wire import Model, to_json
+
+__all__ = [
+    "CardView", "Language", "Notice", "RecordView", "Screen", "SessionView", "StateSnapshot",
+    "ascii_digits", "is_cursor", "to_json",
+]
 
 Screen = Literal["attract", "reading", "card", "card_error", "maintenance", "topup", "bill",
                  "pending_load"]
 Language = Literal["zh", "en"]
 
 
-@dataclass(frozen=True)
-class RecordView:
+def _code(code: str, description: str = "", **constraints: Any) -> Meta:
+    """A field's constraints, with the catalogue code its refused value gets."""
+    return Meta(extra={"code": code}, description=description or None, **constraints)
+
+
+# -- field types the requests share -----------------------------------------------------
+Pin = Annotated[str, _code("bad_pin", "the payment password, 6 digits", pattern="^[0-9]{6}$")]
+CardNo = Annotated[str, _code("bad_card_no", "the card number, 20 digits",
+                              pattern="^[0-9]{20}$")]
+IdLast6 = Annotated[str, _code("bad_id_last6", "the last 6 characters of the holder's ID",
+                               min_length=6, max_length=6)]
+Cursor = Annotated[str, _code("bad_cursor", "next_cursor of the page before",
+                              pattern="^[A-Za-z0-9_-]{1,64}$")]
+Period = Literal["this_month", "last_month", "last_30_days"]
+FeedbackCategory = Literal["card", "top_up", "bill_payment", "kiosk_fault", "receipt",
+                           "service", "other"]
+OrderStep = Literal["created", "init", "mac2", "credit_sent", "credited", "completed",
+                    "pending", "mac1", "debit_sent", "debited"]
+
+
+# -- the state the screen draws ----------------------------------------------------------
+class RecordView(Model, frozen=True):
     """One transaction, as the cardholder sees it."""
 
     when: str  # ISO 8601 local time
@@ -27,8 +61,7 @@ class RecordView:
     source: Literal["card", "central"] = "card"
 
 
-@dataclass(frozen=True)
-class CardView:
+class CardView(Model, frozen=True):
     """The card on the reader, as read from the chip and the central side."""
 
     card_no_masked: str
@@ -42,14 +75,8 @@ class CardView:
     central: Literal["ok", "offline", "unknown_card", "pending"] = "pending"
     records: list[RecordView] = field(default_factory=list)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CardView:
-        records = [RecordView(**r) for r in data.get("records", [])]
-        return cls(**{**data, "records": records})
 
-
-@dataclass(frozen=True)
-class Notice:
+class Notice(Model, frozen=True):
     """A message for the screen: a stable code plus both languages."""
 
     code: str
@@ -57,14 +84,10 @@ class Notice:
     message_zh: str
 
 
-@dataclass(frozen=True)
-class SessionView:
+class SessionView(Model, frozen=True):
     """A money session on screen (``screen`` is its kind): what to draw for each step.
-
-    top-up steps: inserting → tap_card → loading → done | pending;
-    bill steps: found → paying → done | failed;
-    pending_load steps: offered → loading → done | pending.
-    """
+    top-up: inserting → tap_card → loading → done | pending; bill: found → paying →
+    done | failed; pending_load: offered → loading → done | pending."""
 
     kind: Literal["topup", "bill", "pending_load"]
     step: str
@@ -75,14 +98,15 @@ class SessionView:
     notes: list[list[int]] = field(default_factory=list)  # [value_fen, count], largest first
     reference: str | None = None  # the order's reference, printed on the receipt
     balance_after_fen: int | None = None
-    receipt: str | None = None  # "printed", or "not_printed" (queued for reprint)
+    receipt: Literal["printed", "not_printed"] | None = None  # not_printed: queued for reprint
     bill: dict[str, Any] | None = None
     pin_required: bool = False
 
 
-@dataclass(frozen=True)
-class StateSnapshot:
-    """Everything the UI needs to draw the current screen."""
+class StateSnapshot(Model, frozen=True):
+    """Everything the UI needs to draw the current screen (also the data of a ``state`` event).
+    central: unauthorized means the central side answers but refuses this kiosk's
+    signature (money is refused as when down)."""
 
     seq: int
     screen: Screen
@@ -90,17 +114,283 @@ class StateSnapshot:
     card: CardView | None = None
     notice: Notice | None = None
     devices: dict[str, str] = field(default_factory=dict)
-    # unauthorized: the central side answers but refuses this kiosk's signature
     central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StateSnapshot:
-        card = CardView.from_json(data["card"]) if data.get("card") else None
-        notice = Notice(**data["notice"]) if data.get("notice") else None
-        session = SessionView(**data["session"]) if data.get("session") else None
-        return cls(**{**data, "card": card, "notice": notice, "session": session})
+
+# -- cardholder requests (kiosk.sock) ----------------------------------------------------
+class SetLanguage(Model, frozen=True):
+    language: Annotated[Language, _code("bad_language")]
+
+
+class BillLookup(Model, frozen=True):
+    utility: Annotated[Literal["water", "electricity", "gas"], _code("bad_utility")]
+    account_no: Annotated[str, _code("bad_account_no", "the utility account, 6 to 20 digits",
+                                     pattern="^[0-9]{6,20}$")]
+
+
+class BillPay(Model, frozen=True):
+    pin: Pin | None = None  # over the threshold; null or absent: none
+
+
+class HistoryQuery(Model, frozen=True):
+    cursor: Cursor | None = None
+    limit: Annotated[int, _code("bad_limit", "items per page", ge=1, le=100)] = 20
+
+
+class StatementRequest(Model, frozen=True):
+    period: Annotated[Period, _code("bad_period")]
+    pin: Pin | None = None  # for a card that has a payment password
+
+
+class RedeemPoints(Model, frozen=True):
+    points: Annotated[int, _code("bad_points", "points to turn into a load", ge=1)]
+
+
+class SetPin(Model, frozen=True):
+    new_pin: Pin
+    id_last6: IdLast6
+
+
+class ChangePin(Model, frozen=True):
+    old_pin: Pin
+    new_pin: Pin
+
+
+class LossReportRequest(Model, frozen=True):
+    """The card number, with the payment password or the ID's last 6 (one of them)."""
+
+    card_no: CardNo
+    pin: Pin | None = None
+    id_last6: IdLast6 | None = None
+
+
+class FeedbackRequest(Model, frozen=True):
+    category: Annotated[FeedbackCategory, _code("bad_category")]
+    text: Annotated[str, _code("bad_text", "1 to 500 characters", min_length=1, max_length=500)]
+    phone: str | None = None  # null or absent: no phone
+
+
+# -- cardholder replies ------------------------------------------------------------------
+class Cancelled(Model, frozen=True):
+    """The top-up was left; nothing was inserted."""
+
+    cancelled: bool
+
+
+class HistoryEntry(Model, frozen=True):
+    """One line of the merged history; amount_fen is signed (a load is positive)."""
+
+    kind: str
+    when: str
+    amount_fen: int
+    source: Literal["card", "central", "both"]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class HistoryPage(Model, frozen=True):
+    """Newest first. notice: null, or the reason (card_lost, card_blacklisted) when the
+    central side gives no history for the card and the page is the chip's own log. The
+    central history needs no payment password: it is shown, not printed."""
+
+    items: list[HistoryEntry]
+    next_cursor: str | None = None
+    notice: Notice | None = None
+
+
+class StatementPrinted(Model, frozen=True):
+    """The statement as printed: its reference, period, opening and closing balance, count and
+    totals."""
+
+    reference: str
+    from_: str = field(name="from")
+    to: str
+    opening_balance_fen: int
+    closing_balance_fen: int
+    count: int
+    totals: dict[str, int]
+    printed: bool
+
+
+class PinResult(Model, frozen=True):
+    """Whether the card now has a payment password."""
+
+    pin_set: bool
+
+
+class LossReportFiled(Model, frozen=True):
+    """The loss report: its number, the card's status (lost), the centre's messages and whether
+    the slip printed."""
+
+    report_no: str
+    status: str
+    message: str
+    message_zh: str
+    printed: bool
+
+
+class FeedbackFiled(Model, frozen=True):
+    """The ticket number, and whether the ticket printed."""
+
+    ticket_no: str
+    printed: bool
+
+
+# -- operator and simulator requests (admin.sock) ---------------------------------------
+class CardRead(Model, frozen=True):
+    timeout_s: Annotated[int, _code("bad_timeout", "seconds to wait for a tap", ge=1,
+                                    le=120)] | None = None
+
+
+class Maintenance(Model, frozen=True):
+    on: bool
+    message: str | None = None  # null or absent: the default message
+
+
+class Collect(Model, frozen=True):
+    operator: Annotated[str, _code(
+        "bad_operator", "your name or staff id, printed on the slip; no control characters "
+        "(line breaks, tabs, zero-width or bidi marks)", min_length=1, max_length=40)]
+
+
+class TimeRange(Model, frozen=True):
+    """A period as Unix times (default: everything)."""
+
+    since: Annotated[float, _code("bad_period", "Unix time")] = 0.0
+    until: Annotated[float, _code("bad_period", "Unix time")] = float("inf")
+
+
+class ReceiptsQuery(Model, frozen=True):
+    unprinted: Annotated[Literal["0", "1"], _code("bad_request", "1: only those never printed")] \
+        = "0"
+
+
+class Reprint(Model, frozen=True):
+    id: str
+
+
+class BusinessDay(Model, frozen=True):
+    date: Annotated[str, _code("bad_date", "YYYY-MM-DD, not in the future")] | None = None
+
+
+class SimInsert(Model, frozen=True):
+    amount_fen: Annotated[int, _code("bad_amount", "a note or coin the simulator has", ge=1)]
+    force: bool | None = None
+
+
+class SimCrash(Model, frozen=True):
+    after_step: OrderStep | None = None  # null disarms
+
+
+class SimTap(Model, frozen=True):
+    card_no: str
+
+
+# -- operator and simulator replies ------------------------------------------------------
+class CentralLink(Model, frozen=True):
+    url: str
+    link: Literal["up", "down", "unauthorized", "unknown"]
+    last_ok_at: float | None = None
+    last_error: str | None = None
+
+
+class Outbox(Model, frozen=True):
+    """Events waiting for the central side (depth) and those it refused (parked)."""
+
+    depth: int
+    parked: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Status(Model, frozen=True):
+    """Devices, link and versions. devices: reader (state, path, taps), printer (name,
+    paper, status, printed), cash (inhibited, reason, faults, cashbox counters).
+    maintenance: the message while out of service (the operator's or the central window's)."""
+
+    kiosk_id: str
+    version: str
+    simulate: bool
+    uptime_s: float
+    screen: str
+    maintenance: str | None
+    devices: dict[str, Any]
+    central: CentralLink
+    config: str | None
+    outbox: Outbox
+
+
+class Audit(Model, frozen=True):
+    """Cash in = credited + pending, per top-up session and in total; holds=false where
+    cash in differs from credited + pending."""
+
+    since: float
+    until: float | None  # null: up to now
+    sessions: list[dict[str, Any]]
+    totals: dict[str, int]
+    cash_counts: dict[str, int]  # notes and coins by value in fen
+    holds: bool
+
+
+class PrintResult(Model, frozen=True):
+    """Printed, or not (printed=false with the error); preview: the PNG a simulated
+    printer keeps."""
+
+    reference: str
+    printed: bool
+    bytes: int | None = None
+    status: dict[str, Any] | None = None
+    preview: str | None = None
+    error: str | None = None
+
+
+class JournaledReceipt(Model, frozen=True):
+    id: str
+    kind: str
+    created_at: float
+    printed_at: float | None = None  # null: never printed
+    last_error: str | None = None
+
+
+class Receipts(Model, frozen=True):
+    """The newest journaled receipts."""
+
+    receipts: list[JournaledReceipt]
+
+
+class SimInserted(Model, frozen=True):
+    """What the simulated acceptor did and what the journal recorded."""
+
+    amount_fen: int
+    accepted: bool
+    journaled: list[dict[str, Any]]
+    completed: bool | None = None
+    inhibited: bool | None = None
+    inhibit_reason: str | None = None
+
+
+class SimCards(Model, frozen=True):
+    """The virtual cards in the wallet."""
+
+    cards: list[str]
+
+
+class Tapped(Model, frozen=True):
+    """The virtual card put on the reader, and when."""
+
+    tapped: str
+    at: float
+
+
+class Removed(Model, frozen=True):
+    """The card was taken off the reader."""
+
+    removed: bool
+
+
+class Armed(Model, frozen=True):
+    """The order step kioskd will be killed after (null: disarmed)."""
+
+    armed: OrderStep | None
 
 
 def ascii_digits(text: str, lengths: range) -> bool:
@@ -117,10 +407,3 @@ CURSOR_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 def is_cursor(text: str) -> bool:
     """A history cursor as the central side issues them (1-64 of ``A-Za-z0-9_-``)."""
     return 1 <= len(text) <= 64 and set(text) <= CURSOR_CHARS
-
-
-def to_json(obj: Any) -> Any:
-    """A JSON-ready form of a dataclass (or plain value)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
-    return obj

@@ -1,9 +1,12 @@
 """The client side of the local API, for the UI and ``kioskctl``.
 
 HTTP/1.1 over a Unix socket with the standard library's ``http.client``;
-Server-Sent Events parsed line by line. Errors are :class:`LocalApiError`
-(the daemon answered with an error) or :class:`DaemonUnavailable` (no daemon
-on the socket).
+Server-Sent Events parsed line by line. Answers decode into the models of
+:mod:`protocol.local` (:meth:`LocalClient.call`, :meth:`LocalClient.state`,
+``state`` events); an answer that does not fit its model is the daemon's bug and
+is refused like no answer. Errors are :class:`LocalApiError` (the daemon
+answered with an error) or :class:`DaemonUnavailable` (no daemon on the
+socket, or no answer it can read).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import socket
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from protocol.local import StateSnapshot
+from protocol.local import StateSnapshot, Status
+from protocol.wire import Invalid, Model, decode_reply, to_json
 
 __all__ = ["DaemonUnavailable", "Event", "LocalApiError", "LocalClient"]
 
@@ -37,11 +41,17 @@ class LocalApiError(Exception):
         super().__init__(f"{status} {self.code}: {self.message}")
 
 
+M = TypeVar("M", bound=Model)
+
+
 @dataclass(frozen=True)
 class Event:
+    """One Server-Sent Event; ``state`` is the decoded snapshot of a ``state`` event."""
+
     id: int
     type: str
     data: dict[str, Any]
+    state: StateSnapshot | None = None
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -67,11 +77,11 @@ class LocalClient:
         self.socket_path = Path(socket_path)
         self.timeout = timeout
 
-    def _open(self, method: str, path: str, body: dict[str, Any] | None,
+    def _open(self, method: str, path: str, body: dict[str, Any] | Model | None,
               headers: dict[str, str] | None = None,
               timeout: float | None = None) -> tuple[_UnixConnection, http.client.HTTPResponse]:
         conn = _UnixConnection(self.socket_path, timeout if timeout is not None else self.timeout)
-        data = json.dumps(body).encode() if body is not None else None
+        data = json.dumps(to_json(body)).encode() if body is not None else None
         hdrs = {"Content-Type": "application/json"} if data is not None else {}
         hdrs.update(headers or {})
         try:
@@ -84,7 +94,7 @@ class LocalClient:
             conn.close()
             raise DaemonUnavailable(f"local API failed on {self.socket_path}: {exc}") from exc
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+    def request(self, method: str, path: str, body: dict[str, Any] | Model | None = None,
                 timeout: float | None = None) -> Any:
         conn, resp = self._open(method, path, body, timeout=timeout)
         try:
@@ -105,12 +115,22 @@ class LocalClient:
     def get(self, path: str, timeout: float | None = None) -> Any:
         return self.request("GET", path, timeout=timeout)
 
-    def post(self, path: str, body: dict[str, Any] | None = None,
+    def post(self, path: str, body: dict[str, Any] | Model | None = None,
              timeout: float | None = None) -> Any:
         return self.request("POST", path, body or {}, timeout=timeout)
 
+    def call(self, method: str, path: str, reply: type[M], body: Model | None = None,
+             timeout: float | None = None) -> M:
+        """A request whose answer is decoded into ``reply`` (a :mod:`protocol.local` model)."""
+        raw = self.request(method, path, body if body is not None or method == "GET" else {},
+                           timeout=timeout)
+        return _decoded(reply, raw, path)
+
     def state(self) -> StateSnapshot:
-        return StateSnapshot.from_json(self.get("/v1/state"))
+        return self.call("GET", "/v1/state", StateSnapshot)
+
+    def status(self) -> Status:
+        return self.call("GET", "/v1/admin/status", Status)
 
     def events(self, last_event_id: int | None = None,
                read_timeout: float = 30.0) -> Generator[Event, None, None]:
@@ -141,7 +161,10 @@ def _parse_sse(resp: http.client.HTTPResponse) -> Iterator[Event]:
         line = raw.decode("utf-8").rstrip("\r\n")
         if not line:
             if data_lines:
-                yield Event(ev_id, ev_type, json.loads("\n".join(data_lines)))
+                data = json.loads("\n".join(data_lines))
+                state = _decoded(StateSnapshot, data, "state event") if ev_type == "state" \
+                    else None
+                yield Event(ev_id, ev_type, data, state)
             ev_type, data_lines = "message", []
             continue
         if line.startswith(":"):
@@ -154,3 +177,11 @@ def _parse_sse(resp: http.client.HTTPResponse) -> Iterator[Event]:
             ev_type = value
         elif name == "data":
             data_lines.append(value)
+
+
+def _decoded(model: type[M], raw: Any, what: str) -> M:
+    try:
+        return decode_reply(model, raw)
+    except Invalid as exc:
+        raise DaemonUnavailable(f"the daemon's answer to {what} is not a {model.__name__}: "
+                                f"{exc}") from None

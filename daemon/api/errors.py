@@ -1,7 +1,8 @@
 """The daemon's domain errors as HTTP answers: one table, code → status.
 
 The domain (:mod:`daemon.errors`) says what went wrong; only here does it
-become a status. Two kinds of code are not in the table, by design: a card
+become a status, the one the catalogue (:data:`protocol.errors.LOCAL`) gives
+its code. Two kinds of code are not in the table, by design: a card
 the service refuses (``card_<status>``, whatever status the centre gives the
 card) is 409, and the card centre's own refusals keep the centre's status.
 A code missing from the table is a bug (``tests/daemon/test_errors.py``
@@ -16,34 +17,20 @@ from typing import Any
 from daemon.errors import CardNotUsable, CentralRefusal, KioskError
 from protocol.errors import LOCAL, error_body
 
-__all__ = ["STATUS", "body_of", "status_of"]
+__all__ = ["body_of", "status_of"]
 
 logger = logging.getLogger(__name__)
-
-# The domain's codes; their statuses are the one catalogue's (protocol.errors).
-DOMAIN_CODES = (
-    # the request is wrong
-    "bad_pin", "pin_required", "bad_period", "bad_points", "bad_id_last6", "bad_card_no",
-    "pin_or_id", "bad_category", "bad_text",
-    # not now, or not for this card
-    "session_busy", "no_card", "wrong_step", "limit_reached", "cash_inserted",
-    "no_pending_load", "load_in_progress", "bill_already_paid",
-    # the kiosk or the card centre cannot serve now
-    "maintenance", "central_offline", "central_malformed",
-)
-STATUS: dict[str, int] = {code: LOCAL[code].status for code in DOMAIN_CODES}
-
 
 def status_of(error: KioskError) -> int:
     if isinstance(error, CentralRefusal):
         return error.central_status
     if isinstance(error, CardNotUsable):
         return 409
-    status = STATUS.get(error.code)
-    if status is None:
+    entry = LOCAL.get(error.code)
+    if entry is None:
         logger.error("no HTTP status for the domain error code %r", error.code)
         return 500
-    return status
+    return entry.status
 
 
 def body_of(error: KioskError) -> dict[str, Any]:

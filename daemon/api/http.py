@@ -2,11 +2,15 @@
 
 A small router (method + path pattern → handler) under the standard library's
 ``BaseHTTPRequestHandler``, served on a ``ThreadingUnixStreamServer`` whose
-socket file gets the configured mode. Handlers take a :class:`Request` and
-return a JSON-ready value or raise :class:`ApiError` (the HTTP layer's own
-refusals) or a domain error (:mod:`daemon.errors`, answered with the status
-:mod:`daemon.api.errors` gives its code). Server-Sent Events are a
-handler that returns a :class:`Stream`.
+socket file gets the configured mode. A :class:`Route` names its request
+model (``body=``, ``query=``; :mod:`protocol.local`), its reply model and the
+catalogue codes it refuses with; the router decodes the body or query into
+the model — a 400 listing every wrong field otherwise — and calls the handler
+with the :class:`Request` and the model. Handlers return a model (or a
+JSON-ready value) or raise :class:`ApiError` (the HTTP layer's own refusals)
+or a domain error (:mod:`daemon.errors`, answered with the status
+:mod:`daemon.api.errors` gives its code). Server-Sent Events are a handler
+that returns a :class:`Stream`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from daemon.api.errors import body_of, status_of
 from daemon.errors import KioskError
-from protocol.errors import error_body
+from protocol.errors import LOCAL, error_body
+from protocol.wire import Invalid, Model, decode, decode_query, to_json
 
 __all__ = ["ApiError", "Request", "Route", "Router", "Stream", "UnixHttpServer", "group_id"]
 
@@ -49,6 +54,14 @@ class ApiError(Exception):
         self.body = error_body(code, message, message_zh or message, details)
         self.headers: dict[str, str] = {}
 
+    @classmethod
+    def invalid(cls, exc: Invalid) -> ApiError:
+        """400 with every wrong field in ``details.problems``; the code is the first's."""
+        entry = LOCAL[exc.code]
+        return cls(entry.status, exc.code, f"{entry.message} ({exc})", entry.message_zh,
+                   details={"field": exc.problems[0].field,
+                            "problems": [p.as_json() for p in exc.problems]})
+
 
 @dataclass
 class Request:
@@ -59,16 +72,6 @@ class Request:
     headers: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
 
-    def field(self, name: str, kind: type, *, required: bool = True) -> Any:
-        """A body field of the given type, or a 400 naming it."""
-        value = self.body.get(name)
-        if value is None and not required:
-            return None
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ApiError(400, "bad_request", f"field {name!r} must be {kind.__name__}",
-                           f"字段 {name} 格式不正确")
-        return value
-
 
 @dataclass
 class Stream:
@@ -77,15 +80,42 @@ class Stream:
     chunks: Iterator[bytes]
 
 
-Handler = Callable[[Request], Any]
+Handler = Callable[..., Any]  # (Request) or (Request, the body/query model) -> reply
 
 
 @dataclass(frozen=True)
 class Route:
+    """One operation: how it is matched, what it takes and answers, and its refusals.
+
+    ``body``/``query``: the request model the handler gets as its second argument;
+    ``reply``: the model it answers with (None: described by ``reply_doc`` only);
+    ``errors``: the :data:`protocol.errors.LOCAL` codes it refuses with, ``relays``
+    the :data:`protocol.errors.CENTRAL` ones it passes on from the card centre.
+    ``socket``: ``kiosk`` (both sockets) or ``admin`` (admin.sock only)."""
+
     method: str
     pattern: str
     handler: Handler
     summary: str = ""
+    body: type[Model] | None = None
+    query: type[Model] | None = None
+    reply: Any = None
+    reply_doc: str = ""
+    errors: tuple[str, ...] = ()
+    relays: tuple[str, ...] = ()
+    description: str = ""
+    socket: str = "kiosk"
+
+    def call(self, request: Request) -> Any:
+        """The handler's answer, called with the decoded body or query (400 when it is not)."""
+        if self.body is None and self.query is None:
+            return self.handler(request)
+        try:
+            model = (decode(self.body, request.body) if self.body is not None
+                     else decode_query(self.query, request.query))  # type: ignore[arg-type]
+        except Invalid as exc:
+            raise ApiError.invalid(exc) from None
+        return self.handler(request, model)
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method:
@@ -101,8 +131,10 @@ class Router:
     def __init__(self, routes: list[Route] | None = None) -> None:
         self.routes: list[Route] = list(routes or [])
 
-    def add(self, method: str, pattern: str, handler: Handler, summary: str = "") -> None:
-        self.routes.append(Route(method, pattern, handler, summary))
+    def add(self, method: str, pattern: str, handler: Handler, summary: str = "",
+            **spec: Any) -> None:
+        """Add a route; ``spec`` is :class:`Route`'s keyword fields (body, reply, errors, …)."""
+        self.routes.append(Route(method, pattern, handler, summary, **spec))
 
     def dispatch(self, request: Request) -> Any:
         allowed: list[str] = []
@@ -110,7 +142,7 @@ class Router:
             params = route.match(request.method, request.path)
             if params is not None:
                 request.params = params
-                return route.handler(request)
+                return route.call(request)
             if route.match(route.method, request.path) is not None:
                 allowed.append(route.method)
         if allowed:
@@ -134,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, status: int, payload: Any,
                    headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode()
+        data = json.dumps(to_json(payload), ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))

@@ -2,9 +2,11 @@
 routes (plus, with ``--simulate``, the simulation controls) on admin.sock.
 
 Handlers translate HTTP to calls on the daemon's parts and nothing more; the
-decisions live in those parts. The OpenAPI document
-``daemon/api/local-api.json`` (linked from docs/) is served at ``/openapi.json``
-and tested against :func:`build_routers`.
+decisions live in those parts. Each route names its request and reply models
+(:mod:`protocol.local`) and the catalogue codes it refuses with; the OpenAPI
+document ``daemon/api/local-api.json`` (linked from docs/) is generated from
+them (``python -m daemon.api.openapi --write``), served at ``/openapi.json``
+and drift-tested. docs/local-api.md: adding a route.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+import msgspec
 
 from daemon.api.http import ApiError, Request, Router, Stream
 from daemon.cardflow import CardBusy
@@ -23,8 +27,9 @@ from daemon.events import Event, EventBus
 from daemon.state import KioskState
 from hardware.card.errors import CardError
 from hardware.printer.text import printable
+from protocol import local as m
 from protocol.errors import LOCAL
-from protocol.local import ascii_digits, is_cursor, to_json
+from protocol.wire import Model, to_json
 
 __all__ = ["OPENAPI_PATH", "Services", "Simulator", "build_routers"]
 
@@ -46,7 +51,7 @@ class Services:
 
     state: KioskState
     bus: EventBus
-    status: Callable[[], dict[str, Any]]
+    status: Callable[[], m.Status]
     read_card: Callable[[float], dict[str, Any] | None]
     simulator: Simulator | None = None
     printer_test: Callable[[], dict[str, Any]] | None = None
@@ -61,6 +66,14 @@ class Services:
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
+
+
+T = TypeVar("T", bound=Model)
+
+
+def _as(model: type[T], value: Any) -> T:
+    """A part's plain answer as its reply model (a mismatch is our bug: 500, never sent)."""
+    return msgspec.convert(to_json(value), model)
 
 
 def _sse(event: Event) -> bytes:
@@ -99,14 +112,6 @@ def _openapi(_: Request) -> Any:
     return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 
 
-def _period(r: Request) -> tuple[float, float]:
-    """``?since=&until=`` as Unix times (default: everything)."""
-    try:
-        return float(r.query.get("since", "0")), float(r.query.get("until", "inf"))
-    except ValueError:
-        raise ApiError(400, "bad_period", "since/until are Unix times") from None
-
-
 def _business_day(text: str | None) -> date:
     """``date`` (YYYY-MM-DD, default today) for the X and Z reports."""
     try:
@@ -118,141 +123,188 @@ def _business_day(text: str | None) -> date:
     return day
 
 
+# Codes many routes share: what any money intent may meet on the way.
+_CARD_STATE = ("no_card", "card_lost", "card_blacklisted", "card_expired")
+_MONEY = (*_CARD_STATE, "session_busy", "wrong_step", "maintenance", "central_offline",
+          "central_malformed")
+_TRIES = ("pin_wrong", "pin_locked", "pin_not_set")
+_SESSION = "The session as now on screen"
+
+
 def _session_routes(kiosk: Router, sessions: Any) -> None:
     """The cardholder's money intents; each answers with the session view."""
-    kiosk.add("POST", "/v1/topup/start", lambda r: to_json(sessions.start_topup()),
-              "Start a cash top-up for the card on screen (limits shown, acceptor enabled)")
-    kiosk.add("POST", "/v1/topup/finish", lambda r: to_json(sessions.finish_topup()),
-              "No more cash: load what was inserted onto the card")
+    kiosk.add("POST", "/v1/topup/start", lambda r: sessions.start_topup(),
+              "Start a cash top-up for the card on screen (limits shown, acceptor enabled)",
+              reply=m.SessionView, reply_doc=_SESSION, errors=(*_MONEY, "limit_reached"))
+    kiosk.add("POST", "/v1/topup/finish", lambda r: sessions.finish_topup(),
+              "No more cash: load what was inserted onto the card",
+              reply=m.SessionView, reply_doc=_SESSION, errors=_MONEY)
 
-    def cancel(_: Request) -> Any:
+    def cancel(_: Request) -> m.Cancelled:
         sessions.cancel_topup()
-        return {"cancelled": True}
+        return m.Cancelled(cancelled=True)
 
-    kiosk.add("POST", "/v1/topup/cancel", cancel, "Leave a top-up before any cash went in")
-    kiosk.add("POST", "/v1/pending-load/complete", lambda r: to_json(sessions.complete_pending()),
-              "Load onto the card on screen the amount the central side holds for it")
+    kiosk.add("POST", "/v1/topup/cancel", cancel, "Leave a top-up before any cash went in",
+              reply=m.Cancelled, errors=("wrong_step", "cash_inserted", "load_in_progress"))
+    kiosk.add("POST", "/v1/pending-load/complete", lambda r: sessions.complete_pending(),
+              "Load onto the card on screen the amount the central side holds for it",
+              reply=m.SessionView, reply_doc=_SESSION,
+              errors=(*_MONEY, "no_pending_load", "load_in_progress"))
 
-    def lookup(r: Request) -> Any:
-        utility = r.field("utility", str)
-        account = r.field("account_no", str)
-        if utility not in ("water", "electricity", "gas"):
-            raise ApiError(400, "bad_utility", "utility must be water, electricity or gas",
-                           "缴费类型只能是水、电、燃气")
-        if not ascii_digits(account, range(6, 21)):
-            raise ApiError(400, "bad_account_no", "The account number is 6 to 20 digits.",
-                           "户号为6至20位数字。")
-        return to_json(sessions.find_bill(utility, account))
+    def lookup(_: Request, body: m.BillLookup) -> m.SessionView:
+        return sessions.find_bill(body.utility, body.account_no)  # type: ignore[no-any-return]
 
-    kiosk.add("POST", "/v1/bills/lookup", lookup, "Find a utility bill for the card on screen")
+    kiosk.add("POST", "/v1/bills/lookup", lookup, "Find a utility bill for the card on screen",
+              body=m.BillLookup, reply=m.SessionView, reply_doc=_SESSION,
+              errors=(*_MONEY, "bill_already_paid"), relays=("bill_not_found",))
 
-    def pay(r: Request) -> Any:
-        pin = r.field("pin", str, required=False)
-        if pin is not None and not ascii_digits(pin, range(6, 7)):
-            raise ApiError(400, "bad_pin", "The payment password is 6 digits.",
-                           "支付密码为6位数字。")
-        return to_json(sessions.pay_bill(pin))
+    def pay(_: Request, body: m.BillPay) -> m.SessionView:
+        return sessions.pay_bill(body.pin)  # type: ignore[no-any-return]
 
     kiosk.add("POST", "/v1/bills/pay", pay,
               "Pay the bill on screen from the card's e-purse (payment password over the "
-              "threshold; sent to the central side only as an encrypted PIN block)")
+              "threshold; sent to the central side only as an encrypted PIN block)",
+              body=m.BillPay, reply=m.SessionView, reply_doc=_SESSION,
+              errors=(*_MONEY, "pin_required"),
+              relays=(*_TRIES, "insufficient_balance", "amount_mismatch", "bill_already_paid",
+                      "order_state"))
 
 
 def _account_routes(kiosk: Router, account: Any) -> None:
     """The cardholder's services that take no cash."""
-    def history(r: Request) -> Any:
-        cursor = r.query.get("cursor")
-        if cursor is not None and not is_cursor(cursor):
-            raise ApiError(400, "bad_cursor", "cursor: the next_cursor of the page before",
-                           "翻页参数无效，请从第一页重新查询。")
-        try:
-            limit = int(r.query.get("limit", "20"))
-        except ValueError:
-            raise ApiError(400, "bad_limit", "limit is a number 1..100") from None
-        if not 1 <= limit <= 100:
-            raise ApiError(400, "bad_limit", "limit is a number 1..100")
-        return account.history(cursor, limit)
+    def history(_: Request, q: m.HistoryQuery) -> m.HistoryPage:
+        return _as(m.HistoryPage, account.history(q.cursor, q.limit))
 
     kiosk.add("GET", "/v1/history", history,
               "The card's history: its own records merged with the central side's, paged "
-              "(a lost or blocked card: its own records only, with the reason as notice)")
-    kiosk.add("POST", "/v1/statement", lambda r: account.statement(
-        r.field("period", str), r.field("pin", str, required=False)),
-        "Print a statement (this_month, last_month, last_30_days); a card with a payment "
-        "password needs it (sent to the central side only as an encrypted PIN block)")
-    kiosk.add("POST", "/v1/points/redeem",
-              lambda r: to_json(account.redeem_points(r.field("points", int))),
-              "Turn points into a load onto the card on the reader")
-    kiosk.add("POST", "/v1/pin/set", lambda r: account.set_pin(
-        r.field("new_pin", str), r.field("id_last6", str)),
-        "Set the first payment password (with the last 6 of the holder's ID)")
-    kiosk.add("POST", "/v1/pin/change", lambda r: account.change_pin(
-        r.field("old_pin", str), r.field("new_pin", str)), "Change the payment password")
-    kiosk.add("POST", "/v1/loss-report", lambda r: account.report_loss(
-        r.field("card_no", str), r.field("pin", str, required=False),
-        r.field("id_last6", str, required=False)),
-        "Report a card lost (card number + payment password or ID last 6); prints the slip")
-    kiosk.add("POST", "/v1/feedback", lambda r: account.feedback(
-        r.field("category", str), r.field("text", str), r.field("phone", str, required=False)),
-        "File a complaint or feedback; prints the ticket")
+              "(a lost or blocked card: its own records only, with the reason as notice)",
+              query=m.HistoryQuery, reply=m.HistoryPage,
+              errors=("no_card", "central_offline", "central_malformed"))
+
+    def statement(_: Request, body: m.StatementRequest) -> m.StatementPrinted:
+        return _as(m.StatementPrinted, account.statement(body.period, body.pin))
+
+    kiosk.add("POST", "/v1/statement", statement,
+              "Print a statement (this_month, last_month, last_30_days); a card with a payment "
+              "password needs it (sent to the central side only as an encrypted PIN block)",
+              body=m.StatementRequest, reply=m.StatementPrinted,
+              errors=("no_card", "card_lost", "card_blacklisted", "central_offline"),
+              relays=("pin_required", *_TRIES),
+              description="card_lost, card_blacklisted: no statement for a card reported lost "
+              "or blocked. pin_wrong: details.tries_left (the message says how many); "
+              "pin_locked: details.locked_until, retry_after_s, tries_left 0 (the message "
+              "says when to try again).")
+
+    def redeem(_: Request, body: m.RedeemPoints) -> m.SessionView:
+        return account.redeem_points(body.points)  # type: ignore[no-any-return]
+
+    kiosk.add("POST", "/v1/points/redeem", redeem,
+              "Turn points into a load onto the card on the reader", body=m.RedeemPoints,
+              reply=m.SessionView, reply_doc="The pending_load session that loads it",
+              errors=_MONEY, relays=("points_insufficient", "limit_single", "limit_daily",
+                                     "balance_cap"))
+
+    def set_pin(_: Request, body: m.SetPin) -> m.PinResult:
+        return _as(m.PinResult, account.set_pin(body.new_pin, body.id_last6))
+
+    kiosk.add("POST", "/v1/pin/set", set_pin,
+              "Set the first payment password (with the last 6 of the holder's ID)",
+              body=m.SetPin, reply=m.PinResult, errors=(*_CARD_STATE, "central_offline"),
+              relays=("identity_mismatch", "identity_locked", "pin_already_set", "pin_weak",
+                      "pin_block_invalid"),
+              description="identity_mismatch: details.tries_left (the message says how many); "
+              "identity_locked: details.locked_until, retry_after_s, tries_left 0.")
+
+    def change_pin(_: Request, body: m.ChangePin) -> m.PinResult:
+        return _as(m.PinResult, account.change_pin(body.old_pin, body.new_pin))
+
+    kiosk.add("POST", "/v1/pin/change", change_pin, "Change the payment password",
+              body=m.ChangePin, reply=m.PinResult, errors=(*_CARD_STATE, "central_offline"),
+              relays=(*_TRIES, "pin_weak", "pin_block_invalid"),
+              description="pin_wrong: details.tries_left (the message says how many); "
+              "pin_locked: details.locked_until, retry_after_s, tries_left 0.")
+
+    def loss_report(_: Request, body: m.LossReportRequest) -> m.LossReportFiled:
+        return _as(m.LossReportFiled,
+                   account.report_loss(body.card_no, body.pin, body.id_last6))
+
+    kiosk.add("POST", "/v1/loss-report", loss_report,
+              "Report a card lost (card number + payment password or ID last 6); prints the slip",
+              body=m.LossReportRequest, reply=m.LossReportFiled,
+              errors=("pin_or_id", "central_offline"),
+              relays=("card_unknown", "card_lost", "card_blacklisted", "pin_not_set",
+                      "identity_mismatch", "pin_wrong", "identity_locked", "pin_locked"),
+              description="card_lost, card_blacklisted only after a right proof. "
+              "identity_mismatch, pin_wrong: details.tries_left (a number the central side "
+              "does not know gets the same answer); identity_locked, pin_locked: "
+              "details.locked_until, retry_after_s, tries_left 0.")
+
+    def feedback(_: Request, body: m.FeedbackRequest) -> m.FeedbackFiled:
+        return _as(m.FeedbackFiled, account.feedback(body.category, body.text, body.phone))
+
+    kiosk.add("POST", "/v1/feedback", feedback,
+              "File a complaint or feedback; prints the ticket", body=m.FeedbackRequest,
+              reply=m.FeedbackFiled, errors=("central_offline",))
 
 
 def build_routers(svc: Services) -> tuple[Router, Router]:
     """The routers for kiosk.sock and admin.sock."""
     kiosk = Router()
-    kiosk.add("GET", "/openapi.json", _openapi, "This API's OpenAPI document")
-    kiosk.add("GET", "/v1/state", lambda r: to_json(svc.state.snapshot()),
-              "The current screen state")
+    kiosk.add("GET", "/openapi.json", _openapi, "This API's OpenAPI document",
+              reply_doc="This document")
+    kiosk.add("GET", "/v1/state", lambda r: svc.state.snapshot(), "The current screen state",
+              reply=m.StateSnapshot, reply_doc="A snapshot")
     kiosk.add("GET", "/v1/events", lambda r: _event_stream(svc, r),
-              "Server-Sent Events; resume with Last-Event-ID")
+              "Server-Sent Events; resume with Last-Event-ID", errors=("bad_last_event_id",))
 
-    def set_language(r: Request) -> Any:
-        language = r.field("language", str)
-        if language not in ("zh", "en"):
-            raise ApiError(400, "bad_language", "language must be 'zh' or 'en'",
-                           "语言只能是 zh 或 en")
-        return to_json(svc.state.update(language=language))
+    def set_language(_: Request, body: m.SetLanguage) -> m.StateSnapshot:
+        return svc.state.update(language=body.language)
 
-    kiosk.add("POST", "/v1/language", set_language, "Switch the screen language")
-    def end_session(_: Request) -> Any:
+    kiosk.add("POST", "/v1/language", set_language, "Switch the screen language",
+              body=m.SetLanguage, reply=m.StateSnapshot, reply_doc="The new state")
+
+    def end_session(_: Request) -> m.StateSnapshot:
         if svc.sessions is not None:
             svc.sessions.end()
-            return to_json(svc.state.snapshot())
-        return to_json(svc.state.reset())
+            return svc.state.snapshot()
+        return svc.state.reset()
 
     kiosk.add("POST", "/v1/session/end", end_session,
-              "End the cardholder session and return to the attract screen")
+              "End the cardholder session and return to the attract screen",
+              reply=m.StateSnapshot, reply_doc="The new state")
     if svc.sessions is not None:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:
         _account_routes(kiosk, svc.account)
 
     admin = Router(kiosk.routes)
-    admin.add("GET", "/v1/admin/status", lambda r: svc.status(), "Devices, link and versions")
+    _admin_routes(admin, svc)
+    _sim_routes(admin, svc)
+    return kiosk, admin
+
+
+def _admin_routes(admin: Router, svc: Services) -> None:
+    """The operator's routes (admin.sock)."""
+    def add(method: str, pattern: str, handler: Any, summary: str, **spec: Any) -> None:
+        admin.add(method, pattern, handler, summary, socket="admin", **spec)
+
+    add("GET", "/v1/admin/status", lambda r: svc.status(),
+        "Devices, link and versions", reply=m.Status)
     if svc.audit is not None:
         audit = svc.audit
-
-        def run_audit(r: Request) -> Any:
-            since, until = _period(r)
-            return audit(since, until)
-
-        admin.add("GET", "/v1/admin/audit", run_audit,
-                  "Cash in = credited + pending, per top-up session and in total")
+        add("GET", "/v1/admin/audit",
+            lambda r, q: _as(m.Audit, audit(q.since, q.until)),
+            "Cash in = credited + pending, per top-up session and in total",
+            query=m.TimeRange, reply=m.Audit)
     if svc.export is not None:
         export = svc.export
+        add("GET", "/v1/admin/export", lambda r, q: export(q.since, q.until),
+            "The journal for a period: sessions, cash, orders with steps, receipts",
+            query=m.TimeRange,
+            reply_doc="sessions, cash, orders (with steps), receipts; card numbers masked")
 
-        def run_export(r: Request) -> Any:
-            since, until = _period(r)
-            return export(since, until)
-
-        admin.add("GET", "/v1/admin/export", run_export,
-                  "The journal for a period: sessions, cash, orders with steps, receipts")
-
-    def read_card(r: Request) -> Any:
-        timeout = r.field("timeout_s", int, required=False)
-        timeout = 10 if timeout is None else timeout
-        if not 1 <= timeout <= 120:
-            raise ApiError(400, "bad_timeout", "timeout_s must be 1..120")
+    def read_card(_: Request, body: m.CardRead) -> Any:
+        timeout = 10 if body.timeout_s is None else body.timeout_s
         try:
             card = svc.read_card(float(timeout))
         except CardBusy:
@@ -267,29 +319,37 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
                            f"{timeout} 秒内未读到卡")
         return card
 
-    admin.add("POST", "/v1/admin/card/read", read_card,
-              "Read the card in the field now (or, if none, wait for a tap) and return the "
-              "parsed card")
+    add("POST", "/v1/admin/card/read", read_card,
+        "Read the card in the field now (or, if none, wait for a tap) and return the "
+        "parsed card", body=m.CardRead, reply_doc="The card as parsed from the chip",
+        errors=("no_card:408", "card_busy", "card_error", "reader_unavailable", "card_removed",
+                "card_not_supported", "card_protocol", "card_blocked", "card_security",
+                "card_conditions", "card_mac_invalid", "card_counter_exhausted"),
+        description="The card is read from the chip at the time of the call, never taken "
+        "from an earlier tap: a card taken off the reader is not returned, and one left on "
+        "it is read again. 408 no_card: none in the field within timeout_s; 409 card_busy: "
+        "a cardholder session is using the card; 422/503: the card layer's error (503: the "
+        "reader is unavailable).")
 
     if svc.sessions is not None:
         sessions = svc.sessions
 
-        def maintenance(r: Request) -> Any:
-            on = r.field("on", bool)
-            message = r.field("message", str, required=False)
-            sessions.maintenance((message or "Under maintenance / 维护中") if on else None)
-            return to_json(svc.state.snapshot())
+        def maintenance(_: Request, body: m.Maintenance) -> m.StateSnapshot:
+            sessions.maintenance((body.message or "Under maintenance / 维护中")
+                                 if body.on else None)
+            return svc.state.snapshot()
 
-        admin.add("POST", "/v1/admin/maintenance", maintenance,
-                  "Maintenance on (with a message for the screen) or off; a session in "
-                  "progress finishes, no new one starts")
+        add("POST", "/v1/admin/maintenance", maintenance,
+            "Maintenance on (with a message for the screen) or off; a session in "
+            "progress finishes, no new one starts",
+            body=m.Maintenance, reply=m.StateSnapshot, reply_doc="The new state")
 
     if svc.cashbox is not None and svc.collect is not None:
         cashbox, collect = svc.cashbox, svc.collect
 
-        def collect_route(r: Request) -> Any:
-            operator = r.field("operator", str)
-            if not operator.strip() or len(operator) > 40:
+        def collect_route(_: Request, body: m.Collect) -> Any:
+            operator = body.operator
+            if not operator.strip():
                 raise ApiError(400, "bad_operator", "operator: your name or staff id (1-40)",
                                "操作员：请填写姓名或工号（1至40个字符）")
             if printable(operator) != operator:  # it goes on the slip and to the centre
@@ -298,96 +358,122 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
                                "操作员：不能包含控制字符（换行、制表符等）")
             return collect(operator.strip())
 
-        admin.add("GET", "/v1/admin/cashbox", lambda r: cashbox(),
-                  "Cashbox counters: long (since install) and short (in the box now)")
-        admin.add("POST", "/v1/admin/cashbox/collect", collect_route,
-                  "The box was emptied: reset the short counters and tell the central side "
-                  "(one journal transaction), then print the slip")
+        add("GET", "/v1/admin/cashbox", lambda r: cashbox(),
+            "Cashbox counters: long (since install) and short (in the box now)",
+            reply_doc="long and short counters (notes by value in fen, unidentified), their "
+            "totals in fen, last_collection_at")
+        add("POST", "/v1/admin/cashbox/collect", collect_route,
+            "The box was emptied: reset the short counters and tell the central side "
+            "(one journal transaction), then print the slip", body=m.Collect,
+            reply_doc="reference, collected_fen, pieces, unidentified, notes, printed (false: "
+            "the slip did not print; the collection stands and was reported; kioskctl reprint)")
 
     if svc.printing is not None:
         printing = svc.printing
 
-        def receipts(r: Request) -> Any:
-            unprinted = r.query.get("unprinted", "0")
-            if unprinted not in ("0", "1"):
-                raise ApiError(400, "bad_request", "unprinted is 0 or 1", "unprinted 只能是 0 或 1")
-            return {"receipts": printing.journaled(unprinted_only=unprinted == "1")}
+        def receipts(_: Request, q: m.ReceiptsQuery) -> m.Receipts:
+            return _as(m.Receipts,
+                       {"receipts": printing.journaled(unprinted_only=q.unprinted == "1")})
 
-        def reprint(r: Request) -> Any:
-            row = r.field("id", str)
+        def reprint(_: Request, body: m.Reprint) -> m.PrintResult:
             try:
-                return printing.reprint(row)
+                return _as(m.PrintResult, printing.reprint(body.id))
             except KeyError:
-                raise ApiError(404, "receipt_unknown", f"no journaled receipt {row}") from None
+                raise ApiError(404, "receipt_unknown", f"no journaled receipt {body.id}") \
+                    from None
             except ValueError as exc:
                 raise ApiError(409, "receipt_not_reprintable", str(exc)) from None
 
-        admin.add("GET", "/v1/admin/receipts", receipts,
-                  "The newest journaled receipts (?unprinted=1: those that never printed)")
-        admin.add("POST", "/v1/admin/receipts/reprint", reprint,
-                  "Print a journaled receipt again, from the facts it was first printed with, "
-                  "marked as a reprint")
+        add("GET", "/v1/admin/receipts", receipts,
+            "The newest journaled receipts (?unprinted=1: those that never printed)",
+            query=m.ReceiptsQuery, reply=m.Receipts)
+        add("POST", "/v1/admin/receipts/reprint", reprint,
+            "Print a journaled receipt again, from the facts it was first printed with, "
+            "marked as a reprint", body=m.Reprint,
+            errors=("receipt_unknown", "receipt_not_reprintable"), reply=m.PrintResult)
 
     if svc.x_report is not None:
         x_report = svc.x_report
-        admin.add("GET", "/v1/admin/settlement",
-                  lambda r: x_report(_business_day(r.query.get("date"))),
-                  "The X report: a day's figures so far (default today); nothing is printed, "
-                  "numbered or sent")
+        add("GET", "/v1/admin/settlement", lambda r, q: x_report(_business_day(q.date)),
+            "The X report: a day's figures so far (default today); nothing is printed, "
+            "numbered or sent", query=m.BusinessDay, errors=("bad_date",),
+            description="Cash and top-up loads are the audit's figures (GET /v1/admin/audit) "
+            "for the top-up sessions started that day; bills and points loads are the orders "
+            "created that day. Side-effect free.",
+            reply_doc='report ("X"), business_date, cash_fen, cash_counts, loads_credited/'
+            "loads_pending/loads_owed/bills/points_loads as [count, fen], unattributed_fen, "
+            "difference_fen, holds, unrecognised, generated_at, closed (null, or the Z that "
+            "closed the day: reference, z_number, closed_at)")
     if svc.settle is not None:
         settle = svc.settle
-        admin.add("POST", "/v1/admin/settlement",
-                  lambda r: settle(_business_day(r.field("date", str, required=False))),
-                  "Close a business day (default today): the Z report, numbered once, "
-                  "printed and sent to the central side; a second close reprints it")
+        add("POST", "/v1/admin/settlement", lambda r, body: settle(_business_day(body.date)),
+            "Close a business day (default today): the Z report, numbered once, "
+            "printed and sent to the central side; a second close reprints it",
+            body=m.BusinessDay, errors=("bad_date",),
+            description="The first close of a day numbers its Z report, prints it and queues "
+            "a settlement event. Closing the same day again makes no new number and sends "
+            "nothing: the Z as closed is reprinted and answered with already_closed=true "
+            "(changed_since_close says whether the day's figures moved since).",
+            reply_doc='the X report\'s figures (report "Z"), plus reference, z_number, '
+            "printed, already_closed, changed_since_close")
 
     if svc.printer_test is not None:
         printer_test = svc.printer_test
-        admin.add("POST", "/v1/admin/printer/test", lambda r: printer_test(),
-                  "Print the printer test page")
+        add("POST", "/v1/admin/printer/test", lambda r: _as(m.PrintResult, printer_test()),
+            "Print the printer test page",
+            description="Journals the receipt, prints the test page and answers with the "
+            "printer's status. A simulated printer also keeps a PNG preview under "
+            "<state_dir>/receipts/.", reply=m.PrintResult)
+
+
+def _sim_routes(admin: Router, svc: Services) -> None:
+    """The simulation controls (admin.sock, kioskd --simulate)."""
+    def add(method: str, pattern: str, handler: Any, summary: str, **spec: Any) -> None:
+        admin.add(method, pattern, handler, summary, socket="admin", **spec)
 
     if svc.cash_insert is not None:
         cash_insert = svc.cash_insert
 
-        def insert(r: Request) -> Any:
-            amount = r.field("amount_fen", int)
-            force = bool(r.field("force", bool, required=False))
+        def insert(_: Request, body: m.SimInsert) -> m.SimInserted:
             try:
-                return cash_insert(amount, force)
+                return _as(m.SimInserted, cash_insert(body.amount_fen, bool(body.force)))
             except ValueError as exc:  # not in the pulse table
                 raise ApiError(400, "bad_amount", str(exc), "模拟器不支持此面额") from None
 
-        admin.add("POST", "/v1/sim/insert", insert,
-                  "Insert a note or coin: real pulses on the simulated acceptor's pins")
+        add("POST", "/v1/sim/insert", insert,
+            "Insert a note or coin: real pulses on the simulated acceptor's pins",
+            body=m.SimInsert,
+            description="The simulated acceptor refuses cash while inhibited "
+            "(accepted=false), as a real one does. force=true drives the pulses anyway, "
+            "modelling an acceptor that ignores its inhibit line; the note is then journaled "
+            "as unsolicited cash.", reply=m.SimInserted)
 
     if svc.crash_after is not None:
         crash_after = svc.crash_after
 
-        def crash(r: Request) -> Any:
-            step = r.field("after_step", str, required=False)
-            crash_after(step)
-            return {"armed": step}
+        def crash(_: Request, body: m.SimCrash) -> m.Armed:
+            crash_after(body.after_step)
+            return m.Armed(armed=body.after_step)
 
-        admin.add("POST", "/v1/sim/crash", crash,
-                  "Kill kioskd (SIGKILL) right after the next order step of this name is "
-                  "journaled; null disarms. For crash tests.")
+        add("POST", "/v1/sim/crash", crash,
+            "Kill kioskd (SIGKILL) right after the next order step of this name is "
+            "journaled; null disarms. For crash tests.", body=m.SimCrash, reply=m.Armed)
 
     sim = svc.simulator
     if sim is not None:
-        def tap(r: Request) -> Any:
-            card_no = r.field("card_no", str)
-            if card_no not in sim.cards():
-                raise ApiError(404, "unknown_sim_card", f"no virtual card {card_no}",
+        def tap(_: Request, body: m.SimTap) -> m.Tapped:
+            if body.card_no not in sim.cards():
+                raise ApiError(404, "unknown_sim_card", f"no virtual card {body.card_no}",
                                details={"cards": sim.cards()})
-            sim.tap(card_no)
-            return {"tapped": card_no, "at": time.time()}
+            sim.tap(body.card_no)
+            return m.Tapped(tapped=body.card_no, at=time.time())
 
-        def remove(_: Request) -> Any:
+        def remove(_: Request) -> m.Removed:
             sim.remove()
-            return {"removed": True}
+            return m.Removed(removed=True)
 
-        admin.add("GET", "/v1/sim/cards", lambda r: {"cards": sim.cards()},
-                  "The virtual cards in the wallet")
-        admin.add("POST", "/v1/sim/tap", tap, "Put a virtual card on the reader")
-        admin.add("POST", "/v1/sim/remove", remove, "Take the card off the reader")
-    return kiosk, admin
+        add("GET", "/v1/sim/cards", lambda r: m.SimCards(cards=sim.cards()),
+            "The virtual cards in the wallet", reply=m.SimCards)
+        add("POST", "/v1/sim/tap", tap, "Put a virtual card on the reader", body=m.SimTap,
+            reply=m.Tapped, errors=("unknown_sim_card",))
+        add("POST", "/v1/sim/remove", remove, "Take the card off the reader", reply=m.Removed)

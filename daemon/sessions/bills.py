@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from daemon.central import CentralError, CentralRejected, central_path
+from daemon.central import CentralError, CentralMalformed, CentralRejected, central_path, reply_as
 from daemon.errors import BadInput, CentralRefusal, Refused, Unavailable
 from daemon.sessions.machine import Machine, offline
 from daemon.sessions.ports import CentralApi, Purchases
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind, Step
+from protocol.central import Bill
 from protocol.local import SessionView
+from protocol.wire import to_json
 
 __all__ = ["Bills"]
 
@@ -42,17 +44,18 @@ class Bills:
             m.require_idle()
             card, _ = m.card_for_money()
         try:
-            bill = self._central.request(
-                "GET", central_path("/v1/bills", {"utility": utility, "account_no": account_no}))
+            found = reply_as(Bill, self._central.request(
+                "GET", central_path("/v1/bills", {"utility": utility, "account_no": account_no})))
         except CentralRejected as exc:
             raise CentralRefusal(exc.code, exc.message, exc.message_zh, {},  # no details, as ever
                                  central_status=exc.status) from None
+        except CentralMalformed:
+            raise Unavailable("central_malformed", "The bill could not be read.",
+                              "账单读取失败。") from None
         except CentralError:
             raise offline() from None
-        if not isinstance(bill, dict) or not isinstance(bill.get("amount_due_fen"), int):
-            raise Unavailable("central_malformed", "The bill could not be read.",
-                              "账单读取失败。")
-        if bill.get("status") == "paid":
+        bill = to_json(found)
+        if found.status == "paid":
             raise Refused("bill_already_paid", "This bill is already paid.", "该账单已缴清。")
         with m.lock:
             m.require_idle()  # another request started one while the centre answered

@@ -14,8 +14,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from daemon.cardflow import CentralCard
 from daemon.errors import CardNotUsable, Refused, Unavailable

@@ -9,12 +9,13 @@ opens in ``loading`` and the order runs (runner).
 
 from __future__ import annotations
 
-from daemon.central import CentralError, central_path
+from daemon.central import CentralError, CentralMalformed, central_path, reply_as
 from daemon.errors import Refused, Unavailable
 from daemon.sessions.machine import Machine, offline
 from daemon.sessions.ports import CentralApi
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind
+from protocol.central import LoadOrder
 from protocol.local import SessionView
 
 __all__ = ["PendingLoads"]
@@ -41,13 +42,13 @@ class PendingLoads:
                               "此卡没有待圈存的金额。")
             central_ref, amount = which or central.pending_loads[0]
         try:
-            remote = self._central.request(
-                "GET", central_path("/v1/load-orders/{ref}", ref=central_ref))
+            remote = reply_as(LoadOrder, self._central.request(
+                "GET", central_path("/v1/load-orders/{ref}", ref=central_ref)))
+        except CentralMalformed:
+            raise Unavailable("central_malformed", "The pending load could not be read.",
+                              "待圈存记录读取失败。") from None
         except CentralError:
             raise offline() from None
-        if not isinstance(remote, dict):
-            raise Unavailable("central_malformed", "The pending load could not be read.",
-                              "待圈存记录读取失败。")
         with m.lock:
             m.require_idle()  # another request started one while the centre answered
             known = m.store.by_central_ref(central_ref)
@@ -69,11 +70,11 @@ class PendingLoads:
                                        amount_fen=amount, session_id=session.id,
                                        facts={"completes": central_ref, "source": source})
                 order = m.store.advance(order, "created", central_ref=central_ref,
-                                        terminal_id=str(remote.get("terminal_id")))
-            if remote.get("status") == "mac2_issued" and remote.get("host_date"):
+                                        terminal_id=remote.terminal_id.upper())
+            if remote.status == "mac2_issued" and remote.host_date and remote.host_time:
                 # An earlier CREDIT may have reached the card: its log decides first.
-                m.store.advance(order, "credit_sent", host_date=remote["host_date"],
-                                host_time=remote["host_time"])
+                m.store.advance(order, "credit_sent", host_date=remote.host_date,
+                                host_time=remote.host_time)
             session.order_id = order.id
             m.current = session
             view = m.show(session)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from daemon.orders import Order
+from protocol.wire import Model
 
 __all__ = ["Acceptor", "CardOnReader", "CentralApi", "Loads", "Purchases", "Worker"]
 
@@ -42,7 +43,7 @@ class CardOnReader(Protocol):
 class CentralApi(Protocol):
     """The signed client of the card centre (daemon.central.CentralClient)."""
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+    def request(self, method: str, path: str, body: dict[str, Any] | Model | None = None, *,
                 idempotency_key: str | None = None) -> Any:
         """The decoded JSON of a 2xx answer; daemon.central's errors otherwise."""
 

@@ -17,7 +17,7 @@ state event was most of a switch's time and left memory growing tap after tap.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kivy.metrics import dp
@@ -25,6 +25,7 @@ from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
+from msgspec.structs import replace
 
 from kiosk.i18n import t
 from kiosk.widgets import BLUE, GREY, RED, Act, Fit, Panel, Tile, Txt, buttons, spacer

@@ -121,6 +121,14 @@ def test_a_bill_payment_survives_a_bad_answer_at_each_request(
     (r"/mac2$", b'{"mac2": "zzzzzzzz", "host_date": "20261124", "host_time": "120000"}'),
     (r"/mac2$", b'[1, 2, 3]'),
     (r"/confirm$", b'{"status": "completed"}'),
+    # decoded into protocol.central's models: a wrong type, a field missing, a negative
+    # amount, garbage after the JSON, a MAC that only a search (not a full match) would take
+    (r"^/v1/load-orders$", b'{"order_id": "C1", "terminal_id": 440300000001}'),
+    (r"/mac2$", b'{"mac2": "1A2B3C4D", "host_date": "20261124"}'),
+    (r"/mac2$", b'{"mac2": "1A2B3C4D", "host_date": "20261124", "host_time": "120000"} }'),
+    (r"/mac2$", b'{"mac2": "1A2B3C4D\\n", "host_date": "20261124", "host_time": "120000"}'),
+    (r"/confirm$", b'{"status": "completed", "balance_after_fen": -600}'),
+    (r"/confirm$", b'{"status": "completed", "balance_after_fen": "8650"}'),
 ])
 def test_a_malformed_central_answer_moves_nothing_and_a_clean_retry_completes(
         kit: Kit, proxy: FaultProxy, path: str, body: bytes) -> None:

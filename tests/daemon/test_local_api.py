@@ -19,7 +19,7 @@ from daemon.api.http import Router, UnixHttpServer
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
 from daemon.state import KioskState
-from protocol.local import CardView, StateSnapshot
+from protocol.local import CardView, CentralLink, Outbox, SessionView, StateSnapshot, Status
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
 
 
@@ -47,7 +47,8 @@ class FakeSim:
 
 class FakePrinting:
     def journaled(self, *, unprinted_only: bool = False) -> list[dict[str, object]]:
-        return [{"id": "L1-topup", "unprinted_only": unprinted_only}]
+        return [{"id": "L1-topup", "kind": "topup" if unprinted_only else "statement",
+                 "created_at": 1.0}]
 
     def reprint(self, row: str) -> dict[str, object]:
         if row != "L1-topup":
@@ -67,11 +68,14 @@ class FakeAccount:
 
     def statement(self, period: str, pin: str | None) -> dict[str, object]:
         self.log.append(f"statement {period} pin={'set' if pin else 'none'}")
-        return {"printed": True}
+        return {"reference": "ST1", "from": "2026-11-01", "to": "2026-11-30",
+                "opening_balance_fen": 0, "closing_balance_fen": 0, "count": 0, "totals": {},
+                "printed": True}
 
-    def report_loss(self, card_no: str, pin: str | None, id_last6: str | None) -> dict[str, str]:
+    def report_loss(self, card_no: str, pin: str | None, id_last6: str | None) -> dict[str, object]:
         self.log.append(f"loss {card_no[-4:]} pin={'set' if pin else 'none'} id={id_last6}")
-        return {"report_no": "LR1"}
+        return {"report_no": "LR1", "status": "lost", "message": "m", "message_zh": "m",
+                "printed": True}
 
 
 class FakeSessions:
@@ -87,17 +91,22 @@ class FakeSessions:
     def maintenance(self, message: str | None) -> None:
         self.log.append(f"maintenance {message}")
 
-    def start_topup(self) -> dict[str, str]:
+    def start_topup(self) -> SessionView:
         self.log.append("topup")
-        return {"kind": "topup"}
+        return SessionView("topup", "inserting", "x")
 
     def find_bill(self, utility: str, account_no: str) -> dict[str, str]:
         self.log.append(f"bill {utility} {account_no}")
-        return {"kind": "bill"}
+        return SessionView("bill", "found", "x")
 
     def pay_bill(self, pin: str | None) -> dict[str, str]:
         self.log.append(f"pay pin={'set' if pin else 'none'}")
-        return {"kind": "bill"}
+        return SessionView("bill", "found", "x")
+
+
+STATUS = Status(kiosk_id="K1", version="0", simulate=True, uptime_s=1.0, screen="attract",
+                maintenance=None, devices={}, config=None, outbox=Outbox(depth=0),
+                central=CentralLink(url="http://central", link="up"))
 
 
 @pytest.fixture
@@ -105,7 +114,7 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
     bus = EventBus(keep=5)
     state = KioskState(bus, language="zh")
     sim = FakeSim()
-    svc = Services(state=state, bus=bus, status=lambda: {"kiosk_id": "K1"},
+    svc = Services(state=state, bus=bus, status=lambda: STATUS,
                    read_card=lambda timeout: None, simulator=sim,
                    printer_test=lambda: {"reference": "T1", "printed": True},
                    cash_insert=sim.insert, sessions=FakeSessions(sim.log),
@@ -115,7 +124,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    settle=lambda day: {"report": "Z", "business_date": day.isoformat()},
                    x_report=lambda day: {"report": "X", "business_date": day.isoformat()},
                    export=lambda since, until: {"since": since, "until": until},
-                   audit=lambda since, until: {"since": since, "holds": True},
+                   audit=lambda since, until: {"since": since, "until": None, "sessions": [],
+                                                "totals": {}, "cash_counts": {}, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"))
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
@@ -193,7 +203,7 @@ def test_cardholder_socket_has_no_operator_or_sim_routes(served: Any) -> None:
     with pytest.raises(LocalApiError):
         kiosk.post("/v1/sim/tap", {"card_no": "31044403000000100017"})
     assert sim.log == []
-    assert admin.get("/v1/admin/status") == {"kiosk_id": "K1"}
+    assert admin.status() == STATUS
     admin.post("/v1/sim/tap", {"card_no": "31044403000000100017"})
     with pytest.raises(LocalApiError) as info:
         admin.post("/v1/sim/tap", {"card_no": "99"})
@@ -219,7 +229,7 @@ def test_events_start_with_a_snapshot_then_follow(served: Any) -> None:
     threading.Timer(0.1, lambda: svc.state.update(screen="card", card=card)).start()
     second = next(stream)
     assert second.type == "state"
-    assert StateSnapshot.from_json(second.data).card == card
+    assert second.state is not None and second.state.card == card
     stream.close()
 
 
@@ -345,7 +355,8 @@ def test_cashbox_collect_refuses_an_operator_with_control_characters(
 
 def test_receipts_list_and_reprint(served: Any) -> None:
     _, admin, _, _ = served
-    assert admin.get("/v1/admin/receipts?unprinted=1")["receipts"][0]["unprinted_only"] is True
+    assert admin.get("/v1/admin/receipts?unprinted=1")["receipts"][0]["kind"] == "topup"
+    assert admin.get("/v1/admin/receipts")["receipts"][0]["kind"] == "statement"
     assert admin.post("/v1/admin/receipts/reprint", {"id": "L1-topup"})["printed"] is True
     with pytest.raises(LocalApiError) as err:
         admin.post("/v1/admin/receipts/reprint", {"id": "nope"})

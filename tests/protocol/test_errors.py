@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central.errors import CODES
-from daemon.api.errors import STATUS
 from protocol.errors import CENTRAL, LOCAL
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for pkg in ("daemon", "hardware") for p in sorted((ROOT / pkg).rglob("*.py"))]
+SOURCES = [p for pkg in ("daemon", "hardware") for p in sorted((ROOT / pkg).rglob("*.py"))] + [
+    ROOT / "protocol" / "local.py"]  # the codes a request field's refused value gets
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,16 @@ def _raised() -> list[Raised]:
                     _pattern(code) if isinstance(code, ast.JoinedStr) else None,
                     status.value if isinstance(status, ast.Constant) else None,
                     isinstance(code, ast.Attribute) and code.attr == "code"))
+            elif isinstance(node, ast.Call) and _name(node.func) == "_code" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                # a request model's field (protocol.local): refused 400 by the HTTP layer
+                found.append(Raised(where, node.args[0].value, None, 400, False))
             elif isinstance(node, ast.Call) and _name(node.func) in DOMAIN_ERRORS and \
                     node.args and isinstance(node.args[0], ast.Constant):
                 # a domain error (daemon.errors): its status is the API edge's table
                 code = node.args[0].value
-                found.append(Raised(where, code, None, STATUS.get(code), False))
+                found.append(Raised(where, code, None, LOCAL[code].status if code in LOCAL
+                                    else None, False))
             elif isinstance(node, ast.Call) and _name(node.func) == "__init__" and \
                     node.args and isinstance(node.args[0], ast.JoinedStr) and \
                     isinstance(node.args[0].values[0], ast.Constant):

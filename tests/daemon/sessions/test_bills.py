@@ -82,6 +82,10 @@ def test_a_payment_whose_card_never_comes_back_is_given_up(kit: Kit) -> None:
      "bill_not_found", 404),
     (CentralUnavailable("no answer"), "central_offline", None),
     (["not", "a", "bill"], "central_malformed", None),
+    ({**BILL, "amount_due_fen": -3720}, "central_malformed", None),
+    ({**BILL, "amount_due_fen": "3720"}, "central_malformed", None),
+    ({k: v for k, v in BILL.items() if k != "bill_id"}, "central_malformed", None),
+    ({**BILL, "status": "half-paid"}, "central_malformed", None),
     ({**BILL, "status": "paid"}, "bill_already_paid", None),
 ])
 def test_a_bill_that_cannot_be_shown_opens_no_session(

@@ -1,0 +1,69 @@
+"""Central replies decode into protocol.central's models, or are malformed: never money."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from protocol import central as c
+from protocol.wire import Invalid, decode_reply
+
+CARD = {"status": "active", "card_type": "ordinary", "points": 120,
+        "pending_loads": [{"order_id": "L1", "amount_fen": 2000}],
+        "load_limits": {"single_max_fen": 100000, "daily_remaining_fen": 50000,
+                        "purse_cap_fen": 100000}}
+
+
+def test_good_replies_decode_and_unknown_fields_are_ignored() -> None:
+    card = decode_reply(c.CardInfo, {**CARD, "added_later": True})
+    assert card.pending_loads[0].amount_fen == 2000 and card.load_limits is not None
+    mac2 = decode_reply(c.Mac2Issued, b'{"mac2": "1a2b3c4d", "host_date": "20261124",'
+                                      b' "host_time": "120000", "order_id": "L1"}')
+    assert mac2.mac2 == "1a2b3c4d"
+    redeemed = decode_reply(c.Redemption, {"order": {"order_id": "L2", "amount_fen": 500}})
+    assert redeemed.order.amount_fen == 500
+
+
+@pytest.mark.parametrize(("model", "reply"), [
+    (c.CardInfo, {**CARD, "points": -1}),
+    (c.CardInfo, {**CARD, "pending_loads": [{"order_id": "L1", "amount_fen": -2000}]}),
+    (c.CardInfo, {**CARD, "load_limits": {"single_max_fen": "100000"}}),
+    (c.CardInfo, [CARD]),
+    (c.OrderCreated, {"order_id": "", "terminal_id": "440300000001"}),
+    (c.OrderCreated, {"order_id": "C1", "terminal_id": "4403"}),
+    (c.Mac2Issued, {"mac2": "1A2B3C", "host_date": "20261124", "host_time": "120000"}),
+    (c.Mac1Issued, {"mac1": "1A2B3C4D", "host_date": "20261124", "host_time": "120000",
+                    "terminal_seq": -1}),
+    (c.OrderConfirmed, {"status": "completed", "balance_after_fen": -1}),
+    (c.OrderConfirmed, {"status": True}),
+    (c.Redemption, {"order": {"order_id": "L2", "amount_fen": 0}}),
+    (c.Redemption, {"order": {"order_id": "L2", "amount_fen": -500}}),
+    (c.Redemption, {"order": {"order_id": "L2", "amount_fen": 5.5}}),
+    (c.Bill, {"bill_id": "B1", "amount_due_fen": True}),
+    (c.LoadOrder, {"order_id": "L1", "amount_fen": 100, "status": "lost",
+                   "terminal_id": "440300000001"}),
+    (c.LossReport, {"report_no": "", "status": "lost", "message": "", "message_zh": ""}),
+    (c.Mac2Issued, b'{"mac2": "1A2B3C4D", "host_date": "20261124", "host_time": "120000"}x'),
+])
+def test_a_malformed_reply_is_refused(model: type[Any], reply: Any) -> None:
+    with pytest.raises(Invalid) as err:
+        decode_reply(model, reply)
+    assert err.value.problems and err.value.code == "malformed"
+
+
+@pytest.mark.parametrize("field", ["mac2", "host_date", "host_time"])
+def test_a_final_newline_does_not_pass_a_fixed_size_field(field: str) -> None:
+    good = {"mac2": "1A2B3C4D", "host_date": "20261124", "host_time": "120000"}
+    with pytest.raises(Invalid):
+        decode_reply(c.Mac2Issued, {**good, field: good[field] + "\n"})
+
+
+def test_an_optional_field_left_out_of_a_request_is_not_sent() -> None:
+    from protocol.wire import to_json
+    assert to_json(c.LoadOrderCreate(card_no="31044403000000100017", amount_fen=1000,
+                                     terminal_id="440300000001")) == {
+        "card_no": "31044403000000100017", "amount_fen": 1000, "terminal_id": "440300000001"}
+    assert to_json(c.StatementRequest(from_="2026-11-01", to="2026-11-30")) == {
+        "from": "2026-11-01", "to": "2026-11-30"}
+    assert to_json(c.Confirm(card_record="AB")) == {"card_record": "AB"}
