@@ -42,6 +42,9 @@ def _human_status(s: dict[str, Any]) -> str:
     if s["central"]["link"] == "unauthorized":
         lines.append("          the central side refuses this kiosk's signature: check the "
                      "kiosk id, the secret file and the clock; no money until it accepts")
+    clock = s.get("clock")
+    if clock:
+        lines.append(_human_clock(clock))
     devices = s["devices"]
     if "reader" in devices:
         lines.append(f"reader    {devices['reader']['state']}  {devices['reader']['path']}")
@@ -60,6 +63,20 @@ def _human_status(s: dict[str, Any]) -> str:
                      + (f", {len(outbox['parked'])} refused (see --json)"
                         if outbox["parked"] else ""))
     return "\n".join(lines)
+
+
+def _human_clock(clock: dict[str, Any]) -> str:
+    skew = clock.get("skew_s")
+    measured = "not measured yet" if skew is None else (
+        f"{abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the central side")
+    line = f"clock     {clock['state']}  {measured} (window ±{clock['window_s']} s)"
+    if clock["state"] == "skewed":
+        line += ("\n          past the signature window"
+                 + (" (the central side refuses this kiosk's timestamp)"
+                    if clock.get("refused") else "")
+                 + ": no top-up, bill or load until it is back; check systemd-timesyncd "
+                   "(timedatectl timesync-status)")
+    return line
 
 
 def parse_yuan(text: str) -> int:

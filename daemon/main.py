@@ -82,6 +82,7 @@ def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClien
         "devices": devices.status(),
         "central": {"url": cfg.central.url, "link": link.state,
                     "last_ok_at": link.last_ok_at, "last_error": link.last_error},
+        "clock": central.clock.reading.to_json(),
         "config": str(cfg.source) if cfg.source else None,
         "outbox": {"depth": reporter.outbox.depth(),
                    "parked": [{"key": k, "error": e} for k, e in reporter.outbox.parked()]},
@@ -160,16 +161,15 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
             crash_after=crash.arm if crash else None)
-        link = central.probe()
-        link_up = link.up
-        state.update(central=link.state)
+        central.probe()
+        link_up = _link_state(central, state, devices)
         # Every unfinished order is driven to a final state before the acceptor may
         # take cash again, and before the sockets take intents (orders waiting on
         # the central link: as soon as it is up).
         notifier.status("recovering unfinished orders")
         report = recovery.run(state.snapshot().language, startup=True)
         notifier.status(f"recovered {len(report['orders'])} orders")
-        devices.acceptor.update(ready=True, online=link_up)
+        devices.acceptor.update(ready=True, online=link_up)  # and the clock within the window
         kiosk_router, admin_router = build_routers(services)
         for path, router, name, group in (
                 (cfg.kiosk_socket, kiosk_router, "kiosk", cfg.paths.kiosk_socket_group),
@@ -265,13 +265,28 @@ class _LinkLoop:
     def _round(self) -> None:
         link = self._central.probe()
         self._state.update(central=link.state)
-        self._devices.acceptor.update(online=link.up)  # offline: never take the money
-        snap = self._state.snapshot()
-        self._notifier.status(f"central {'up' if link.up else link.state.upper()}, screen "
-                              f"{snap.screen}" + (", maintenance" if snap.maintenance else ""))
         if link.up:
             self._recover()  # orders that waited on the link
+        # The heartbeat's answer measures the clock: after an outage it goes first.
         self._reporter.tick(link.up)
+        money = _link_state(self._central, self._state, self._devices)
+        snap = self._state.snapshot()
+        self._notifier.status(f"central {'up' if link.up else link.state.upper()}, clock "
+                              f"{snap.clock}, screen {snap.screen}"
+                              + (", maintenance" if snap.maintenance else "")
+                              + ("" if money else ", no money"))
+
+
+def _link_state(central: CentralClient, state: KioskState, devices: Devices) -> bool:
+    """Show the central link and the clock as the last answers left them; returns
+    whether money may move, which the acceptor follows."""
+    link = central.link
+    clock = central.clock.reading
+    state.update(central=link.state, clock=clock.state)
+    money = link.up and clock.state != "skewed"
+    # offline, or a clock the central side cannot trust: never take the money
+    devices.acceptor.update(online=money)
+    return money
 
 
 def _serve(stop: threading.Event, notifier: Notifier, link_loop: _LinkLoop) -> None:

@@ -43,13 +43,14 @@ class KioskState:
 
     def update(self, *, screen: Screen = _UNSET, card: CardView | None = _UNSET,
                notice: Notice | None = _UNSET, language: Language = _UNSET,
-               central: str = _UNSET, devices: dict[str, str] | None = None,
+               central: str = _UNSET, clock: str = _UNSET,
+               devices: dict[str, str] | None = None,
                session: SessionView | None = _UNSET,
                maintenance: str | None = _UNSET) -> StateSnapshot:
         """Change the given fields (``devices`` is merged) and publish the new state."""
         changes: dict[str, Any] = {k: v for k, v in {
             "screen": screen, "card": card, "notice": notice, "language": language,
-            "central": central, "session": session,
+            "central": central, "clock": clock, "session": session,
             "maintenance": maintenance}.items() if v is not _UNSET}
         with self._lock:
             if devices:

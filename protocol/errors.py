@@ -193,6 +193,9 @@ LOCAL: dict[str, ErrorCode] = {
         503, "No connection to the card centre right now.", "暂时无法连接一卡通中心。"),
     "central_malformed": ErrorCode(
         502, "The card centre's answer could not be read.", "一卡通中心的应答无法读取。"),
+    "clock_skew": ErrorCode(
+        503, "Top-up and payments are paused: this kiosk's clock is wrong. Please use "
+        "another kiosk.", "本终端时钟不准，充值和缴费暂停，请使用其他终端。"),
     # operator tools (admin.sock)
     "receipt_unknown": ErrorCode(404, "No such journaled receipt.", "没有这张收据"),
     "receipt_not_reprintable": ErrorCode(

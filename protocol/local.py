@@ -92,6 +92,9 @@ class StateSnapshot:
     devices: dict[str, str] = field(default_factory=dict)
     # unauthorized: the central side answers but refuses this kiosk's signature
     central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
+    # skewed: this kiosk's clock is past the signature window against the central
+    # side's (or the central side refused its timestamp): no money moves
+    clock: Literal["ok", "skewed", "unknown"] = "unknown"
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
 
