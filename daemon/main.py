@@ -41,6 +41,7 @@ from daemon.printing import Printing, receipt_mac_key
 from daemon.purchaseflow import PurchaseFlow
 from daemon.recovery import Recovery
 from daemon.reporting import Reporter
+from daemon.screenshot import ScreenshotDesk
 from daemon.sessions import Sessions
 from daemon.settlement import settle, x_report
 from daemon.state import KioskState
@@ -160,6 +161,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
+            screenshots=ScreenshotDesk(bus),
             crash_after=crash.arm if crash else None)
         central.probe()
         link_up = _link_state(central, state, devices)

@@ -29,7 +29,9 @@ DOMAIN_CODES = (
     "session_busy", "no_card", "wrong_step", "limit_reached", "cash_inserted",
     "no_pending_load", "load_in_progress", "bill_already_paid",
     # the kiosk or the card centre cannot serve now
-    "maintenance", "central_offline", "central_malformed", "clock_skew",
+    "maintenance", "central_offline", "central_malformed", "clock_skew", "ui_no_answer",
+    # remote support (daemon.screenshot)
+    "bad_screenshot", "screenshot_unknown",
 )
 STATUS: dict[str, int] = {code: LOCAL[code].status for code in DOMAIN_CODES}
 

@@ -86,6 +86,7 @@ class Route:
     pattern: str
     handler: Handler
     summary: str = ""
+    max_body: int = MAX_BODY  # larger only where a route takes a large upload
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method:
@@ -101,8 +102,16 @@ class Router:
     def __init__(self, routes: list[Route] | None = None) -> None:
         self.routes: list[Route] = list(routes or [])
 
-    def add(self, method: str, pattern: str, handler: Handler, summary: str = "") -> None:
-        self.routes.append(Route(method, pattern, handler, summary))
+    def add(self, method: str, pattern: str, handler: Handler, summary: str = "", *,
+            max_body: int = MAX_BODY) -> None:
+        self.routes.append(Route(method, pattern, handler, summary, max_body))
+
+    def max_body(self, method: str, path: str) -> int:
+        """The largest body the route for ``method path`` takes (MAX_BODY if none)."""
+        for route in self.routes:
+            if route.match(method, path) is not None:
+                return route.max_body
+        return MAX_BODY
 
     def dispatch(self, request: Request) -> Any:
         allowed: list[str] = []
@@ -159,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         try:
-            body = self._read_body()
+            body = self._read_body(self.server.router.max_body(self.command, split.path))
             request = Request(self.command, split.path, {}, query,
                               {k.lower(): v for k, v in self.headers.items()}, body)
             result = self.server.router.dispatch(request)
@@ -178,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(200, result)
 
-    def _read_body(self) -> dict[str, Any]:
+    def _read_body(self, limit: int) -> dict[str, Any]:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -186,7 +195,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0:
             raise ApiError(400, "bad_request", "Content-Length is not a length",
                            "Content-Length 无效")
-        if length > MAX_BODY:
+        if length > limit:
             raise ApiError(413, "too_large", "request body too large", "请求过大")
         media = self.headers.get("Content-Type")
         if media is not None and media.split(";")[0].strip().lower() != "application/json":

@@ -9,6 +9,8 @@ and tested against :func:`build_routers`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 from daemon.api.http import ApiError, Request, Router, Stream
 from daemon.cardflow import CardBusy
 from daemon.events import Event, EventBus
+from daemon.screenshot import MAX_PNG_BYTES, ScreenshotDesk
 from daemon.state import KioskState
 from hardware.card.errors import CardError
 from hardware.printer.text import printable
@@ -61,6 +64,7 @@ class Services:
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
+    screenshots: ScreenshotDesk | None = None
 
 
 def _sse(event: Event) -> bytes:
@@ -197,6 +201,39 @@ def _account_routes(kiosk: Router, account: Any) -> None:
         "File a complaint or feedback; prints the ticket")
 
 
+def _screenshot_routes(kiosk: Router,
+                       desk: ScreenshotDesk | None) -> Callable[[Request], Any] | None:
+    """The UI's answer on kiosk.sock; returns the operator's request for admin.sock."""
+    if desk is None:
+        return None
+
+    def answer(r: Request) -> Any:
+        request_id = r.field("request_id", str)
+        try:
+            png = base64.b64decode(r.field("png_base64", str), validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(400, "bad_screenshot", "png_base64 is not base64",
+                           "png_base64 不是 base64 编码") from None
+        desk.deliver(request_id, png)
+        return {"received": True}
+
+    # base64 of the largest PNG, and the JSON around it
+    kiosk.add("POST", "/v1/screenshot", answer,
+              "The UI's answer to a screenshot event: the PNG of its window",
+              max_body=MAX_PNG_BYTES * 4 // 3 + 4096)
+
+    def take(r: Request) -> Any:
+        timeout = r.field("timeout_s", int, required=False)
+        timeout = 10 if timeout is None else timeout
+        if not 1 <= timeout <= 120:
+            raise ApiError(400, "bad_timeout", "timeout_s must be 1..120")
+        shot = desk.take(float(timeout))
+        return {"png_base64": base64.b64encode(shot.png).decode("ascii"), "width": shot.width,
+                "height": shot.height, "bytes": len(shot.png), "taken_at": shot.taken_at}
+
+    return take
+
+
 def build_routers(svc: Services) -> tuple[Router, Router]:
     """The routers for kiosk.sock and admin.sock."""
     kiosk = Router()
@@ -226,8 +263,12 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:
         _account_routes(kiosk, svc.account)
+    screenshot_route = _screenshot_routes(kiosk, svc.screenshots)
 
     admin = Router(kiosk.routes)
+    if screenshot_route is not None:
+        admin.add("POST", "/v1/admin/screenshot", screenshot_route,
+                  "A PNG of what the cardholder sees, taken by the running UI")
     admin.add("GET", "/v1/admin/status", lambda r: svc.status(), "Devices, link and versions")
     if svc.audit is not None:
         audit = svc.audit

@@ -18,6 +18,7 @@ import pytest
 from daemon.api.http import Router, UnixHttpServer
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
+from daemon.screenshot import ScreenshotDesk
 from daemon.state import KioskState
 from protocol.local import CardView, StateSnapshot
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
@@ -116,7 +117,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    x_report=lambda day: {"report": "X", "business_date": day.isoformat()},
                    export=lambda since, until: {"since": since, "until": until},
                    audit=lambda since, until: {"since": since, "holds": True},
-                   crash_after=lambda step: sim.log.append(f"crash after {step}"))
+                   crash_after=lambda step: sim.log.append(f"crash after {step}"),
+                   screenshots=ScreenshotDesk(bus))
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
