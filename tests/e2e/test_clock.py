@@ -6,6 +6,7 @@ with the central clock put right it recovers by itself and the top-up goes on.""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from deploy.stack import Stack
+from deploy.uiprobe import UiProbe
 from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
@@ -89,3 +91,24 @@ def test_a_clock_past_the_window_refuses_money_then_recovers_by_itself(skewed: S
                       "the top-up done")
     assert wallet_balance(stack) == before + 5000
     print(f"recovered {recovered_s:.1f} s after the central clock was put right")
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY"),
+                    reason="needs an X display: make test runs under xvfb-run")
+def test_the_card_screen_says_the_clock_is_wrong(skewed: Stack, tmp_path: Path,
+                                                  artifacts: Path) -> None:
+    probe_dir = tmp_path / "probe"
+    probe_dir.mkdir()
+    ui = UiProbe(skewed.start_ui(probe_dir), probe_dir)
+    ui.wait_for(lambda v: v.get("ui_screen") == "attract", timeout=60, what="the attract screen")
+    skewed.kioskctl("sim", "tap", CARD)
+    view = ui.wait_for(lambda v: v.get("ui_screen") == "home", what="the card's home screen")
+    text = "\n".join(view["texts"])
+    assert "本终端时钟不准" in text and "中心连接中断" not in text
+    assert "¥86.50" in text  # the card itself is still read
+    ui.screenshot(artifacts / "clock-skewed-home.png")
+    skewed.kiosk_client.post("/v1/language", {"language": "en"})
+    view = ui.wait_for(lambda v: v.get("language") == "en" and v.get("ui_screen") == "home",
+                       what="the home screen in English")
+    assert "This kiosk's clock is wrong" in "\n".join(view["texts"])
+    assert view["overflow"] == [] and view["missing_glyphs"] == []
