@@ -23,6 +23,7 @@ from typing import Any
 from config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from daemon.about import package_version
 from daemon.account import Account
+from daemon.api.activation import inherited_sockets
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
 from daemon.audit import audit
@@ -173,13 +174,17 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         notifier.status(f"recovered {len(report['orders'])} orders")
         devices.acceptor.update(ready=True, online=link_up)  # and the clock within the window
         kiosk_router, admin_router = build_routers(services)
+        inherited = inherited_sockets()  # socket activation: systemd made them
         for path, router, name, group in (
                 (cfg.kiosk_socket, kiosk_router, "kiosk", cfg.paths.kiosk_socket_group),
                 (cfg.admin_socket, admin_router, "admin", cfg.paths.admin_socket_group)):
             server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name,
-                                    group=group)
+                                    group=group, inherited=inherited.pop(name, None))
             stack.callback(server.close)
             server.start()
+        for name, sock in inherited.items():
+            logger.warning("systemd passed a socket named %r, which kioskd does not serve", name)
+            sock.close()
         notifier.ready(f"serving on {cfg.paths.run_dir}")
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)

@@ -239,17 +239,33 @@ class _Handler(BaseHTTPRequestHandler):
 
 class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     """The local API on one Unix socket, its file created with ``mode`` and, when
-    ``group`` is given, owned by that group (the daemon's user must be in it)."""
+    ``group`` is given, owned by that group (the daemon's user must be in it) —
+    or the socket systemd made and passed on (:mod:`daemon.api.activation`)."""
 
     daemon_threads = True
     allow_reuse_address = False
 
     def __init__(self, path: Path, router: Router, *, mode: int, name: str,
-                 group: str = "") -> None:
+                 group: str = "", inherited: socket.socket | None = None) -> None:
+        """``inherited``: a listening socket systemd made (socket activation); its
+        file, owner, group and mode are systemd's, and it outlives this server."""
         self.router = router
         self.name = name
         self.path = Path(path)
         self.stopping = threading.Event()
+        self._owned = inherited is None
+        if inherited is not None:
+            super().__init__(str(self.path), _Handler, bind_and_activate=False)
+            self.socket.close()
+            self.socket = inherited
+            self.server_address = inherited.getsockname()
+        else:
+            self._bind(mode, group)
+        self._thread: threading.Thread | None = None
+        self._streams: set[socket.socket] = set()
+        self._streams_lock = threading.Lock()
+
+    def _bind(self, mode: int, group: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.is_socket():
             self.path.unlink()  # a stale socket from a previous run
@@ -266,9 +282,6 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
             self.server_close()
             self.path.unlink(missing_ok=True)
             raise
-        self._thread: threading.Thread | None = None
-        self._streams: set[socket.socket] = set()
-        self._streams_lock = threading.Lock()
 
     def streaming(self, conn: socket.socket, live: bool) -> None:
         """Track the connections that carry an event stream, so close() can end them."""
@@ -293,7 +306,8 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
                 with contextlib.suppress(OSError):  # already gone
                     conn.shutdown(socket.SHUT_RDWR)
         self.server_close()
-        self.path.unlink(missing_ok=True)
+        if self._owned:  # systemd's socket stays for the next start
+            self.path.unlink(missing_ok=True)
 
     def __repr__(self) -> str:
         state = "closed" if self.stopping.is_set() else "serving"
