@@ -165,7 +165,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             screenshots=ScreenshotDesk(bus),
             crash_after=crash.arm if crash else None)
         central.probe()
-        link_up = _link_state(central, state, devices)
+        link_up = _show_link_and_clock(central, state, devices)
         # Every unfinished order is driven to a final state before the acceptor may
         # take cash again, and before the sockets take intents (orders waiting on
         # the central link: as soon as it is up).
@@ -276,7 +276,7 @@ class _LinkLoop:
             self._recover()  # orders that waited on the link
         # The heartbeat's answer measures the clock: after an outage it goes first.
         self._reporter.tick(link.up)
-        money = _link_state(self._central, self._state, self._devices)
+        money = _show_link_and_clock(self._central, self._state, self._devices)
         snap = self._state.snapshot()
         self._notifier.status(f"central {'up' if link.up else link.state.upper()}, clock "
                               f"{snap.clock}, screen {snap.screen}"
@@ -284,7 +284,7 @@ class _LinkLoop:
                               + ("" if money else ", no money"))
 
 
-def _link_state(central: CentralClient, state: KioskState, devices: Devices) -> bool:
+def _show_link_and_clock(central: CentralClient, state: KioskState, devices: Devices) -> bool:
     """Show the central link and the clock as the last answers left them; returns
     whether money may move, which the acceptor follows."""
     link = central.link
