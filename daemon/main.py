@@ -56,6 +56,10 @@ PROBE_INTERVAL_S = 5.0
 # The link loop's calls each end within their timeouts; no finished round for this
 # long means it hangs, and the watchdog lets systemd restart kioskd.
 LINK_STALL_S = 300.0
+# The snapshot's clock_skew_s moves only by this much: every new snapshot is an event
+# that the UI redraws from (and restarts its idle countdown on), and a round trip's
+# jitter must not make one a minute.
+SKEW_SHOWN_STEP_S = 5.0
 
 
 def _heartbeat(state: KioskState, devices: Devices) -> dict[str, Any]:
@@ -289,7 +293,11 @@ def _show_link_and_clock(central: CentralClient, state: KioskState, devices: Dev
     whether money may move, which the acceptor follows."""
     link = central.link
     clock = central.clock.reading
-    state.update(central=link.state, clock=clock.state)
+    shown = state.snapshot().clock_skew_s
+    skew = shown if clock.skew_s is None or (
+        shown is not None and abs(clock.skew_s - shown) < SKEW_SHOWN_STEP_S) \
+        else round(clock.skew_s)
+    state.update(central=link.state, clock=clock.state, clock_skew_s=skew)
     money = link.up and clock.state != "skewed"
     # offline, or a clock the central side cannot trust: never take the money
     devices.acceptor.update(online=money)

@@ -95,6 +95,7 @@ class StateSnapshot:
     # skewed: this kiosk's clock is past the signature window against the central
     # side's (or the central side refused its timestamp): no money moves
     clock: Literal["ok", "skewed", "unknown"] = "unknown"
+    clock_skew_s: int | None = None  # the central clock minus this kiosk's, whole seconds
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
 

@@ -42,6 +42,7 @@ def test_a_clock_past_the_window_refuses_money_then_recovers_by_itself(skewed: S
     stack, kiosk = skewed, skewed.kiosk_client
     snap = wait_state(kiosk, lambda s: s.clock == "skewed", "the clock seen as skewed")
     assert snap.central == "unauthorized"
+    assert snap.clock_skew_s is not None and abs(snap.clock_skew_s - OFFSET_S) <= 2
     status = _status(stack)
     clock = status["clock"]
     assert isinstance(clock, dict)
