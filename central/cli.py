@@ -4,6 +4,7 @@
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
+                           [--clock-offset SECONDS]
     citycard-central openapi > docs/central-api.yaml
 
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
