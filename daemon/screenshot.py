@@ -113,7 +113,9 @@ class ScreenshotDesk:
         except ValueError as exc:
             raise _bad(str(exc)) from None
         with self._lock:
-            if self._waiting is None or not secrets.compare_digest(request_id, self._waiting):
+            # bytes: compare_digest refuses a str that is not ASCII (TypeError)
+            if self._waiting is None or not secrets.compare_digest(
+                    request_id.encode(), self._waiting.encode()):
                 entry = LOCAL["screenshot_unknown"]
                 raise Refused("screenshot_unknown", entry.message, entry.message_zh)
             self._answer = Screenshot(png, width, height, time.time())

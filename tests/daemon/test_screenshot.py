@@ -100,7 +100,8 @@ def test_only_the_waiting_request_once_and_only_a_png_within_bounds() -> None:
             return
         rid = event.data["request_id"]
         for name, request_id, data in (
-                ("wrong id", "0" * 32, png(4, 4)), ("not a png", rid, b"<html>" * 10),
+                ("wrong id", "0" * 32, png(4, 4)), ("not ascii", "请求" * 16, png(4, 4)),
+                ("not a png", rid, b"<html>" * 10),
                 ("too big", rid, png(4, 4) + b"\0" * MAX_PNG_BYTES),
                 ("right", rid, png(4, 4)), ("twice", rid, png(4, 4))):
             try:
@@ -112,7 +113,8 @@ def test_only_the_waiting_request_once_and_only_a_png_within_bounds() -> None:
     bus.add_listener(ui)
     assert desk.take(timeout=30).width == 4
     codes = {k: getattr(v, "code", None) for k, v in answers.items()}
-    assert codes == {"wrong id": "screenshot_unknown", "not a png": "bad_screenshot",
+    assert codes == {"wrong id": "screenshot_unknown", "not ascii": "screenshot_unknown",
+                     "not a png": "bad_screenshot",
                      "too big": "bad_screenshot", "right": None,
                      "twice": "screenshot_unknown"}
 
