@@ -253,14 +253,20 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
         self.name = name
         self.path = Path(path)
         self.stopping = threading.Event()
-        self._owned = inherited is None
+        self._own_file: tuple[int, int] | None = None  # (st_dev, st_ino) of a file it made
         if inherited is not None:
             super().__init__(str(self.path), _Handler, bind_and_activate=False)
             self.socket.close()
             self.socket = inherited
             self.server_address = inherited.getsockname()
+            if self.server_address != str(self.path):  # the UI and kioskctl use the config's
+                logger.warning("systemd passed the %s socket on %s, but the config's is %s: "
+                               "clients of %s find no daemon", name, self.server_address,
+                               self.path, self.path)
         else:
             self._bind(mode, group)
+            made = self.path.stat()
+            self._own_file = (made.st_dev, made.st_ino)
         self._thread: threading.Thread | None = None
         self._streams: set[socket.socket] = set()
         self._streams_lock = threading.Lock()
@@ -306,8 +312,12 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
                 with contextlib.suppress(OSError):  # already gone
                     conn.shutdown(socket.SHUT_RDWR)
         self.server_close()
-        if self._owned:  # systemd's socket stays for the next start
-            self.path.unlink(missing_ok=True)
+        # Only the file it made: systemd's socket stays for the next start, and
+        # so does one a socket unit has made on this path since.
+        with contextlib.suppress(FileNotFoundError):
+            now = self.path.stat()
+            if (now.st_dev, now.st_ino) == self._own_file:
+                self.path.unlink()
 
     def __repr__(self) -> str:
         state = "closed" if self.stopping.is_set() else "serving"
