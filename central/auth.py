@@ -63,9 +63,11 @@ def kiosk_secret(conn: sqlite3.Connection, kiosk_id: str) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def _refuse(reason: str, message: str) -> ApiError:
+def _refuse(reason: str, message: str, now: float) -> ApiError:
+    # server_time: this server's clock, so a kiosk refused for its clock (or for
+    # anything else) can measure how far off it is without a signed call.
     return ApiError("unauthorized", message, message_zh=f"请求认证失败（{reason}）。",
-                    reason=reason)
+                    reason=reason, server_time=int(now))
 
 
 def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
@@ -79,9 +81,9 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
     except SignatureProblem as exc:
         logger.info("refused %s %s: %s", method, mask_card_numbers(path.split("?")[0]),
                     exc.reason)
-        raise _refuse(exc.reason, str(exc)) from None
+        raise _refuse(exc.reason, str(exc), now) from None
     if not _NONCE.match(nonce):
-        raise _refuse("bad_nonce", "X-Nonce must be 16 to 64 letters or digits")
+        raise _refuse("bad_nonce", "X-Nonce must be 16 to 64 letters or digits", now)
     try:
         with transaction(conn):
             _prune(conn, now)
@@ -89,7 +91,7 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
                          (kiosk_id, nonce, int(now)))
     except sqlite3.IntegrityError:
         logger.warning("replayed nonce from kiosk %s", kiosk_id)
-        raise _refuse("nonce_reused", "this nonce was already used") from None
+        raise _refuse("nonce_reused", "this nonce was already used", now) from None
     return kiosk_id
 
 

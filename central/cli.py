@@ -4,6 +4,7 @@
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
+                           [--clock-offset SECONDS]
     citycard-central openapi > docs/central-api.yaml
 
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
@@ -18,6 +19,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -77,7 +79,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.client_ca and not args.tls_cert:
         raise ValueError("--client-ca needs --tls-cert and --tls-key")
     tls = tls_context(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
-    server = make_server(args.db, args.host, args.port, settings=_settings(args), tls=tls)
+    offset = float(args.clock_offset)
+
+    def clock() -> float:  # --clock-offset: a server whose clock is off, for kiosks' tests
+        return time.time() + offset
+
+    server = make_server(args.db, args.host, args.port, settings=_settings(args), tls=tls,
+                         clock=clock)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         logger.info("signal %d: stopping", signum)
@@ -146,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--points-per-yuan", type=int, default=d.points_per_yuan)
     p.add_argument("--tac-counter", choices=["before", "after"], default=d.tac_counter,
                    help="issuer-specific: online counter in the load TAC before/after increment")
+    p.add_argument("--clock-offset", type=float, default=0.0, metavar="SECONDS",
+                   help="run the server's clock this far ahead (negative: behind) of the "
+                        "machine's, to test kiosks' clock-skew handling")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")

@@ -35,7 +35,9 @@ kiosk id \\n timestamp \\n nonce \\n hex SHA-256 of the body) — see
 `protocol/signing.py`. A missing or wrong signature, an unknown kiosk, a clock
 more than 300 s off or a reused nonce answer `401 unauthorized` with
 `details.reason` = `missing_auth`, `bad_signature`, `unknown_kiosk`,
-`clock_skew`, `bad_nonce` or `nonce_reused`.
+`clock_skew`, `bad_nonce` or `nonce_reused`, and `details.server_time` (the
+server's clock, Unix seconds), so a kiosk measures its clock skew from the
+refusal too; an accepted kiosk measures it from the heartbeat's `server_time`.
 
 **Idempotency.** Money requests need an `Idempotency-Key` (8-128 of
 `A-Z a-z 0-9 _ . : -`), scoped to the kiosk. The first answer — success or

@@ -243,7 +243,8 @@ COMPONENTS: dict[str, Json] = {
     "HeartbeatAck": _obj(["kiosk_id", "server_time", "maintenance", "maintenance_until",
                           "next_maintenance"], {
         "kiosk_id": {"type": "string"},
-        "server_time": {"type": "integer", "description": "Unix seconds"},
+        "server_time": {"type": "integer", "description": "Unix seconds: the server's "
+                        "clock, against which the kiosk measures its skew"},
         "maintenance": {"type": "boolean",
                         "description": "a maintenance window is active now"},
         "maintenance_until": _nullable({

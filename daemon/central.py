@@ -5,8 +5,10 @@ retry), has explicit connect/read timeouts, and is logged once with its
 duration and outcome, card numbers masked. Every answer (or its absence) sets
 the link state: ``up``, ``down`` (no answer, 5xx) or ``unauthorized`` (the
 central side refuses this kiosk's signature: wrong secret or kiosk id, clock
-far off), as useless for money as ``down``. GETs and requests carrying an
-``Idempotency-Key`` are retried on connection failures and 5xx; nothing else is. Errors::
+far off), as useless for money as ``down``. Every answer that carries the
+server's clock also measures this kiosk's clock skew (:mod:`daemon.clockskew`).
+GETs and requests carrying an ``Idempotency-Key`` are retried on connection
+failures and 5xx; nothing else is. Errors::
 
     CentralError
     ├── CentralUnavailable   no answer, timeout, 5xx (the link is down)
@@ -22,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -31,6 +33,7 @@ from urllib.parse import quote, urlencode
 import requests
 
 from config.schema import CentralSection
+from daemon.clockskew import ClockSkew, server_time_of
 from protocol.masking import mask_card_numbers
 from protocol.signing import KioskAuth
 from protocol.wire import Invalid, Model, decode_reply, to_json
@@ -128,8 +131,11 @@ def read_secret(path: Path) -> bytes:
 class CentralClient:
     """Signed JSON requests to the central API."""
 
-    def __init__(self, settings: CentralSection, *, kiosk_id: str, secret: bytes) -> None:
+    def __init__(self, settings: CentralSection, *, kiosk_id: str, secret: bytes,
+                 wall: Callable[[], float] = time.time) -> None:
         self._settings = settings
+        self._wall = wall  # this kiosk's clock, as the skew is measured against it
+        self.clock = ClockSkew()
         self._base = settings.url.rstrip("/")
         self._session = requests.Session()
         self._session.auth = KioskAuth(kiosk_id, secret)  # signs each attempt afresh
@@ -182,7 +188,7 @@ class CentralClient:
             headers["Idempotency-Key"] = key
         # Everything said about this request (log, link state, errors) names it masked.
         what = mask_card_numbers(f"{method} {path}")
-        started = time.monotonic()
+        started, sent_at = time.monotonic(), self._wall()
         try:
             resp = self._session.request(
                 method, self._base + path, data=data or None, headers=headers,
@@ -194,14 +200,15 @@ class CentralClient:
             # no traceback of this error can show it either.
             raise CentralUnavailable(mask_card_numbers(f"{what}: {exc}")) from None
         self._log(what, str(resp.status_code), started)
-        return self._decode(what, resp)
+        return self._decode(what, resp, sent_at, self._wall())
 
     @staticmethod
     def _log(what: str, outcome: str, started: float) -> None:
         logger.info("central %s -> %s in %.0f ms", what, outcome,
                     (time.monotonic() - started) * 1000)
 
-    def _decode(self, what: str, resp: requests.Response) -> Any:
+    def _decode(self, what: str, resp: requests.Response, sent_at: float,
+                received_at: float) -> Any:
         if resp.status_code >= 500:
             self._mark("down", f"{what}: HTTP {resp.status_code}")
             raise CentralUnavailable(f"{what}: HTTP {resp.status_code}")
@@ -213,10 +220,19 @@ class CentralClient:
         if resp.status_code == 401 and isinstance(payload, dict) \
                 and payload.get("code") == "unauthorized":
             details = payload.get("details")
-            reason = details.get("reason") if isinstance(details, dict) else None
+            details = details if isinstance(details, dict) else {}
+            reason = details.get("reason")
             self._mark("unauthorized", f"{what}: refused, {reason or 'unauthorized'}")
+            self.clock.verdict(refused=reason == "clock_skew")
+            server_time = server_time_of(details)
         else:
             self._mark("up")
+            server_time = None
+            if resp.status_code < 300:  # done, so our timestamp was accepted
+                self.clock.verdict(refused=False)
+                server_time = server_time_of(payload)  # the heartbeat's answer carries it
+        if server_time is not None:
+            self.clock.measured(server_time, sent_at, received_at)
         if resp.status_code >= 400:
             if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
                 raise CentralMalformed(f"{what}: error without the error shape")

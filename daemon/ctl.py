@@ -7,8 +7,10 @@ configuration error, 3 no daemon on the socket.
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -44,6 +46,9 @@ def _human_status(s: dict[str, Any]) -> str:
     if s["central"]["link"] == "unauthorized":
         lines.append("          the central side refuses this kiosk's signature: check the "
                      "kiosk id, the secret file and the clock; no money until it accepts")
+    clock = s.get("clock")
+    if clock:
+        lines.append(_human_clock(clock))
     devices = s["devices"]
     if "reader" in devices:
         lines.append(f"reader    {devices['reader']['state']}  {devices['reader']['path']}")
@@ -62,6 +67,20 @@ def _human_status(s: dict[str, Any]) -> str:
                      + (f", {len(outbox['parked'])} refused (see --json)"
                         if outbox["parked"] else ""))
     return "\n".join(lines)
+
+
+def _human_clock(clock: dict[str, Any]) -> str:
+    skew = clock.get("skew_s")
+    measured = "not measured yet" if skew is None else (
+        f"{abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the central side")
+    line = f"clock     {clock['state']}  {measured} (window ±{clock['window_s']} s)"
+    if clock["state"] == "skewed":
+        line += ("\n          past the signature window"
+                 + (" (the central side refuses this kiosk's timestamp)"
+                    if clock.get("refused") else "")
+                 + ": no top-up, bill or load until it is back; check systemd-timesyncd "
+                   "(timedatectl timesync-status)")
+    return line
 
 
 def parse_yuan(text: str) -> int:
@@ -322,6 +341,29 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_screenshot(args: argparse.Namespace) -> int:
+    """What the cardholder sees, as a PNG from the running UI (through kioskd)."""
+    shot = _client(args).call("POST", "/v1/admin/screenshot", m.Screenshot,
+                              m.ScreenshotTake(timeout_s=args.timeout), timeout=args.timeout + 10)
+    png = base64.b64decode(shot.png_base64)
+    # 0600: a screen can show a cardholder's (masked) card and balance
+    tmp = args.out.with_name(f".{args.out.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(png)
+        os.replace(tmp, args.out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        sys.stderr.write(f"kioskctl: cannot write {args.out}: {exc.strerror or exc}\n")
+        return 2
+    result = {"out": str(args.out), "width": shot.width, "height": shot.height,
+              "bytes": len(png), "taken_at": shot.taken_at}
+    _out(args, result, lambda r: f"wrote {r['out']}: {r['width']}×{r['height']} PNG, "
+                                 f"{r['bytes']} bytes")
+    return 0
+
+
 def _cmd_version(args: argparse.Namespace) -> int:
     _out(args, {"version": package_version()}, lambda r: r["version"])
     return 0
@@ -409,6 +451,11 @@ def _parser() -> argparse.ArgumentParser:
     check = command(config_sub, "check", _cmd_config_check, "validate the config file")
     check.add_argument("--simulate", action="store_true",
                        help="for kioskd --simulate: a plain http:// central URL is allowed")
+    shot = command(sub, "screenshot", _cmd_screenshot,
+                   "a PNG of what the cardholder sees, from the running UI")
+    shot.add_argument("--out", type=Path, required=True, help="the PNG file to write")
+    shot.add_argument("--timeout", type=int, default=10, choices=range(1, 121),
+                      metavar="SECONDS", help="how long to wait for the UI (1-120, default 10)")
     metrics_cmd = command(sub, "metrics", _cmd_metrics,
                           "the Prometheus text format (node_exporter's textfile)")
     metrics_cmd.add_argument("--textfile", type=Path,

@@ -23,6 +23,7 @@ from typing import Any
 from config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from daemon.about import package_version
 from daemon.account import Account
+from daemon.api.activation import inherited_sockets
 from daemon.api.http import UnixHttpServer
 from daemon.api.routes import Services, build_routers
 from daemon.audit import audit
@@ -41,6 +42,7 @@ from daemon.printing import Printing, receipt_mac_key
 from daemon.purchaseflow import PurchaseFlow
 from daemon.recovery import Recovery
 from daemon.reporting import Reporter
+from daemon.screenshot import ScreenshotDesk
 from daemon.sessions import Sessions
 from daemon.settlement import settle, x_report
 from daemon.state import KioskState
@@ -55,6 +57,10 @@ PROBE_INTERVAL_S = 5.0
 # The link loop's calls each end within their timeouts; no finished round for this
 # long means it hangs, and the watchdog lets systemd restart kioskd.
 LINK_STALL_S = 300.0
+# The snapshot's clock_skew_s moves only by this much: every new snapshot is an event
+# that the UI redraws from (and restarts its idle countdown on), and a round trip's
+# jitter must not make one a minute.
+SKEW_SHOWN_STEP_S = 5.0
 
 
 def _heartbeat(state: KioskState, devices: Devices) -> dict[str, Any]:
@@ -79,6 +85,7 @@ def _status(cfg: Config, simulate: bool, devices: Devices, central: CentralClien
         maintenance=snap.maintenance, devices=devices.status(),
         central=CentralLink(url=cfg.central.url, link=link.state, last_ok_at=link.last_ok_at,
                             last_error=link.last_error),
+        clock=central.clock.reading.status(),
         config=str(cfg.source) if cfg.source else None,
         outbox=Outbox(depth=reporter.outbox.depth(),
                       parked=[{"key": k, "error": e} for k, e in reporter.outbox.parked()]))
@@ -155,25 +162,29 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
+            screenshots=ScreenshotDesk(bus),
             crash_after=crash.arm if crash else None)
-        link = central.probe()
-        link_up = link.up
-        state.update(central=link.state)
+        central.probe()
+        link_up = _show_link_and_clock(central, state, devices)
         # Every unfinished order is driven to a final state before the acceptor may
         # take cash again, and before the sockets take intents (orders waiting on
         # the central link: as soon as it is up).
         notifier.status("recovering unfinished orders")
         report = recovery.run(state.snapshot().language, startup=True)
         notifier.status(f"recovered {len(report['orders'])} orders")
-        devices.acceptor.update(ready=True, online=link_up)
+        devices.acceptor.update(ready=True, online=link_up)  # and the clock within the window
         kiosk_router, admin_router = build_routers(services)
+        inherited = inherited_sockets()  # socket activation: systemd made them
         for path, router, name, group in (
                 (cfg.kiosk_socket, kiosk_router, "kiosk", cfg.paths.kiosk_socket_group),
                 (cfg.admin_socket, admin_router, "admin", cfg.paths.admin_socket_group)):
             server = UnixHttpServer(path, router, mode=cfg.paths.socket_mode, name=name,
-                                    group=group)
+                                    group=group, inherited=inherited.pop(name, None))
             stack.callback(server.close)
             server.start()
+        for name, sock in inherited.items():
+            logger.warning("systemd passed a socket named %r, which kioskd does not serve", name)
+            sock.close()
         notifier.ready(f"serving on {cfg.paths.run_dir}")
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
@@ -261,13 +272,32 @@ class _LinkLoop:
     def _round(self) -> None:
         link = self._central.probe()
         self._state.update(central=link.state)
-        self._devices.acceptor.update(online=link.up)  # offline: never take the money
-        snap = self._state.snapshot()
-        self._notifier.status(f"central {'up' if link.up else link.state.upper()}, screen "
-                              f"{snap.screen}" + (", maintenance" if snap.maintenance else ""))
         if link.up:
             self._recover()  # orders that waited on the link
+        # The heartbeat's answer measures the clock: after an outage it goes first.
         self._reporter.tick(link.up)
+        money = _show_link_and_clock(self._central, self._state, self._devices)
+        snap = self._state.snapshot()
+        self._notifier.status(f"central {'up' if link.up else link.state.upper()}, clock "
+                              f"{snap.clock}, screen {snap.screen}"
+                              + (", maintenance" if snap.maintenance else "")
+                              + ("" if money else ", no money"))
+
+
+def _show_link_and_clock(central: CentralClient, state: KioskState, devices: Devices) -> bool:
+    """Show the central link and the clock as the last answers left them; returns
+    whether money may move, which the acceptor follows."""
+    link = central.link
+    clock = central.clock.reading
+    shown = state.snapshot().clock_skew_s
+    skew = shown if clock.skew_s is None or (
+        shown is not None and abs(clock.skew_s - shown) < SKEW_SHOWN_STEP_S) \
+        else round(clock.skew_s)
+    state.update(central=link.state, clock=clock.state, clock_skew_s=skew)
+    money = link.up and clock.state != "skewed"
+    # offline, or a clock the central side cannot trust: never take the money
+    devices.acceptor.update(online=money)
+    return money
 
 
 def _serve(stop: threading.Event, notifier: Notifier, link_loop: _LinkLoop) -> None:

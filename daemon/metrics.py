@@ -29,6 +29,7 @@ __all__ = ["Sources", "collect", "parse_show", "render", "unit_states", "write_a
 
 UNITS = ("kioskd.service", "citycard-kiosk.service")
 # Every state is written, 0 or 1, so an alert on one never sees it vanish.
+CLOCK_STATES = ("ok", "skewed", "unknown")
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
 LINK_STATES = ("up", "down", "unauthorized", "unknown")
 
@@ -126,6 +127,18 @@ def _status(out: _Text, s: Mapping[str, Any], now: float) -> None:
     if central.get("last_ok_at"):
         out.add("citycard_central_last_ok_timestamp_seconds", "gauge",
                 "When the central API last answered (Unix time)", float(central["last_ok_at"]))
+    clock = s.get("clock")
+    if clock:
+        _one_of(out, "citycard_clock_state",
+                "This kiosk's clock against the central side's (1 for the current state; "
+                "skewed: no money moves)", "state", str(clock["state"]), CLOCK_STATES)
+        if clock.get("skew_s") is not None:
+            out.add("citycard_clock_skew_seconds", "gauge",
+                    "The central side's clock minus this kiosk's, last measured",
+                    float(clock["skew_s"]))
+        out.add("citycard_clock_skew_window_seconds", "gauge",
+                "The signature window: past it the central side refuses this kiosk",
+                int(clock["window_s"]))
     devices = s["devices"]
     if "reader" in devices:
         out.add("citycard_reader_ready", "gauge", "1 if the card reader is ready",

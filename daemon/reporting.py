@@ -65,6 +65,9 @@ class Reporter:
     def tick(self, link_up: bool, now: float | None = None) -> None:
         """From the main loop: deliver what is due, and a heartbeat now and then."""
         if not link_up:
+            # The first answer after an outage (or a refusal) is a heartbeat: its
+            # server_time tells whether this kiosk's clock is back within the window.
+            self._next_heartbeat = 0.0
             return
         self.outbox.deliver_due()
         now = time.monotonic() if now is None else now

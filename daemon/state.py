@@ -16,6 +16,7 @@ import msgspec
 from daemon.events import EventBus
 from protocol.local import (
     CardView,
+    ClockState,
     Language,
     Notice,
     Screen,
@@ -44,13 +45,15 @@ class KioskState:
 
     def update(self, *, screen: Screen = _UNSET, card: CardView | None = _UNSET,
                notice: Notice | None = _UNSET, language: Language = _UNSET,
-               central: str = _UNSET, devices: dict[str, str] | None = None,
+               central: str = _UNSET, clock: ClockState = _UNSET, clock_skew_s: int | None = _UNSET,
+               devices: dict[str, str] | None = None,
                session: SessionView | None = _UNSET,
                maintenance: str | None = _UNSET) -> StateSnapshot:
         """Change the given fields (``devices`` is merged) and publish the new state."""
         changes: dict[str, Any] = {k: v for k, v in {
             "screen": screen, "card": card, "notice": notice, "language": language,
-            "central": central, "session": session,
+            "central": central, "clock": clock, "clock_skew_s": clock_skew_s,
+            "session": session,
             "maintenance": maintenance}.items() if v is not _UNSET}
         with self._lock:
             if devices:

@@ -117,12 +117,15 @@ class Stack:
                 proc.wait()
         return proc.returncode
 
-    def start_kioskd(self, env: dict[str, str] | None = None) -> LocalClient:
-        """Start kioskd --simulate (``env`` added to this process's environment) and
+    def start_kioskd(self, env: dict[str, str] | None = None,
+                     wrapper: Sequence[str] = ()) -> LocalClient:
+        """Start kioskd --simulate (``env`` added to this process's environment;
+        ``wrapper``: a command that execs it, e.g. systemd-socket-activate) and
         wait until admin.sock answers."""
         write_kiosk_config(self.config, central_url=self.central_url, secret_file=self.secret,
                            extra=self.config_extra)
-        self._spawn("kioskd", [str(BIN / "kioskd"), "--config", str(self.config), "--simulate"],
+        self._spawn("kioskd", [*wrapper, str(BIN / "kioskd"), "--config", str(self.config),
+                               "--simulate"],
                     env={**os.environ, **env} if env else None)
         admin = self.admin_client
         deadline = time.monotonic() + 30

@@ -9,9 +9,17 @@ this one file.
 from __future__ import annotations
 
 from config import DEFAULT_CONFIG
-from protocol.local import CardView, Notice, SessionView, StateSnapshot, ascii_digits
+from protocol.local import (
+    CardView,
+    Notice,
+    ScreenshotAnswer,
+    SessionView,
+    StateSnapshot,
+    ascii_digits,
+)
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient
 from protocol.wire import decode_reply
 
 __all__ = ["DEFAULT_CONFIG", "CardView", "DaemonUnavailable", "LocalApiError", "LocalClient",
-           "Notice", "SessionView", "StateSnapshot", "ascii_digits", "decode_reply"]
+           "Notice", "ScreenshotAnswer", "SessionView", "StateSnapshot", "ascii_digits",
+           "decode_reply"]

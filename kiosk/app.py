@@ -9,8 +9,10 @@ message — ``pin_required`` opens the PIN pad and sends the intent again with i
 
 from __future__ import annotations
 
+import base64
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +29,14 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
-from kiosk.api import LocalApiError, LocalClient, StateSnapshot, decode_reply
+from kiosk.api import (
+    DaemonUnavailable,
+    LocalApiError,
+    LocalClient,
+    ScreenshotAnswer,
+    StateSnapshot,
+    decode_reply,
+)
 from kiosk.feed import StateFeed
 from kiosk.i18n import t
 from kiosk.intents import Intent, IntentWorker, Outcome
@@ -37,6 +46,7 @@ from kiosk.routing import screen_for
 from kiosk.screens import Ctx, KioskScreen, all_screens
 from kiosk.screens.base import act, body, panel, title
 from kiosk.screens.money import PinEntryScreen, refusal_text
+from kiosk.screenshot import window_png
 from kiosk.widgets import PAGE
 
 __all__ = ["KioskApp"]
@@ -99,7 +109,8 @@ class KioskApp(App):  # type: ignore[misc]
         self._last_touch = time.monotonic()
         self._countdown: int | None = None
         self._overlay: IdleOverlay | None = None
-        self._feed = StateFeed(client, self._from_feed)
+        self._client = client
+        self._feed = StateFeed(client, self._from_feed, on_screenshot=self._screenshot_asked)
         self._worker = IntentWorker(client, self._from_worker)
         self._dedupe = TouchDeduper()
         self._screens: dict[str, KioskScreen] = {}
@@ -377,6 +388,30 @@ class KioskApp(App):  # type: ignore[misc]
         assert self._probe is not None
         self._probe.done(command)
         self._write_probe()
+
+    # -- remote support ----------------------------------------------------------------
+    def _screenshot_asked(self, request_id: str) -> None:
+        """An operator's ``kioskctl screenshot`` (from the feed thread): capture the
+        window on the Kivy thread, send it from another."""
+        Clock.schedule_once(lambda dt: self._capture(request_id), 0)
+
+    def _capture(self, request_id: str) -> None:
+        try:
+            png = window_png()
+        except Exception:  # logged; kioskd tells the operator no UI answered
+            logger.exception("screenshot could not be taken")
+            return
+        threading.Thread(target=self._send_screenshot, args=(request_id, png),
+                         name="screenshot", daemon=True).start()
+
+    def _send_screenshot(self, request_id: str, png: bytes) -> None:
+        try:
+            self._client.post("/v1/screenshot", ScreenshotAnswer(
+                request_id=request_id, png_base64=base64.b64encode(png).decode("ascii")),
+                timeout=30)
+            logger.info("screenshot sent (%d bytes)", len(png))
+        except (DaemonUnavailable, LocalApiError) as exc:
+            logger.warning("screenshot not taken by kioskd: %s", exc)
 
     def _screenshot(self) -> None:
         assert self._probe is not None

@@ -3,7 +3,8 @@
 It fetches ``/v1/state`` and then follows ``/v1/events`` (Server-Sent Events),
 resuming with ``Last-Event-ID`` after a dropped stream. Every snapshot goes to
 ``on_state``; ``on_state(None)`` means the daemon is unreachable (the UI then
-shows "out of service") and the feed retries with backoff. Callbacks run on
+shows "out of service") and the feed retries with backoff. A ``screenshot``
+event (an operator's ``kioskctl screenshot``) goes to ``on_screenshot``. Callbacks run on
 the feed thread: the app hands them to the Kivy clock.
 """
 
@@ -23,10 +24,11 @@ BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
 
 
 class StateFeed:
-    def __init__(self, client: LocalClient, on_state: Callable[[StateSnapshot | None], None]
-                 ) -> None:
+    def __init__(self, client: LocalClient, on_state: Callable[[StateSnapshot | None], None],
+                 *, on_screenshot: Callable[[str], None] | None = None) -> None:
         self._client = client
         self._on_state = on_state
+        self._on_screenshot = on_screenshot  # an operator asked for the screen (request id)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="state-feed", daemon=True)
         self.last_event_id: int | None = None
@@ -58,6 +60,8 @@ class StateFeed:
             if self._stop.is_set():
                 return
             self.last_event_id = event.id
+            if event.type == "screenshot" and self._on_screenshot is not None:
+                self._on_screenshot(str(event.data.get("request_id", "")))
             if event.type != "state":
                 continue
             self.connected = True

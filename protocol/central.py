@@ -49,6 +49,7 @@ __all__ = [
     "RedeemPoints",
     "RedeemedLoad",
     "Redemption",
+    "ServerClock",
     "Statement",
     "StatementRequest",
     "Transaction",
@@ -231,6 +232,16 @@ class LossReport(Model, frozen=True):
 
 class FeedbackTicket(Model, frozen=True):
     ticket_no: Annotated[str, Meta(min_length=1)]
+
+
+# -- the central side's clock --------------------------------------------------------------
+class ServerClock(Model, frozen=True):
+    """The central side's clock in an answer that carries it: the heartbeat's answer
+    (``HeartbeatAck``, otherwise read as a dict) and the ``details`` of a ``401
+    unauthorized``. Read on its own (``daemon.clockskew.server_time_of``): a
+    malformed ``server_time`` measures nothing and refuses nothing."""
+
+    server_time: Annotated[int, Meta(gt=0, description="Unix seconds: the server's clock")]
 
 
 def plain(model: Model) -> dict[str, Any]:

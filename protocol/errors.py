@@ -193,6 +193,19 @@ LOCAL: dict[str, ErrorCode] = {
         503, "No connection to the card centre right now.", "暂时无法连接一卡通中心。"),
     "central_malformed": ErrorCode(
         502, "The card centre's answer could not be read.", "一卡通中心的应答无法读取。"),
+    "clock_skew": ErrorCode(
+        503, "Top-up and payments are paused: this kiosk's clock is wrong. Please use "
+        "another kiosk.", "本终端时钟不准，充值和缴费暂停，请使用其他终端。"),
+    # remote support: the UI's screenshot (admin.sock asks, kiosk.sock answers)
+    "ui_no_answer": ErrorCode(
+        504, "No UI answered: is the touchscreen UI (citycard-kiosk) running and connected "
+        "to kioskd?", "界面程序未应答：请检查 citycard-kiosk 是否在运行并已连接 kioskd"),
+    "bad_screenshot": ErrorCode(
+        400, "The screenshot is not a PNG image within the size limits.",
+        "截图不是符合大小限制的 PNG 图像"),
+    "screenshot_unknown": ErrorCode(
+        409, "No screenshot is waiting for this answer (already answered, or timed out).",
+        "没有等待此应答的截图请求（已应答或已超时）"),
     # operator tools (admin.sock)
     "receipt_unknown": ErrorCode(404, "No such journaled receipt.", "没有这张收据"),
     "receipt_not_reprintable": ErrorCode(

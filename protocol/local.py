@@ -21,13 +21,16 @@ from msgspec import Meta, field
 from protocol.wire import Model, to_json
 
 __all__ = [
-    "CardView", "Language", "Notice", "RecordView", "Screen", "SessionView", "StateSnapshot",
-    "ascii_digits", "is_cursor", "to_json",
+    "CardView", "ClockState", "Language", "Notice", "RecordView", "Screen", "SessionView",
+    "StateSnapshot", "ascii_digits", "is_cursor", "to_json",
 ]
 
 Screen = Literal["attract", "reading", "card", "card_error", "maintenance", "topup", "bill",
                  "pending_load"]
 Language = Literal["zh", "en"]
+# skewed: this kiosk's clock is past the signature window against the central side's
+# (or the central side refused its timestamp): no money moves (daemon.clockskew)
+ClockState = Literal["ok", "skewed", "unknown"]
 
 
 def _code(code: str, description: str = "", **constraints: Any) -> Meta:
@@ -106,7 +109,10 @@ class SessionView(Model, frozen=True):
 class StateSnapshot(Model, frozen=True):
     """Everything the UI needs to draw the current screen (also the data of a ``state`` event).
     central: unauthorized means the central side answers but refuses this kiosk's
-    signature (money is refused as when down)."""
+    signature (money is refused as when down). clock: skewed means this kiosk's clock
+    is past the signature window against the central side's, or the central side
+    refused its timestamp (no money moves); clock_skew_s: the central clock minus
+    this kiosk's, whole seconds, moved in 5 s steps."""
 
     seq: int
     screen: Screen
@@ -115,6 +121,8 @@ class StateSnapshot(Model, frozen=True):
     notice: Notice | None = None
     devices: dict[str, str] = field(default_factory=dict)
     central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
+    clock: ClockState = "unknown"  # skewed: no money moves
+    clock_skew_s: int | None = None  # the central clock minus this kiosk's, whole seconds
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
 
@@ -237,10 +245,31 @@ class FeedbackFiled(Model, frozen=True):
     printed: bool
 
 
+# -- remote support: the UI's screenshot (kiosk.sock answers what admin.sock asks) -------
+class ScreenshotAnswer(Model, frozen=True):
+    """The UI's answer to a ``screenshot`` event (daemon.screenshot)."""
+
+    request_id: str  # the event's; good once, while the request waits
+    png_base64: str  # the PNG of the UI's window, base64 (bad_screenshot if it is not one)
+
+
+class Received(Model, frozen=True):
+    """The answer was taken: the operator's request gets the PNG."""
+
+    received: bool
+
+
 # -- operator and simulator requests (admin.sock) ---------------------------------------
+Wait = Annotated[int, _code("bad_timeout", "seconds to wait, 1 to 120 (default 10)", ge=1,
+                            le=120)]
+
+
 class CardRead(Model, frozen=True):
-    timeout_s: Annotated[int, _code("bad_timeout", "seconds to wait for a tap", ge=1,
-                                    le=120)] | None = None
+    timeout_s: Wait | None = None  # for a tap
+
+
+class ScreenshotTake(Model, frozen=True):
+    timeout_s: Wait | None = None  # for the UI's answer
 
 
 class Maintenance(Model, frozen=True):
@@ -295,6 +324,21 @@ class CentralLink(Model, frozen=True):
     last_error: str | None = None
 
 
+class Clock(Model, frozen=True):
+    """This kiosk's clock against the central side's, measured from the heartbeat's
+    server_time and a refusal's details.server_time. skew_s: the central side's clock
+    minus this kiosk's (positive: the kiosk is behind; null: not measured yet). skewed:
+    past the signature window (window_s), or the central side's last answer refused
+    this kiosk's timestamp (refused): money is refused with 503 clock_skew until it
+    is back."""
+
+    state: ClockState
+    skew_s: float | None
+    measured_at: float | None  # this kiosk's Unix time when measured
+    refused: bool
+    window_s: int  # the signature window, seconds either way
+
+
 class Outbox(Model, frozen=True):
     """Events waiting for the central side (depth) and those it refused (parked)."""
 
@@ -315,6 +359,7 @@ class Status(Model, frozen=True):
     maintenance: str | None
     devices: dict[str, Any]
     central: CentralLink
+    clock: Clock
     config: str | None
     outbox: Outbox
 
@@ -385,6 +430,16 @@ class Removed(Model, frozen=True):
     """The card was taken off the reader."""
 
     removed: bool
+
+
+class Screenshot(Model, frozen=True):
+    """What the cardholder sees, taken by the running UI: its window as a PNG."""
+
+    png_base64: str
+    width: int
+    height: int
+    bytes: int  # of the PNG
+    taken_at: float  # Unix time, when kioskd received it
 
 
 class Armed(Model, frozen=True):

@@ -91,7 +91,8 @@ class Route:
     ``reply``: the model it answers with (None: described by ``reply_doc`` only);
     ``errors``: the :data:`protocol.errors.LOCAL` codes it refuses with, ``relays``
     the :data:`protocol.errors.CENTRAL` ones it passes on from the card centre.
-    ``socket``: ``kiosk`` (both sockets) or ``admin`` (admin.sock only)."""
+    ``socket``: ``kiosk`` (both sockets) or ``admin`` (admin.sock only);
+    ``max_body``: the largest body it reads (413 ``too_large`` past it)."""
 
     method: str
     pattern: str
@@ -105,6 +106,7 @@ class Route:
     relays: tuple[str, ...] = ()
     description: str = ""
     socket: str = "kiosk"
+    max_body: int = MAX_BODY  # larger only where a route takes a large upload
 
     def call(self, request: Request) -> Any:
         """The handler's answer, called with the decoded body or query (400 when it is not)."""
@@ -135,6 +137,13 @@ class Router:
             **spec: Any) -> None:
         """Add a route; ``spec`` is :class:`Route`'s keyword fields (body, reply, errors, …)."""
         self.routes.append(Route(method, pattern, handler, summary, **spec))
+
+    def max_body(self, method: str, path: str) -> int:
+        """The largest body the route for ``method path`` takes (MAX_BODY if none)."""
+        for route in self.routes:
+            if route.match(method, path) is not None:
+                return route.max_body
+        return MAX_BODY
 
     def dispatch(self, request: Request) -> Any:
         allowed: list[str] = []
@@ -191,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         try:
-            body = self._read_body()
+            body = self._read_body(self.server.router.max_body(self.command, split.path))
             request = Request(self.command, split.path, {}, query,
                               {k.lower(): v for k, v in self.headers.items()}, body)
             result = self.server.router.dispatch(request)
@@ -210,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(200, result)
 
-    def _read_body(self) -> dict[str, Any]:
+    def _read_body(self, limit: int) -> dict[str, Any]:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -218,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0:
             raise ApiError(400, "bad_request", "Content-Length is not a length",
                            "Content-Length 无效")
-        if length > MAX_BODY:
+        if length > limit:
             raise ApiError(413, "too_large", "request body too large", "请求过大")
         media = self.headers.get("Content-Type")
         if media is not None and media.split(";")[0].strip().lower() != "application/json":
@@ -262,17 +271,39 @@ class _Handler(BaseHTTPRequestHandler):
 
 class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     """The local API on one Unix socket, its file created with ``mode`` and, when
-    ``group`` is given, owned by that group (the daemon's user must be in it)."""
+    ``group`` is given, owned by that group (the daemon's user must be in it) —
+    or the socket systemd made and passed on (:mod:`daemon.api.activation`)."""
 
     daemon_threads = True
     allow_reuse_address = False
 
     def __init__(self, path: Path, router: Router, *, mode: int, name: str,
-                 group: str = "") -> None:
+                 group: str = "", inherited: socket.socket | None = None) -> None:
+        """``inherited``: a listening socket systemd made (socket activation); its
+        file, owner, group and mode are systemd's, and it outlives this server."""
         self.router = router
         self.name = name
         self.path = Path(path)
         self.stopping = threading.Event()
+        self._own_file: tuple[int, int] | None = None  # (st_dev, st_ino) of a file it made
+        if inherited is not None:
+            super().__init__(str(self.path), _Handler, bind_and_activate=False)
+            self.socket.close()
+            self.socket = inherited
+            self.server_address = inherited.getsockname()
+            if self.server_address != str(self.path):  # the UI and kioskctl use the config's
+                logger.warning("systemd passed the %s socket on %s, but the config's is %s: "
+                               "clients of %s find no daemon", name, self.server_address,
+                               self.path, self.path)
+        else:
+            self._bind(mode, group)
+            made = self.path.stat()
+            self._own_file = (made.st_dev, made.st_ino)
+        self._thread: threading.Thread | None = None
+        self._streams: set[socket.socket] = set()
+        self._streams_lock = threading.Lock()
+
+    def _bind(self, mode: int, group: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.is_socket():
             self.path.unlink()  # a stale socket from a previous run
@@ -289,9 +320,6 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
             self.server_close()
             self.path.unlink(missing_ok=True)
             raise
-        self._thread: threading.Thread | None = None
-        self._streams: set[socket.socket] = set()
-        self._streams_lock = threading.Lock()
 
     def streaming(self, conn: socket.socket, live: bool) -> None:
         """Track the connections that carry an event stream, so close() can end them."""
@@ -316,7 +344,12 @@ class UnixHttpServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
                 with contextlib.suppress(OSError):  # already gone
                     conn.shutdown(socket.SHUT_RDWR)
         self.server_close()
-        self.path.unlink(missing_ok=True)
+        # Only the file it made: systemd's socket stays for the next start, and
+        # so does one a socket unit has made on this path since.
+        with contextlib.suppress(FileNotFoundError):
+            now = self.path.stat()
+            if (now.st_dev, now.st_ino) == self._own_file:
+                self.path.unlink()
 
     def __repr__(self) -> str:
         state = "closed" if self.stopping.is_set() else "serving"

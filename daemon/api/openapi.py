@@ -53,7 +53,9 @@ ERROR = {"type": "object", "required": ["code", "message", "message_zh", "detail
 EVENTS_200 = (
     "text/event-stream. The first event is a `state` snapshot, or the events missed since "
     "Last-Event-ID when the daemon still has them. Event types: `state` (data: "
-    "StateSnapshot). A comment line arrives at least every 10 s.")
+    "StateSnapshot); `screenshot` (data: {request_id}): an operator asked for a "
+    "screenshot, which the UI answers with POST /v1/screenshot. A comment line arrives "
+    "at least every 10 s.")
 
 
 def _all_parts() -> Services:
@@ -65,7 +67,8 @@ def _all_parts() -> Services:
     return Services(state=part, bus=part, status=nothing, read_card=nothing, simulator=part,
                     printer_test=nothing, cash_insert=nothing, sessions=part, account=part,
                     cashbox=nothing, collect=nothing, printing=part, settle=nothing,
-                    x_report=nothing, crash_after=nothing, audit=nothing, export=nothing)
+                    x_report=nothing, crash_after=nothing, audit=nothing, export=nothing,
+                    screenshots=part)
 
 
 def _openapi30(node: Any) -> Any:

@@ -11,6 +11,8 @@ and drift-tested. docs/local-api.md: adding a route.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ import msgspec
 from daemon.api.http import ApiError, Request, Router, Stream
 from daemon.cardflow import CardBusy
 from daemon.events import Event, EventBus
+from daemon.screenshot import MAX_PNG_BYTES, MAX_SIDE, ScreenshotDesk
 from daemon.state import KioskState
 from hardware.card.errors import CardError
 from hardware.printer.text import printable
@@ -66,6 +69,7 @@ class Services:
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
+    screenshots: ScreenshotDesk | None = None
 
 
 T = TypeVar("T", bound=Model)
@@ -126,7 +130,7 @@ def _business_day(text: str | None) -> date:
 # Codes many routes share: what any money intent may meet on the way.
 _CARD_STATE = ("no_card", "card_lost", "card_blacklisted", "card_expired")
 _MONEY = (*_CARD_STATE, "session_busy", "wrong_step", "maintenance", "central_offline",
-          "central_malformed")
+          "central_malformed", "clock_skew")
 _TRIES = ("pin_wrong", "pin_locked", "pin_not_set")
 _SESSION = "The session as now on screen"
 
@@ -179,7 +183,7 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "The card's history: its own records merged with the central side's, paged "
               "(a lost or blocked card: its own records only, with the reason as notice)",
               query=m.HistoryQuery, reply=m.HistoryPage,
-              errors=("no_card", "central_offline", "central_malformed"))
+              errors=("no_card", "central_offline", "central_malformed", "clock_skew"))
 
     def statement(_: Request, body: m.StatementRequest) -> m.StatementPrinted:
         return _as(m.StatementPrinted, account.statement(body.period, body.pin))
@@ -188,7 +192,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "Print a statement (this_month, last_month, last_30_days); a card with a payment "
               "password needs it (sent to the central side only as an encrypted PIN block)",
               body=m.StatementRequest, reply=m.StatementPrinted,
-              errors=("no_card", "card_lost", "card_blacklisted", "central_offline"),
+              errors=("no_card", "card_lost", "card_blacklisted", "central_offline",
+                      "clock_skew"),
               relays=("pin_required", *_TRIES),
               description="card_lost, card_blacklisted: no statement for a card reported lost "
               "or blocked. pin_wrong: details.tries_left (the message says how many); "
@@ -209,7 +214,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
 
     kiosk.add("POST", "/v1/pin/set", set_pin,
               "Set the first payment password (with the last 6 of the holder's ID)",
-              body=m.SetPin, reply=m.PinResult, errors=(*_CARD_STATE, "central_offline"),
+              body=m.SetPin, reply=m.PinResult,
+              errors=(*_CARD_STATE, "central_offline", "clock_skew"),
               relays=("identity_mismatch", "identity_locked", "pin_already_set", "pin_weak",
                       "pin_block_invalid"),
               description="identity_mismatch: details.tries_left (the message says how many); "
@@ -219,7 +225,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
         return _as(m.PinResult, account.change_pin(body.old_pin, body.new_pin))
 
     kiosk.add("POST", "/v1/pin/change", change_pin, "Change the payment password",
-              body=m.ChangePin, reply=m.PinResult, errors=(*_CARD_STATE, "central_offline"),
+              body=m.ChangePin, reply=m.PinResult,
+              errors=(*_CARD_STATE, "central_offline", "clock_skew"),
               relays=(*_TRIES, "pin_weak", "pin_block_invalid"),
               description="pin_wrong: details.tries_left (the message says how many); "
               "pin_locked: details.locked_until, retry_after_s, tries_left 0.")
@@ -244,7 +251,31 @@ def _account_routes(kiosk: Router, account: Any) -> None:
 
     kiosk.add("POST", "/v1/feedback", feedback,
               "File a complaint or feedback; prints the ticket", body=m.FeedbackRequest,
-              reply=m.FeedbackFiled, errors=("central_offline",))
+              reply=m.FeedbackFiled, errors=("central_offline", "clock_skew"))
+
+
+def _screenshot_answer_route(kiosk: Router, desk: ScreenshotDesk) -> None:
+    """The UI's answer on kiosk.sock to what the operator asked on admin.sock
+    (:func:`_admin_routes`): the PNG of its window."""
+    def answer(_: Request, body: m.ScreenshotAnswer) -> m.Received:
+        try:
+            png = base64.b64decode(body.png_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(400, "bad_screenshot", "png_base64 is not base64",
+                           "png_base64 不是 base64 编码") from None
+        desk.deliver(body.request_id, png)
+        return m.Received(received=True)
+
+    kiosk.add("POST", "/v1/screenshot", answer,
+              "The UI's answer to a screenshot event: the PNG of its window",
+              body=m.ScreenshotAnswer, reply=m.Received,
+              errors=("bad_screenshot", "screenshot_unknown"),
+              description="Only the request now waiting may be answered, once (otherwise "
+              "409 screenshot_unknown); png_base64 must be a PNG of at most "
+              f"{MAX_PNG_BYTES // 2**20} MiB and {MAX_SIDE} pixels a side (otherwise 400 "
+              "bad_screenshot; a larger body is 413 too_large).",
+              # base64 of the largest PNG, and the JSON around it
+              max_body=MAX_PNG_BYTES * 4 // 3 + 4096)
 
 
 def build_routers(svc: Services) -> tuple[Router, Router]:
@@ -276,6 +307,8 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:
         _account_routes(kiosk, svc.account)
+    if svc.screenshots is not None:
+        _screenshot_answer_route(kiosk, svc.screenshots)
 
     admin = Router(kiosk.routes)
     _admin_routes(admin, svc)
@@ -288,6 +321,21 @@ def _admin_routes(admin: Router, svc: Services) -> None:
     def add(method: str, pattern: str, handler: Any, summary: str, **spec: Any) -> None:
         admin.add(method, pattern, handler, summary, socket="admin", **spec)
 
+    if svc.screenshots is not None:
+        desk = svc.screenshots
+
+        def screenshot(_: Request, body: m.ScreenshotTake) -> m.Screenshot:
+            shot = desk.take(float(10 if body.timeout_s is None else body.timeout_s))
+            return m.Screenshot(png_base64=base64.b64encode(shot.png).decode("ascii"),
+                                width=shot.width, height=shot.height, bytes=len(shot.png),
+                                taken_at=shot.taken_at)
+
+        add("POST", "/v1/admin/screenshot", screenshot,
+            "A PNG of what the cardholder sees, taken by the running UI",
+            body=m.ScreenshotTake, reply=m.Screenshot, errors=("ui_no_answer",),
+            description="kioskd publishes a screenshot event; the UI following the event "
+            "stream answers with its window on POST /v1/screenshot. 504 ui_no_answer: no UI "
+            "answered within timeout_s (none connected, or hung). One at a time.")
     add("GET", "/v1/admin/status", lambda r: svc.status(),
         "Devices, link and versions", reply=m.Status)
     if svc.audit is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from msgspec.structs import replace
 
 from daemon.cardflow import CentralCard
+from daemon.clockskew import MAX_SKEW_S
 from daemon.errors import CardNotUsable, Refused, Unavailable
 from daemon.journal import Journal
 from daemon.orders import OrderStore
@@ -27,10 +28,11 @@ from daemon.sessions.steps import ENDS, FIRST, IllegalMove, Kind, Session, Step,
 from daemon.state import KioskState
 from daemon.topup import Limits, headroom
 from daemon.vouchers import session_notes
+from protocol.errors import LOCAL
 from protocol.local import SessionView
 from protocol.masking import mask_card_no
 
-__all__ = ["Machine", "offline"]
+__all__ = ["Machine", "clock_skewed", "offline"]
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +150,8 @@ class Machine:
         if snap.maintenance:
             raise Unavailable("maintenance", "The kiosk is being serviced.",
                               "终端维护中，暂停服务。", details={"message": snap.maintenance})
+        if snap.clock == "skewed":  # even if the central side still answers
+            raise clock_skewed()
         card, central = self._card_on_screen()
         if central.status != "active":
             raise CardNotUsable(central.status)
@@ -165,7 +169,7 @@ class Machine:
         if snap.screen != "card" or self._card is None:
             raise Refused("no_card", "Tap your card first.", "请先刷卡。")
         if snap.central != "up" or self._central_card is None:
-            raise offline()
+            raise clock_skewed() if snap.clock == "skewed" else offline()
         return self._card, self._central_card
 
 
@@ -175,3 +179,11 @@ def offline() -> Unavailable:
                        "Top-up and payments are unavailable right now: no connection to the "
                        "card centre. Your card can still be read.",
                        "暂时无法连接一卡通中心，充值和缴费暂停；仍可查询卡内余额。")
+
+
+def clock_skewed() -> Unavailable:
+    """This kiosk's clock is past the signature window against the central side's
+    (:mod:`daemon.clockskew`): no money moves until it is back."""
+    entry = LOCAL["clock_skew"]
+    return Unavailable("clock_skew", entry.message, entry.message_zh,
+                       details={"window_s": MAX_SKEW_S})

@@ -81,6 +81,8 @@ def central_note(ctx: Ctx) -> str:
     card = ctx.snap.card if ctx.snap else None
     if card is None:
         return ""
+    if ctx.snap is not None and ctx.snap.clock == "skewed" and card.central != "unknown_card":
+        return ctx.t("clock_skewed")  # why no money moves, rather than "no connection"
     return {"offline": ctx.t("central_offline"), "pending": ctx.t("central_pending"),
             "unknown_card": ctx.t("central_unknown_card")}.get(card.central, "")
 

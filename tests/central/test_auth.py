@@ -15,7 +15,7 @@ CARD_PATH = f"/v1/cards/{ZHANG}"
 
 def test_unsigned_request_is_refused_and_signed_one_gets_the_card(central: Central) -> None:
     details = error_of(requests.get(central.url + CARD_PATH, timeout=5), 401, "unauthorized")
-    assert details == {"reason": "missing_auth"}
+    assert details["reason"] == "missing_auth" and set(details) == {"reason", "server_time"}
     resp = central.client.get(CARD_PATH)
     assert resp.status_code == 200
     assert resp.json()["card_no"] == ZHANG and resp.json()["holder_name_masked"] == "张*"
@@ -71,6 +71,16 @@ def test_old_and_future_timestamps_are_refused(central: Central) -> None:
     future = central.client.get(CARD_PATH, now=time.time() + 400)
     assert error_of(future, 401, "unauthorized")["reason"] == "clock_skew"
     assert central.client.get(CARD_PATH, now=time.time() - 240).status_code == 200
+
+
+def test_a_refusal_carries_the_server_clock_for_the_kiosk_to_measure_its_skew(
+        central: Central) -> None:
+    before = int(time.time())
+    details = error_of(central.client.get(CARD_PATH, now=time.time() + 400), 401,
+                       "unauthorized")
+    assert details["reason"] == "clock_skew"
+    assert before <= details["server_time"] <= time.time()
+    assert isinstance(details["server_time"], int)
 
 
 def test_replayed_nonce_is_refused_even_for_a_fresh_signature(central: Central) -> None:

@@ -29,6 +29,7 @@ from daemon.ctl import _parser, main
     (["maintenance", "on"], "_cmd_maintenance"),
     (["printer", "test"], "_cmd_printer"),
     (["config", "check"], "_cmd_config_check"),
+    (["screenshot", "--out", "screen.png"], "_cmd_screenshot"),
 ])
 def test_each_command_has_its_handler(argv: list[str], handler: str) -> None:
     assert _parser().parse_args(argv).func.__name__ == handler
@@ -55,3 +56,27 @@ def test_kioskctl_starts_without_the_heavy_libraries() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(("clock", "says"), [
+    ({"state": "ok", "skew_s": 1.2, "refused": False, "window_s": 300},
+     ["clock     ok  1.2 s behind the central side (window ±300 s)"]),
+    ({"state": "unknown", "skew_s": None, "refused": False, "window_s": 300},
+     ["clock     unknown  not measured yet (window ±300 s)"]),
+    ({"state": "skewed", "skew_s": -420.0, "refused": True, "window_s": 300},
+     ["clock     skewed  420.0 s ahead of the central side (window ±300 s)",
+      "          past the signature window (the central side refuses this kiosk's "
+      "timestamp): no top-up, bill or load until it is back; check systemd-timesyncd "
+      "(timedatectl timesync-status)"]),
+])
+def test_status_says_how_far_the_clock_is_off(clock: dict[str, object], says: list[str]) -> None:
+    from daemon.ctl import _human_clock
+
+    assert _human_clock(clock).splitlines() == says
+
+
+def test_screenshot_timeout_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["screenshot", "--out", "x.png", "--timeout", "0"])
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["screenshot"])  # --out is required

@@ -18,8 +18,17 @@ import pytest
 from daemon.api.http import Router, UnixHttpServer
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
+from daemon.screenshot import ScreenshotDesk
 from daemon.state import KioskState
-from protocol.local import CardView, CentralLink, Outbox, SessionView, StateSnapshot, Status
+from protocol.local import (
+    CardView,
+    CentralLink,
+    Clock,
+    Outbox,
+    SessionView,
+    StateSnapshot,
+    Status,
+)
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
 
 
@@ -106,7 +115,9 @@ class FakeSessions:
 
 STATUS = Status(kiosk_id="K1", version="0", simulate=True, uptime_s=1.0, screen="attract",
                 maintenance=None, devices={}, config=None, outbox=Outbox(depth=0),
-                central=CentralLink(url="http://central", link="up"))
+                central=CentralLink(url="http://central", link="up"),
+                clock=Clock(state="unknown", skew_s=None, measured_at=None, refused=False,
+                            window_s=300))
 
 
 @pytest.fixture
@@ -126,7 +137,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    export=lambda since, until: {"since": since, "until": until},
                    audit=lambda since, until: {"since": since, "until": None, "sessions": [],
                                                 "totals": {}, "cash_counts": {}, "holds": True},
-                   crash_after=lambda step: sim.log.append(f"crash after {step}"))
+                   crash_after=lambda step: sim.log.append(f"crash after {step}"),
+                   screenshots=ScreenshotDesk(bus))
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]

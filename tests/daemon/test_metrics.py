@@ -26,6 +26,8 @@ STATUS: dict[str, Any] = {
     },
     "central": {"url": "https://central.example", "link": "down",
                 "last_ok_at": 1_796_189_000.5, "last_error": "timeout"},
+    "clock": {"state": "skewed", "skew_s": -412.3, "measured_at": 1_796_189_000.5,
+              "refused": True, "window_s": 300},
     "outbox": {"depth": 7, "parked": [{"key": "k1", "error": "bad_request"}]},
 }
 CASHBOX: dict[str, Any] = {
@@ -90,6 +92,10 @@ def test_every_figure_the_alerts_use() -> None:
     assert got["citycard_audit_holds"] == 0
     assert got["citycard_audit_failing_sessions"] == 1
     assert got['citycard_audit_fen{part="pending"}'] == 5000
+    assert got['citycard_clock_state{state="skewed"}'] == 1
+    assert got['citycard_clock_state{state="ok"}'] == 0
+    assert got["citycard_clock_skew_seconds"] == -412.3
+    assert got["citycard_clock_skew_window_seconds"] == 300
     assert got["citycard_outbox_depth"] == 7
     assert got["citycard_outbox_parked"] == 1
     assert got['citycard_sessions_today{kind="topup",state="finished"}'] == 2
@@ -129,6 +135,15 @@ def test_a_state_not_known_yet_is_written_beside_the_known_ones() -> None:
     got = samples(render(Sources(status=status), now=NOW))
     assert got['citycard_printer_state{state="head_hot"}'] == 1
     assert got['citycard_printer_state{state="paper_out"}'] == 0
+
+
+def test_a_clock_not_measured_yet_has_a_state_and_no_skew() -> None:
+    status = copy.deepcopy(STATUS)
+    status["clock"] = {"state": "unknown", "skew_s": None, "measured_at": None,
+                       "refused": False, "window_s": 300}
+    got = samples(render(Sources(status=status), now=NOW))
+    assert got['citycard_clock_state{state="unknown"}'] == 1
+    assert "citycard_clock_skew_seconds" not in got
 
 
 def test_label_values_are_escaped() -> None:

@@ -55,6 +55,17 @@ def test_a_heartbeat_carries_the_status_and_passes_on_the_windows(
     assert len(told) == 2
 
 
+def test_the_first_answer_after_an_outage_is_a_heartbeat(tmp_path: Path,
+                                                          central: Central) -> None:
+    """Its server_time says at once whether the kiosk's clock is back in the window."""
+    told: list[CentralWindows] = []
+    reporter = _reporter(tmp_path, central, told)
+    reporter.tick(True, now=1000.0)
+    reporter.tick(False, now=1010.0)  # the link went down (or refused this kiosk)
+    reporter.tick(True, now=1020.0)  # not a heartbeat period later, yet one goes
+    assert len(told) == 2
+
+
 def test_events_reach_the_centre_once_each(tmp_path: Path, central: Central) -> None:
     reporter = _reporter(tmp_path, central, [])
     first = reporter.event("fault", {"device": "printer", "what": "paper_out"})

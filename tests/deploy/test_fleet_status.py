@@ -52,6 +52,7 @@ def test_one_table_for_the_fleet(two_kiosks: tuple[Stack, Stack], tmp_path: Path
     assert a.kioskctl("sim", "insert", "50", "--force").returncode == 0
     assert a.kioskctl("sim", "insert", "100", "--force").returncode == 0
     assert b.kioskctl("maintenance", "on", "--message", "Changing the cash box").returncode == 0
+    wait_for(lambda: a.admin_client.get("/v1/admin/status")["clock"]["state"] == "ok")
     b.stop("central")
     wait_for(lambda: b.admin_client.get("/v1/admin/status")["central"]["link"] == "down")
     gone = tmp_path / "c" / "kioskd.toml"
@@ -68,12 +69,14 @@ def test_one_table_for_the_fleet(two_kiosks: tuple[Stack, Stack], tmp_path: Path
 
     lines = table_file.read_text(encoding="utf-8").splitlines()
     header = lines[0].split()
-    assert header[:4] == ["HOST", "KIOSKD", "VERSION", "CENTRAL"]
+    assert header[:5] == ["HOST", "KIOSKD", "VERSION", "CENTRAL", "CLOCK"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == {"kiosk-a", "kiosk-b", "kiosk-c"}
-    assert rows["kiosk-a"][1:8] == ["up", "0.1.0", "up", "ok", "inhibited:", "no_session",
-                                    "150.00"]
-    assert rows["kiosk-a"][8] == "holds"
+    assert rows["kiosk-a"][1:4] == ["up", "0.1.0", "up"]
+    # The clock against the central side's, measured by kioskd: this machine's own.
+    assert rows["kiosk-a"][4] in ("+0s", "-0s", "+1s", "-1s"), rows["kiosk-a"]
+    assert rows["kiosk-a"][5:9] == ["ok", "inhibited:", "no_session", "150.00"]
+    assert rows["kiosk-a"][9] == "holds"
     assert rows["kiosk-b"][3] == "down"
     assert "Changing the cash box" in " ".join(rows["kiosk-b"])
     assert rows["kiosk-c"][1] == "DOWN"
@@ -82,5 +85,6 @@ def test_one_table_for_the_fleet(two_kiosks: tuple[Stack, Stack], tmp_path: Path
 
     data = {row["host"]: row for row in json.loads(json_file.read_text())["kiosks"]}
     assert data["kiosk-a"]["cash_in_box_notes"] == {"5000": 1, "10000": 1}
+    assert data["kiosk-a"]["clock"] == "ok" and abs(float(data["kiosk-a"]["clock_skew_s"])) < 2
     assert data["kiosk-b"]["maintenance"] == "Changing the cash box"
     assert data["kiosk-c"]["kioskd"] == "DOWN"

@@ -6,7 +6,8 @@ Root and network to the package registries are needed (debootstrap, apt,
 pip): ``make test-install`` runs it (tests/deploy/conftest.py keeps it out of
 ``make test``). No systemd runs in the chroot, so the role is told not to
 start services (citycard_manage_services=false) and kioskd is started here
-with the ExecStart, User and groups of the installed unit.
+with the ExecStart, User and groups of the installed unit, given the sockets
+its installed socket units describe (tests/deploy/socketunits.py).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.rootfs import DebianRoot
+from tests.deploy.socketunits import listen, passing, read_unit
 from tests.deploy.tools import REPO, tool
 
 SRC = "/root/citycard-src"
 KIOSK_ID = "KIOSK-TEST-0042"
 OPERATOR = "operator1"
-UNITS = ["kioskd.service", "citycard-kiosk.service", "citycard-metrics.service",
-         "citycard-metrics.timer"]
+UNITS = ["kioskd.service", "kioskd-kiosk.socket", "kioskd-admin.socket",
+         "citycard-kiosk.service", "citycard-metrics.service", "citycard-metrics.timer"]
 _IGNORE = shutil.ignore_patterns(".git", ".venv", "test-artifacts", "var", "demo-out",
                                  "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache",
                                  ".pytest_cache", ".hypothesis", "build", "dist")
@@ -76,10 +78,7 @@ def _version() -> str:
 
 
 def _unit(root: DebianRoot, name: str) -> configparser.RawConfigParser:
-    unit = configparser.RawConfigParser(strict=False)
-    unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(root.path / "etc" / "systemd" / "system" / name)
-    return unit
+    return read_unit(root.path / "etc" / "systemd" / "system" / name)
 
 
 @pytest.fixture(scope="module")
@@ -123,17 +122,21 @@ citycard_pip_env:
 @pytest.fixture
 def kioskd(installed: Installed) -> Iterator[subprocess.Popen[str]]:
     """kioskd --simulate, started as kioskd.service would start it: its
-    ExecStart, User, Group and SupplementaryGroups, after systemd-tmpfiles."""
+    ExecStart, User, Group and SupplementaryGroups, after systemd-tmpfiles,
+    with the sockets of its Sockets= units made and passed as systemd does."""
     root = installed.root
     service = _unit(root, "kioskd.service")["Service"]
     subprocess.run(["systemd-tmpfiles", f"--root={root.path}", "--create",
                     "citycard.conf"], check=True, capture_output=True)
     groups = ",".join([service["Group"], *service["SupplementaryGroups"].split()])
+    sockets = [listen(root.path, root.path / "etc" / "systemd" / "system" / name)
+               for name in service["Sockets"].split()]
     log = open(installed.tmp / "kioskd.log", "a", encoding="utf-8")  # noqa: SIM115
     proc = subprocess.Popen(
-        root.command(*service["ExecStart"].split(), "--simulate", user=service["User"],
-                     groups=groups),
-        stdout=log, stderr=log, text=True, env=root.env())
+        [*passing(sockets), *root.command(*service["ExecStart"].split(), "--simulate",
+                                          user=service["User"], groups=groups)],
+        stdout=log, stderr=log, text=True, env=root.env(),
+        pass_fds=[s.sock.fileno() for s in sockets])
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -152,6 +155,17 @@ def kioskd(installed: Installed) -> Iterator[subprocess.Popen[str]]:
             proc.kill()
             proc.wait()
         log.close()
+        for listening in sockets:
+            listening.close()
+
+
+def _proc_groups(root: DebianRoot, pid: int) -> list[str]:
+    """The groups process ``pid`` runs with, by their names in the root."""
+    names = {int(line.split(":")[2]): line.split(":")[0]
+             for line in (root.path / "etc/group").read_text().splitlines()}
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    gids = next(line.split()[1:] for line in status if line.startswith("Groups:"))
+    return [names.get(int(gid), gid) for gid in gids]
 
 
 def operator_kioskctl(root: DebianRoot, *args: str) -> subprocess.CompletedProcess[str]:
@@ -180,6 +194,8 @@ def test_the_release_layout(installed: Installed) -> None:
     assert (wants / "kioskd.service").is_symlink()
     assert (wants / "citycard-kiosk.service").is_symlink()
     assert (root / "etc/systemd/system/timers.target.wants/citycard-metrics.timer").is_symlink()
+    for socket_unit in ("kioskd-kiosk.socket", "kioskd-admin.socket"):
+        assert (root / "etc/systemd/system/sockets.target.wants" / socket_unit).is_symlink()
     assert not (root / "etc/systemd/system/getty.target.wants/getty@tty1.service").exists()
 
 
@@ -191,6 +207,11 @@ def test_kioskd_runs_as_citycard_and_operators_use_kioskctl_with_no_flags(
     assert status["version"] == installed.versions[0]
     owner = root.chroot("stat", "-c", "%U:%G %a", "/run/citycard/admin.sock", check=True)
     assert owner.stdout.split() == ["citycard:citycard-admin", "660"]
+    # Made by the socket unit and served by kioskd, which is in neither socket group.
+    log = (installed.tmp / "kioskd.log").read_text(encoding="utf-8")
+    assert "sockets from systemd: kiosk" in log, log[-3000:]
+    kioskd_groups = set(_proc_groups(root, kioskd.pid))
+    assert not kioskd_groups & {"citycard-ui", "citycard-admin"}, kioskd_groups
     # The UI's user is not an operator: admin.sock is closed to it.
     refused = root.chroot("/opt/citycard/current/venv/bin/kioskctl", "status", user="kiosk")
     assert refused.returncode == 3, refused.stdout + refused.stderr

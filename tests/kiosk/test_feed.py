@@ -86,3 +86,18 @@ def test_no_daemon_at_all_is_down(tmp_path: Path) -> None:
         assert _next(got) is None
     finally:
         feed.stop()
+
+
+def test_a_screenshot_request_reaches_the_ui_and_state_still_flows(daemon: Daemon) -> None:
+    got: queue.Queue[StateSnapshot | None] = queue.Queue()
+    asked: queue.Queue[str] = queue.Queue()
+    feed = StateFeed(LocalClient(daemon.sock), got.put, on_screenshot=asked.put).start()
+    try:
+        assert _next(got) is not None
+        daemon.bus.publish("screenshot", {"request_id": "ab" * 16})
+        daemon.state.update(language="en")
+        assert asked.get(timeout=10) == "ab" * 16
+        snap = _next(got)
+        assert snap is not None and snap.language == "en"
+    finally:
+        feed.stop()
