@@ -164,10 +164,16 @@ def test_through_the_sockets_a_large_png_fits_and_bad_answers_are_refused(
     with pytest.raises(LocalApiError) as err:
         kiosk.post("/v1/admin/screenshot", {})  # the UI's socket cannot ask
     assert err.value.status == 404
-    for timeout in (0, 121, "5"):
+    # the request model's refusals: a value out of bounds is the field's code, a
+    # wrong type bad_request, each naming the field
+    for timeout, code in ((0, "bad_timeout"), (121, "bad_timeout"), ("5", "bad_request")):
         with pytest.raises(LocalApiError) as bad:
             admin.post("/v1/admin/screenshot", {"timeout_s": timeout})
-        assert bad.value.code in ("bad_timeout", "bad_request")
+        assert (bad.value.status, bad.value.code) == (400, code)
+        assert bad.value.details["field"] == "timeout_s"
+    with pytest.raises(LocalApiError) as bad:
+        kiosk.post("/v1/screenshot", {"request_id": 7, "png_base64": 8})
+    assert [p["field"] for p in bad.value.details["problems"]] == ["request_id", "png_base64"]
 
 
 def _announce(sock_path: Path, path: str, length: int) -> tuple[int, dict[str, Any]]:
