@@ -24,7 +24,9 @@ def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
 def test_a_kiosk_with_an_active_session_is_not_touched(kiosk: Kiosk) -> None:
     kiosk.stack.kioskctl("sim", "tap", CARD)
     deadline = time.monotonic() + 20
-    while kiosk.stack.kiosk_client.state().screen != "card":
+    # The card screen shows the chip's half first; money waits for the central half.
+    while (state := kiosk.stack.kiosk_client.state()).screen != "card" or (
+            state.card is None or state.card.central != "ok"):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     kiosk.stack.kiosk_client.post("/v1/topup/start")
