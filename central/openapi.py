@@ -83,6 +83,7 @@ _TAGS = [
     ("loads", "Load orders (圈存) and pending loads"),
     ("bills", "Utility bills and paying them from the e-purse"),
     ("kiosk", "Notices, feedback, heartbeat, events"),
+    ("admin", "The issuer's staff: risk alerts (风险预警); admin token, not a kiosk"),
     ("meta", "Unsigned: liveness and this document"),
 ]
 
@@ -95,7 +96,7 @@ def error_codes(route: Route) -> list[str]:
     codes: list[str] = []
     if route.path_params or route.query or route.body is not None:
         codes.append("validation_error")
-    if route.auth:
+    if route.auth or route.admin:
         codes.append("unauthorized")
     if route.body is not None:
         codes += ["unsupported_media_type", "payload_too_large"]
@@ -149,7 +150,8 @@ def _operation(route: Route) -> dict[str, Any]:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": route.body}}}
     op["responses"] = _responses(route)
-    op["security"] = [{name: [] for name in _AUTH_HEADERS}] if route.auth else []
+    op["security"] = ([{name: [] for name in _AUTH_HEADERS}] if route.auth
+                      else [{"adminToken": []}] if route.admin else [])
     return op
 
 
@@ -168,7 +170,10 @@ def build(routes: list[Route]) -> dict[str, Any]:
             "schemas": SCHEMAS,
             "securitySchemes": {name: {"type": "apiKey", "in": "header", "name": header,
                                        "description": "part of the HMAC device signature"}
-                                for name, header in _AUTH_HEADERS.items()},
+                                for name, header in _AUTH_HEADERS.items()}
+            | {"adminToken": {"type": "http", "scheme": "bearer",
+                              "description": "the issuer's admin token (--admin-token-file); "
+                                             "never a kiosk's"}},
         },
     }
 
