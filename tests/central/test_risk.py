@@ -251,9 +251,9 @@ def test_bad_thresholds_are_all_reported_with_their_keys() -> None:
 
 
 def test_thresholds_that_contradict_each_other_are_refused() -> None:
-    with pytest.raises(RiskConfigError, match="risk.load_hour_count: must not exceed"):
+    with pytest.raises(RiskConfigError, match=r"risk\.load_hour_count: must not exceed"):
         RiskSettings(load_hour_count=20, load_day_count=10)
-    with pytest.raises(RiskConfigError, match="risk.load_hour_fen: must not exceed"):
+    with pytest.raises(RiskConfigError, match=r"risk\.load_hour_fen: must not exceed"):
         RiskSettings(load_hour_fen=300_000)
 
 
