@@ -37,6 +37,12 @@ more than 300 s off or a reused nonce answer `401 unauthorized` with
 `details.reason` = `missing_auth`, `bad_signature`, `unknown_kiosk`,
 `clock_skew`, `bad_nonce` or `nonce_reused`.
 
+**Issuer staff** (`/v1/admin/*`, tag `admin`) send `Authorization: Bearer
+<admin token>` (the server's `--admin-token-file`) instead of a kiosk
+signature; a missing or wrong token, or a server without one, answers `401
+unauthorized` with `details.reason` = `missing_auth`, `bad_token` or
+`admin_disabled`.
+
 **Idempotency.** Money requests need an `Idempotency-Key` (8-128 of
 `A-Z a-z 0-9 _ . : -`), scoped to the kiosk. The first answer — success or
 documented refusal — is stored in the same transaction as the effect; the
