@@ -318,6 +318,7 @@ class CentralServer(ThreadingHTTPServer):
 
     def service_actions(self) -> None:
         """Between polls of the listening socket: the risk sweep, when it is due."""
+        super().service_actions()
         if time.monotonic() < self._next_sweep:
             return
         self._next_sweep = time.monotonic() + self.app.settings.risk.sweep_every_s

@@ -4,6 +4,7 @@ lists what it raised, and bad requests to that route change nothing."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -145,6 +146,20 @@ def test_every_rule_raises_its_alert_through_the_server(watched: tuple[Central, 
     line = capsys.readouterr().out
     assert "pin_failures" in line and "BLACKLISTED" in line
     assert ZHANG not in line and "3104****0017" in line
+
+
+def test_the_server_sweeps_for_silent_kiosks_on_its_own(
+        start_central: Callable[..., Central]) -> None:
+    clock = Clock()
+    central = start_central(Settings(admin_token=TOKEN, risk=RiskSettings(
+        heartbeat_silence_s=60, sweep_every_s=1)), clock=clock)
+    assert central.client.post("/v1/kiosk/heartbeat", {"software_version": "1",
+                                                       "state": "idle"}).status_code == 200
+    clock.advance(61)
+    deadline = time.monotonic() + 10  # the sweep runs on the server's loop, once a second
+    while not (found := alerts(central)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(a["rule"], a["subject"]) for a in found] == [("heartbeat_stopped", KIOSK)]
 
 
 def test_a_fault_in_the_monitor_does_not_cost_the_request(watched: tuple[Central, Clock]
