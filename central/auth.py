@@ -9,6 +9,7 @@ cannot both pass).
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import re
@@ -23,7 +24,8 @@ from central.errors import ApiError
 from protocol.masking import mask_card_numbers
 from protocol.signing import MAX_SKEW_S, SignatureProblem, verify
 
-__all__ = ["authenticate", "ensure_secret_file", "kiosk_secret", "register_kiosk"]
+__all__ = ["authenticate", "authenticate_admin", "ensure_secret_file", "kiosk_secret",
+           "register_kiosk"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,19 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
         logger.warning("replayed nonce from kiosk %s", kiosk_id)
         raise _refuse("nonce_reused", "this nonce was already used", now) from None
     return kiosk_id
+
+
+def authenticate_admin(headers: Mapping[str, str], token: bytes | None) -> None:
+    """Let an ``Authorization: Bearer <token>`` request through, or refuse it as
+    ``unauthorized`` (an interim issuer credential, see docs/decisions.md)."""
+    if token is None:
+        raise _refuse("admin_disabled", "this server has no admin token (--admin-token-file)")
+    scheme, _, given = (headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise _refuse("missing_auth", "an admin route needs Authorization: Bearer <token>")
+    if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), token):
+        logger.warning("refused an admin request: wrong token")
+        raise _refuse("bad_token", "the admin token is wrong")
 
 
 def _prune(conn: sqlite3.Connection, now: float) -> None:

@@ -5,6 +5,8 @@
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
                            [--clock-offset SECONDS]
+                           [--risk-config risk.toml] [--admin-token-file PATH]
+    citycard-central alerts --db central.sqlite [--json] [--rule R] [--severity S]
     citycard-central openapi > docs/central-api.yaml
 
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
@@ -26,9 +28,12 @@ from types import FrameType
 from central import openapi
 from central.auth import ensure_secret_file, register_kiosk
 from central.db import connect, migrate
+from central.risk import RULES, AlertQuery, RiskSettings, SqliteRiskStore, load_risk
+from central.routes.alerts import alert_view
 from central.seed import seed
 from central.server import document, make_server, tls_context
 from central.settings import DEFAULT_KEYS_FILE, Settings
+from protocol.masking import mask_card_numbers
 
 __all__ = ["main"]
 
@@ -70,7 +75,10 @@ def _settings(args: argparse.Namespace) -> Settings:
                     bill_pin_threshold_fen=args.bill_pin_threshold,
                     pin_max_tries=args.pin_max_tries, pin_lock_s=args.pin_lock_s,
                     points_per_yuan=args.points_per_yuan, tac_counter=args.tac_counter,
-                    keys_file=args.keys)
+                    keys_file=args.keys,
+                    risk=load_risk(args.risk_config) if args.risk_config else RiskSettings(),
+                    admin_token=(ensure_secret_file(args.admin_token_file)
+                                 if args.admin_token_file else None))
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -100,6 +108,35 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
         server.app.close()
+    return 0
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    if not args.db.exists():
+        raise ValueError(f"{args.db}: no such database")
+    if not 1 <= args.limit <= 500:
+        raise ValueError("--limit must be between 1 and 500")
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        found = SqliteRiskStore(conn).alerts(AlertQuery(
+            rule=args.rule, severity=args.severity, card_no=args.card, kiosk_id=args.kiosk,
+            limit=args.limit))
+    finally:
+        conn.close()
+    views = [alert_view(a) for a in found]
+    if args.json:
+        sys.stdout.write(json.dumps({"alerts": views}, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not views:
+        sys.stdout.write("no alerts\n")
+    for v in views:
+        subject = mask_card_numbers(v["subject"])
+        flags = (" BLACKLISTED pending review" if v["card_blacklisted"] else "") + (
+            " (acknowledged)" if v["acknowledged_at"] else "")
+        sys.stdout.write(f"#{v['id']:<5} {v['last_at']}  {v['severity']:<6} {v['rule']:<18} "
+                         f"{v['subject_kind']} {subject} at {v['kiosk_id']}, "
+                         f"{v['hits']} hit(s){flags}\n")
     return 0
 
 
@@ -158,6 +195,23 @@ def _parser() -> argparse.ArgumentParser:
                    help="run the server's clock this far ahead (negative: behind) of the "
                         "machine's, to test kiosks' clock-skew handling")
     p.set_defaults(func=_cmd_serve)
+
+    p.add_argument("--risk-config", type=Path, metavar="TOML",
+                   help="risk thresholds ([risk] table; docs/operations.md)")
+    p.add_argument("--admin-token-file", type=Path, metavar="PATH",
+                   help="bearer token of /v1/admin/* (created 0600 if missing); "
+                        "without it those routes are off")
+
+    p = sub.add_parser("alerts", help="list risk alerts, newest first")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--json", action="store_true", help="JSON (full card numbers) instead of "
+                   "lines (masked)")
+    p.add_argument("--rule", choices=RULES)
+    p.add_argument("--severity", choices=["medium", "high"])
+    p.add_argument("--card", metavar="CARD_NO")
+    p.add_argument("--kiosk", metavar="KIOSK_ID")
+    p.add_argument("--limit", type=int, default=100, help="1-500 (default 100)")
+    p.set_defaults(func=_cmd_alerts)
 
     p = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")
     p.add_argument("--json", action="store_true", help="JSON instead of YAML")

@@ -169,6 +169,43 @@ MIGRATIONS: list[str] = [
     ALTER TABLE cards DROP COLUMN pin_failures;
     ALTER TABLE cards DROP COLUMN pin_locked_until;
     """,
+    # 3: risk monitoring (central/risk/): what the rules count, what they raised, and
+    # the audit trail of what they did to cards
+    """
+    CREATE TABLE risk_events (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        card_no     TEXT NOT NULL,
+        kiosk_id    TEXT NOT NULL,
+        amount_fen  INTEGER NOT NULL DEFAULT 0,
+        at          INTEGER NOT NULL
+    );
+    CREATE INDEX risk_events_card ON risk_events (card_no, kind, at);
+    CREATE INDEX risk_events_at ON risk_events (at);
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY,
+        rule            TEXT NOT NULL,
+        severity        TEXT NOT NULL CHECK (severity IN ('medium','high')),
+        subject_kind    TEXT NOT NULL CHECK (subject_kind IN ('card','kiosk')),
+        subject         TEXT NOT NULL,
+        kiosk_id        TEXT NOT NULL,
+        first_at        INTEGER NOT NULL,
+        last_at         INTEGER NOT NULL,
+        hits            INTEGER NOT NULL CHECK (hits >= 1),
+        details         TEXT NOT NULL,
+        card_blacklisted INTEGER NOT NULL DEFAULT 0,
+        acknowledged_at INTEGER
+    );
+    CREATE INDEX alerts_rule_subject ON alerts (rule, subject, last_at);
+    CREATE TABLE audit_events (
+        id       INTEGER PRIMARY KEY,
+        at       INTEGER NOT NULL,
+        actor    TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        subject  TEXT NOT NULL,
+        details  TEXT NOT NULL
+    );
+    """,
 ]
 
 

@@ -39,6 +39,12 @@ more than 300 s off or a reused nonce answer `401 unauthorized` with
 server's clock, Unix seconds), so a kiosk measures its clock skew from the
 refusal too; an accepted kiosk measures it from the heartbeat's `server_time`.
 
+**Issuer staff** (`/v1/admin/*`, tag `admin`) send `Authorization: Bearer
+<admin token>` (the server's `--admin-token-file`) instead of a kiosk
+signature; a missing or wrong token, or a server without one, answers `401
+unauthorized` with `details.reason` = `missing_auth`, `bad_token` or
+`admin_disabled`.
+
 **Idempotency.** Money requests need an `Idempotency-Key` (8-128 of
 `A-Z a-z 0-9 _ . : -`), scoped to the kiosk. The first answer — success or
 documented refusal — is stored in the same transaction as the effect; the
@@ -85,6 +91,7 @@ _TAGS = [
     ("loads", "Load orders (圈存) and pending loads"),
     ("bills", "Utility bills and paying them from the e-purse"),
     ("kiosk", "Notices, feedback, heartbeat, events"),
+    ("admin", "The issuer's staff: risk alerts (风险预警); admin token, not a kiosk"),
     ("meta", "Unsigned: liveness and this document"),
 ]
 
@@ -97,7 +104,7 @@ def error_codes(route: Route) -> list[str]:
     codes: list[str] = []
     if route.path_params or route.query or route.body is not None:
         codes.append("validation_error")
-    if route.auth:
+    if route.auth or route.admin:
         codes.append("unauthorized")
     if route.body is not None:
         codes += ["unsupported_media_type", "payload_too_large"]
@@ -151,7 +158,8 @@ def _operation(route: Route) -> dict[str, Any]:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": route.body}}}
     op["responses"] = _responses(route)
-    op["security"] = [{name: [] for name in _AUTH_HEADERS}] if route.auth else []
+    op["security"] = ([{name: [] for name in _AUTH_HEADERS}] if route.auth
+                      else [{"adminToken": []}] if route.admin else [])
     return op
 
 
@@ -170,7 +178,10 @@ def build(routes: list[Route]) -> dict[str, Any]:
             "schemas": SCHEMAS,
             "securitySchemes": {name: {"type": "apiKey", "in": "header", "name": header,
                                        "description": "part of the HMAC device signature"}
-                                for name, header in _AUTH_HEADERS.items()},
+                                for name, header in _AUTH_HEADERS.items()}
+            | {"adminToken": {"type": "http", "scheme": "bearer",
+                              "description": "the issuer's admin token (--admin-token-file); "
+                                             "never a kiosk's"}},
         },
     }
 

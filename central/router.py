@@ -84,7 +84,8 @@ class Route:
     query: tuple[Param, ...] = ()
     errors: tuple[str, ...] = ()
     idempotency: str = "none"  # none | optional | required
-    auth: bool = True
+    auth: bool = True  # a kiosk's HMAC signature
+    admin: bool = False  # the issuer's admin bearer token (central.auth.authenticate_admin)
     description: str = ""
     content_type: str = "application/json"
 

@@ -258,4 +258,26 @@ COMPONENTS: dict[str, Json] = {
         "accepted": {"type": "integer", "minimum": 0},
         "duplicates": {"type": "integer", "minimum": 0},
     }),
+    "Alert": _obj(["id", "rule", "severity", "subject_kind", "subject", "kiosk_id", "first_at",
+                   "last_at", "hits", "details", "card_blacklisted", "acknowledged_at"], {
+        "id": {"type": "integer", "minimum": 1},
+        "rule": {"type": "string", "description": "which rule (docs/operations.md, "
+                 "'Risk rules and alerts')"},
+        "severity": {"type": "string", "enum": ["medium", "high"]},
+        "subject_kind": {"type": "string", "enum": ["card", "kiosk"]},
+        "subject": {"type": "string", "description": "the card number or the kiosk id"},
+        "kiosk_id": {"type": "string", "description": "where it was seen (last hit)"},
+        "first_at": {"type": "string", "format": "date-time"},
+        "last_at": {"type": "string", "format": "date-time"},
+        "hits": {"type": "integer", "minimum": 1,
+                 "description": "hits folded into this alert while it was open"},
+        "details": {"type": "object", "description": "the rule's counts and thresholds"},
+        "card_blacklisted": {"type": "boolean",
+                             "description": "this alert blacklisted the card pending review"},
+        "acknowledged_at": _nullable({"type": "string", "format": "date-time"}),
+    }, "One hit (or several, folded) of a risk rule"),
+    "AlertPage": _obj(["alerts", "next_before_id"], {
+        "alerts": {"type": "array", "items": ref("Alert")},
+        "next_before_id": _nullable({"type": "integer", "minimum": 1}),
+    }),
 }

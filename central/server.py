@@ -29,11 +29,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from central import openapi
-from central.auth import authenticate
+from central.auth import authenticate, authenticate_admin
 from central.db import Pool, transaction
 from central.errors import ApiError
+from central.risk import Alert
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
 from central.routes import all_routes
+from central.routes.riskfeed import monitor_on
 from central.settings import Settings
 from central.validation import SchemaViolation, validate
 from protocol.masking import mask_card_numbers
@@ -61,6 +63,12 @@ class App:
 
     def close(self) -> None:
         self.pool.close()
+
+    def sweep_risk(self) -> list[Alert]:
+        """Run the risk monitor's sweep (silent kiosks, old events) in its own
+        transaction; the alerts it raised."""
+        with self.pool.connection() as conn, transaction(conn):
+            return monitor_on(conn, self.settings.risk, self.clock()).sweep()
 
     # -- one request ------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str],
@@ -92,6 +100,8 @@ class App:
         with self.pool.connection() as conn:
             kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now)
                         if route.auth else "")
+            if route.admin:
+                authenticate_admin(headers, self.settings.admin_token)
             req = Request(method, split.path, _check_params(params),
                           _parse_query(route, split.query), _parse_body(route, headers, body),
                           kiosk_id, conn, now, self.settings, self.keys)
@@ -304,6 +314,22 @@ class CentralServer(ThreadingHTTPServer):
             self.socket = tls.wrap_socket(self.socket, server_side=True,
                                           do_handshake_on_connect=False)
         self._thread: threading.Thread | None = None
+        self._next_sweep = time.monotonic()
+
+    def service_actions(self) -> None:
+        """Between polls of the listening socket: the risk sweep, when it is due."""
+        super().service_actions()
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + self.app.settings.risk.sweep_every_s
+        try:
+            raised = self.app.sweep_risk()
+        except Exception:
+            logger.exception("risk sweep failed; next one in %d s",
+                             self.app.settings.risk.sweep_every_s)
+            return
+        if raised:
+            logger.info("risk sweep raised %d alert(s)", len(raised))
 
     @property
     def url(self) -> str:

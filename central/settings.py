@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from central.risk.settings import RiskSettings
+
 __all__ = ["DEFAULT_KEYS_FILE", "Settings"]
 
 DEFAULT_KEYS_FILE = Path(__file__).resolve().parent.parent / "config" / "sim" / "dev-keys.toml"
@@ -31,6 +33,10 @@ class Settings:
     tac_counter: str = "before"
     keys_file: Path = field(default=DEFAULT_KEYS_FILE)
     max_body_bytes: int = 64 * 1024
+    # The risk rules' thresholds (central/risk/, docs/operations.md "Risk rules and alerts").
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    # The bearer token of /v1/admin/* (--admin-token-file); None turns those routes off.
+    admin_token: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.tac_counter not in ("before", "after"):

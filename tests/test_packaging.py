@@ -61,6 +61,11 @@ def test_the_central_wheel_is_the_server_alone(wheels: dict[str, zipfile.ZipFile
     assert _top_level(wheel) == {"central"}
     assert {"central/server.py", "central/routes/loads.py", "central/cli.py"} <= set(
         wheel.namelist())
+    # every module, subpackages too (packages are listed by hand in central/pyproject.toml)
+    sources = {f"central/{p.relative_to(ROOT / 'central').as_posix()}"
+               for p in (ROOT / "central").rglob("*.py")}
+    assert "central/risk/monitor.py" in sources
+    assert sources - set(wheel.namelist()) == set()
     assert "central/pyproject.toml" not in wheel.namelist()
     assert "citycard-central = central.cli:main" in _metadata(wheel, "entry_points.txt")
     assert "Requires-Dist: citycard-kiosk" in _metadata(wheel, "METADATA")

@@ -7,6 +7,9 @@ import secrets
 import sqlite3
 
 from central.errors import ApiError
+from central.risk import LostCardUse
+from central.router import Request
+from central.routes.riskfeed import observe
 
 __all__ = ["CARD_STATE_ERRORS", "CHINA", "card_or_404", "china_day_start", "effective_status",
            "find_card", "iso", "mask_name", "new_order_id", "next_counter", "require_usable"]
@@ -64,9 +67,12 @@ def effective_status(card: sqlite3.Row, now: float) -> str:
 CARD_STATE_ERRORS = ("card_lost", "card_blacklisted", "card_expired")
 
 
-def require_usable(card: sqlite3.Row, now: float) -> None:
-    """Refuse value movement on a lost, blacklisted or expired card."""
-    status = effective_status(card, now)
+def require_usable(req: Request, card: sqlite3.Row, action: str) -> None:
+    """Refuse value movement on a lost, blacklisted or expired card; a lost card's
+    ``action`` (load, payment, ...) is a risk event (central/risk/)."""
+    status = effective_status(card, req.now)
+    if status == "lost":
+        observe(req, LostCardUse(card["card_no"], req.kiosk_id, action))
     if status != "active":
         raise ApiError(f"card_{status}", card_no=card["card_no"], status=status)
 

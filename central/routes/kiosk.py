@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from typing import Any
 
+from central.risk import AuditReport, Heartbeat
 from central.router import Reply, Request, Route
 from central.routes.common import CHINA, iso, next_counter
+from central.routes.riskfeed import observe
 from central.schemas import CARD_NO
 
 __all__ = ["ROUTES"]
@@ -44,6 +47,7 @@ def heartbeat(req: Request) -> Reply:
     now = int(req.now)
     req.conn.execute("UPDATE kiosks SET last_seen_at = ?, last_status = ? WHERE kiosk_id = ?",
                      (now, json.dumps(req.body, ensure_ascii=False), req.kiosk_id))
+    observe(req, Heartbeat(req.kiosk_id))
     windows = req.conn.execute(
         "SELECT starts_at, ends_at FROM notices WHERE kind = 'maintenance' AND ends_at > ? "
         "ORDER BY starts_at, notice_id", (now,)).fetchall()
@@ -69,9 +73,22 @@ def events(req: Request) -> Reply:
              json.dumps(event.get("data", {}), ensure_ascii=False), int(req.now)))
         if cur.rowcount:
             accepted += 1
+            if event["kind"] == "settlement":
+                _audit_report(req, event.get("data", {}))
         else:
             duplicates += 1
     return Reply(200, {"accepted": accepted, "duplicates": duplicates})
+
+
+def _audit_report(req: Request, data: dict[str, Any]) -> None:
+    """A kiosk's Z report (daemon/settlement.py) as a risk event: ``loads_owed`` is
+    ``[count, fen]`` of loads whose cash is owed back to customers."""
+    owed = data.get("loads_owed")
+    if (isinstance(owed, list) and len(owed) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in owed)):
+        reference = data.get("reference")
+        observe(req, AuditReport(req.kiosk_id, owed[1], owed[0],
+                                 reference if isinstance(reference, str) else ""))
 
 
 _EVENT_KINDS = ["fault", "fault_cleared", "cashbox_collection", "settlement", "maintenance",

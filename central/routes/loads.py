@@ -18,6 +18,7 @@ import sqlite3
 from typing import Any
 
 from central.errors import ApiError
+from central.risk import LoadCompleted, Refund, Tear
 from central.router import Reply, Request, Route
 from central.routes.common import (
     CARD_STATE_ERRORS,
@@ -39,6 +40,7 @@ from central.routes.orders import (
     parse_init,
     refuse_moved_counter,
 )
+from central.routes.riskfeed import observe
 from central.schemas import AMOUNT, CARD_NO, TERMINAL_ID, hexbytes
 from central.settings import Settings
 from protocol.pboc.secure import (
@@ -107,7 +109,7 @@ def create_load(req: Request, card: sqlite3.Row, amount: int, terminal_id: str, 
     """Check the limits and insert a ``created`` order (inside the request's transaction)."""
     settings: Settings = req.settings
     conn, now = req.conn, int(req.now)
-    require_usable(card, now)
+    require_usable(req, card, "load")
     if amount > settings.single_load_max_fen:
         raise ApiError("limit_single", limit_fen=settings.single_load_max_fen)
     used = loaded_today(conn, card["card_no"], now)
@@ -146,7 +148,7 @@ def mac2(req: Request) -> Reply:
     if row["status"] not in PENDING:
         raise order_state(row, "take a MAC2")
     card = card_or_404(conn, row["card_no"])
-    require_usable(card, now)
+    require_usable(req, card, "load")
     init = parse_init(InitLoad.parse, req.body["init_response"], req.keys)
     refuse_moved_counter(row, "mac2_issued", init, "MAC2", "online_counter")
     terminal = bytes.fromhex(req.body.get("terminal_id") or row["terminal_id"])
@@ -203,6 +205,9 @@ def confirm(req: Request) -> Reply:
         (row["card_no"], now, row["amount_fen"], after, -row["points_used"],
          row["terminal_id"], row["order_id"]))
     logger.info("load order %s completed by %s", row["order_id"], how)
+    observe(req, LoadCompleted(row["card_no"], req.kiosk_id, row["amount_fen"]))
+    if how == "card_record":
+        observe(req, Tear(row["card_no"], req.kiosk_id, row["order_id"]))
     return Reply(200, load_view(_order(conn, row["order_id"])))
 
 
@@ -215,6 +220,8 @@ def cancel(req: Request) -> Reply:
     if row["points_used"]:
         conn.execute("UPDATE cards SET points = points + ? WHERE card_no = ?",
                      (row["points_used"], row["card_no"]))
+    if (req.body or {}).get("reason") == "cash_refunded":
+        observe(req, Refund(row["card_no"], req.kiosk_id, row["order_id"], row["amount_fen"]))
     return Reply(200, load_view(_order(conn, row["order_id"])))
 
 

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from central.errors import ApiError
+from central.risk import PinFailure
 from central.router import Request
 from central.routes.common import iso
+from central.routes.riskfeed import observe
 
 __all__ = ["IDENTITY", "PIN", "Secret", "locked_until", "prove"]
 
@@ -72,6 +74,8 @@ def prove(req: Request, card_no: str, secret: Secret, answer: Callable[[], bool]
                      (card_no, secret.name))
         return
     failures += 1
+    if secret is PIN:
+        observe(req, PinFailure(card_no, req.kiosk_id))
     if failures >= settings.pin_max_tries:
         until = now + settings.pin_lock_s
         _store(conn, card_no, secret, 0, until)

@@ -116,7 +116,7 @@ def set_pin(req: Request) -> Reply:
     card = find_card(req.conn, card_no)
     check_identity(req, card_no, card, req.body["id_last6"])
     assert card is not None  # an unknown number never passes the check
-    require_usable(card, req.now)
+    require_usable(req, card, "pin_set")
     if card["pin_hash"] is not None:
         raise ApiError("pin_already_set")
     _store(req, card["card_no"], _decode(req, card["card_no"], req.body["new_pin_block"]))
@@ -125,7 +125,7 @@ def set_pin(req: Request) -> Reply:
 
 def change_pin(req: Request) -> Reply:
     card = card_or_404(req.conn, req.params["card_no"])
-    require_usable(card, req.now)
+    require_usable(req, card, "pin_change")
     new_pin = _decode(req, card["card_no"], req.body["new_pin_block"])
     check_pin(req, card, req.body["old_pin_block"])
     _store(req, card["card_no"], new_pin)

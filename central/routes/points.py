@@ -22,7 +22,7 @@ def balance(req: Request) -> Reply:
 
 def redeem(req: Request) -> Reply:
     card = card_or_404(req.conn, req.params["card_no"])
-    require_usable(card, req.now)
+    require_usable(req, card, "points_redemption")
     points, rate = req.body["points"], req.settings.points_per_yuan
     if points % rate:
         raise ApiError("validation_error", f"points are redeemed in steps of {rate}",

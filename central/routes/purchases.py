@@ -17,6 +17,7 @@ import sqlite3
 from typing import Any
 
 from central.errors import ApiError
+from central.risk import Tear
 from central.router import Param, Reply, Request, Route
 from central.routes.common import (
     CARD_STATE_ERRORS,
@@ -40,6 +41,7 @@ from central.routes.orders import (
     refuse_moved_counter,
 )
 from central.routes.pin import check_pin
+from central.routes.riskfeed import observe
 from central.schemas import AMOUNT, CARD_NO, PIN_BLOCK, TERMINAL_ID, hexbytes
 from protocol.pboc.secure import (
     PURCHASE_TYPE,
@@ -108,7 +110,7 @@ def find_bill(req: Request) -> Reply:
 def create(req: Request) -> Reply:
     conn, body, now = req.conn, req.body, int(req.now)
     card = card_or_404(conn, body["card_no"])
-    require_usable(card, now)
+    require_usable(req, card, "payment")
     bill = _bill(conn, body["bill_id"])
     if bill["status"] == "paid":
         raise ApiError("bill_already_paid", bill_id=bill["bill_id"])
@@ -139,7 +141,7 @@ def mac1(req: Request) -> Reply:
     if row["status"] not in OPEN:
         raise order_state(row, "take a MAC1")
     card = card_or_404(conn, row["card_no"])
-    require_usable(card, now)
+    require_usable(req, card, "payment")
     bill = _bill(conn, row["bill_id"])
     if bill["status"] == "paid":
         raise ApiError("bill_already_paid", bill_id=bill["bill_id"])
@@ -211,6 +213,8 @@ def confirm(req: Request) -> Reply:
         (row["card_no"], now, -row["amount_fen"], row["balance_before_fen"] - row["amount_fen"],
          bill["payee_zh"], row["terminal_id"], row["order_id"]))
     logger.info("purchase order %s completed by %s", row["order_id"], how)
+    if how == "card_record":
+        observe(req, Tear(row["card_no"], req.kiosk_id, row["order_id"]))
     return Reply(200, purchase_view(_order(conn, row["order_id"])))
 
 

@@ -142,3 +142,38 @@ def test_tls_with_client_certificates(seeded: Path, tmp_path: Path) -> None:
 def test_serve_reports_a_bad_option_and_exits_non_zero(seeded: Path) -> None:
     done = run("serve", "--db", str(seeded), "--port", "0", "--tls-cert", os.devnull)
     assert done.returncode == 1 and "--tls-cert and --tls-key go together" in done.stderr
+
+
+def test_serve_refuses_bad_risk_thresholds_listing_every_one(seeded: Path,
+                                                             tmp_path: Path) -> None:
+    risk = tmp_path / "risk.toml"
+    risk.write_text("[risk]\nload_hour_count = 0\npin_kiosks = \"two\"\nsilence_s = 60\n")
+    done = run("serve", "--db", str(seeded), "--port", "0", "--risk-config", str(risk))
+    assert done.returncode == 1
+    for key in ("risk.load_hour_count: must be between 1 and 1000",
+                "risk.pin_kiosks: must be a whole number", "risk.silence_s: unknown key"):
+        assert f"{risk}: {key}" in done.stderr, done.stderr
+
+
+def test_serve_with_an_admin_token_file_and_thresholds(seeded: Path, tmp_path: Path) -> None:
+    risk = tmp_path / "risk.toml"
+    risk.write_text("[risk]\nload_hour_count = 3\nsweep_every_s = 5\n")
+    token_file = tmp_path / "admin.token"
+    proc = subprocess.Popen([*CLI, "serve", "--db", str(seeded), "--port", "0",
+                             "--risk-config", str(risk), "--admin-token-file", str(token_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().removeprefix("listening on ")
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        token = token_file.read_text().strip()
+        resp = requests.get(f"{url}/v1/admin/alerts", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 200 and resp.json() == {"alerts": [], "next_before_id": None}
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    empty = run("alerts", "--db", str(seeded))
+    assert empty.returncode == 0 and empty.stdout == "no alerts\n"
+    assert run("alerts", "--db", str(seeded), "--limit", "0").returncode == 1
+    assert run("alerts", "--db", str(tmp_path / "none.sqlite")).returncode == 1
