@@ -65,11 +65,13 @@ def kiosk_secret(conn: sqlite3.Connection, kiosk_id: str) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def _refuse(reason: str, message: str, now: float) -> ApiError:
+def _refuse(reason: str, message: str, now: float | None = None) -> ApiError:
     # server_time: this server's clock, so a kiosk refused for its clock (or for
-    # anything else) can measure how far off it is without a signed call.
+    # anything else) can measure how far off it is without a signed call. Staff's
+    # admin token has no clock in it, so its refusals carry none.
+    extra = {} if now is None else {"server_time": int(now)}
     return ApiError("unauthorized", message, message_zh=f"请求认证失败（{reason}）。",
-                    reason=reason, server_time=int(now))
+                    reason=reason, **extra)
 
 
 def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
