@@ -46,7 +46,13 @@ T = TypeVar("T")
 
 POLL_TARGETS = ["106A", "106B"]
 PRESENCE_INTERVAL_S = 0.1
-POLL_INTERVAL_S = 0.05  # a card is seen at most this long after it arrives
+# A card is sensed at most POLL_INTERVAL_S after it enters the field (half that on
+# average): one 106A + 106B sense round every 10 ms. nfcpy sleeps the rest of the
+# interval between rounds, so the thread is idle in between (kioskd idles at ~1 % of
+# a core, docs/PERFORMANCE.md). POLL_ROUNDS rounds per nfcpy ``sense`` call: the stop
+# flag is seen between calls, so close() waits at most POLL_ROUNDS × the interval.
+POLL_INTERVAL_S = 0.01
+POLL_ROUNDS = 20
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -203,10 +209,13 @@ class CardReader:
         while not self._stop.is_set():
             try:
                 with translate("polling"):
-                    # Two sense rounds per call with POLL_INTERVAL_S between them: with
-                    # one round nfcpy senses back to back and the thread spins a core.
+                    # nfcpy's connect calls sense() again at once when a call finds
+                    # nothing, so only the interval *inside* a call paces the rounds:
+                    # with one round per call the thread senses back to back and
+                    # spins a core.
                     tag = clf.connect(rdwr={"targets": POLL_TARGETS,
-                                            "on-connect": lambda t: False, "iterations": 2,
+                                            "on-connect": lambda t: False,
+                                            "iterations": POLL_ROUNDS,
                                             "interval": POLL_INTERVAL_S,
                                             "beep-on-connect": False},
                                       terminate=self._stop.is_set)
