@@ -154,6 +154,7 @@ class VirtualCard:
         self.first_command_at: float | None = None
         self._init_load_at: float | None = None
         self.load_window_ms: float | None = None
+        self.timeline: list[tuple[bytes, float, float]] = []  # (CLA INS, arrived, answered)
 
     def reset(self) -> None:
         """The field went off: a new tap starts from nothing selected."""
@@ -164,6 +165,7 @@ class VirtualCard:
         self.log = []
         self.first_command_at = None
         self._init_load_at = None
+        self.timeline = []
 
     # -- APDU entry point ------------------------------------------------------------
     def process(self, command: bytes) -> bytes:
@@ -183,6 +185,7 @@ class VirtualCard:
             time.sleep(float(delay) / 1000)
         answer = self._answer(bytes(command))
         self.log.append((bytes(command), answer))
+        self.timeline.append((bytes(command[:2]), arrived, time.monotonic()))
         if command[:2] == b"\x80\x52" and answer[-2:] == b"\x90\x00" \
                 and self._init_load_at is not None:
             self.load_window_ms = (time.monotonic() - self._init_load_at) * 1000
