@@ -149,6 +149,7 @@ class ReaderSection:
     tac_counter: str = field(default="before", metadata=_choice("before", "after"))
     balance_high_bit: str = field(default="ignore", metadata=_choice("ignore", "overdraft"))
     max_records: int = field(default=10, metadata=_range(0, 10))
+    poll_interval_ms: int = field(default=10, metadata=_range(2, 100))
 
 
 @dataclass(frozen=True)

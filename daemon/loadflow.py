@@ -7,6 +7,16 @@ state it can reach: the kiosk relays, the central side computes the MACs.
     init ──central MAC2──▶ mac2 ──(journal) credit_sent ──CREDIT FOR LOAD──▶ credited
     credited ──central confirm (TAC, or the card-log record)──▶ completed
 
+The card is in the field from INITIALIZE to CREDIT's answer, so that window
+holds only what the invariants need: ``init`` and ``mac2`` are *staged*
+(:meth:`~daemon.orders.OrderStore.stage`) and journaled in one transaction
+with ``credit_sent``, before CREDIT is sent — the MAC2 is durable before the
+card gets it. A crash before that write leaves the order ``created``, which is
+safe: no CREDIT was sent, and the next INITIALIZE gets a new MAC2 (the central
+side issues one while the card's online counter has not moved). When the
+card is gone or another tap began by the time the MAC2 arrives, the staged
+steps are journaled at once (``mac2``: nothing sent to the card).
+
 ``credit_sent`` is the one uncertain state: the card may or may not have
 applied the CREDIT whose answer was lost. It is settled only from the card's
 own log (CARD_PROTOCOL.md, card tear): the record is there → ``credited``
@@ -50,6 +60,15 @@ class LoadFlow(Flow):
     EVIDENCE = ("tac",)
 
     # -- steps -------------------------------------------------------------------------
+    def _initialize(self, order: Order) -> Order:
+        self._need_card(order)
+        terminal = self._terminal_of(order)
+        init = self._card.submit(
+            lambda purse: self._init_on_card(purse, order.amount_fen, terminal))
+        # Staged, not journaled: see the module docstring (the load window).
+        return self._store.stage(order, "init", init=init.raw.hex().upper(),
+                                 balance_before_fen=init.balance_fen, tap=self._card.taps)
+
     def _create(self, order: Order) -> Order:
         body = LoadOrderCreate(card_no=order.card_no, amount_fen=order.amount_fen,
                                terminal_id=self._terminal,
@@ -78,15 +97,19 @@ class LoadFlow(Flow):
         # new INITIALIZE (new card random) asks for a new one.
         reply = reply_as(Mac2Issued, self._post(order, "mac2", InitResponse(init_response=init),
                                                 key=f"mac2-{init[16:24]}"))
-        return self._store.advance(order, "mac2", mac2=reply.mac2.upper(),
-                                   host_date=reply.host_date, host_time=reply.host_time)
+        return self._store.stage(order, "mac2", mac2=reply.mac2.upper(),
+                                 host_date=reply.host_date, host_time=reply.host_time)
 
     def _credit(self, order: Order) -> Order:
+        if not self._same_tap(order):
+            order = self._store.flush(order)  # the MAC2 kept; nothing sent to the card
         self._need_card(order)
         restarted = self._restart_unless_same_tap(order)
         if restarted is not None:
             return restarted
-        order = self._store.advance(order, "credit_sent")  # journal before acting
+        # One durable write: the staged INITIALIZE answer and MAC2, and "CREDIT may
+        # have been sent" — journal before acting.
+        order = self._store.advance(order, "credit_sent")
         day, clock = host_time(order)
         mac2 = bytes.fromhex(order.facts["mac2"])
         try:

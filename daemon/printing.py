@@ -5,6 +5,11 @@ is sent to the printer, and its ``printed_at`` (or ``last_error``) after, so an
 operator can list what did not print and print it again (``kioskctl receipts``,
 ``kioskctl reprint``). With a simulated printer the PNG preview is written to
 ``<state_dir>/receipts/<reference>.png`` (the demo collects them from there).
+A session's own receipt may ask for its preview *later*
+(``receipt(..., preview_later=True)``, then :meth:`Printing.write_previews`
+once the session has answered): a real text-mode printer pays nothing for a
+picture, so the simulated one must not put 20–40 ms of Pillow on the path to
+the cardholder's "done" either.
 
 A receipt never raises past :meth:`Printing.receipt`: whatever goes wrong
 between the facts and the paper (the printer, the preview, facts that do not
@@ -20,6 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 import uuid
 from datetime import datetime, tzinfo
@@ -28,7 +34,7 @@ from typing import Any
 
 from daemon.journal import Journal
 from daemon.receiptfacts import facts_from_json, facts_to_json
-from hardware.printer import PrinterError, ReceiptContext, ReceiptPrinter
+from hardware.printer import PrinterError, Receipt, ReceiptContext, ReceiptPrinter
 from hardware.printer.printer import PrintedReceipt
 from hardware.printer.receipts import DEFAULT_ZONE, build_receipt
 
@@ -55,6 +61,8 @@ class Printing:
         self._dir = receipts_dir
         self.zone = zone
         self._hotline = hotline
+        self._later: list[tuple[str, Receipt]] = []  # previews asked for later
+        self._later_lock = threading.Lock()
 
     def context(self, language: str, *, reprinted_at: datetime | None = None) -> ReceiptContext:
         return ReceiptContext(self._kiosk_id, language, self._mac_key, hotline=self._hotline,
@@ -75,25 +83,59 @@ class Printing:
             raise
         return self._done(reference, printed=printed)
 
-    def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
+    def receipt(self, kind: str, facts: Any, language: str, *,
+                preview_later: bool = False) -> dict[str, Any]:
         """Journal and print one receipt (facts: a hardware.printer.receipts dataclass whose
         ``reference`` is the order's). Never raises once journaled: a failure is recorded on
-        the journal row (for ``kioskctl reprint``) and reported in the answer."""
+        the journal row (for ``kioskctl reprint``) and reported in the answer.
+
+        ``preview_later``: the printer's PNG preview (if it keeps them) is rendered by
+        the next :meth:`write_previews`, not now; the answer names the file it will be."""
         reference = getattr(facts, "reference", None) or getattr(facts, "ticket_no", "")
         row = f"{reference}-{kind}"
         self._journal_receipt(row, kind, {"language": language, "facts": facts_to_json(facts)})
-        return self._print(row, facts, self.context(language))
+        return self._print(row, facts, self.context(language), preview_later=preview_later)
 
-    def _print(self, row: str, facts: Any, ctx: ReceiptContext) -> dict[str, Any]:
+    def write_previews(self) -> None:
+        """Render and keep the previews :meth:`receipt` was asked to leave for later."""
+        with self._later_lock:
+            later, self._later = self._later, []
+        for row, receipt in later:
+            try:
+                png = self.printer.render(receipt, preview=True).png
+                assert png is not None
+                self._keep_preview(row, png)
+            except Exception:  # a copy for the demo and the tests; the paper is out
+                logger.exception("receipt %s preview not kept", row)
+
+    def _print(self, row: str, facts: Any, ctx: ReceiptContext, *,
+               preview_later: bool = False) -> dict[str, Any]:
+        later = preview_later and self.printer.previews
         try:
-            printed = self.printer.print_receipt(build_receipt(ctx, facts))
+            receipt = build_receipt(ctx, facts)
+            printed = self.printer.print_receipt(receipt, preview=False if later else None)
         except PrinterError as exc:
             logger.warning("receipt %s not printed: %s", row, exc)
             return self._done(row, error=str(exc))
         except Exception as exc:  # a bug or bad facts must not undo what was journaled
             logger.exception("receipt %s could not be rendered", row)
             return self._done(row, error=f"{type(exc).__name__}: {exc}")
-        return self._done(row, printed=printed)
+        done = self._done(row, printed=printed)
+        if later:
+            with self._later_lock:
+                self._later.append((row, receipt))
+            done["preview"] = str(self._dir / f"{row}.png")
+        return done
+
+    def _keep_preview(self, row: str, png: bytes) -> Path | None:
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            preview = self._dir / f"{row}.png"
+            preview.write_bytes(png)
+            return preview
+        except OSError as exc:  # the paper is out already; the preview is a copy
+            logger.warning("receipt %s preview not kept: %s", row, exc)
+            return None
 
     def journaled(self, *, unprinted_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
         """The newest journaled receipts (or only those that never printed)."""
@@ -126,15 +168,7 @@ class Printing:
                        (time.time() if printed else None, error, reference))
         if printed is None:
             return {"reference": reference, "printed": False, "error": error}
-        preview = None
-        if printed.png is not None:
-            try:
-                self._dir.mkdir(parents=True, exist_ok=True)
-                preview = self._dir / f"{reference}.png"
-                preview.write_bytes(printed.png)
-            except OSError as exc:  # the paper is out already; the preview is a copy
-                logger.warning("receipt %s preview not kept: %s", reference, exc)
-                preview = None
+        preview = self._keep_preview(reference, printed.png) if printed.png is not None else None
         logger.info("receipt %s printed (%d bytes)", reference, len(printed.data))
         return {"reference": reference, "printed": True, "bytes": len(printed.data),
                 "status": printed.status.to_dict(), "preview": str(preview) if preview else None}

@@ -97,7 +97,7 @@ class OrderRunner:
             kind, facts = receipt_facts(session, order, session_notes(m.journal, session.id),
                                         datetime.now())
             language = m.state.snapshot().language
-        printed = self._printing.receipt(kind, facts, language)
+        printed = self._printing.receipt(kind, facts, language, preview_later=True)
         if not printed["printed"]:
             self._report("receipt_failed", {"reference": order.id, "error": printed["error"]})
         with m.lock:
@@ -105,6 +105,7 @@ class OrderRunner:
             m.show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
                    receipt="printed" if printed["printed"] else "not_printed")
             self._refund_notice(session)
+        self._printing.write_previews()  # the simulated printer's picture, after the answer
 
     def hold(self, session: Session, reason: str) -> None:
         """The load waits at the central side (or, offline, in the journal) for its

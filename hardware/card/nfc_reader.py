@@ -46,7 +46,12 @@ T = TypeVar("T")
 
 POLL_TARGETS = ["106A", "106B"]
 PRESENCE_INTERVAL_S = 0.1
-POLL_INTERVAL_S = 0.05  # a card is seen at most this long after it arrives
+# A card is sensed at most one poll interval (``[reader] poll_interval_ms``, 10 ms)
+# after it enters the field, half that on average. nfcpy sleeps the rest of the
+# interval between rounds, so the thread is idle in between (kioskd idles at ~1 % of
+# a core, docs/PERFORMANCE.md). One nfcpy ``sense`` call runs rounds for about
+# POLL_CALL_S: the stop flag is seen between calls, so close() waits at most that.
+POLL_CALL_S = 0.2
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -74,6 +79,8 @@ class ReaderSettings(Protocol):
     def balance_high_bit(self) -> str: ...
     @property
     def max_records(self) -> int: ...
+    @property
+    def poll_interval_ms(self) -> int: ...
 
 
 @contextmanager
@@ -200,14 +207,19 @@ class CardReader:
                     logger.debug("closing the frontend failed", exc_info=True)
 
     def _poll(self, clf: Any) -> None:
+        interval = self._settings.poll_interval_ms / 1000
+        rounds = max(2, round(POLL_CALL_S / interval))  # one round per call would spin
         while not self._stop.is_set():
             try:
                 with translate("polling"):
-                    # Two sense rounds per call with POLL_INTERVAL_S between them: with
-                    # one round nfcpy senses back to back and the thread spins a core.
+                    # nfcpy's connect calls sense() again at once when a call finds
+                    # nothing, so only the interval *inside* a call paces the rounds:
+                    # with one round per call the thread senses back to back and
+                    # spins a core.
                     tag = clf.connect(rdwr={"targets": POLL_TARGETS,
-                                            "on-connect": lambda t: False, "iterations": 2,
-                                            "interval": POLL_INTERVAL_S,
+                                            "on-connect": lambda t: False,
+                                            "iterations": rounds,
+                                            "interval": interval,
                                             "beep-on-connect": False},
                                       terminate=self._stop.is_set)
             except ReaderUnavailable:

@@ -148,6 +148,13 @@ class VirtualCard:
         self._withheld = b""
         self.commands = 0  # APDUs this tap
         self.log: list[tuple[bytes, bytes]] = []  # (command, answer) this tap
+        # When the reader's first APDU of this tap arrived (time.monotonic), and when
+        # this tap's INITIALIZE FOR LOAD did: the benchmarks time detection and the
+        # load window (INITIALIZE sent → CREDIT answered) from the card's side.
+        self.first_command_at: float | None = None
+        self._init_load_at: float | None = None
+        self.load_window_ms: float | None = None
+        self.timeline: list[tuple[bytes, float, float]] = []  # (CLA INS, arrived, answered)
 
     def reset(self) -> None:
         """The field went off: a new tap starts from nothing selected."""
@@ -156,12 +163,20 @@ class VirtualCard:
         self._withheld = b""
         self.commands = 0
         self.log = []
+        self.first_command_at = None
+        self._init_load_at = None
+        self.timeline = []
 
     # -- APDU entry point ------------------------------------------------------------
     def process(self, command: bytes) -> bytes:
         """The answer APDU (data ‖ SW) to ``command``; raises :class:`Torn`."""
+        arrived = time.monotonic()
         self.commands += 1
         n = self.commands
+        if n == 1:
+            self.first_command_at = arrived
+        if command[:2] == b"\x80\x50" and command[2:3] == b"\x00":  # INITIALIZE FOR LOAD
+            self._init_load_at = arrived
         if self.faults.tear_before == n:
             raise Torn(applied=False)
         delay = self.faults.latency_ms.get(command[1] if len(command) > 1 else -1,
@@ -170,6 +185,12 @@ class VirtualCard:
             time.sleep(float(delay) / 1000)
         answer = self._answer(bytes(command))
         self.log.append((bytes(command), answer))
+        self.timeline.append((bytes(command[:2]), arrived, time.monotonic()))
+        if command[:2] == b"\x80\x52" and answer[-2:] == b"\x90\x00" \
+                and self._init_load_at is not None:
+            self.load_window_ms = (time.monotonic() - self._init_load_at) * 1000
+            logger.info("virtual card: load window %.1f ms (INITIALIZE arrived → CREDIT "
+                        "answered)", self.load_window_ms)
         if self.faults.tear_after == n:
             raise Torn(applied=True)
         return answer

@@ -6,6 +6,12 @@ plus two cards that are not ours (a bank card and a MIFARE Classic tag). It
 is read again at every tap, so editing a balance in the file shows at the
 next tap, and written (atomically) after every command that changes a card,
 so balances survive daemon restarts.
+
+The write is atomic (a temporary file renamed over the old one) but not
+fsynced: the file outlives a killed kioskd (the crash tests and the crash loop
+kill it), only a power cut could lose a write, and an fsync inside CREDIT FOR
+LOAD would put milliseconds of *simulation* into the load window that a real
+card spends in its own EEPROM write — modelled by the RF latency instead.
 """
 
 from __future__ import annotations
@@ -71,8 +77,6 @@ class Wallet:
         tmp = self.path.with_suffix(".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(tmp, self.path)
 
     def card_nos(self) -> list[str]:

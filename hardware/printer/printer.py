@@ -123,10 +123,12 @@ class ReceiptPrinter:
             self.last_status = self._query_status()
             return self.last_status
 
-    def print_receipt(self, receipt: Receipt, *, check_status: bool = True) -> PrintedReceipt:
+    def print_receipt(self, receipt: Receipt, *, check_status: bool = True,
+                      preview: bool | None = None) -> PrintedReceipt:
         """Render and print. Refuses (:class:`PrinterNotReady`) only when the
-        printer says it cannot print; an unknown status does not stop a print."""
-        rendered = self.render(receipt)
+        printer says it cannot print; an unknown status does not stop a print.
+        ``preview``: keep a PNG of it (default: :attr:`previews`)."""
+        rendered = self.render(receipt, preview=preview)
         with self._lock:
             self._check_open()
             status = self._query_status() if check_status else parse_status({}, "not checked")

@@ -120,3 +120,13 @@ def test_a_hotline_that_is_not_a_phone_number_is_refused(hotline: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_config({"service": {"hotline": hotline}})
     assert [p.key for p in info.value.problems] == ["service.hotline"]
+
+
+@pytest.mark.parametrize("interval", [0, 1, 101, 1000, -5])
+def test_a_poll_interval_outside_2_to_100_ms_is_refused(interval: int) -> None:
+    # 0 or 1 ms would spin the reader thread; above 100 ms a card waits longer than
+    # a 300 ms tap budget can afford.
+    with pytest.raises(ConfigError) as info:
+        parse_config({"reader": {"poll_interval_ms": interval}})
+    assert [p.key for p in info.value.problems] == ["reader.poll_interval_ms"]
+    assert parse_config({"reader": {"poll_interval_ms": 25}}).reader.poll_interval_ms == 25

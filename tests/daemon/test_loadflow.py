@@ -97,6 +97,25 @@ def test_link_down_at_create_leaves_the_order_new_then_it_completes(kit: Kit) ->
     dead.close()
 
 
+def test_the_load_window_journals_init_and_mac2_with_credit_sent(kit: Kit) -> None:
+    """INITIALIZE's answer and the MAC2 are not journaled on their own: one write
+    holds them and "CREDIT may be sent", before CREDIT goes to the card."""
+    before = kit.tap(ZHANG).balance_fen
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=3000, session_id=None)
+    flow = _flow(kit)
+    order = flow._initialize(flow._create(order))
+    order = flow._mac2(order)
+    assert order.state == "mac2"
+    assert kit.store.get(order.id).state == "created"  # nothing of the window durable yet
+    credited = flow._credit(order)
+    assert credited.state == "credited"
+    steps = [r["step"] for r in kit.journal.query(
+        "SELECT step FROM steps WHERE order_id = ? ORDER BY id", (order.id,))]
+    assert steps == ["new", "created", "init", "mac2", "credit_sent", "credited"]
+    assert kit.store.get(order.id).facts["mac2"] == order.facts["mac2"]
+    assert kit.balance(ZHANG) == before + 3000
+
+
 def test_a_restart_between_mac2_and_credit_starts_a_new_card_session(kit: Kit) -> None:
     before = kit.tap(ZHANG).balance_fen
     order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=3000, session_id=None)
@@ -105,12 +124,33 @@ def test_a_restart_between_mac2_and_credit_starts_a_new_card_session(kit: Kit) -
     order = flow._initialize(order)
     order = flow._mac2(order)
     assert order.state == "mac2"
-    # The daemon dies here; the new one finds the order and the card tapped anew.
+    # The daemon dies here, the MAC2 only staged: the new one finds the order
+    # "created" and the card tapped anew, and asks for a new MAC2.
     kit.tap(ZHANG)
     fresh = LoadFlow(OrderStore(kit.journal), kit.client, kit.reader, terminal_id=TERMINAL)
-    done = fresh.drive(kit.store.get(order.id))
+    found = kit.store.get(order.id)
+    assert found.state == "created"
+    done = fresh.drive(found)
+    assert done.state == "completed"
+    assert kit.balance(ZHANG) == before + 3000
+    assert _card_loads(kit, 3000) == 1
+    assert _central_loads(kit, done.central_ref or "") == [("load", 3000)]
+
+
+def test_a_mac2_that_arrives_after_a_new_tap_is_journaled_and_never_sent(kit: Kit) -> None:
+    before = kit.tap(ZHANG).balance_fen
+    order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=3000, session_id=None)
+    flow = _flow(kit)
+    order = flow._mac2(flow._initialize(flow._create(order)))
+    first_mac2 = order.facts["mac2"]
+    kit.tap(ZHANG)  # the card left and came back while the MAC2 was on its way
+    done = flow.drive(order)
     assert done.state == "completed"
     assert done.facts["restart"] == "new card session"
+    steps = [(r["step"], r["detail"]) for r in kit.journal.query(
+        "SELECT step, detail FROM steps WHERE order_id = ? ORDER BY id", (order.id,))]
+    assert [s for s, _ in steps][:5] == ["new", "created", "init", "mac2", "created"]
+    assert first_mac2 in steps[3][1] and done.facts["mac2"] != first_mac2
     assert kit.balance(ZHANG) == before + 3000
     assert _card_loads(kit, 3000) == 1
 
@@ -123,7 +163,7 @@ def test_a_card_with_a_bad_mac1_is_refused_and_nothing_moves(kit: Kit) -> None:
     with pytest.raises(CentralRejected) as err:
         _flow(kit).drive(order)
     assert err.value.code == "mac1_invalid"
-    assert kit.store.get(order.id).state == "init"
+    assert kit.store.get(order.id).state == "created"  # INITIALIZE's answer was only staged
     assert kit.balance(ZHANG) == before
 
 

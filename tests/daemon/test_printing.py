@@ -108,3 +108,22 @@ def test_printing_uses_the_configured_zone(tmp_path: Path, monkeypatch: pytest.M
 def _topup() -> TopUp:
     return TopUp("L1", datetime(2026, 11, 24, 9, 0), "31044403000000100017", 5000, 8650,
                  13650, notes=((2000, 2), (1000, 1)), tac="1A2B3C4D")
+
+
+def test_a_preview_asked_for_later_is_drawn_by_write_previews(tmp_path: Path) -> None:
+    """A session's receipt prints at once; its PNG (simulated printer) only when the
+    session has answered and calls write_previews."""
+    printer = ReceiptPrinter(device=SimPrinterDevice())
+    with Journal(tmp_path / "j.sqlite") as journal:
+        printing = _printing(tmp_path, journal, printer)
+        facts = TopUp("L2", datetime(2026, 11, 24, 9, 0), "31044403000000100017", 5000, 8650,
+                      13650, notes=((5000, 1),), tac="1A2B3C4D")
+        result = printing.receipt("topup", facts, "zh", preview_later=True)
+        png = tmp_path / "receipts" / "L2-topup.png"
+        assert result["printed"] is True and result["preview"] == str(png)
+        assert printer.receipts[-1].data == printer.render(printer.receipts[-1].receipt).data
+        assert not png.exists()
+        printing.write_previews()
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        printing.write_previews()  # nothing left: nothing drawn twice
+        assert len(list((tmp_path / "receipts").iterdir())) == 1

@@ -17,6 +17,10 @@ from deploy.stack import Stack
 from protocol.localclient import DaemonUnavailable
 from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
+# A load journals "init" and "mac2" in one transaction with "credit_sent" (the load
+# window, daemon/loadflow.py): a kill "after init" or "after mac2" is a kill after that
+# write, before CREDIT goes out. A kill between INITIALIZE and that write leaves the
+# order "created"; the crash loop (bench/crashloop.py) kills at random moments there.
 LOAD_STEPS = ["created", "init", "mac2", "credit_sent", "credited", "completed"]
 PURCHASE_STEPS = ["created", "init", "mac1", "debit_sent", "debited", "completed"]
 

@@ -63,8 +63,15 @@ def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:
     rows = central_sql(stack, "SELECT kind, amount_fen, balance_after_fen FROM transactions"
                        " WHERE card_no = ? AND order_id IS NOT NULL ORDER BY id", CARD)
     assert rows[-2:] == [("load", 5000, 13650), ("bill_payment", -3720, 9930)]
-    receipts = sorted(p.name for p in (stack.workdir / "state" / "receipts").glob("*.png"))
-    assert receipts == sorted([f"{topup_ref}-topup.png", f"{bill_ref}-bill_payment.png"])
+    # The simulated printer's previews are drawn after the session answered "done".
+    wanted = sorted([f"{topup_ref}-topup.png", f"{bill_ref}-bill_payment.png"])
+    deadline = time.monotonic() + 10
+    while True:
+        receipts = sorted(p.name for p in (stack.workdir / "state" / "receipts").glob("*.png"))
+        if receipts == wanted or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert receipts == wanted
     # The receipts were journaled with the figures the card and the centre hold.
     journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
     payloads = {kind: json.loads(payload)["facts"]["fields"] for kind, payload in
