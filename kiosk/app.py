@@ -47,6 +47,10 @@ logger = logging.getLogger(__name__)
 KV = Path(__file__).with_name("look.kv")
 LARGE_TEXT = 1.3
 COUNTDOWN_S = 20
+# How often at most a touch tells kioskd the cardholder is still there (its idle time
+# is idle_timeout_s, 60 s by default: typing on a keypad it cannot see must not end
+# the card screen under the cardholder's fingers).
+STILL_HERE_EVERY_S = 10.0
 # Screens that never time out in the UI: nothing to walk away from, or a money step
 # the daemon finishes itself.
 NO_IDLE = frozenset({"attract", "reading", "maintenance", "out_of_service", "topup_loading",
@@ -96,7 +100,12 @@ class KioskApp(App):  # type: ignore[misc]
         self.local: str | None = None
         self.origin: str | None = None
         self._idle_s = idle_timeout_s
+        # A short idle time (the config allows 5 s) gets a countdown and keep-alives in
+        # proportion, so the countdown does not cover every screen at once.
+        self._countdown_s = min(COUNTDOWN_S, max(1, int(idle_timeout_s / 3)))
+        self._still_here_every_s = min(STILL_HERE_EVERY_S, idle_timeout_s / 4)
         self._last_touch = time.monotonic()
+        self._told_still_here = -STILL_HERE_EVERY_S  # the first touch tells at once
         self._countdown: int | None = None
         self._overlay: IdleOverlay | None = None
         self._feed = StateFeed(client, self._from_feed)
@@ -139,7 +148,13 @@ class KioskApp(App):  # type: ignore[misc]
         return not self._dedupe.accept(etype, me.uid, str(me.device), x, y, time.monotonic())
 
     def _touched(self, *_: Any) -> None:
-        self._last_touch = time.monotonic()
+        now = self._last_touch = time.monotonic()
+        snap = self._snap
+        if snap is not None and self._daemon_up and snap.screen != "attract" \
+                and now - self._told_still_here >= self._still_here_every_s:
+            # The daemon's own idle time starts again; no answer is shown to anyone.
+            self._told_still_here = now
+            self._worker.submit(Intent("POST", "/v1/still-here", None, None))
 
     def open_settings(self, *_: Any) -> bool:  # F1 and the settings key do nothing
         return False
@@ -267,7 +282,7 @@ class KioskApp(App):  # type: ignore[misc]
             self._dismiss_idle()
             return
         left = int(self._idle_s - (time.monotonic() - self._last_touch))
-        if self._overlay is None and left <= COUNTDOWN_S:
+        if self._overlay is None and left <= self._countdown_s:
             self.start_idle(left)
         elif self._overlay is not None and self._countdown is not None:
             self._countdown -= 1

@@ -130,6 +130,13 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
         return {"cancelled": True}
 
     kiosk.add("POST", "/v1/topup/cancel", cancel, "Leave a top-up before any cash went in")
+    def still_here(_: Request) -> Any:
+        sessions.still_here()
+        return {"ok": True}
+
+    kiosk.add("POST", "/v1/still-here", still_here,
+              "The cardholder is using the screen (the UI's keep-alive while they type or "
+              "choose): the idle time of the card screen or of the session starts again")
     kiosk.add("POST", "/v1/pending-load/complete", lambda r: to_json(sessions.complete_pending()),
               "Load onto the card on screen the amount the central side holds for it")
 
@@ -178,8 +185,9 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "(a lost or blocked card: its own records only, with the reason as notice)")
     kiosk.add("POST", "/v1/statement", lambda r: account.statement(
         r.field("period", str), r.field("pin", str, required=False)),
-        "Print a statement (this_month, last_month, last_30_days); a card with a payment "
-        "password needs it (sent to the central side only as an encrypted PIN block)")
+        "Print a statement (this_month, last_month, last_3_months, last_30_days); a card "
+        "with a payment password needs it (sent to the central side only as an encrypted "
+        "PIN block)")
     kiosk.add("POST", "/v1/points/redeem",
               lambda r: to_json(account.redeem_points(r.field("points", int))),
               "Turn points into a load onto the card on the reader")

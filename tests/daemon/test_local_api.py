@@ -99,6 +99,9 @@ class FakeSessions:
         self.log.append(f"pay pin={'set' if pin else 'none'}")
         return {"kind": "bill"}
 
+    def still_here(self) -> None:
+        self.log.append("still here")
+
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services, FakeSim]]:
@@ -418,3 +421,9 @@ def test_an_answer_cut_short_is_daemon_unavailable(tmp_path: Path) -> None:
             LocalClient(path, timeout=5).get("/v1/state")
     finally:
         listener.close()
+
+
+def test_the_keep_alive_reaches_the_sessions(served: Any) -> None:
+    kiosk, _, _, sim = served
+    assert kiosk.post("/v1/still-here") == {"ok": True}
+    assert sim.log == ["still here"]

@@ -7,15 +7,20 @@ ends back on the attract screen with the card taken away."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from daemon.account import PERIODS, period_dates
 from deploy.stack import Stack
 from deploy.uiprobe import TouchProbe
 from tests.e2e.sessionkit import CARD, central_sql
@@ -214,14 +219,25 @@ def test_history_pages_and_a_statement_is_printed(stack: Stack, ui: TouchProbe) 
                                    and "◀" in v["texts"]))
     assert set(second["texts"]) != set(first["texts"])
     ui.tap("statement")
-    ui.wait_screen("statement")
-    ui.tap("last_30_days")
+    picker = _clean(ui.wait_screen("statement"))
+    offered = [t["name"] for t in picker["targets"] if t["name"] in PERIODS]
+    assert offered == list(PERIODS)  # every period kioskd prints, and no other
+    assert "最近3个月" in picker["texts"]
+    ui.tap("last_3_months")
     ui.wait_screen("pin_entry")  # the card has a payment password
     ui.type_digits(PIN)
     ui.tap("ok")
     printed = _clean(ui.wait_screen("statement_printed"))
     assert "对账单已打印" in printed["texts"]
     assert list((stack.workdir / "state" / "receipts").glob("*-statement.png"))
+    journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
+    payload = journal.execute("SELECT payload FROM receipts WHERE kind = 'statement' "
+                              "ORDER BY created_at DESC LIMIT 1").fetchone()[0]
+    journal.close()
+    facts = json.loads(payload)["facts"]["fields"]
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert (facts["period_from"], facts["period_to"]) == tuple(
+        d.isoformat() for d in period_dates("last_3_months", today))
     ui.tap("back")
     ui.wait_screen("home")
     ui.tap("done")
