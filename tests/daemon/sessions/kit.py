@@ -126,7 +126,8 @@ class Flow:
     """A load or purchase flow whose next drives are scripted: "complete",
     "needs_card", "offline", "refused" (the centre refuses: final, as the real
     flows journal it), "card_error", or "pin_wrong N" / "pin_locked" (the
-    centre refuses the create; the order stays new, as in the real flows). The order moves in the real store."""
+    centre refuses the create; the order stays new, as in the real flows). The
+    order moves in the real store."""
 
     def __init__(self, store: OrderStore, reader: list[str]) -> None:
         self._store = store
