@@ -8,11 +8,17 @@ each switch from the touch to the first frame after the new screen is built
 showing one label in the same font.
 
 Usage: ``xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m bench.ui_switch``
+
+``--profile FILE`` samples the UI with py-spy (``pip install py-spy``; not a
+dependency of the kiosk) during the taps, native frames included, writes the
+collapsed stacks to FILE and prints the functions that hold the most samples.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,9 +66,28 @@ def bare_rss(font: Path, settle_s: float = 4.0) -> int:
         proc.wait(10)
 
 
+def profile_summary(collapsed: Path, top: int = 25) -> list[tuple[str, float, float]]:
+    """(function, % of samples inside it, % of samples in it itself), busiest first."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        frames = [f.split(" (")[0] for f in stack.split(";")]
+        for name in set(frames):
+            inclusive[name] += n
+        own[frames[-1]] += n
+    total = max(total, 1)
+    return [(name, 100 * n / total, 100 * own[name] / total)
+            for name, n in inclusive.most_common(top)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=500)
+    parser.add_argument("--profile", type=Path, help="py-spy the UI; collapsed stacks here")
     args = parser.parse_args(argv)
     switches: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp) / "kiosk") as stack:
@@ -75,12 +100,22 @@ def main(argv: list[str] | None = None) -> int:
         ui.wait_screen("attract", timeout=60)
         time.sleep(1)
         start_rss = rss_kib(ui.proc.pid)
+        spy = None
+        if args.profile is not None:
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
+                                    "--pid", str(ui.proc.pid), "--native", "--rate", "250",
+                                    "--format", "raw", "--output", str(args.profile)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         for i in range(args.taps):
             # From the attract screen (the card screen would time out in kioskd meanwhile)
             name, back = ("help", "help") if i % 2 == 0 else ("back", "attract")
             view = ui.tap(name)
             view = ui.wait_screen(back, also=lambda v: v.get("switch_ms") is not None)
             switches.append(float(view["switch_ms"]))
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
         time.sleep(1)
         end_rss = rss_kib(ui.proc.pid)
     bare = bare_rss(find_cjk_font())
@@ -90,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
                "ui_rss_kib_start": start_rss, "ui_rss_kib_after": end_rss,
                "bare_kivy_rss_kib": bare, "ratio_after_vs_bare": round(end_rss / bare, 3)}
     print(results)
+    if args.profile is not None:
+        for name, inside, itself in profile_summary(args.profile):
+            print(f"{inside:5.1f}% {itself:5.1f}%  {name}")
+        return 0  # a profiled run is slower: its figures are not the bench's
     save("ui_switch", results)
     return 0
 
