@@ -12,12 +12,15 @@ Usage: ``xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m bench.ui_swi
 ``--profile FILE`` samples the UI with py-spy (``pip install py-spy``; not a
 dependency of the kiosk) during the taps, native frames included, writes the
 collapsed stacks to FILE and prints the functions that hold the most samples.
+``--tracemalloc DIR`` runs the UI with ``bench/tracemalloc_hook`` and prints
+where the Python heap grew between the first and the last tap.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +32,8 @@ from bench.common import pct, save
 from deploy.stack import Stack
 from deploy.uiprobe import TouchProbe
 from kiosk.fonts import find_cjk_font
+
+HOOK = Path(__file__).with_name("tracemalloc_hook")
 
 BARE = """
 import os, sys
@@ -84,10 +89,21 @@ def profile_summary(collapsed: Path, top: int = 25) -> list[tuple[str, float, fl
             for name, n in inclusive.most_common(top)]
 
 
+def _tm_request(folder: Path, name: str, timeout: float = 60) -> None:
+    """Ask the UI's tracemalloc hook for ``start`` or a ``dump-NAME`` and wait for it."""
+    (folder / name).touch()
+    deadline = time.monotonic() + timeout
+    while (folder / name).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the UI's tracemalloc hook did not answer {name}")
+        time.sleep(0.1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=500)
     parser.add_argument("--profile", type=Path, help="py-spy the UI; collapsed stacks here")
+    parser.add_argument("--tracemalloc", type=Path, help="trace the UI's heap; snapshots here")
     args = parser.parse_args(argv)
     switches: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp) / "kiosk") as stack:
@@ -96,9 +112,19 @@ def main(argv: list[str] | None = None) -> int:
         stack.start_kioskd()
         probe_dir = stack.workdir / "ui-probe"
         probe_dir.mkdir()
+        if args.tracemalloc is not None:  # the UI only: kioskd and central are up already
+            args.tracemalloc.mkdir(parents=True, exist_ok=True)
+            os.environ.update(TM_DIR=str(args.tracemalloc), PYTHONPATH=str(HOOK))
         ui = TouchProbe(stack.start_ui(probe_dir), probe_dir)
+        os.environ.pop("TM_DIR", None)
+        os.environ.pop("PYTHONPATH", None)
         ui.wait_screen("attract", timeout=60)
         time.sleep(1)
+        if args.tracemalloc is not None:
+            _tm_request(args.tracemalloc, "start")
+            for i in range(20):  # warm-up: every screen of the loop drawn once, traced
+                ui.tap("help" if i % 2 == 0 else "back")
+            _tm_request(args.tracemalloc, "dump-before")
         start_rss = rss_kib(ui.proc.pid)
         spy = None
         if args.profile is not None:
@@ -118,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             spy.wait(60)
         time.sleep(1)
         end_rss = rss_kib(ui.proc.pid)
+        if args.tracemalloc is not None:
+            _tm_request(args.tracemalloc, "dump-after")
     bare = bare_rss(find_cjk_font())
     results = {"taps": args.taps, "switch_ms_p50": round(pct(switches, 0.5), 1),
                "switch_ms_p95": round(pct(switches, 0.95), 1),
@@ -125,9 +153,20 @@ def main(argv: list[str] | None = None) -> int:
                "ui_rss_kib_start": start_rss, "ui_rss_kib_after": end_rss,
                "bare_kivy_rss_kib": bare, "ratio_after_vs_bare": round(end_rss / bare, 3)}
     print(results)
+    if args.tracemalloc is not None:
+        import tracemalloc
+        before = tracemalloc.Snapshot.load(str(args.tracemalloc / "snap-before"))
+        after = tracemalloc.Snapshot.load(str(args.tracemalloc / "snap-after"))
+        grew = after.compare_to(before, "traceback")
+        print("python heap growth:", sum(d.size_diff for d in grew) // 1024, "KiB")
+        for diff in grew[:12]:
+            print(f"{diff.size_diff / 1024:+8.1f} KiB {diff.count_diff:+6d} blocks")
+            for line in diff.traceback.format()[-8:]:
+                print("    ", line)
     if args.profile is not None:
         for name, inside, itself in profile_summary(args.profile):
             print(f"{inside:5.1f}% {itself:5.1f}%  {name}")
+    if args.profile is not None or args.tracemalloc is not None:
         return 0  # a profiled run is slower: its figures are not the bench's
     save("ui_switch", results)
     return 0

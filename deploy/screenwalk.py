@@ -183,6 +183,7 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
     w.shoot("pin_entry_retry")
     ui.tap("back")
     w.at("bill_found")
+    w.shoot("bill_found_wrong_pin")  # the bill, saying the tries left too
     ui.tap("cancel")
     w.card()
     ui.tap("history")
