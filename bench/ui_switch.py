@@ -40,6 +40,7 @@ import os, sys
 os.environ["KIVY_NO_ARGS"] = "1"
 from kivy.config import Config
 Config.set("graphics", "width", "1280"); Config.set("graphics", "height", "800")
+Config.set("graphics", "multisamples", sys.argv[2])
 from kivy.core.text import DEFAULT_FONT, LabelBase
 LabelBase.register(DEFAULT_FONT, sys.argv[1])
 from kivy.app import App
@@ -60,8 +61,9 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def bare_rss(font: Path, settle_s: float = 4.0) -> int:
-    proc = subprocess.Popen([sys.executable, "-c", BARE, str(font)],
+def bare_rss(font: Path, multisamples: int = 2, settle_s: float = 4.0) -> int:
+    """A bare Kivy app's RSS; ``multisamples`` 2 is Kivy's default, the kiosk sets 0."""
+    proc = subprocess.Popen([sys.executable, "-c", BARE, str(font), str(multisamples)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(settle_s)
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracemalloc", type=Path, help="trace the UI's heap; snapshots here")
     args = parser.parse_args(argv)
     switches: list[float] = []
+    rss_curve: list[int] = []  # every 50 taps: growth per tap, or a plateau after the first
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp) / "kiosk") as stack:
         stack.seed()
         stack.start_central()
@@ -139,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             view = ui.tap(name)
             view = ui.wait_screen(back, also=lambda v: v.get("switch_ms") is not None)
             switches.append(float(view["switch_ms"]))
+            if (i + 1) % 50 == 0:
+                rss_curve.append(rss_kib(ui.proc.pid))
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(60)
@@ -147,11 +152,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.tracemalloc is not None:
             _tm_request(args.tracemalloc, "dump-after")
     bare = bare_rss(find_cjk_font())
+    bare_no_msaa = bare_rss(find_cjk_font(), multisamples=0)
     results = {"taps": args.taps, "switch_ms_p50": round(pct(switches, 0.5), 1),
                "switch_ms_p95": round(pct(switches, 0.95), 1),
                "switch_ms_max": round(max(switches), 1),
                "ui_rss_kib_start": start_rss, "ui_rss_kib_after": end_rss,
-               "bare_kivy_rss_kib": bare, "ratio_after_vs_bare": round(end_rss / bare, 3)}
+               "ui_rss_kib_every_50_taps": rss_curve,
+               "bare_kivy_rss_kib": bare, "ratio_after_vs_bare": round(end_rss / bare, 3),
+               # the same bare app without multisampling, as the kiosk runs (kiosk/main.py)
+               "bare_kivy_no_msaa_rss_kib": bare_no_msaa,
+               "ratio_after_vs_bare_no_msaa": round(end_rss / bare_no_msaa, 3)}
     print(results)
     if args.tracemalloc is not None:
         import tracemalloc

@@ -9,6 +9,7 @@ message — ``pin_required`` opens the PIN pad and sends the intent again with i
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import time
@@ -55,6 +56,15 @@ STILL_HERE_EVERY_S = 10.0
 # the daemon finishes itself.
 NO_IDLE = frozenset({"attract", "reading", "maintenance", "out_of_service", "topup_loading",
                      "topup_put_card_back", "bill_paying"})
+
+
+@functools.cache
+def _unit_test_touch() -> Any:
+    """Kivy's UnitTestTouch, for the probe's taps: imported once, on the first (a
+    test-only module; and its import statement searched the path again at every tap,
+    a tenth of the UI's main loop in bench/ui_switch's profile)."""
+    from kivy.tests.common import UnitTestTouch
+    return UnitTestTouch
 
 
 class KioskRoot(BoxLayout):  # type: ignore[misc]
@@ -112,6 +122,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._worker = IntentWorker(client, self._from_worker)
         self._dedupe = TouchDeduper()
         self._screens: dict[str, KioskScreen] = {}
+        self._probe_trigger: Any = None
         self.keys_seen = 0
 
     # -- layout ------------------------------------------------------------------------
@@ -337,8 +348,12 @@ class KioskApp(App):  # type: ignore[misc]
     # -- probe -------------------------------------------------------------------------
     def _probe_soon(self) -> None:
         if self._probe is not None:
-            # After the next frame is drawn, so the probe reports what is on the glass.
-            Clock.schedule_once(lambda dt: self._write_probe(), 0.1)
+            # After the next frame is drawn, so the probe reports what is on the glass;
+            # one write for the changes of that time (a trigger coalesces): each write
+            # walks every widget on screen, and a tap made three or four of them.
+            if self._probe_trigger is None:
+                self._probe_trigger = Clock.create_trigger(lambda dt: self._write_probe(), 0.1)
+            self._probe_trigger()
 
     def _write_probe(self) -> None:
         assert self._probe is not None
@@ -364,12 +379,10 @@ class KioskApp(App):  # type: ignore[misc]
     def _probe_command(self, command: dict[str, Any]) -> None:
         """A test's touch at a point, a paste, a window size, a snapshot (the demo's
         card errors the simulator cannot make), or the idle countdown now."""
-        from kivy.tests.common import UnitTestTouch
-
         if "tap" in command:
             x, y = command["tap"]
             shown, started = self.manager.current, time.perf_counter()
-            touch = UnitTestTouch(x, y)
+            touch = _unit_test_touch()(x, y)
             touch.touch_down()
             touch.touch_up()
             if self.manager.current != shown:  # the bench's figure: touch → next frame
