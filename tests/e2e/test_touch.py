@@ -449,6 +449,19 @@ def test_a_screen_is_built_once_and_again_only_when_what_it_shows_changes(
     ui.wait_screen("attract", also=lambda v: v["language"] == lang)
 
 
+def test_the_probe_reports_a_glyph_the_font_does_not_have(stack: Stack, ui: TouchProbe) -> None:
+    """The layout checks' tofu detector can fail: a Thai letter in an operator's
+    maintenance message (handed to the UI as a snapshot) is reported, the CJK font
+    having none, and the Chinese beside it is not."""
+    state = stack.kiosk_client.get("/v1/state")  # read only, to hand the UI back
+    try:
+        view = ui.command({"snapshot": {**state, "screen": "maintenance",
+                                        "maintenance": "维护中 ก"}})
+        assert view["ui_screen"] == "maintenance" and view["missing_glyphs"] == ["ก"]
+    finally:
+        ui.command({"snapshot": stack.kiosk_client.get("/v1/state")})
+
+
 def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) -> None:
     """Real key presses (XTEST, as a keyboard would send them) into the UI's window
     under Xvfb: none closes it, and each one did reach it. xdotool is a system
