@@ -23,26 +23,19 @@ __all__ = ["GlyphCheck", "Probe"]
 
 
 class GlyphCheck:
-    """Which characters a font draws as its "missing" box (tofu), rendered by Kivy's
-    own text provider (the one the screens use), one character once. Not Pillow's
-    FreeType: importing it and loading the font again cost every UI with a probe
-    6.5 MB (bench/ui_switch). Needs Kivy's window: the first check runs in the app."""
+    """Which characters a font draws as its "missing" box (tofu)."""
 
     def __init__(self, font: Path) -> None:
-        self._font = str(font)
-        self._tofu: bytes | None = None
+        from PIL import ImageFont
+        self._font = ImageFont.truetype(str(font), 24)
+        self._tofu = self._bitmap("\U000f0000")  # a private-use code point: no glyph
         self._known: dict[str, bool] = {}
 
     def _bitmap(self, ch: str) -> bytes:
-        from kivy.core.text import Label as CoreLabel
-        label = CoreLabel(text=ch, font_size=24, font_name=self._font)
-        label.refresh()
-        texture = label.texture
-        return bytes(texture.pixels) + repr(texture.size).encode()
+        mask = self._font.getmask(ch)
+        return bytes(mask) + repr(mask.size).encode()
 
     def missing(self, text: str) -> list[str]:
-        if self._tofu is None:
-            self._tofu = self._bitmap("\U000f0000")  # a private-use code point: no glyph
         out = []
         for ch in set(text):
             if ch.isspace():
