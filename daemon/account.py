@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from calendar import monthrange
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from daemon.central import (
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Model)
 
-PERIODS = ("this_month", "last_month", "last_30_days")
+PERIODS = ("this_month", "last_month", "last_3_months", "last_30_days")
 _HISTORY_REFUSED = ("card_lost", "card_blacklisted")
 FEEDBACK_CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
                        "other")
@@ -62,42 +63,19 @@ def period_dates(period: str, today: date) -> tuple[date, date]:
     if period == "last_month":
         last = today.replace(day=1) - timedelta(days=1)
         return last.replace(day=1), last
+    if period == "last_3_months":
+        return _months_before(today, 3) + timedelta(days=1), today
     if period == "last_30_days":
         return today - timedelta(days=29), today
     raise BadInput("bad_period", f"period must be one of {', '.join(PERIODS)}",
-                   "请选择本月、上月或最近30天")
+                   "请选择本月、上月、最近3个月或最近30天")
 
 
-_LOCKED = {"pin_locked": ("The payment password is locked", "支付密码已锁定"),
-           "identity_locked": ("ID number checks on this card are locked", "此卡的证件验证已锁定")}
-_TRIES = ("pin_wrong", "identity_mismatch")
-
-
-def _refused(exc: CentralRejected, zone: tzinfo) -> CentralRefusal:
-    """The centre's refusal as the screen shows it: a wrong password or ID says how
-    many tries are left, a lock says when it ends (the details carry both too)."""
-    message, message_zh, details = exc.message, exc.message_zh, exc.details
-    tries, retry = details.get("tries_left"), details.get("retry_after_s")
-    if exc.code in _LOCKED and isinstance(retry, int):
-        minutes = max(1, -(-retry // 60))
-        until = _clock_time(details.get("locked_until"), zone)
-        what, what_zh = _LOCKED[exc.code]
-        message = (f"Too many wrong tries. {what}; try again in {minutes} min"
-                   + (f" (after {until})." if until else "."))
-        message_zh = (f"错误次数过多，{what_zh}，请{minutes}分钟后"
-                      + (f"（{until}以后）再试。" if until else "再试。"))
-    elif exc.code in _TRIES and isinstance(tries, int):
-        message = f"{exc.message} {tries} {'try' if tries == 1 else 'tries'} left."
-        message_zh = f"{exc.message_zh}还可尝试{tries}次。"
-    return CentralRefusal(exc.code, message, message_zh, details, central_status=exc.status)
-
-
-def _clock_time(stamp: Any, zone: tzinfo) -> str | None:
-    """``HH:MM`` in the kiosk's zone of an ISO time from the centre, or None."""
-    try:
-        return datetime.fromisoformat(str(stamp)).astimezone(zone).strftime("%H:%M")
-    except ValueError:
-        return None
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier, or that month's last day if it is shorter
+    (31 May → 28 or 29 February)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
 
 
 def _pin(value: Any, name: str) -> str:
@@ -125,7 +103,7 @@ class Account:
             return reply_as(reply, self._central.request(method, path, body,
                                                          idempotency_key=key))
         except CentralRejected as exc:
-            raise _refused(exc, self._printing.zone) from None
+            raise CentralRefusal.of(exc, self._printing.zone) from None
         except CentralMalformed:
             raise Unavailable("central_malformed", "The card centre's answer could not be read.",
                               "一卡通中心的应答无法读取。") from None

@@ -21,6 +21,7 @@ A step moved out of order is not here: that is a bug
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from daemon.central import CentralRejected
@@ -75,7 +76,34 @@ class CentralRefusal(KioskError):
         self.central_status = central_status
 
     @classmethod
-    def of(cls, exc: CentralRejected) -> CentralRefusal:
-        """The central client's refusal, as the kiosk passes it on."""
-        return cls(exc.code, exc.message, exc.message_zh, exc.details,
-                   central_status=exc.status)
+    def of(cls, exc: CentralRejected, zone: tzinfo) -> CentralRefusal:
+        """The centre's refusal as the screen shows it: a wrong password or ID says how
+        many tries are left, a lock says when it ends in ``zone`` (the details carry
+        both too)."""
+        message, message_zh, details = exc.message, exc.message_zh, exc.details
+        tries, retry = details.get("tries_left"), details.get("retry_after_s")
+        if exc.code in _LOCKED and isinstance(retry, int):
+            minutes = max(1, -(-retry // 60))
+            until = _clock_time(details.get("locked_until"), zone)
+            what, what_zh = _LOCKED[exc.code]
+            message = (f"Too many wrong tries. {what}; try again in {minutes} min"
+                       + (f" (after {until})." if until else "."))
+            message_zh = (f"错误次数过多，{what_zh}，请{minutes}分钟后"
+                          + (f"（{until}以后）再试。" if until else "再试。"))
+        elif exc.code in _TRIES and isinstance(tries, int):
+            message = f"{exc.message} {tries} {'try' if tries == 1 else 'tries'} left."
+            message_zh = f"{exc.message_zh}还可尝试{tries}次。"
+        return cls(exc.code, message, message_zh, details, central_status=exc.status)
+
+
+_LOCKED = {"pin_locked": ("The payment password is locked", "支付密码已锁定"),
+           "identity_locked": ("ID number checks on this card are locked", "此卡的证件验证已锁定")}
+_TRIES = ("pin_wrong", "identity_mismatch")
+
+
+def _clock_time(stamp: Any, zone: tzinfo) -> str | None:
+    """``HH:MM`` in the kiosk's zone of an ISO time from the centre, or None."""
+    try:
+        return datetime.fromisoformat(str(stamp)).astimezone(zone).strftime("%H:%M")
+    except ValueError:
+        return None

@@ -165,13 +165,34 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
         w.check("idle_countdown", lang)
         w.shots.append(ui.screenshot(out / f"ui-idle_countdown-{lang}.png"))
         ui.tap("continue")
+    # A wrong payment password for a bill: the pad again, with the tries left (before
+    # the statement below, whose right password clears the centre's count again).
+    ui.tap("bill")
+    w.at("bill_utility")
+    ui.tap("electricity")
+    ui.type_digits("200002")
+    ui.tap("ok")
+    w.at("bill_found", timeout=30)
+    ui.tap("pay")
+    w.at("pin_entry")
+    ui.type_digits("999999")
+    ui.tap("ok")
+    ui.wait_for(lambda v: v["ui_screen"] == "pin_entry" and v["session_step"] == "found"
+                and any("2" in t and ("次" in t or "tries" in t) for t in v["texts"]),
+                timeout=30, what="the pad again after a wrong password")
+    w.shoot("pin_entry_retry")
+    ui.tap("back")
+    w.at("bill_found")
+    w.shoot("bill_found_wrong_pin")  # the bill, saying the tries left too
+    ui.tap("cancel")
+    w.card()
     ui.tap("history")
     ui.wait_for(lambda v: "more" in [t["name"] for t in v["targets"]], what="history")
     w.shoot("history")
     ui.tap("statement")
     w.at("statement")
     w.shoot("statement")
-    ui.tap("last_30_days")
+    ui.tap("last_3_months")
     w.at("pin_entry")
     ui.type_digits("14")
     w.shoot("pin_entry")
@@ -234,8 +255,9 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
               "message_zh": "此卡已挂失，投入的现金凭退款凭条退还。"}),
             ("bill_paying", _session("bill", "paying", 3720), None),
             ("bill_failed", _session("bill", "failed", 23680, reference="P2612010000000003"),
-             {"code": "pin_wrong", "message": "Wrong payment password. 2 tries left.",
-              "message_zh": "支付密码错误。还可尝试2次。"})):
+             {"code": "pin_locked", "message": "Too many wrong tries. The payment password "
+              "is locked; try again in 30 min (after 11:05).",
+              "message_zh": "错误次数过多，支付密码已锁定，请30分钟后（11:05以后）再试。"})):
         w.shoot(name, _snap("topup" if session["kind"] == "topup" else "bill",
                             session={**session, "limits": limits}, notice=notice))
     ui.tap("done")

@@ -10,6 +10,7 @@ message — ``pin_required`` opens the PIN pad and sends the intent again with i
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import signal
 import threading
@@ -57,10 +58,44 @@ logger = logging.getLogger(__name__)
 KV = Path(__file__).with_name("look.kv")
 LARGE_TEXT = 1.3
 COUNTDOWN_S = 20
+# How often at most a touch tells kioskd the cardholder is still there (its idle time
+# is idle_timeout_s, 60 s by default: typing on a keypad it cannot see must not end
+# the card screen under the cardholder's fingers).
+STILL_HERE_EVERY_S = 10.0
 # Screens that never time out in the UI: nothing to walk away from, or a money step
 # the daemon finishes itself.
 NO_IDLE = frozenset({"attract", "reading", "maintenance", "out_of_service", "topup_loading",
                      "topup_put_card_back", "bill_paying"})
+
+
+@functools.cache
+def _probe_touch() -> Any:
+    """The probe's touch: a Kivy motion event at a window point, dispatched as a finger's
+    would be (our double-touch filter included). What ``kivy.tests.common.UnitTestTouch``
+    does, without importing that module: it brings unittest and Kivy's test helpers,
+    12.9 MB the first tap added to every UI the tests and the bench measure."""
+    from kivy.base import EventLoop
+    from kivy.input.motionevent import MotionEvent
+
+    class ProbeTouch(MotionEvent):  # type: ignore[misc]
+        def __init__(self, x: float, y: float) -> None:
+            win = EventLoop.window
+            super().__init__("ProbeTouch", 99, {"x": x / (win.width - 1.0),
+                                                "y": y / (win.height - 1.0)},
+                             is_touch=True, type_id="touch")
+            self.profile = ["pos"]
+
+        def depack(self, args: dict[str, float]) -> None:
+            self.sx, self.sy = args["x"], args["y"]
+            super().depack(args)
+
+        def touch_down(self) -> None:
+            EventLoop.post_dispatch_input("begin", self)
+
+        def touch_up(self) -> None:
+            EventLoop.post_dispatch_input("end", self)
+
+    return ProbeTouch
 
 
 class KioskRoot(BoxLayout):  # type: ignore[misc]
@@ -106,7 +141,12 @@ class KioskApp(App):  # type: ignore[misc]
         self.local: str | None = None
         self.origin: str | None = None
         self._idle_s = idle_timeout_s
+        # A short idle time (the config allows 5 s) gets a countdown and keep-alives in
+        # proportion, so the countdown does not cover every screen at once.
+        self._countdown_s = min(COUNTDOWN_S, max(1, int(idle_timeout_s / 3)))
+        self._still_here_every_s = min(STILL_HERE_EVERY_S, idle_timeout_s / 4)
         self._last_touch = time.monotonic()
+        self._told_still_here = -STILL_HERE_EVERY_S  # the first touch tells at once
         self._countdown: int | None = None
         self._overlay: IdleOverlay | None = None
         self._client = client
@@ -114,6 +154,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._worker = IntentWorker(client, self._from_worker)
         self._dedupe = TouchDeduper()
         self._screens: dict[str, KioskScreen] = {}
+        self._probe_trigger: Any = None
         self.keys_seen = 0
 
     # -- layout ------------------------------------------------------------------------
@@ -150,12 +191,22 @@ class KioskApp(App):  # type: ignore[misc]
         return not self._dedupe.accept(etype, me.uid, str(me.device), x, y, time.monotonic())
 
     def _touched(self, *_: Any) -> None:
-        self._last_touch = time.monotonic()
+        now = self._last_touch = time.monotonic()
+        snap = self._snap
+        if snap is not None and self._daemon_up and snap.screen != "attract" \
+                and now - self._told_still_here >= self._still_here_every_s:
+            # The daemon's own idle time starts again; no answer is shown to anyone.
+            self._told_still_here = now
+            self._worker.submit(Intent("POST", "/v1/still-here", None, None))
 
     def open_settings(self, *_: Any) -> bool:  # F1 and the settings key do nothing
         return False
 
     def on_start(self) -> None:
+        # SDL turns SIGTERM into a window close request, which the lock-down refuses:
+        # `systemctl stop` (and a test's teardown) waited its whole timeout for a kill.
+        # A signal comes from the system, never from a cardholder: stop at once.
+        signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda dt: self.stop(), 0))
         self._route()
         if self._probe is not None:
             signal.signal(signal.SIGUSR1,
@@ -278,7 +329,7 @@ class KioskApp(App):  # type: ignore[misc]
             self._dismiss_idle()
             return
         left = int(self._idle_s - (time.monotonic() - self._last_touch))
-        if self._overlay is None and left <= COUNTDOWN_S:
+        if self._overlay is None and left <= self._countdown_s:
             self.start_idle(left)
         elif self._overlay is not None and self._countdown is not None:
             self._countdown -= 1
@@ -329,8 +380,12 @@ class KioskApp(App):  # type: ignore[misc]
     # -- probe -------------------------------------------------------------------------
     def _probe_soon(self) -> None:
         if self._probe is not None:
-            # After the next frame is drawn, so the probe reports what is on the glass.
-            Clock.schedule_once(lambda dt: self._write_probe(), 0.1)
+            # After the next frame is drawn, so the probe reports what is on the glass;
+            # one write for the changes of that time (a trigger coalesces): each write
+            # walks every widget on screen, and a tap made three or four of them.
+            if self._probe_trigger is None:
+                self._probe_trigger = Clock.create_trigger(lambda dt: self._write_probe(), 0.1)
+            self._probe_trigger()
 
     def _write_probe(self) -> None:
         assert self._probe is not None
@@ -357,12 +412,10 @@ class KioskApp(App):  # type: ignore[misc]
     def _probe_command(self, command: dict[str, Any]) -> None:
         """A test's touch at a point, a paste, a window size, a snapshot (the demo's
         card errors the simulator cannot make), or the idle countdown now."""
-        from kivy.tests.common import UnitTestTouch
-
         if "tap" in command:
             x, y = command["tap"]
             shown, started = self.manager.current, time.perf_counter()
-            touch = UnitTestTouch(x, y)
+            touch = _probe_touch()(x, y)
             touch.touch_down()
             touch.touch_up()
             if self.manager.current != shown:  # the bench's figure: touch → next frame

@@ -99,6 +99,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "statement_title": ("打印对账单：选择期间", "Print a statement: which period?"),
     "period_this_month": ("本月", "This month"),
     "period_last_month": ("上月", "Last month"),
+    "period_last_3_months": ("最近3个月", "Last 3 months"),
     "period_last_30_days": ("最近30天", "Last 30 days"),
     "statement_printed": ("对账单已打印", "Statement printed"),
     "statement_summary": ("共 {count} 笔，期初 {opening}，期末 {closing}",

@@ -77,6 +77,11 @@ def lock_down(config: Any, *, windowed: bool, width: int, height: int) -> None:
     config.set("kivy", "exit_on_escape", "0")        # ESC does not close the app
     config.set("kivy", "pause_on_minimize", "0")
     config.set("kivy", "keyboard_mode", "system")    # never pop up a virtual keyboard
+    # No multisampling: the look is flat rectangles and text (antialiased by the font
+    # renderer, not by MSAA). Kivy's default of 2 samples cost a multisampled frame
+    # buffer and its resolve on every frame: in software GL (llvmpipe) ~16 MB and half
+    # of a screen switch (docs/PERFORMANCE.md); on a Pi, GPU fill rate.
+    config.set("graphics", "multisamples", "0")
     config.set("graphics", "fullscreen", "0" if windowed else "auto")
     config.set("graphics", "borderless", "1")        # no window decorations to close it by
     config.set("graphics", "width", str(width))

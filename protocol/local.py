@@ -46,7 +46,7 @@ IdLast6 = Annotated[str, _code("bad_id_last6", "the last 6 characters of the hol
                                min_length=6, max_length=6)]
 Cursor = Annotated[str, _code("bad_cursor", "next_cursor of the page before",
                               pattern="^[A-Za-z0-9_-]{1,64}$")]
-Period = Literal["this_month", "last_month", "last_30_days"]
+Period = Literal["this_month", "last_month", "last_3_months", "last_30_days"]
 FeedbackCategory = Literal["card", "top_up", "bill_payment", "kiosk_fault", "receipt",
                            "service", "other"]
 OrderStep = Literal["created", "init", "mac2", "credit_sent", "credited", "completed",
@@ -181,6 +181,12 @@ class FeedbackRequest(Model, frozen=True):
 
 
 # -- cardholder replies ------------------------------------------------------------------
+class Ok(Model, frozen=True):
+    """Taken; nothing to say back."""
+
+    ok: bool
+
+
 class Cancelled(Model, frozen=True):
     """The top-up was left; nothing was inserted."""
 

@@ -150,6 +150,15 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
 
     kiosk.add("POST", "/v1/topup/cancel", cancel, "Leave a top-up before any cash went in",
               reply=m.Cancelled, errors=("wrong_step", "cash_inserted", "load_in_progress"))
+
+    def still_here(_: Request) -> m.Ok:
+        sessions.still_here()
+        return m.Ok(ok=True)
+
+    kiosk.add("POST", "/v1/still-here", still_here,
+              "The cardholder is using the screen (the UI's keep-alive while they type or "
+              "choose): the idle time of the card screen or of the session starts again",
+              reply=m.Ok)
     kiosk.add("POST", "/v1/pending-load/complete", lambda r: sessions.complete_pending(),
               "Load onto the card on screen the amount the central side holds for it",
               reply=m.SessionView, reply_doc=_SESSION,
@@ -189,8 +198,9 @@ def _account_routes(kiosk: Router, account: Any) -> None:
         return _as(m.StatementPrinted, account.statement(body.period, body.pin))
 
     kiosk.add("POST", "/v1/statement", statement,
-              "Print a statement (this_month, last_month, last_30_days); a card with a payment "
-              "password needs it (sent to the central side only as an encrypted PIN block)",
+              "Print a statement (this_month, last_month, last_3_months, last_30_days); a card "
+              "with a payment password needs it (sent to the central side only as an encrypted "
+              "PIN block)",
               body=m.StatementRequest, reply=m.StatementPrinted,
               errors=("no_card", "card_lost", "card_blacklisted", "central_offline",
                       "clock_skew"),

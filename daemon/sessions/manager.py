@@ -14,6 +14,9 @@ Idle timeouts, each counted from the step's start (or the last note or tap)::
     tap_card, card_wait_s    → holding → the load held with a voucher, a bill given up
     a result, or a bill found, idle_s → end: back to the attract screen
     the card screen with no session, idle_s → the attract screen
+
+A touch on the screen (:meth:`Sessions.still_here`, the UI's keep-alive) starts
+the idle time again, except while the card or the money is awaited.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ from protocol.local import Notice, SessionView
 __all__ = ["Sessions"]
 
 logger = logging.getLogger(__name__)
+
+# The steps whose idle time a touch on the screen starts again (:meth:`Sessions.still_here`).
+_WAITS_ON_PERSON = frozenset({Step.INSERTING, Step.FOUND})
 
 
 class Sessions:
@@ -130,6 +136,20 @@ class Sessions:
                 m.move(session, Step.CANCELLED)  # the bill was left unpaid
             m.current = None
             m.state.reset()
+
+    def still_here(self) -> None:
+        """The cardholder is using the screen where the daemon cannot see it (typing on a
+        keypad, picking a period): the idle time of the card screen, or of a session
+        step that waits on them, starts again. Waiting for the card to come back, or
+        for money to move, is not theirs to hold off."""
+        m = self._m
+        with m.lock:
+            now = m.clock()
+            self._seen_at = now
+            session = m.current
+            if session is not None and (session.step in _WAITS_ON_PERSON
+                                        or session.step in ENDS):
+                session.last_activity = now
 
     # -- CardFlow hooks ---------------------------------------------------------------
     def busy(self) -> bool:

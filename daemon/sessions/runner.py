@@ -7,6 +7,8 @@ session on from what stopped it::
     the card is not there     → tap_card (the cardholder is asked for it)
     the centre or card said no → failed (a bill), or the load held: failed
                                  (refused, refund voucher) | pending (voucher)
+    a wrong payment password  → found again (a bill: the tries left on screen),
+                                 failed once the centre locks it
     the centre is unreachable → pending (a load, voucher) | cancelled (a bill)
 
 Cash that went in is never dropped: a load that cannot finish now is held at
@@ -21,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.central import CentralError, CentralRejected
+from daemon.errors import CentralRefusal
 from daemon.flow import NeedsCard
 from daemon.orders import Order
 from daemon.printing import Printing
@@ -141,14 +144,14 @@ class OrderRunner:
                 self._refund_notice(session)
 
     def _failed(self, session: Session, exc: CentralRejected | CardError) -> None:
-        code = getattr(exc, "code", "failed")
-        message = getattr(exc, "message", str(exc))
-        message_zh = getattr(exc, "message_zh", "业务未能完成。")
-        tries = (getattr(exc, "details", None) or {}).get("tries_left")
-        if code == "pin_wrong" and isinstance(tries, int):
-            # The screen says how many tries are left, as the account services' refusals do.
-            message = f"{message} {tries} {'try' if tries == 1 else 'tries'} left."
-            message_zh = f"{message_zh}还可尝试{tries}次。"
+        if isinstance(exc, CentralRejected):
+            # Worded as the account services word it: the tries left, or when a lock ends.
+            told = CentralRefusal.of(exc, self._printing.zone)
+            code, message, message_zh = told.code, told.message, told.message_zh
+            tries = told.details.get("tries_left")
+        else:
+            code, message = getattr(exc, "code", "failed"), getattr(exc, "message", str(exc))
+            message_zh, tries = getattr(exc, "message_zh", "业务未能完成。"), None
         logger.warning("session %s: %s (%s)", session.id, code, message)
         m = self._m
         with m.lock:
@@ -159,7 +162,13 @@ class OrderRunner:
                         self._purchases.give_up(order, str(code))
                     except CentralError:
                         logger.warning("purchase %s: cancel deferred", order.id)
-                m.move(session, Step.FAILED)
+                if code == "pin_wrong" and isinstance(tries, int) and tries > 0:
+                    # Nothing was debited: the bill stays on screen for another try, until
+                    # the centre locks the password (pin_locked, which fails the session).
+                    session.order_id = None
+                    m.move(session, Step.FOUND)
+                else:
+                    m.move(session, Step.FAILED)
                 m.show(session)
                 m.state.update(notice=Notice(str(code), str(message), str(message_zh)))
                 return

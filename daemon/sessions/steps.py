@@ -7,6 +7,7 @@ left hanging. The values are the local API's words. The usual paths::
 
     top-up        inserting → finishing → (tap_card →) loading → done
     bill          found → paying → (tap_card → paying →) done
+                  (a wrong payment password: paying → found, until it is locked)
     pending load  loading → (tap_card → loading →) done
 
 and the other ways out: nothing inserted → cancelled; a bill left unpaid →
@@ -75,7 +76,8 @@ MOVES: dict[Kind, dict[Step, frozenset[Step]]] = {
     Kind.BILL: {
         _S.FOUND: frozenset({_S.PAYING, _S.CANCELLED}),
         # cancelled: the central side was unreachable, so the purchase was given up
-        _S.PAYING: frozenset({_S.TAP_CARD, _S.DONE, _S.FAILED, _S.CANCELLED}),
+        # found: a wrong payment password with tries left; nothing was debited
+        _S.PAYING: frozenset({_S.FOUND, _S.TAP_CARD, _S.DONE, _S.FAILED, _S.CANCELLED}),
         _S.TAP_CARD: frozenset({_S.PAYING, _S.HOLDING}),
         _S.HOLDING: frozenset({_S.CANCELLED}),  # nothing was debited: given up
     },

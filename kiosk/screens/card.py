@@ -229,7 +229,8 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     return line
 
 
-PERIODS = ("this_month", "last_month", "last_30_days")
+# What kioskd's POST /v1/statement accepts (daemon/account.py PERIODS; kiosk imports no daemon).
+PERIODS = ("this_month", "last_month", "last_3_months", "last_30_days")
 
 
 class StatementScreen(KioskScreen):
@@ -240,7 +241,7 @@ class StatementScreen(KioskScreen):
     def build(self, ctx: Ctx) -> None:
         self.add(title(ctx.t("statement_title")))
         self.add(tiles([(p, ctx.t(f"period_{p}"), partial(self._print, ctx, p))
-                        for p in PERIODS], cols=3))
+                        for p in PERIODS], cols=2))
         self.add(buttons(act(ctx.t("back"), lambda: ctx.app.go("history"), "back",
                              "secondary")))
 

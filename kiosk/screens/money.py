@@ -234,6 +234,10 @@ class KeypadScreen(KioskScreen):
     def more_acts(self, ctx: Ctx) -> list[Any]:
         return []
 
+    def warning(self, ctx: Ctx) -> str:
+        """The red line beside the pad: the screen's message (a keypad rule, a refusal)."""
+        return self.message
+
     def build(self, ctx: Ctx) -> None:
         row = BoxLayout(orientation="horizontal", spacing=dp(16))
         left = BoxLayout(orientation="vertical", spacing=dp(8), size_hint_x=0.55)
@@ -243,8 +247,9 @@ class KeypadScreen(KioskScreen):
             left.add_widget(small(hint))
         self.field = amount(self.entry.shown() or " ", role="title")
         left.add_widget(panel(self.field, size_hint_y=None, height=dp(64)))
-        if self.message:
-            left.add_widget(body(self.message, tone=RED))
+        warning = self.warning(ctx)
+        if warning:
+            left.add_widget(body(warning, tone=RED))
         left.add_widget(spacer())
         left.add_widget(buttons(act(ctx.t("back"), lambda: self.go_back(ctx), "back",
                                     "secondary"),
@@ -321,6 +326,8 @@ class BillFoundScreen(KioskScreen):
                  small(ctx.t("amount_due")), amount(format_yuan(session.amount_fen)))
         if session.pin_required:
             self.add(small(ctx.t("bill_needs_pin")))
+        if ctx.snap is not None and ctx.snap.notice is not None:  # e.g. a wrong password
+            self.add(body(notice_text(ctx.snap, ctx.lang), tone=RED))
         self.add(spacer(), buttons(act(ctx.t("cancel"), _end(ctx), "cancel", "secondary"),
                                    act(ctx.t("pay"), lambda: self._pay(ctx, session), "pay")))
 
@@ -353,6 +360,14 @@ class PinEntryScreen(KeypadScreen):
 
     def go_back(self, ctx: Ctx) -> None:
         ctx.app.go(self.back_to)
+
+    def warning(self, ctx: Ctx) -> str:
+        # A wrong password for the bill on screen: the daemon brought the bill back
+        # with the tries left (its notice), and the pad is here for the next try.
+        notice = ctx.snap.notice if ctx.snap else None
+        if not self.message and notice is not None and notice.code == "pin_wrong":
+            return notice_text(ctx.snap, ctx.lang)
+        return self.message
 
     def submit(self, ctx: Ctx, value: str) -> None:
         self.entry.reset()

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from central.db import connect
 from config.schema import CentralSection
-from daemon.account import Account
+from daemon.account import Account, period_dates
 from daemon.api.errors import body_of, status_of
 from daemon.cardflow import CentralCard
 from daemon.central import CentralClient
-from daemon.errors import KioskError
+from daemon.errors import BadInput, KioskError
 from daemon.events import EventBus
 from daemon.state import KioskState
 from protocol import pinblock
@@ -151,3 +152,43 @@ def test_a_typed_unknown_number_is_told_what_a_wrong_id_is_told(make_kit: Any) -
     unknown = refusal(lambda: kit.account.report_loss(UNKNOWN, id_last6="000000"))
     assert known == unknown and known["code"] == "identity_mismatch"
     assert kit.printing.printed == []
+
+
+@pytest.mark.parametrize(("period", "today", "first", "last"), [
+    ("this_month", date(2026, 12, 2), date(2026, 12, 1), date(2026, 12, 2)),
+    ("last_month", date(2026, 1, 15), date(2025, 12, 1), date(2025, 12, 31)),
+    ("last_3_months", date(2026, 12, 2), date(2026, 9, 3), date(2026, 12, 2)),
+    ("last_3_months", date(2026, 1, 15), date(2025, 10, 16), date(2026, 1, 15)),
+    ("last_3_months", date(2024, 5, 31), date(2024, 3, 1), date(2024, 5, 31)),  # no 31 Feb
+    ("last_3_months", date(2026, 3, 31), date(2026, 1, 1), date(2026, 3, 31)),
+    ("last_30_days", date(2026, 3, 1), date(2026, 1, 31), date(2026, 3, 1)),
+])
+def test_statement_periods(period: str, today: date, first: date, last: date) -> None:
+    assert period_dates(period, today) == (first, last)
+
+
+def test_an_unknown_period_is_refused_and_names_the_periods() -> None:
+    with pytest.raises(BadInput) as err:
+        period_dates("last_year", date(2026, 12, 2))
+    assert err.value.code == "bad_period" and "last_3_months" in err.value.message
+    assert "最近3个月" in err.value.message_zh
+
+
+def test_a_three_month_statement_reaches_back_past_thirty_days(make_kit: Any) -> None:
+    kit = make_kit()
+    kit.sessions.card_no = WANG
+    now = kit.printing.now()
+    conn = connect(kit.central.db)
+    with conn:  # a purchase 60 days ago is in it, one 100 days ago is not
+        for days in (60, 100):
+            conn.execute("INSERT INTO transactions (card_no, occurred_at, kind, amount_fen)"
+                         " VALUES (?, ?, 'purchase', -100)",
+                         (WANG, int((now - timedelta(days=days)).timestamp())))
+    conn.close()
+    month = kit.account.statement("last_30_days")
+    quarter = kit.account.statement("last_3_months")
+    assert (quarter["from"], quarter["to"]) == (
+        period_dates("last_3_months", now.date())[0].isoformat(), now.date().isoformat())
+    assert quarter["count"] == month["count"] + 1
+    assert quarter["totals"]["purchases_fen"] == month["totals"]["purchases_fen"] + 100
+    assert kit.printing.printed == ["statement", "statement"]

@@ -112,6 +112,9 @@ class FakeSessions:
         self.log.append(f"pay pin={'set' if pin else 'none'}")
         return SessionView("bill", "found", "x")
 
+    def still_here(self) -> None:
+        self.log.append("still here")
+
 
 STATUS = Status(kiosk_id="K1", version="0", simulate=True, uptime_s=1.0, screen="attract",
                 maintenance=None, devices={}, config=None, outbox=Outbox(depth=0),
@@ -441,3 +444,9 @@ def test_an_answer_cut_short_is_daemon_unavailable(tmp_path: Path) -> None:
             LocalClient(path, timeout=5).get("/v1/state")
     finally:
         listener.close()
+
+
+def test_the_keep_alive_reaches_the_sessions(served: Any) -> None:
+    kiosk, _, _, sim = served
+    assert kiosk.post("/v1/still-here") == {"ok": True}
+    assert sim.log == ["still here"]

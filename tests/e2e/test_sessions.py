@@ -13,12 +13,14 @@ from daemon.receiptfacts import facts_from_json
 from deploy.stack import Stack
 from hardware.printer import ReceiptContext
 from hardware.printer.receipts import build_receipt
-from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
-
-# Fewer pulses per note than the default table (1 pulse a yuan), so that ¥100
-# notes go in quickly; the notes and their values are the same.
-QUICK_NOTES = ('\n[cash]\npulse_table = { "1" = 100, "2" = 500, "3" = 1000, "4" = 2000,'
-               ' "5" = 5000, "6" = 10000 }\n')
+from tests.e2e.sessionkit import (
+    CARD,
+    QUICK_NOTES,
+    central_sql,
+    tap,
+    wait_state,
+    wallet_balance,
+)
 
 
 def test_top_up_then_pay_a_bill_and_everything_agrees(stack: Stack) -> None:

@@ -7,18 +7,23 @@ ends back on the attract screen with the card taken away."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from daemon.account import PERIODS, period_dates
 from deploy.stack import Stack
 from deploy.uiprobe import TouchProbe
-from tests.e2e.sessionkit import CARD, central_sql
+from tests.e2e.sessionkit import CARD, QUICK_NOTES, central_sql
 from tests.e2e.sessionkit import wallet_balance as _wallet
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
@@ -28,9 +33,12 @@ WANG_NO_PIN = "31044403000000100033"
 PIN = "147258"
 
 
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with Stack(tmp_path_factory.mktemp("touch") / "kiosk") as st:
+    # Notes as short pulse trains: the screens are tested here, not the decoder, and
+    # a ¥300 top-up was 30 s of pulses.
+    with Stack(tmp_path_factory.mktemp("touch") / "kiosk", config_extra=QUICK_NOTES) as st:
         st.seed()
         st.start_central()
         st.start_kioskd()
@@ -191,18 +199,38 @@ def test_an_electricity_bill_over_the_threshold_asks_for_the_pin(stack: Stack,
     view = ui.type_digits("999999")
     assert "●●●●●●" in view["texts"] and "999999" not in _text(view)  # masked
     ui.tap("ok")
-    failed = _clean(ui.wait_screen("bill_failed", timeout=30))
-    assert re.search(r"还可尝试\s?2\s?次", _text(failed)), failed["texts"]
+    # Wrong: nothing debited, the pad back with the tries left, the bill still on.
+    again = _clean(ui.wait_screen("pin_entry", timeout=30, also=lambda v: re.search(
+        r"还可尝试\s?2\s?次", _text(v)) is not None))
+    assert again["session_step"] == "found" and "●" not in _text(again)
     assert wallet_balance(stack) == before
-    ui.tap("done")
-    _find_bill(stack, ui, "electricity", "200002")
-    ui.tap("pay")
-    ui.wait_screen("pin_entry")
     ui.type_digits(PIN)
     ui.tap("ok")
     _clean(ui.wait_screen("bill_done", timeout=30))
     assert wallet_balance(stack) == before - 23680
     ui.tap("done")
+
+
+def test_wrong_pins_until_the_lock_end_the_bill_saying_when(stack: Stack,
+                                                            ui: TouchProbe) -> None:
+    """Each wrong payment password leaves the bill on with the tries left the centre
+    counts; the third locks the password and ends the bill with the time it ends."""
+    try:
+        _find_bill(stack, ui, "gas", "300002")
+        ui.tap("pay")
+        ui.wait_screen("pin_entry")
+        for left in (2, 1):
+            ui.type_digits("999999")
+            ui.tap("ok")
+            _clean(ui.wait_screen("pin_entry", timeout=30, also=lambda v, n=left: re.search(
+                rf"还可尝试\s?{n}\s?次", _text(v)) is not None))
+        ui.type_digits("999999")
+        ui.tap("ok")
+        failed = _clean(ui.wait_screen("bill_failed", timeout=30))
+        assert re.search(r"请\d+分钟后（\d\d:\d\d以后）再试", _text(failed)), failed["texts"]
+        ui.tap("done")
+    finally:  # the module's other tests pay with this card's password
+        central_sql(stack, "DELETE FROM secret_tries WHERE card_no = ?", CARD)
 
 
 def test_history_pages_and_a_statement_is_printed(stack: Stack, ui: TouchProbe) -> None:
@@ -214,14 +242,25 @@ def test_history_pages_and_a_statement_is_printed(stack: Stack, ui: TouchProbe) 
                                    and "◀" in v["texts"]))
     assert set(second["texts"]) != set(first["texts"])
     ui.tap("statement")
-    ui.wait_screen("statement")
-    ui.tap("last_30_days")
+    picker = _clean(ui.wait_screen("statement"))
+    offered = [t["name"] for t in picker["targets"] if t["name"] in PERIODS]
+    assert offered == list(PERIODS)  # every period kioskd prints, and no other
+    assert "最近3个月" in picker["texts"]
+    ui.tap("last_3_months")
     ui.wait_screen("pin_entry")  # the card has a payment password
     ui.type_digits(PIN)
     ui.tap("ok")
     printed = _clean(ui.wait_screen("statement_printed"))
     assert "对账单已打印" in printed["texts"]
     assert list((stack.workdir / "state" / "receipts").glob("*-statement.png"))
+    journal = sqlite3.connect(stack.workdir / "state" / "journal.sqlite")
+    payload = journal.execute("SELECT payload FROM receipts WHERE kind = 'statement' "
+                              "ORDER BY created_at DESC LIMIT 1").fetchone()[0]
+    journal.close()
+    facts = json.loads(payload)["facts"]["fields"]
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert (facts["period_from"], facts["period_to"]) == tuple(
+        d.isoformat() for d in period_dates("last_3_months", today))
     ui.tap("back")
     ui.wait_screen("home")
     ui.tap("done")
@@ -327,6 +366,43 @@ def test_idle_countdown_with_cash_in_ends_in_a_load(stack: Stack, ui: TouchProbe
     ui.tap("done")
 
 
+def test_typing_on_a_keypad_keeps_the_card_screen_and_walking_away_does_not(
+        tmp_path: Path) -> None:
+    """The daemon does not see digits typed on the UI's own keypads: the UI's keep-alive
+    tells it the cardholder is still there, past kioskd's idle time (here 6 s); once
+    the typing stops, the card screen goes back to the start as before."""
+    idle_s = 6
+    with Stack(tmp_path / "idle", config_extra=f"idle_timeout_s = {idle_s}\n") as st:
+        st.seed()
+        st.start_central()
+        st.start_kioskd()
+        probe_dir = st.workdir / "ui-probe"
+        probe_dir.mkdir()
+        probe = TouchProbe(st.start_ui(probe_dir), probe_dir)
+        probe.wait_screen("attract", timeout=60)
+        st.kioskctl("sim", "tap", CARD)
+        probe.wait_screen("home", timeout=30)
+        probe.tap("bill")
+        probe.wait_screen("bill_utility")
+        probe.tap("water")
+        probe.wait_screen("bill_account")
+        typed, started = "", time.monotonic()
+        while time.monotonic() - started < 1.5 * idle_s:  # a slow typist, a key a second
+            typed += "1"
+            view = probe.type_digits("1")
+            last_key = time.monotonic()
+            assert view["ui_screen"] == "bill_account" and view["screen"] == "card", view
+            time.sleep(1)
+        assert typed in probe.view()["texts"]  # type: ignore[index]
+        probe.wait_screen("attract", timeout=3 * idle_s)
+        # Not before the idle time, counted from the last keep-alive: the UI sends one
+        # at most every quarter of it, so the last may be that much before the last key.
+        assert time.monotonic() - last_key >= idle_s * 3 / 4 - 0.5
+        # No key closes the UI, but the system's SIGTERM (systemctl stop) does, at once.
+        probe.proc.terminate()
+        assert probe.proc.wait(timeout=5) == 0
+
+
 def test_a_second_card_mid_top_up_is_told_apart(stack: Stack, ui: TouchProbe) -> None:
     tap_card(stack, ui)
     ui.tap("topup")
@@ -371,6 +447,19 @@ def test_a_screen_is_built_once_and_again_only_when_what_it_shows_changes(
     assert other["builds"] == attract + 1
     ui.tap("language")
     ui.wait_screen("attract", also=lambda v: v["language"] == lang)
+
+
+def test_the_probe_reports_a_glyph_the_font_does_not_have(stack: Stack, ui: TouchProbe) -> None:
+    """The layout checks' tofu detector can fail: a Thai letter in an operator's
+    maintenance message (handed to the UI as a snapshot) is reported, the CJK font
+    having none, and the Chinese beside it is not."""
+    state = stack.kiosk_client.get("/v1/state")  # read only, to hand the UI back
+    try:
+        view = ui.command({"snapshot": {**state, "screen": "maintenance",
+                                        "maintenance": "维护中 ก"}})
+        assert view["ui_screen"] == "maintenance" and view["missing_glyphs"] == ["ก"]
+    finally:
+        ui.command({"snapshot": stack.kiosk_client.get("/v1/state")})
 
 
 def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) -> None:

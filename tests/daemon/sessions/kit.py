@@ -125,7 +125,9 @@ def refused(code: str = "card_lost") -> CentralRejected:
 class Flow:
     """A load or purchase flow whose next drives are scripted: "complete",
     "needs_card", "offline", "refused" (the centre refuses: final, as the real
-    flows journal it) or "card_error". The order moves in the real store."""
+    flows journal it), "card_error", or "pin_wrong N" / "pin_locked" (the
+    centre refuses the create; the order stays new, as in the real flows). The
+    order moves in the real store."""
 
     def __init__(self, store: OrderStore, reader: list[str]) -> None:
         self._store = store
@@ -143,6 +145,13 @@ class Flow:
         if outcome == "refused":
             self._store.advance(order, "refused", code="card_lost", message="lost")
             raise refused()
+        if outcome.startswith("pin_"):  # "pin_wrong 2", "pin_locked": the create is refused
+            code, _, tries = outcome.partition(" ")
+            details: dict[str, Any] = {"tries_left": int(tries or 0)}
+            if code == "pin_locked":
+                details.update(locked_until="2026-12-02T10:30:00+00:00", retry_after_s=1800)
+            raise CentralRejected(422 if code == "pin_wrong" else 423, code,
+                                  "Wrong payment password.", "支付密码错误。", details)
         if order.state == "new":  # the central order, which needs no card
             order = self._store.advance(order, "created", central_ref=f"C{order.id}",
                                         terminal_id="440300000001")

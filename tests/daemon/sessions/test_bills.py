@@ -119,3 +119,39 @@ def test_maintenance_refuses_a_look_up(kit: Kit) -> None:
     with pytest.raises(Unavailable) as err:
         kit.sessions.find_bill("water", "100004")
     assert (err.value.code, err.value.details) == ("maintenance", {"message": "Cleaning"})
+
+
+def test_a_wrong_payment_password_leaves_the_bill_on_screen_for_another_try(kit: Kit) -> None:
+    """The centre counts the tries; each wrong one brings the bill back with the tries
+    left, nothing debited, until the password is right (or locked, below)."""
+    _found(kit, amount_due_fen=25000)
+    for tries in (2, 1):
+        kit.sessions.pay_bill("999999")
+        kit.purchases.script = [f"pin_wrong {tries}"]
+        kit.worker.run()
+        session, notice = kit.snap().session, kit.snap().notice
+        assert session is not None and (session.step, session.reference) == ("found", None)
+        assert notice is not None and notice.code == "pin_wrong"
+        assert f"{tries} {'try' if tries == 1 else 'tries'} left" in notice.message
+        assert f"还可尝试{tries}次" in notice.message_zh
+    kit.sessions.pay_bill("147258")
+    kit.worker.run()
+    assert kit.step() == "done" and kit.receipts() == ["bill_payment"]
+    assert kit.journaled() == [("bill", "completed")]
+    assert len(kit.purchases.given_up) == 2  # the refused orders, cancelled
+    assert len(kit.purchases.pin_blocks) == 3  # each try its own order and block
+
+
+def test_a_locked_payment_password_ends_the_bill_saying_when_to_try_again(kit: Kit) -> None:
+    _found(kit, amount_due_fen=25000)
+    kit.sessions.pay_bill("999999")
+    kit.purchases.script = ["pin_locked"]
+    kit.worker.run()
+    notice = kit.snap().notice
+    assert kit.step() == "failed" and notice is not None and notice.code == "pin_locked"
+    assert "30 min" in notice.message and "(after 18:30)" in notice.message  # China time
+    assert "30分钟后（18:30以后）再试" in notice.message_zh
+    assert kit.journaled() == [("bill", "failed")]
+    with pytest.raises(KioskError) as err:
+        kit.sessions.pay_bill("147258")
+    assert err.value.code == "wrong_step"

@@ -152,3 +152,39 @@ def test_the_card_screen_goes_back_to_the_start_when_nobody_touches_it(kit: Kit)
     assert kit.snap().screen == "card"
     kit.sessions.tick(kit.clock.advance(0.5))
     assert kit.snap().screen == "attract" and kit.snap().card is None
+
+
+def test_a_cardholder_typing_keeps_the_card_screen_and_one_who_left_does_not(kit: Kit) -> None:
+    """Typing on a UI-only keypad changes nothing the daemon sees; the UI's keep-alive
+    (still_here) does, and once it stops the screen times out as before."""
+    kit.show_card()
+    kit.sessions.tick(kit.clock.now)
+    for _ in range(3):  # three keep-alives, each just before the screen would go
+        kit.sessions.tick(kit.clock.advance(JUST_BEFORE))
+        assert kit.snap().screen == "card"
+        kit.sessions.still_here()
+    kit.sessions.tick(kit.clock.advance(JUST_BEFORE))
+    assert kit.snap().screen == "card"
+    kit.sessions.tick(kit.clock.advance(0.5))  # walked away: no keep-alive for idle_s
+    assert kit.snap().screen == "attract" and kit.snap().card is None
+
+
+def test_a_bill_being_paid_with_the_pin_pad_is_kept_while_typed_on(kit: Kit) -> None:
+    kit.show_card()
+    kit.central.answers["/v1/bills"] = {"bill_id": "B1", "amount_due_fen": 3720}
+    kit.sessions.find_bill("water", "100004")
+    kit.tick_after(JUST_BEFORE)
+    kit.sessions.still_here()
+    kit.tick_after(JUST_BEFORE)  # 119 s on the bill, 59.5 s since the last key
+    assert kit.step() == "found"
+    kit.tick_after(0.5)
+    assert kit.snap().screen == "attract"
+    assert kit.journaled() == [("bill", "cancelled")]
+
+
+def test_a_touch_does_not_hold_off_the_card_wait(kit: Kit) -> None:
+    _waiting_for_the_card(kit)
+    kit.tick_after(JUST_BEFORE)
+    kit.sessions.still_here()  # the screen is touched, the card stays away
+    kit.tick_after(0.5)
+    assert kit.step() in ("holding", "pending")
