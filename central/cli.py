@@ -3,8 +3,15 @@
     citycard-central seed --db central.sqlite [--cards N] [--transactions M]
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
+    citycard-central add-notice --db central.sqlite --kind maintenance --title T
+                          --title-zh T --body B --body-zh B --starts ISO --ends ISO
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
     citycard-central openapi > docs/central-api.yaml
+
+``add-notice`` prints the new notice's id; a notice unfit to show (it ends
+before it starts, it is over, a text is missing) is refused with the error
+shape on stderr (``{"code", "message", "message_zh", "details"}``), exit 1,
+and nothing is stored.
 
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
 (``--port 0`` picks a free port) and stops cleanly on SIGTERM or Ctrl-C.
@@ -18,12 +25,15 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
 from central import openapi
 from central.auth import ensure_secret_file, register_kiosk
-from central.db import connect, migrate
+from central.db import connect, migrate, transaction
+from central.errors import ApiError
+from central.notices import KINDS, add_notice, parse_time
 from central.seed import seed
 from central.server import document, make_server, tls_context
 from central.settings import DEFAULT_KEYS_FILE, Settings
@@ -59,6 +69,24 @@ def _cmd_add_kiosk(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     sys.stdout.write(f"kiosk {args.id} registered (secret {args.secret_file})\n")
+    return 0
+
+
+def _cmd_add_notice(args: argparse.Namespace) -> int:
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        with transaction(conn):
+            notice_id = add_notice(conn, kind=args.kind, title=args.title,
+                                   title_zh=args.title_zh, body=args.body,
+                                   body_zh=args.body_zh, starts_at=parse_time(args.starts),
+                                   ends_at=parse_time(args.ends), now=int(time.time()))
+    except ApiError as exc:
+        sys.stderr.write(json.dumps(exc.body(), ensure_ascii=False) + "\n")
+        return 1
+    finally:
+        conn.close()
+    sys.stdout.write(f"notice {notice_id} added\n")
     return 0
 
 
@@ -123,6 +151,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--id", required=True)
     p.add_argument("--secret-file", type=Path, required=True)
     p.set_defaults(func=_cmd_add_kiosk)
+
+    p = sub.add_parser("add-notice", help="file a notice or maintenance window for the kiosks")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--kind", choices=KINDS, default="announcement")
+    for name in ("title", "title-zh", "body", "body-zh"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--starts", required=True, help="ISO 8601 (China time without an offset)")
+    p.add_argument("--ends", required=True, help="ISO 8601; after --starts")
+    p.set_defaults(func=_cmd_add_notice)
 
     d = Settings()
     p = sub.add_parser("serve", help="serve the API")
