@@ -35,6 +35,7 @@ from daemon.events import EventBus
 from daemon.export import export
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
+from daemon.notices import NoticeBoard
 from daemon.notify import Notifier
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing, receipt_mac_key
@@ -102,11 +103,13 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(journal.close)
         flow = CardFlow(state, central)
         stack.callback(flow.close)
+        notices = NoticeBoard(state)
         # The heartbeat and the central maintenance windows reach the devices and the
         # sessions built below; the link loop that calls them starts after both exist.
         reporter = Reporter(journal, central, version=package_version(),
                             snapshot=lambda: _heartbeat(state, devices),
-                            on_maintenance=lambda windows: sessions.central_maintenance(windows))
+                            on_maintenance=lambda windows: sessions.central_maintenance(windows),
+                            notices=notices)
         cashbox = Cashbox(journal, Cashbox.load(journal))
         recorder = CashRecorder(journal, bus, save_counters=cashbox.save, report=reporter.event)
         devices = open_devices(cfg, listener=flow, cash_listener=recorder,
@@ -159,7 +162,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
-            crash_after=crash.arm if crash else None)
+            crash_after=crash.arm if crash else None, notices=notices)
         link = central.probe()
         link_up = link.up
         state.update(central=link.state)
@@ -182,7 +185,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
         link_loop = _LinkLoop(stop, notifier, central, state, devices,
-                              lambda: recovery.run(state.snapshot().language), reporter)
+                              lambda: recovery.run(state.snapshot().language), reporter,
+                              notices)
         link_loop.start()
         stack.callback(link_loop.join, cfg.central.connect_timeout_s + cfg.central.read_timeout_s)
         _serve(stop, notifier, link_loop)
@@ -232,7 +236,7 @@ class _LinkLoop:
 
     def __init__(self, stop: threading.Event, notifier: Notifier, central: CentralClient,
                  state: KioskState, devices: Devices, recover: Callable[[], object],
-                 reporter: Reporter) -> None:
+                 reporter: Reporter, notices: NoticeBoard) -> None:
         self._stop = stop
         self._notifier = notifier
         self._central = central
@@ -240,6 +244,7 @@ class _LinkLoop:
         self._devices = devices
         self._recover = recover
         self._reporter = reporter
+        self._notices = notices
         self._thread = threading.Thread(target=self._run, name="central-link", daemon=True)
         self.finished_at = time.monotonic()  # the end of the last round
 
@@ -271,7 +276,8 @@ class _LinkLoop:
                               f"{snap.screen}" + (", maintenance" if snap.maintenance else ""))
         if link.up:
             self._recover()  # orders that waited on the link
-        self._reporter.tick(link.up)
+        self._reporter.tick(link.up)  # the heartbeat, and the notices with it
+        self._notices.tick()  # an ended notice leaves the screen, link or no link
 
 
 def _serve(stop: threading.Event, notifier: Notifier, link_loop: _LinkLoop) -> None:

@@ -58,6 +58,24 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """A central notice (维护公告) on screen now, both languages. ``touches`` names the
+    cardholder services it stops (a maintenance window: top-up, bills, points,
+    pending loads); ``active`` is false for a window announced before it starts."""
+
+    notice_id: int
+    kind: Literal["announcement", "maintenance"]
+    title: str
+    title_zh: str
+    body: str
+    body_zh: str
+    starts_at: str  # ISO 8601
+    ends_at: str
+    active: bool
+    touches: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class SessionView:
     """A money session on screen (``screen`` is its kind): what to draw for each step.
 
@@ -94,13 +112,16 @@ class StateSnapshot:
     central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
+    notices: list[Announcement] = field(default_factory=list)  # central notices on now
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StateSnapshot:
         card = CardView.from_json(data["card"]) if data.get("card") else None
         notice = Notice(**data["notice"]) if data.get("notice") else None
         session = SessionView(**data["session"]) if data.get("session") else None
-        return cls(**{**data, "card": card, "notice": notice, "session": session})
+        notices = [Announcement(**n) for n in data.get("notices") or []]
+        return cls(**{**data, "card": card, "notice": notice, "session": session,
+                      "notices": notices})
 
 
 def ascii_digits(text: str, lengths: range) -> bool:

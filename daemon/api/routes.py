@@ -61,6 +61,7 @@ class Services:
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
+    notices: Any = None  # daemon.notices.NoticeBoard
 
 
 def _sse(event: Event) -> bytes:
@@ -222,6 +223,12 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
 
     kiosk.add("POST", "/v1/session/end", end_session,
               "End the cardholder session and return to the attract screen")
+    if svc.notices is not None:
+        board = svc.notices
+        kiosk.add("GET", "/v1/notices",
+                  lambda r: {"notices": [to_json(n) for n in board.current()]},
+                  "The central notices on screen now (维护公告): announcements between their "
+                  "start and end, maintenance windows from a day before they start")
     if svc.sessions is not None:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:

@@ -18,6 +18,7 @@ import pytest
 from daemon.api.http import Router, UnixHttpServer
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
+from daemon.notices import NoticeBoard
 from daemon.state import KioskState
 from protocol.local import CardView, StateSnapshot
 from protocol.localclient import DaemonUnavailable, LocalApiError, LocalClient, _UnixConnection
@@ -116,7 +117,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    x_report=lambda day: {"report": "X", "business_date": day.isoformat()},
                    export=lambda since, until: {"since": since, "until": until},
                    audit=lambda since, until: {"since": since, "holds": True},
-                   crash_after=lambda step: sim.log.append(f"crash after {step}"))
+                   crash_after=lambda step: sim.log.append(f"crash after {step}"),
+                   notices=NoticeBoard(state))
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
@@ -418,3 +420,17 @@ def test_an_answer_cut_short_is_daemon_unavailable(tmp_path: Path) -> None:
             LocalClient(path, timeout=5).get("/v1/state")
     finally:
         listener.close()
+
+
+def test_notices_are_served_and_in_the_snapshot(served: Any) -> None:
+    kiosk, _, svc, _ = served
+    assert kiosk.get("/v1/notices") == {"notices": []}
+    svc.notices.replace({"notices": [{
+        "notice_id": 7, "kind": "maintenance", "title": "Top-up paused",
+        "title_zh": "暂停充值", "body": "Upgrade.", "body_zh": "升级。",
+        "starts_at": "2000-01-01T01:00:00+08:00", "ends_at": "2999-01-01T03:00:00+08:00"}]})
+    (notice,) = kiosk.get("/v1/notices")["notices"]
+    assert notice["notice_id"] == 7 and notice["active"] is True
+    assert "topup" in notice["touches"]
+    snap = StateSnapshot.from_json(kiosk.get("/v1/state"))
+    assert snap.notices[0].title_zh == "暂停充值"

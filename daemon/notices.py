@@ -1,0 +1,118 @@
+"""Central notices (维护公告) on this kiosk: fetched with the heartbeat, shown on time.
+
+:class:`NoticeBoard` keeps the last list the central side gave (``GET
+/v1/notices``) and decides, on this kiosk's clock, which are on screen now: a
+notice between its start and its end, and a maintenance window from
+``announce_ahead_s`` before it starts (so a cardholder learns of it before the
+services stop). :meth:`NoticeBoard.tick` runs every link round (and with each
+fetch): a notice that has ended leaves the state snapshot then, between
+fetches and while the central link is down. An answer that is not the
+documented shape changes nothing; a malformed entry in it is left out.
+
+The times are the central side's (absolute, ISO 8601), compared with this
+kiosk's wall clock — which NTP keeps right; the maintenance window itself is
+run from the heartbeat's answer on the monotonic clock (:mod:`daemon.maintwindow`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from daemon.central import CentralClient, CentralError
+from daemon.state import KioskState
+from protocol.local import Announcement
+
+__all__ = ["ANNOUNCE_AHEAD_S", "MAINTENANCE_TOUCHES", "NoticeBoard"]
+
+logger = logging.getLogger(__name__)
+
+ANNOUNCE_AHEAD_S = 24 * 3600.0
+# A central maintenance window stops every service that needs the central side.
+MAINTENANCE_TOUCHES = ["topup", "bill", "points", "pending_load"]
+_KINDS = ("announcement", "maintenance")
+_TEXTS = ("title", "title_zh", "body", "body_zh")
+
+
+@dataclass(frozen=True)
+class _Notice:
+    item: dict[str, Any]
+    starts: float
+    ends: float
+
+
+def _parse(entry: Any) -> _Notice | None:
+    """One entry of the central answer, or None when it is not a usable notice."""
+    if not isinstance(entry, dict) or entry.get("kind") not in _KINDS:
+        return None
+    if not isinstance(entry.get("notice_id"), int) or \
+            not all(isinstance(entry.get(k), str) and entry[k] for k in _TEXTS):
+        return None
+    try:
+        starts = datetime.fromisoformat(str(entry["starts_at"])).timestamp()
+        ends = datetime.fromisoformat(str(entry["ends_at"])).timestamp()
+    except (KeyError, ValueError):
+        return None
+    if ends <= starts:
+        return None
+    item = {k: entry[k] for k in ("notice_id", "kind", *_TEXTS, "starts_at", "ends_at")}
+    return _Notice(item, starts, ends)
+
+
+class NoticeBoard:
+    """The central notices and which of them the screen shows now."""
+
+    def __init__(self, state: KioskState, *, clock: Callable[[], float] = time.time,
+                 announce_ahead_s: float = ANNOUNCE_AHEAD_S) -> None:
+        self._state = state
+        self._clock = clock
+        self._ahead = announce_ahead_s
+        self._lock = threading.Lock()
+        self._notices: list[_Notice] = []
+
+    def fetch(self, central: CentralClient) -> None:
+        """Ask the central side for its notices (with the heartbeat); keep the last
+        list when it cannot answer."""
+        try:
+            answer = central.request("GET", "/v1/notices")
+        except CentralError as exc:
+            logger.info("notices not fetched: %s", exc)
+            return
+        self.replace(answer)
+
+    def replace(self, answer: Any) -> None:
+        """Take a ``GET /v1/notices`` answer; one not of that shape changes nothing."""
+        if not isinstance(answer, dict) or not isinstance(answer.get("notices"), list):
+            logger.warning("notices: the central answer is not the documented shape")
+            return
+        parsed = [_parse(entry) for entry in answer["notices"]]
+        kept = [n for n in parsed if n is not None]
+        if len(kept) < len(parsed):
+            logger.warning("notices: %d malformed entries left out", len(parsed) - len(kept))
+        with self._lock:
+            self._notices = kept
+        self.tick()
+
+    def current(self) -> list[Announcement]:
+        """The notices on screen now, in the order the central side gave them."""
+        now = self._clock()
+        with self._lock:
+            notices = list(self._notices)
+        shown = []
+        for n in notices:
+            maintenance = n.item["kind"] == "maintenance"
+            opens = n.starts - self._ahead if maintenance else n.starts
+            if opens <= now < n.ends:
+                shown.append(Announcement(**n.item, active=n.starts <= now,
+                                          touches=list(MAINTENANCE_TOUCHES) if maintenance
+                                          else []))
+        return shown
+
+    def tick(self) -> None:
+        """Put the notices on now into the state snapshot (an event only on a change)."""
+        self._state.update(notices=self.current())
