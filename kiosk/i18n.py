@@ -31,6 +31,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "central_offline": ("中心连接中断：以下为卡内信息，充值与缴费暂停",
                         "No connection to the card centre: card data only; "
                         "top-up and payments paused"),
+    "notice_coming": ("（{start} 起）", "(from {start})"),
     "central_pending": ("正在查询中心信息…", "Checking with the card centre…"),
     "central_unknown_card": ("中心无此卡记录，请咨询客服",
                              "The card centre does not know this card"),

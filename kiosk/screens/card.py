@@ -26,7 +26,7 @@ from kiosk.screens.base import (
     tiles,
     title,
 )
-from kiosk.widgets import AMBER, GREEN, GREY, RED, Txt
+from kiosk.widgets import AMBER, GREEN, GREY, RED, Panel, Txt
 
 __all__ = [
     "POINT_STEP",
@@ -46,9 +46,38 @@ __all__ = [
 POINT_STEP = 100
 
 
+def announcements(ctx: Ctx, services_only: bool = False) -> list[Panel]:
+    """The central notices on now (维护公告), in the screen's language; with
+    ``services_only`` those that stop a service (a maintenance window, also before
+    it starts). The daemon drops a notice when it ends."""
+    notices = ctx.snap.notices if ctx.snap is not None else []
+    shown = [n for n in notices if n.touches or not services_only][:3]
+    zh = ctx.lang == "zh"
+    out = []
+    for n in shown:
+        words = (n.title_zh, n.body_zh) if zh else (n.title, n.body)
+        when = "" if n.active else ctx.t("notice_coming", start=_clock_text(n.starts_at))
+        box = panel(body(words[0] + (f"  {when}" if when else ""), role="small",
+                         tone=RED if n.touches else None),
+                    small(words[1]), bg=AMBER if n.touches else None, size_hint_y=None,
+                    padding=(dp(12), dp(4)), spacing=dp(2))
+        box.bind(minimum_height=box.setter("height"))
+        out.append(box)
+    return out
+
+
+def _clock_text(iso: str) -> str:
+    """``2026-12-05T01:00:00+08:00`` → ``12-05 01:00`` (the notice's own time zone)."""
+    return iso[5:16].replace("T", " ") if len(iso) >= 16 else iso
+
+
 class AttractScreen(KioskScreen):
     screen_name = "attract"
-    reads_snapshot = False
+    reads_snapshot = False  # only the notices of the snapshot (view_key)
+
+    def view_key(self, ctx: Ctx) -> object:
+        notices = tuple(ctx.snap.notices) if ctx.snap is not None else ()
+        return super().view_key(ctx), notices
 
     def build(self, ctx: Ctx) -> None:
         other = "en" if ctx.lang == "zh" else "zh"
@@ -57,6 +86,7 @@ class AttractScreen(KioskScreen):
                  title(ctx.t("tap_card"), role="hero"),
                  body(t("tap_card", other), tone=GREY),
                  body(ctx.t("tap_card_hint")),
+                 *announcements(ctx),
                  spacer())
         app = ctx.app
         scale = ctx.t("normal_text") if getattr(app, "text_scale", 1.0) > 1.0 \
@@ -97,6 +127,7 @@ class HomeScreen(KioskScreen):
         if note:
             self.add(panel(body(note, tone=RED), bg=AMBER, size_hint_y=None,
                            height=dp(44), padding=(dp(12), dp(4))))
+        self.add(*announcements(ctx, services_only=True))
         row = BoxLayout(orientation="horizontal", spacing=dp(14))
         details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
                    (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}"),

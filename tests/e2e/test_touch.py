@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
+from datetime import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
                                 reason="needs an X display: make test runs under xvfb-run")
 
 WANG_NO_PIN = "31044403000000100033"
+MAINT_EN, MAINT_ZH = "Upgrade: top-up paused for an hour", "系统升级：暂停充值一小时"
 PIN = "147258"
 
 
@@ -32,6 +36,17 @@ PIN = "147258"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with Stack(tmp_path_factory.mktemp("touch") / "kiosk") as st:
         st.seed()
+        # A maintenance window two hours ahead: announced now, starts after the module.
+        starts = time.time() + 7200
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "citycard-central"), "add-notice", "--db",
+             str(st.db), "--kind", "maintenance", "--title", MAINT_EN, "--title-zh", MAINT_ZH,
+             "--body", "Top-ups and bill payments pause for an upgrade.",
+             "--body-zh", "系统升级期间暂停充值和缴费。",
+             "--starts", datetime.fromtimestamp(starts).astimezone().isoformat(),
+             "--ends", datetime.fromtimestamp(starts + 3600).astimezone().isoformat()],
+            capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
         st.start_central()
         st.start_kioskd()
         yield st
@@ -310,6 +325,24 @@ def test_feedback_and_help(stack: Stack, ui: TouchProbe) -> None:
     view = _clean(ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"])))
     assert view["language"] == "zh"
     ui.tap("back")
+
+
+def test_notices_on_the_attract_screen_and_those_that_stop_a_service_at_home(
+        stack: Stack, ui: TouchProbe) -> None:
+    """The central notices come with the heartbeat: the attract screen shows those on
+    now (and the window announced ahead), home only the window, in both languages."""
+    view = _clean(ui.wait_screen("attract", timeout=30,
+                                 also=lambda v: any(MAINT_ZH in t for t in v["texts"])))
+    assert "自助终端支持现金充值" in _text(view)  # a seeded announcement
+    assert "过期通知" not in _text(view)  # the seeded one that has ended
+    home = tap_card(stack, ui)
+    assert MAINT_ZH in _text(home) and "自助终端支持现金充值" not in _text(home)
+    ui.tap("language")
+    home_en = _clean(ui.wait_screen("home", also=lambda v: v["language"] == "en"))
+    assert MAINT_EN in _text(home_en) and "(from " in _text(home_en)
+    ui.tap("language")
+    ui.wait_screen("home", also=lambda v: v["language"] == "zh")
+    ui.tap("done")
 
 
 def test_idle_countdown_with_cash_in_ends_in_a_load(stack: Stack, ui: TouchProbe) -> None:
