@@ -36,7 +36,7 @@ from central.errors import ApiError
 from central.notices import KINDS, add_notice, parse_time
 from central.seed import seed
 from central.server import document, make_server, tls_context
-from central.settings import DEFAULT_KEYS_FILE, Settings
+from central.settings import DEFAULT_HELP_FILE, DEFAULT_KEYS_FILE, Settings
 
 __all__ = ["main"]
 
@@ -96,7 +96,7 @@ def _settings(args: argparse.Namespace) -> Settings:
                     bill_pin_threshold_fen=args.bill_pin_threshold,
                     pin_max_tries=args.pin_max_tries, pin_lock_s=args.pin_lock_s,
                     points_per_yuan=args.points_per_yuan, tac_counter=args.tac_counter,
-                    keys_file=args.keys)
+                    keys_file=args.keys, help_file=args.help_file)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -170,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", type=Path)
     p.add_argument("--client-ca", type=Path, help="require client certificates signed by it")
     p.add_argument("--keys", type=Path, default=DEFAULT_KEYS_FILE, help="issuer key file")
+    p.add_argument("--help-file", type=Path, default=DEFAULT_HELP_FILE,
+                   help="help and emergency guides served to the kiosks (JSON; read on "
+                        "each request, checked at start-up)")
     p.add_argument("--single-load-max", type=int, default=d.single_load_max_fen, metavar="FEN")
     p.add_argument("--daily-load-max", type=int, default=d.daily_load_max_fen, metavar="FEN")
     p.add_argument("--purse-cap", type=int, default=d.purse_cap_fen, metavar="FEN")

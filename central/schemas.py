@@ -236,6 +236,15 @@ COMPONENTS: dict[str, Json] = {
         "active": {"type": "boolean"},
     }),
     "Notices": _obj(["notices"], {"notices": {"type": "array", "items": ref("Notice")}}),
+    "HelpSection": _obj(["id", "title", "title_zh", "body", "body_zh"], {
+        "id": {"type": "string", "pattern": "^[a-z_]{1,32}$"},
+        "title": {"type": "string"}, "title_zh": {"type": "string"},
+        "body": {"type": "string"}, "body_zh": {"type": "string"},
+    }),
+    "HelpDocument": _obj(["version", "sections"], {
+        "version": {"type": "string"},
+        "sections": {"type": "array", "items": ref("HelpSection")},
+    }),
     "FeedbackTicket": _obj(["ticket_no", "created_at"], {
         "ticket_no": {"type": "string"},
         "created_at": _TIME,

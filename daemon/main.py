@@ -33,6 +33,7 @@ from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
 from daemon.export import export
+from daemon.helpdesk import HelpDesk
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
 from daemon.notices import NoticeBoard
@@ -104,12 +105,14 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         flow = CardFlow(state, central)
         stack.callback(flow.close)
         notices = NoticeBoard(state)
+        helpdesk = HelpDesk(hotline=cfg.service.hotline,
+                            cache=cfg.paths.state_dir / "help.json")
         # The heartbeat and the central maintenance windows reach the devices and the
         # sessions built below; the link loop that calls them starts after both exist.
         reporter = Reporter(journal, central, version=package_version(),
                             snapshot=lambda: _heartbeat(state, devices),
                             on_maintenance=lambda windows: sessions.central_maintenance(windows),
-                            notices=notices)
+                            with_heartbeat=(notices.fetch, helpdesk.fetch))
         cashbox = Cashbox(journal, Cashbox.load(journal))
         recorder = CashRecorder(journal, bus, save_counters=cashbox.save, report=reporter.event)
         devices = open_devices(cfg, listener=flow, cash_listener=recorder,
@@ -162,7 +165,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
-            crash_after=crash.arm if crash else None, notices=notices)
+            crash_after=crash.arm if crash else None, notices=notices,
+            help=helpdesk.document)
         link = central.probe()
         link_up = link.up
         state.update(central=link.state)

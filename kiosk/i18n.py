@@ -204,8 +204,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Its balance is kept. Take your ID to a service centre for a "
                        "replacement card."),
     "card_blacklisted_title": ("此卡已停用", "This card is blocked by the issuer"),
-    "card_blacklisted_next": ("请携带身份证到服务网点办理，或拨打 {hotline}。",
-                              "Take your ID to a service centre, or call {hotline}."),
+    "card_blacklisted_next": ("请携带身份证到服务网点办理。",
+                              "Take your ID to a service centre."),
     "card_expired_title": ("此卡已过期", "This card has expired"),
     "card_expired_next": ("请到服务网点换卡，余额将转入新卡。",
                           "Exchange it at a service centre; the balance moves to the new card."),

@@ -62,6 +62,7 @@ class Services:
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
     notices: Any = None  # daemon.notices.NoticeBoard
+    help: Callable[[], dict[str, Any]] | None = None  # daemon.helpdesk.HelpDesk.document
 
 
 def _sse(event: Event) -> bytes:
@@ -229,6 +230,11 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
                   lambda r: {"notices": [to_json(n) for n in board.current()]},
                   "The central notices on screen now (维护公告): announcements between their "
                   "start and end, maintenance windows from a day before they start")
+    if svc.help is not None:
+        help_document = svc.help
+        kiosk.add("GET", "/v1/help", lambda r: help_document(),
+                  "Help and emergency guides (应急处理指南), both languages: the central "
+                  "side's, or the packaged default until it has answered")
     if svc.sessions is not None:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,20 @@ def test_a_notice_with_a_bad_time_range_is_refused_and_nothing_is_stored(
     assert body["code"] == "validation_error" and caught.value.status == 400
     assert body["details"]["field"] == field and body["message_zh"]
     assert central.sql("SELECT COUNT(*) FROM notices")[0][0] == before
+
+
+def test_help_is_served_from_the_help_file(central: Central) -> None:
+    from protocol.helpdoc import REQUIRED_SECTIONS, parse_help
+    doc = parse_help(central.client.get("/v1/help").json())
+    assert [s.id for s in doc.sections][:len(REQUIRED_SECTIONS)] == list(REQUIRED_SECTIONS)
+    lost = next(s for s in doc.sections if s.id == "lost")
+    assert "{hotline}" in lost.body and "挂失" in lost.body_zh
+
+
+def test_a_broken_help_file_stops_start_up(tmp_path: Any) -> None:
+    from central.server import App
+    from central.settings import Settings
+    bad = tmp_path / "help.json"
+    bad.write_text('{"version": "1", "sections": [{"id": "use"}]}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"sections\[0\]\.title"):
+        App(tmp_path / "c.sqlite", Settings(help_file=bad))

@@ -18,6 +18,7 @@ import pytest
 from daemon.api.http import Router, UnixHttpServer
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
+from daemon.helpdesk import HelpDesk
 from daemon.notices import NoticeBoard
 from daemon.state import KioskState
 from protocol.local import CardView, StateSnapshot
@@ -118,7 +119,8 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    export=lambda since, until: {"since": since, "until": until},
                    audit=lambda since, until: {"since": since, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"),
-                   notices=NoticeBoard(state))
+                   notices=NoticeBoard(state),
+                   help=HelpDesk(hotline="12345", cache=tmp_path / "help.json").document)
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
@@ -434,3 +436,10 @@ def test_notices_are_served_and_in_the_snapshot(served: Any) -> None:
     assert "topup" in notice["touches"]
     snap = StateSnapshot.from_json(kiosk.get("/v1/state"))
     assert snap.notices[0].title_zh == "暂停充值"
+
+
+def test_help_is_served_with_the_hotline_filled_in(served: Any) -> None:
+    kiosk, _, _, _ = served
+    doc = kiosk.get("/v1/help")
+    assert doc["source"] == "default" and doc["hotline"] == "12345"
+    assert "12345" in next(s["body_zh"] for s in doc["sections"] if s["id"] == "hotline")
