@@ -111,7 +111,9 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
             "message_zh": "此卡无法使用。"}))
     # Help, feedback and a loss report need no card.
     ui.tap("help")
-    w.at("help")
+    w.at("help", also=lambda v: "help_hotline" in [t["name"] for t in v["targets"]])
+    ui.tap("help_lost")
+    w.shoot("help_lost")
     ui.tap("help_hotline")
     w.shoot("help")
     ui.tap("back")

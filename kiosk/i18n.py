@@ -180,25 +180,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "feedback_done": ("已收到您的意见", "Thank you"),
     "feedback_done_text": ("工单号 {no}，请取走凭条。", "Ticket {no}: take your slip."),
     "help_title": ("帮助", "Help"),
-    "help_use": ("如何使用", "Using the kiosk"),
-    "help_use_text": ("1. 将卡片放在读卡区\n2. 点选所需服务\n3. 按屏幕提示操作，"
-                      "完成前请勿移开卡片\n4. 取走凭条", "1. Put your card on the reader\n"
-                      "2. Touch the service you want\n3. Follow the screen; keep the card "
-                      "on the reader until it says done\n4. Take your receipt"),
-    "help_hotline": ("服务热线", "Hotline"),
     "help_hotline_text": ("服务热线 {hotline}，全天24小时", "Call {hotline}, any time, day "
                           "or night"),
-    "help_lost": ("卡片丢失", "Lost card"),
-    "help_lost_text": ("立即在本机“挂失”或拨打 {hotline}。挂失后余额保留，补卡后转入新卡。",
-                       "Report it here (Report lost card) or call {hotline}. The balance is "
-                       "kept and moves to your replacement card."),
-    "help_pin": ("忘记密码", "Forgotten password"),
-    "help_pin_text": ("请携带身份证和卡片到服务网点重置支付密码。",
-                      "Take your ID and card to a service centre to reset it."),
-    "help_fraud": ("疑似欺诈", "Suspected fraud"),
-    "help_fraud_text": ("不要向任何人透露密码。发现异常交易请立即挂失并拨打 {hotline}。",
-                        "Never tell anyone your password. If you see a payment you did "
-                        "not make, report the card lost and call {hotline}."),
     "card_lost_title": ("此卡已挂失", "This card is reported lost"),
     "card_lost_next": ("卡内余额已保留。请携带身份证到服务网点补办新卡。",
                        "Its balance is kept. Take your ID to a service centre for a "

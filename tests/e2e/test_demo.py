@@ -26,7 +26,7 @@ UI_SCREENS = ["attract", "reading", "home", "history", "statement", "statement_p
               "topup_done", "topup_pending", "topup_refused", "bill_utility", "bill_account",
               "bill_found", "pin_entry", "bill_paying", "bill_done", "points", "points_done",
               "pin_change", "pin_set", "loss_report", "loss_report_done", "feedback",
-              "feedback_done", "help", "not_our_card", "card_lost", "card_blacklisted",
+              "feedback_done", "help", "help_lost", "not_our_card", "card_lost", "card_blacklisted",
               "card_expired", "card_blocked", "read_failed", "maintenance", "out_of_service",
               "idle_countdown"]
 SCREENS = ["attract-zh", "attract-en", "card-zh", "card-en", "topup-inserted-zh",

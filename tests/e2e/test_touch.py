@@ -320,11 +320,28 @@ def test_feedback_and_help(stack: Stack, ui: TouchProbe) -> None:
     ui.tap("done")
     ui.wait_screen("attract")
     ui.tap("help")
-    ui.wait_screen("help")
+    ui.wait_screen("help", also=lambda v: "help_fraud" in [t["name"] for t in v["targets"]])
     ui.tap("help_hotline")
     view = _clean(ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"])))
     assert view["language"] == "zh"
+    for section, words in (("help_lost", "挂失"), ("help_pin", "重置"), ("help_fraud", "盗刷"),
+                           ("help_damaged", "破损"), ("help_outlets", "08:30-17:30")):
+        ui.tap(section)
+        _clean(ui.wait_screen("help", also=lambda v, w=words: any(w in t for t in v["texts"])))
     ui.tap("back")
+
+
+@pytest.mark.parametrize(("card_no", "screen"), [("31044403000000100041", "card_lost"),
+                                                 ("31044403000000100058", "card_blacklisted")])
+def test_a_card_error_names_the_hotline_and_opens_the_help(stack: Stack, ui: TouchProbe,
+                                                           card_no: str, screen: str) -> None:
+    view = tap_card(stack, ui, card_no, screen=screen)
+    assert "服务热线 12345" in _text(view)
+    ui.tap("help")
+    ui.wait_screen("help", also=lambda v: "help_lost" in [t["name"] for t in v["targets"]])
+    ui.tap("back")
+    ui.wait_screen(screen)
+    ui.tap("done")
 
 
 def test_notices_on_the_attract_screen_and_those_that_stop_a_service_at_home(
@@ -385,7 +402,8 @@ def test_a_screen_is_built_once_and_again_only_when_what_it_shows_changes(
     shows (here the language) does, and the help section picked is a screen's own
     input until the person leaves."""
     ui.tap("help")
-    first = ui.wait_screen("help")["builds"]
+    first = ui.wait_screen("help", also=lambda v: "help_hotline" in
+                           [t["name"] for t in v["targets"]])["builds"]
     ui.tap("help_hotline")
     picked = ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"]))
     assert picked["builds"] == first + 1
