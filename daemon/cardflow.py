@@ -75,12 +75,19 @@ class CentralCard:
             self.pending_load_fen = sum(_int(p, "amount_fen") for p in pending)
             self.pending_loads = [(_str(p, "order_id"), _int(p, "amount_fen"))
                                   for p in pending]
+            discount = payload.get("discount")  # absent from an older central side
+            self.discount: dict[str, int] | None = (
+                {k: _int(discount, k) for k in _DISCOUNT_KEYS} if discount is not None
+                else None)
             limits = payload.get("load_limits")
             self.load_limits: dict[str, int] | None = (
                 {k: _int(limits, k) for k in ("single_max_fen", "daily_remaining_fen",
                                               "purse_cap_fen")} if limits is not None else None)
         except (KeyError, TypeError) as exc:
             raise CentralMalformed(f"card answer lacks a valid {exc}") from None
+
+
+_DISCOUNT_KEYS = ("bus_percent", "metro_percent", "transfer_off_fen", "transfer_window_min")
 
 
 def _str(obj: dict[str, Any], key: str) -> str:
@@ -245,7 +252,8 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
     if isinstance(central, CentralCard):
         return CardView(**common, card_type=central.card_type,
                         status="blocked" if blocked else central.status, points=central.points,
-                        pending_load_fen=central.pending_load_fen, central="ok")
+                        pending_load_fen=central.pending_load_fen, central="ok",
+                        discount=central.discount)
     link = central if central in ("unknown_card", "pending") else "offline"
     return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
                     status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

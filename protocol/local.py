@@ -41,6 +41,9 @@ class CardView:
     pending_load_fen: int | None = None
     central: Literal["ok", "offline", "unknown_card", "pending"] = "pending"
     records: list[RecordView] = field(default_factory=list)
+    # the card type's ride discount, from the central side: bus_percent, metro_percent
+    # (off the fare), transfer_off_fen, transfer_window_min; None when not known
+    discount: dict[str, int] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CardView:

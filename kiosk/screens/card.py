@@ -130,6 +130,8 @@ class HomeScreen(KioskScreen):
         self.add(*announcements(ctx, services_only=True))
         row = BoxLayout(orientation="horizontal", spacing=dp(14))
         details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
+                   *([(ctx.t("card_discount"), discount_text(ctx, card.discount))]
+                     if card.discount else []),
                    (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}"),
                    (ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang))]
         if card.points is not None:
@@ -238,24 +240,57 @@ class HistoryScreen(KioskScreen):
 
 def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     details = item.get("details") or {}
-    where = details.get("merchant") or details.get("description") or \
+    place = " · ".join(str(details[k]) for k in ("line", "station") if details.get(k))
+    where = place or details.get("merchant") or details.get("description") or \
         details.get("terminal_id") or ""
     kind = label(RECORD_KINDS, str(item.get("kind")), ctx.lang)
-    extra = []
-    discount = int(details.get("ride_discount_fen") or 0) + \
-        int(details.get("transfer_discount_fen") or 0)
-    if discount:
-        extra.append(f"{ctx.t('discount')} {format_yuan(discount)}")
-    if details.get("balance_after_fen") is not None:
-        extra.append(f"{ctx.t('new_balance')} {format_yuan(int(details['balance_after_fen']))}")
     line = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(44), spacing=dp(8))
     when = str(item.get("when", "")).replace("T", " ")[:16]
     line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
-    line.add_widget(Txt(text=f"{where}\n{'  '.join(extra)}".strip(), role="small",
+    line.add_widget(Txt(text=f"{where}\n{ride_terms(ctx, details)}".strip(), role="small",
                         size_hint_x=0.52))
     line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
                         role="body", halign="right", size_hint_x=0.24))
     return line
+
+
+def ride_terms(ctx: Ctx, details: dict[str, Any]) -> str:
+    """A ride's fare, its card-type and transfer discounts and the points it earned (as
+    the central side gives them); for anything else the balance after it."""
+    def fen(name: str) -> int:
+        return int(details.get(name) or 0)
+
+    terms = []
+    if details.get("fare_fen") is not None:
+        terms.append(f"{ctx.t('fare')} {format_yuan(fen('fare_fen'))}")
+    if fen("ride_discount_fen"):
+        terms.append(f"{ctx.t('ride_discount')} {format_yuan(fen('ride_discount_fen'))}")
+    if fen("transfer_discount_fen"):
+        terms.append(f"{ctx.t('transfer_discount')} "
+                     f"{format_yuan(fen('transfer_discount_fen'))}")
+    if fen("points_delta") > 0:
+        terms.append(ctx.t("points_earned", points=fen("points_delta")))
+    if not terms and details.get("balance_after_fen") is not None:
+        terms.append(f"{ctx.t('new_balance')} {format_yuan(fen('balance_after_fen'))}")
+    return "  ".join(terms)
+
+
+def discount_text(ctx: Ctx, discount: dict[str, int] | None) -> str:
+    """The card type's ride discount in words (from the central side's figures)."""
+    if not discount:
+        return ""
+    parts = []
+    for mode in ("bus", "metro"):
+        percent = int(discount.get(f"{mode}_percent", 0))
+        if percent >= 100:
+            parts.append(ctx.t(f"{mode}_free"))
+        elif percent > 0:
+            off = f"{(100 - percent) / 10:g}" if ctx.lang == "zh" else str(percent)
+            parts.append(ctx.t(f"{mode}_off", off=off))
+    if discount.get("transfer_off_fen"):
+        parts.append(ctx.t("transfer_off", minutes=discount.get("transfer_window_min", 0),
+                           off=format_yuan(int(discount["transfer_off_fen"]))))
+    return " · ".join(parts)
 
 
 PERIODS = ("this_month", "last_month", "last_30_days")
