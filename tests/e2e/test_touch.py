@@ -242,6 +242,33 @@ def test_history_pages_and_a_statement_is_printed(stack: Stack, ui: TouchProbe) 
     ui.tap("done")
 
 
+@pytest.mark.parametrize(("card_no", "words_zh", "words_en"), [
+    (CARD, "地铁9.5折 · 90分钟内换乘减¥1.00", "metro 5% off · ¥1.00 off a transfer within 90 min"),
+    (WANG_NO_PIN, "公交免费 · 地铁5折", "free on buses · metro 50% off")])
+def test_home_names_the_card_types_discount_and_history_the_rides_terms(
+        stack: Stack, ui: TouchProbe, card_no: str, words_zh: str, words_en: str) -> None:
+    home = tap_card(stack, ui, card_no)
+    assert "乘车优惠" in _text(home) and words_zh in _text(home)
+    ui.tap("language")
+    home_en = _clean(ui.wait_screen("home", also=lambda v: v["language"] == "en"))
+    assert words_en in _text(home_en)
+    ui.tap("language")
+    ui.wait_screen("home", also=lambda v: v["language"] == "zh")
+    ui.tap("history")
+    seen = _clean(ui.wait_screen("history", also=lambda v: "更多" in v["texts"]))["texts"]
+    for _ in range(4):  # a few pages hold rides with their fare and discounts
+        if any("票价" in t for t in seen) and any("优惠" in t for t in seen):
+            break
+        before = ui.view()["texts"]  # type: ignore[index]
+        ui.tap("more")
+        seen += _clean(ui.wait_screen("history", also=lambda v, b=before: v["texts"] != b))[
+            "texts"]
+    assert any("票价 ¥" in t for t in seen) and any("优惠 ¥" in t for t in seen)
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
 def test_redeem_points(stack: Stack, ui: TouchProbe) -> None:
     before = wallet_balance(stack)
     points = central_sql(stack, "SELECT points FROM cards WHERE card_no = ?", CARD)[0][0]
