@@ -9,6 +9,7 @@ missing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from daemon.central import (
     CentralRejected,
     central_path,
 )
+from daemon.interop import Interop
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
 from protocol.local import CardView, Notice, RecordView
@@ -107,8 +109,10 @@ def _int(obj: Any, key: str) -> int:
 class CardFlow:
     """The reader's listener for the read-only tap path."""
 
-    def __init__(self, state: KioskState, central: CentralClient | None) -> None:
+    def __init__(self, state: KioskState, central: CentralClient | None, *,
+                 interop: Interop | None = None) -> None:
         self._state = state
+        self._interop = interop or Interop()
         self._central = central
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="central-lookup")
         self._lookup: Future[CentralCard | str] | None = None
@@ -147,14 +151,14 @@ class CardFlow:
                 self.hooks.tapped(card)
             return
         if lookup is None:
-            self._state.update(screen="card", card=_card_view(card, "offline"), notice=None)
+            self._state.update(screen="card", card=self._view(card, "offline"), notice=None)
             self._shown(card, "offline")
         elif lookup.done():
-            self._state.update(screen="card", card=_card_view(card, lookup.result()), notice=None)
+            self._state.update(screen="card", card=self._view(card, lookup.result()), notice=None)
             self._shown(card, lookup.result())
         else:
             # Show the chip's answer now; the central half follows when it arrives.
-            self._state.update(screen="card", card=_card_view(card, "pending"), notice=None)
+            self._state.update(screen="card", card=self._view(card, "pending"), notice=None)
             lookup.add_done_callback(lambda done: self._central_arrived(card, done))
 
     def _central_arrived(self, card: Any, done: Future[CentralCard | str]) -> None:
@@ -163,8 +167,15 @@ class CardFlow:
                 return  # another card has been tapped since
         if self._busy():
             return
-        self._state.update(card=_card_view(card, done.result()))
+        self._state.update(card=self._view(card, done.result()))
         self._shown(card, done.result())
+
+    def _view(self, card: Any, central: CentralCard | str) -> CardView:
+        view = _card_view(card, central)
+        public = getattr(card, "public", None)
+        other = self._interop.card_fields(getattr(public, "city_code", None),
+                                          isinstance(central, CentralCard))
+        return dataclasses.replace(view, **other) if other["issuer_city"] else view
 
     def _shown(self, card: Any, central: CentralCard | str) -> None:
         if self.hooks is not None:
@@ -248,7 +259,7 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
     blocked = getattr(card, "blocked", False)
     common = dict(card_no_masked=mask_card_no(card.card_no), balance_fen=card.balance_fen,
                   valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
-                  records=records)
+                  records=records, overdraft_fen=getattr(card, "overdraft_fen", None) or None)
     if isinstance(central, CentralCard):
         return CardView(**common, card_type=central.card_type,
                         status="blocked" if blocked else central.status, points=central.points,

@@ -34,6 +34,7 @@ from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
 from daemon.export import export
 from daemon.helpdesk import HelpDesk
+from daemon.interop import Interop
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
 from daemon.notices import NoticeBoard
@@ -102,7 +103,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(central.close)
         journal = Journal(cfg.journal_path)
         stack.callback(journal.close)
-        flow = CardFlow(state, central)
+        flow = CardFlow(state, central, interop=Interop(cfg.interop))
         stack.callback(flow.close)
         notices = NoticeBoard(state)
         helpdesk = HelpDesk(hotline=cfg.service.hotline,

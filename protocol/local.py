@@ -44,6 +44,12 @@ class CardView:
     # the card type's ride discount, from the central side: bus_percent, metro_percent
     # (off the fare), transfer_off_fen, transfer_window_min; None when not known
     discount: dict[str, int] | None = None
+    # a T-Union card in overdraft: what it owes, read from the card (its balance is 0)
+    overdraft_fen: int | None = None
+    # a card of another city (互联互通): {code, name, name_zh}, and what it may do here
+    # (balance, history, topup); both None for our own cards (every service)
+    issuer_city: dict[str, str] | None = None
+    services: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CardView:

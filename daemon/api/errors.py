@@ -27,7 +27,7 @@ DOMAIN_CODES = (
     "pin_or_id", "bad_category", "bad_text",
     # not now, or not for this card
     "session_busy", "no_card", "wrong_step", "limit_reached", "cash_inserted",
-    "no_pending_load", "load_in_progress", "bill_already_paid",
+    "no_pending_load", "load_in_progress", "bill_already_paid", "other_city_card",
     # the kiosk or the card centre cannot serve now
     "maintenance", "central_offline", "central_malformed",
 )
