@@ -156,6 +156,12 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
         w.card(card_no, name)
         w.shoot(name)
         w.end()
+    # Cards of other cities: named by their city, offered what config opens.
+    for card_no, name in (("03104100000000000051", "home_other_city"),
+                          ("23103100000000000088", "home_city_union_other_city")):
+        w.card(card_no, "home")
+        w.shoot(name)
+        w.end()
     # The card's home and its services.
     w.card()
     w.shoot("home")

@@ -31,6 +31,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "central_offline": ("中心连接中断：以下为卡内信息，充值与缴费暂停",
                         "No connection to the card centre: card data only; "
                         "top-up and payments paused"),
+    "other_city_card": ("{city}发行的卡：本机可办理{services}", "A card of {city}: here you can "
+                        "use {services}"),
+    "service_balance": ("余额查询", "balance"),
+    "service_history": ("交易记录", "history"),
+    "service_topup": ("现金充值", "top-up"),
+    "and": ("和", " and "),
+    "overdraft": ("透支", "Overdraft"),
     "notice_coming": ("（{start} 起）", "(from {start})"),
     "central_pending": ("正在查询中心信息…", "Checking with the card centre…"),
     "central_unknown_card": ("中心无此卡记录，请咨询客服",

@@ -123,7 +123,9 @@ class HomeScreen(KioskScreen):
     def build(self, ctx: Ctx) -> None:
         assert ctx.snap is not None and ctx.snap.card is not None
         card, app = ctx.snap.card, ctx.app
-        note = central_note(ctx)
+        city = card.issuer_city
+        # A card of another city: its city and what it may do here, not "unknown card".
+        note = other_city_note(ctx) if city else central_note(ctx)
         if note:
             self.add(panel(body(note, tone=RED), bg=AMBER, size_hint_y=None,
                            height=dp(44), padding=(dp(12), dp(4))))
@@ -136,6 +138,8 @@ class HomeScreen(KioskScreen):
                    (ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang))]
         if card.points is not None:
             details.append((ctx.t("points"), str(card.points)))
+        if card.overdraft_fen:
+            details.insert(0, (ctx.t("overdraft"), f"-{format_yuan(card.overdraft_fen)}"))
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
                      pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
@@ -146,7 +150,7 @@ class HomeScreen(KioskScreen):
                                 lambda: app.send("POST", "/v1/pending-load/complete"),
                                 "complete_pending"))
         row.add_widget(left)
-        row.add_widget(tiles([
+        every = [
             ("topup", ctx.t("tile_topup"), lambda: app.send("POST", "/v1/topup/start")),
             ("bill", ctx.t("tile_bill"), lambda: app.go("bill_utility")),
             ("history", ctx.t("tile_history"), lambda: app.go("history")),
@@ -155,9 +159,23 @@ class HomeScreen(KioskScreen):
             ("loss_report", ctx.t("tile_loss"), lambda: app.go("loss_report")),
             ("feedback", ctx.t("tile_feedback"), lambda: app.go("feedback")),
             ("help", ctx.t("tile_help"), lambda: app.go("help")),
-        ], cols=2))
+        ]
+        if card.services is not None:  # another city's card: what config opens to it
+            open_ = {*card.services, "feedback", "help"}
+            every = [tile for tile in every if tile[0] in open_]
+        row.add_widget(tiles(every, cols=2))
         self.add(row, buttons(act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"),
                                   "done", "secondary")))
+
+
+def other_city_note(ctx: Ctx) -> str:
+    """``北京发行的卡：本机可查询余额、交易记录`` — the city and the services open."""
+    card = ctx.snap.card if ctx.snap else None
+    if card is None or card.issuer_city is None:
+        return ""
+    city = card.issuer_city["name_zh" if ctx.lang == "zh" else "name"]
+    names = [ctx.t(f"service_{s}") for s in card.services or []]
+    return ctx.t("other_city_card", city=city, services=ctx.t("and").join(names))
 
 
 class HistoryScreen(KioskScreen):

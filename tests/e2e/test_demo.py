@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every screen issue 10 names, in both languages (deploy/screenwalk.py).
-UI_SCREENS = ["attract", "reading", "home", "history", "statement", "statement_printed",
+UI_SCREENS = ["attract", "reading", "home", "home_other_city", "home_city_union_other_city",
+              "history", "statement", "statement_printed",
               "topup_limits", "topup_inserting", "topup_put_card_back", "topup_loading",
               "topup_done", "topup_pending", "topup_refused", "bill_utility", "bill_account",
               "bill_found", "pin_entry", "bill_paying", "bill_done", "points", "points_done",

@@ -269,6 +269,29 @@ def test_home_names_the_card_types_discount_and_history_the_rides_terms(
     ui.tap("done")
 
 
+def test_a_card_of_another_city_is_named_and_offered_what_is_open(stack: Stack,
+                                                                   ui: TouchProbe) -> None:
+    home = tap_card(stack, ui, "03104100000000000051")
+    text = _text(home)
+    assert "北京发行的卡：本机可办理余额查询和交易记录" in text
+    assert "透支" in text and "-¥3.50" in text and "中心无此卡" not in text
+    names = [t["name"] for t in home["targets"]]
+    assert "history" in names and "help" in names
+    assert not {"topup", "bill", "points", "pin"} & set(names)
+    ui.tap("history")
+    log = _clean(ui.wait_screen("history", also=lambda v: any("卡内交易记录" in t
+                                                             for t in v["texts"])))
+    assert any("-¥4.00" in t for t in log["texts"])
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("language")
+    en = _clean(ui.wait_screen("home", also=lambda v: v["language"] == "en"))
+    assert "A card of Beijing: here you can use balance and history" in _text(en)
+    ui.tap("language")
+    ui.wait_screen("home", also=lambda v: v["language"] == "zh")
+    ui.tap("done")
+
+
 def test_redeem_points(stack: Stack, ui: TouchProbe) -> None:
     before = wallet_balance(stack)
     points = central_sql(stack, "SELECT points FROM cards WHERE card_no = ?", CARD)[0][0]
