@@ -51,15 +51,21 @@ def announcements(ctx: Ctx, services_only: bool = False) -> list[Panel]:
     ``services_only`` those that stop a service (a maintenance window, also before
     it starts). The daemon drops a notice when it ends."""
     notices = ctx.snap.notices if ctx.snap is not None else []
-    shown = [n for n in notices if n.touches or not services_only][:3]
+    card = ctx.snap.card if ctx.snap is not None else None
+    # what this card can do here: every service, or another city's card's few
+    can = None if card is None or card.services is None else set(card.services)
+    shown = [n for n in notices if not services_only
+             or (n.touches and (can is None or can & set(n.touches)))][:1 if services_only else 3]
     zh = ctx.lang == "zh"
     out = []
     for n in shown:
         words = (n.title_zh, n.body_zh) if zh else (n.title, n.body)
         when = "" if n.active else ctx.t("notice_coming", start=_clock_text(n.starts_at))
-        box = panel(body(words[0] + (f"  {when}" if when else ""), role="small",
-                         tone=RED if n.touches else None),
-                    small(words[1]), bg=AMBER if n.touches else None, size_hint_y=None,
+        head = body(words[0] + (f"  {when}" if when else ""), role="small",
+                    tone=RED if n.touches else None)
+        # home (services_only) has room for one line a notice; the attract screen more
+        box = panel(head, *([] if services_only else [small(words[1])]),
+                    bg=AMBER if n.touches else None, size_hint_y=None,
                     padding=(dp(12), dp(4)), spacing=dp(2))
         box.bind(minimum_height=box.setter("height"))
         out.append(box)
@@ -134,8 +140,11 @@ class HomeScreen(KioskScreen):
         details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
                    *([(ctx.t("card_discount"), discount_text(ctx, card.discount))]
                      if card.discount else []),
-                   (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}"),
-                   (ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang))]
+                   (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}")]
+        # An active card needs no status line (a refused one has its own screen), nor a
+        # card the centre does not know (the banner says why): room for the discount.
+        if card.status not in ("active", "unknown"):
+            details.append((ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang)))
         if card.points is not None:
             details.append((ctx.t("points"), str(card.points)))
         if card.overdraft_fen:
@@ -306,8 +315,7 @@ def discount_text(ctx: Ctx, discount: dict[str, int] | None) -> str:
             off = f"{(100 - percent) / 10:g}" if ctx.lang == "zh" else str(percent)
             parts.append(ctx.t(f"{mode}_off", off=off))
     if discount.get("transfer_off_fen"):
-        parts.append(ctx.t("transfer_off", minutes=discount.get("transfer_window_min", 0),
-                           off=format_yuan(int(discount["transfer_off_fen"]))))
+        parts.append(ctx.t("transfer_off", off=format_yuan(int(discount["transfer_off_fen"]))))
     return " · ".join(parts)
 
 
