@@ -3,8 +3,15 @@
     citycard-central seed --db central.sqlite [--cards N] [--transactions M]
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
+    citycard-central add-notice --db central.sqlite --kind maintenance --title T
+                          --title-zh T --body B --body-zh B --starts ISO --ends ISO
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
     citycard-central openapi > docs/central-api.yaml
+
+``add-notice`` prints the new notice's id; a notice unfit to show (it ends
+before it starts, it is over, a text is missing) is refused with the error
+shape on stderr (``{"code", "message", "message_zh", "details"}``), exit 1,
+and nothing is stored.
 
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
 (``--port 0`` picks a free port) and stops cleanly on SIGTERM or Ctrl-C.
@@ -18,15 +25,18 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
 from central import openapi
 from central.auth import ensure_secret_file, register_kiosk
-from central.db import connect, migrate
+from central.db import connect, migrate, transaction
+from central.errors import ApiError
+from central.notices import KINDS, add_notice, parse_time
 from central.seed import seed
 from central.server import document, make_server, tls_context
-from central.settings import DEFAULT_KEYS_FILE, Settings
+from central.settings import DEFAULT_HELP_FILE, DEFAULT_KEYS_FILE, Settings
 
 __all__ = ["main"]
 
@@ -62,13 +72,31 @@ def _cmd_add_kiosk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_add_notice(args: argparse.Namespace) -> int:
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        with transaction(conn):
+            notice_id = add_notice(conn, kind=args.kind, title=args.title,
+                                   title_zh=args.title_zh, body=args.body,
+                                   body_zh=args.body_zh, starts_at=parse_time(args.starts),
+                                   ends_at=parse_time(args.ends), now=int(time.time()))
+    except ApiError as exc:
+        sys.stderr.write(json.dumps(exc.body(), ensure_ascii=False) + "\n")
+        return 1
+    finally:
+        conn.close()
+    sys.stdout.write(f"notice {notice_id} added\n")
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(single_load_max_fen=args.single_load_max,
                     daily_load_max_fen=args.daily_load_max, purse_cap_fen=args.purse_cap,
                     bill_pin_threshold_fen=args.bill_pin_threshold,
                     pin_max_tries=args.pin_max_tries, pin_lock_s=args.pin_lock_s,
                     points_per_yuan=args.points_per_yuan, tac_counter=args.tac_counter,
-                    keys_file=args.keys)
+                    keys_file=args.keys, help_file=args.help_file)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -124,6 +152,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--secret-file", type=Path, required=True)
     p.set_defaults(func=_cmd_add_kiosk)
 
+    p = sub.add_parser("add-notice", help="file a notice or maintenance window for the kiosks")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--kind", choices=KINDS, default="announcement")
+    for name in ("title", "title-zh", "body", "body-zh"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--starts", required=True, help="ISO 8601 (China time without an offset)")
+    p.add_argument("--ends", required=True, help="ISO 8601; after --starts")
+    p.set_defaults(func=_cmd_add_notice)
+
     d = Settings()
     p = sub.add_parser("serve", help="serve the API")
     p.add_argument("--db", type=Path, required=True)
@@ -133,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", type=Path)
     p.add_argument("--client-ca", type=Path, help="require client certificates signed by it")
     p.add_argument("--keys", type=Path, default=DEFAULT_KEYS_FILE, help="issuer key file")
+    p.add_argument("--help-file", type=Path, default=DEFAULT_HELP_FILE,
+                   help="help and emergency guides served to the kiosks (JSON; read on "
+                        "each request, checked at start-up)")
     p.add_argument("--single-load-max", type=int, default=d.single_load_max_fen, metavar="FEN")
     p.add_argument("--daily-load-max", type=int, default=d.daily_load_max_fen, metavar="FEN")
     p.add_argument("--purse-cap", type=int, default=d.purse_cap_fen, metavar="FEN")

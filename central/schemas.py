@@ -66,11 +66,12 @@ COMPONENTS: dict[str, Json] = {
         "created_at": _TIME,
         "terminal_id": {"type": "string"},
     }, "A load held by the central side for this card, waiting for the card."),
-    "Card": _obj(["card_no", "card_type", "holder_name_masked", "status", "valid_from",
-                  "valid_until", "points", "pin_set", "pin_locked_until", "pending_loads",
-                  "load_limits"], {
+    "Card": _obj(["card_no", "card_type", "discount", "holder_name_masked", "status",
+                  "valid_from", "valid_until", "points", "pin_set", "pin_locked_until",
+                  "pending_loads", "load_limits"], {
         "card_no": CARD_NO,
         "card_type": {"type": "string", "enum": _CARD_TYPES},
+        "discount": ref("Discount"),
         "holder_name_masked": {"type": "string", "description": "张* / 王*英"},
         "status": {"type": "string", "enum": _CARD_STATUS},
         "valid_from": _DATE,
@@ -81,6 +82,14 @@ COMPONENTS: dict[str, Json] = {
         "pending_loads": {"type": "array", "items": ref("PendingLoad")},
         "load_limits": ref("LoadLimits"),
     }),
+    "Discount": _obj(["bus_percent", "metro_percent", "transfer_off_fen",
+                      "transfer_window_min"], {
+        "bus_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "metro_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "transfer_off_fen": _FEN,
+        "transfer_window_min": {"type": "integer", "minimum": 0},
+    }, "The card type's ride discount (percent off the fare, rounded down to whole jiao) "
+       "and the transfer discount off a second ride within the window."),
     "LoadLimits": _obj(["single_max_fen", "daily_max_fen", "daily_used_fen",
                         "daily_remaining_fen", "purse_cap_fen"], {
         "single_max_fen": _FEN, "daily_max_fen": _FEN, "daily_used_fen": _FEN,
@@ -236,6 +245,15 @@ COMPONENTS: dict[str, Json] = {
         "active": {"type": "boolean"},
     }),
     "Notices": _obj(["notices"], {"notices": {"type": "array", "items": ref("Notice")}}),
+    "HelpSection": _obj(["id", "title", "title_zh", "body", "body_zh"], {
+        "id": {"type": "string", "pattern": "^[a-z_]{1,32}$"},
+        "title": {"type": "string"}, "title_zh": {"type": "string"},
+        "body": {"type": "string"}, "body_zh": {"type": "string"},
+    }),
+    "HelpDocument": _obj(["version", "sections"], {
+        "version": {"type": "string"},
+        "sections": {"type": "array", "items": ref("HelpSection")},
+    }),
     "FeedbackTicket": _obj(["ticket_no", "created_at"], {
         "ticket_no": {"type": "string"},
         "created_at": _TIME,

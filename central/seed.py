@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central.db import transaction
+from central.fares import TRANSFER_OFF_FEN, TRANSFER_WINDOW_S, ride_discount
 from central.routes.common import CHINA
 from central.routes.pin import hash_pin
 
@@ -105,15 +106,9 @@ def _ride(card: SeedCard, when: int, last_ride: int, rng: random.Random,
           terminal: str) -> tuple[int, tuple[object, ...]]:
     bus = rng.random() < 0.55
     fare = 200 if bus else rng.choice([200, 300, 300, 400, 400, 500, 600, 700])
-    if card.card_type == "student":
-        discount = fare // 2
-    elif card.card_type == "senior":
-        discount = fare if bus else fare // 2
-    elif not bus:
-        discount = fare * 5 // 100 // 10 * 10
-    else:
-        discount = 0
-    transfer = min(100, fare - discount) if when - last_ride <= 5400 else 0
+    discount = ride_discount(card.card_type, fare, bus)
+    transfer = min(TRANSFER_OFF_FEN, fare - discount) \
+        if when - last_ride <= TRANSFER_WINDOW_S else 0
     paid = fare - discount - transfer
     extra = (fare, discount, transfer, "bus" if bus else "metro",
              rng.choice(_BUS_LINES if bus else _METRO_LINES),

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DEFAULT_KEYS_FILE", "Settings"]
+__all__ = ["DEFAULT_HELP_FILE", "DEFAULT_KEYS_FILE", "Settings"]
 
 DEFAULT_KEYS_FILE = Path(__file__).resolve().parent.parent / "config" / "sim" / "dev-keys.toml"
+# The help and emergency guides (protocol.helpdoc); the issuer passes its own.
+DEFAULT_HELP_FILE = Path(__file__).resolve().parent.parent / "config" / "help.json"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Settings:
     points_per_yuan: int = 100
     tac_counter: str = "before"
     keys_file: Path = field(default=DEFAULT_KEYS_FILE)
+    help_file: Path = field(default=DEFAULT_HELP_FILE)
     max_body_bytes: int = 64 * 1024
 
     def __post_init__(self) -> None:

@@ -40,7 +40,7 @@ from protocol.central import FeedbackTicket as CentralTicket
 from protocol.central import LossReport as CentralLossReport
 from protocol.central import PinResult, Redemption, TransactionPage, plain
 from protocol.central import Statement as CentralStatement
-from protocol.local import Notice, ascii_digits, to_json
+from protocol.local import CardView, Notice, ascii_digits, to_json
 from protocol.wire import Model
 
 __all__ = ["PERIODS", "Account", "period_dates"]
@@ -143,6 +143,10 @@ class Account:
         readable by whoever holds the card; the centre's history is not given for a card
         reported lost or blocked, and then the first page is the chip's log with the
         centre's reason as ``notice``."""
+        snap = self._state.snapshot()
+        shown = snap.card if snap.screen == "card" else None
+        if shown is not None and shown.issuer_city is not None and shown.central != "ok":
+            return self._own_log_only(shown, cursor)
         card, _ = self._sessions.card_on_screen(need_active=False)
         notice: Notice | None = None
         try:
@@ -159,6 +163,16 @@ class Account:
         entries = merge(records, [plain(i) for i in page.items])
         return {"items": [dataclasses.asdict(e) for e in entries],
                 "next_cursor": page.next_cursor,
+                "notice": to_json(notice)}
+
+    def _own_log_only(self, shown: CardView, cursor: str | None) -> dict[str, Any]:
+        """A card of another city the central side does not know: its chip's log."""
+        city = shown.issuer_city or {}
+        notice = Notice("other_city_card",
+                        f"A card of {city.get('name', '')}: its own records, from the chip.",
+                        f"{city.get('name_zh', '')}发行的卡：以下为卡内交易记录。")
+        entries = merge(shown.records, []) if cursor is None else []
+        return {"items": [dataclasses.asdict(e) for e in entries], "next_cursor": None,
                 "notice": to_json(notice)}
 
     def statement(self, period: str, pin: Any = None) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+from msgspec.structs import replace
+
 from daemon.central import (
     CentralClient,
     CentralError,
@@ -23,10 +25,11 @@ from daemon.central import (
     central_path,
     reply_as,
 )
+from daemon.interop import Interop
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
 from protocol.central import CardInfo
-from protocol.local import CardView, Notice, RecordView
+from protocol.local import CardView, Notice, RecordView, to_json
 from protocol.masking import mask_card_no
 
 __all__ = ["CardBusy", "CardFlow", "CentralCard"]
@@ -70,6 +73,9 @@ class CentralCard:
         self.points = card.points
         self.pending_load_fen = sum(p.amount_fen for p in card.pending_loads)
         self.pending_loads = [(p.order_id, p.amount_fen) for p in card.pending_loads]
+        # absent from an older central side
+        self.discount: dict[str, int] | None = (
+            None if card.discount is None else to_json(card.discount))
         limits = card.load_limits
         self.load_limits: dict[str, int] | None = None if limits is None else {
             "single_max_fen": limits.single_max_fen,
@@ -80,8 +86,10 @@ class CentralCard:
 class CardFlow:
     """The reader's listener for the read-only tap path."""
 
-    def __init__(self, state: KioskState, central: CentralClient | None) -> None:
+    def __init__(self, state: KioskState, central: CentralClient | None, *,
+                 interop: Interop | None = None) -> None:
         self._state = state
+        self._interop = interop or Interop()
         self._central = central
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="central-lookup")
         self._lookup: Future[CentralCard | str] | None = None
@@ -120,14 +128,14 @@ class CardFlow:
                 self.hooks.tapped(card)
             return
         if lookup is None:
-            self._state.update(screen="card", card=_card_view(card, "offline"), notice=None)
+            self._state.update(screen="card", card=self._view(card, "offline"), notice=None)
             self._shown(card, "offline")
         elif lookup.done():
-            self._state.update(screen="card", card=_card_view(card, lookup.result()), notice=None)
+            self._state.update(screen="card", card=self._view(card, lookup.result()), notice=None)
             self._shown(card, lookup.result())
         else:
             # Show the chip's answer now; the central half follows when it arrives.
-            self._state.update(screen="card", card=_card_view(card, "pending"), notice=None)
+            self._state.update(screen="card", card=self._view(card, "pending"), notice=None)
             lookup.add_done_callback(lambda done: self._central_arrived(card, done))
 
     def _central_arrived(self, card: Any, done: Future[CentralCard | str]) -> None:
@@ -136,8 +144,15 @@ class CardFlow:
                 return  # another card has been tapped since
         if self._busy():
             return
-        self._state.update(card=_card_view(card, done.result()))
+        self._state.update(card=self._view(card, done.result()))
         self._shown(card, done.result())
+
+    def _view(self, card: Any, central: CentralCard | str) -> CardView:
+        view = _card_view(card, central)
+        public = getattr(card, "public", None)
+        other = self._interop.card_fields(getattr(public, "city_code", None),
+                                          isinstance(central, CentralCard))
+        return replace(view, **other) if other["issuer_city"] else view
 
     def _shown(self, card: Any, central: CentralCard | str) -> None:
         if self.hooks is not None:
@@ -221,11 +236,12 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
     blocked = getattr(card, "blocked", False)
     common = dict(card_no_masked=mask_card_no(card.card_no), balance_fen=card.balance_fen,
                   valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
-                  records=records)
+                  records=records, overdraft_fen=getattr(card, "overdraft_fen", None) or None)
     if isinstance(central, CentralCard):
         return CardView(**common, card_type=central.card_type,
                         status="blocked" if blocked else central.status, points=central.points,
-                        pending_load_fen=central.pending_load_fen, central="ok")
+                        pending_load_fen=central.pending_load_fen, central="ok",
+                        discount=central.discount)
     link = central if central in ("unknown_card", "pending") else "offline"
     return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
                     status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

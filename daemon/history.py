@@ -71,7 +71,7 @@ def merge(card_records: list[Any], central_items: list[dict[str, Any]]) -> list[
 
 
 def _central_details(item: dict[str, Any]) -> dict[str, Any]:
-    keys = ("fare_fen", "ride_discount_fen", "transfer_discount_fen", "mode",
+    keys = ("fare_fen", "ride_discount_fen", "transfer_discount_fen", "mode", "line", "station",
             "balance_after_fen", "points_delta", "description", "merchant")
     return {k: item[k] for k in keys if item.get(k) is not None}
 

@@ -33,8 +33,11 @@ from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
 from daemon.export import export
+from daemon.helpdesk import HelpDesk
+from daemon.interop import Interop
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
+from daemon.notices import NoticeBoard
 from daemon.notify import Notifier
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing, receipt_mac_key
@@ -96,13 +99,17 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(central.close)
         journal = Journal(cfg.journal_path)
         stack.callback(journal.close)
-        flow = CardFlow(state, central)
+        flow = CardFlow(state, central, interop=Interop(cfg.interop))
         stack.callback(flow.close)
+        notices = NoticeBoard(state)
+        helpdesk = HelpDesk(hotline=cfg.service.hotline,
+                            cache=cfg.paths.state_dir / "help.json")
         # The heartbeat and the central maintenance windows reach the devices and the
         # sessions built below; the link loop that calls them starts after both exist.
         reporter = Reporter(journal, central, version=package_version(),
                             snapshot=lambda: _heartbeat(state, devices),
-                            on_maintenance=lambda windows: sessions.central_maintenance(windows))
+                            on_maintenance=lambda windows: sessions.central_maintenance(windows),
+                            with_heartbeat=(notices.fetch, helpdesk.fetch))
         cashbox = Cashbox(journal, Cashbox.load(journal))
         recorder = CashRecorder(journal, bus, save_counters=cashbox.save, report=reporter.event)
         devices = open_devices(cfg, listener=flow, cash_listener=recorder,
@@ -155,7 +162,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
                                                      state.snapshot().language),
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
-            crash_after=crash.arm if crash else None)
+            crash_after=crash.arm if crash else None, notices=notices,
+            help=helpdesk.document)
         link = central.probe()
         link_up = link.up
         state.update(central=link.state)
@@ -178,7 +186,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
         link_loop = _LinkLoop(stop, notifier, central, state, devices,
-                              lambda: recovery.run(state.snapshot().language), reporter)
+                              lambda: recovery.run(state.snapshot().language), reporter,
+                              notices)
         link_loop.start()
         stack.callback(link_loop.join, cfg.central.connect_timeout_s + cfg.central.read_timeout_s)
         _serve(stop, notifier, link_loop)
@@ -228,7 +237,7 @@ class _LinkLoop:
 
     def __init__(self, stop: threading.Event, notifier: Notifier, central: CentralClient,
                  state: KioskState, devices: Devices, recover: Callable[[], object],
-                 reporter: Reporter) -> None:
+                 reporter: Reporter, notices: NoticeBoard) -> None:
         self._stop = stop
         self._notifier = notifier
         self._central = central
@@ -236,6 +245,7 @@ class _LinkLoop:
         self._devices = devices
         self._recover = recover
         self._reporter = reporter
+        self._notices = notices
         self._thread = threading.Thread(target=self._run, name="central-link", daemon=True)
         self.finished_at = time.monotonic()  # the end of the last round
 
@@ -267,7 +277,8 @@ class _LinkLoop:
                               f"{snap.screen}" + (", maintenance" if snap.maintenance else ""))
         if link.up:
             self._recover()  # orders that waited on the link
-        self._reporter.tick(link.up)
+        self._reporter.tick(link.up)  # the heartbeat, and the notices with it
+        self._notices.tick()  # an ended notice leaves the screen, link or no link
 
 
 def _serve(stop: threading.Event, notifier: Notifier, link_loop: _LinkLoop) -> None:

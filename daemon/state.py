@@ -15,6 +15,7 @@ import msgspec
 
 from daemon.events import EventBus
 from protocol.local import (
+    Announcement,
     CardView,
     Language,
     Notice,
@@ -46,12 +47,13 @@ class KioskState:
                notice: Notice | None = _UNSET, language: Language = _UNSET,
                central: str = _UNSET, devices: dict[str, str] | None = None,
                session: SessionView | None = _UNSET,
-               maintenance: str | None = _UNSET) -> StateSnapshot:
+               maintenance: str | None = _UNSET,
+               notices: list[Announcement] = _UNSET) -> StateSnapshot:
         """Change the given fields (``devices`` is merged) and publish the new state."""
         changes: dict[str, Any] = {k: v for k, v in {
             "screen": screen, "card": card, "notice": notice, "language": language,
             "central": central, "session": session,
-            "maintenance": maintenance}.items() if v is not _UNSET}
+            "maintenance": maintenance, "notices": notices}.items() if v is not _UNSET}
         with self._lock:
             if devices:
                 changes["devices"] = {**self._snap.devices, **devices}

@@ -111,7 +111,9 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
             "message_zh": "此卡无法使用。"}))
     # Help, feedback and a loss report need no card.
     ui.tap("help")
-    w.at("help")
+    w.at("help", also=lambda v: "help_hotline" in [t["name"] for t in v["targets"]])
+    ui.tap("help_lost")
+    w.shoot("help_lost")
     ui.tap("help_hotline")
     w.shoot("help")
     ui.tap("back")
@@ -152,6 +154,12 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
                           ("31044403000000100066", "card_expired"),
                           ("31044403000000100074", "card_blocked")):
         w.card(card_no, name)
+        w.shoot(name)
+        w.end()
+    # Cards of other cities: named by their city, offered what config opens.
+    for card_no, name in (("03104100000000000051", "home_other_city"),
+                          ("23103100000000000088", "home_city_union_other_city")):
+        w.card(card_no, "home")
         w.shoot(name)
         w.end()
     # The card's home and its services.

@@ -31,6 +31,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "central_offline": ("中心连接中断：以下为卡内信息，充值与缴费暂停",
                         "No connection to the card centre: card data only; "
                         "top-up and payments paused"),
+    "other_city_card": ("{city}发行的卡：本机可办理{services}", "A card of {city}: here you can "
+                        "use {services}"),
+    "service_balance": ("余额查询", "balance"),
+    "service_history": ("交易记录", "history"),
+    "service_topup": ("现金充值", "top-up"),
+    "and": ("和", " and "),
+    "overdraft": ("透支", "Owed"),
+    "notice_coming": ("（{start} 起）", "(from {start})"),
     "central_pending": ("正在查询中心信息…", "Checking with the card centre…"),
     "central_unknown_card": ("中心无此卡记录，请咨询客服",
                              "The card centre does not know this card"),
@@ -87,7 +95,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tile_loss": ("挂失", "Report lost card"),
     "tile_feedback": ("投诉建议", "Feedback"),
     "tile_help": ("帮助", "Help"),
-    "discount": ("折扣", "Discount"),
+    "fare": ("票价", "fare"),
+    "ride_discount": ("乘车优惠", "discount"),
+    "transfer_discount": ("换乘优惠", "transfer"),
+    "points_earned": ("积分 +{points}", "+{points} points"),
+    "card_discount": ("优惠", "Rides"),
+    "bus_free": ("公交免费", "bus free"),
+    "metro_free": ("地铁免费", "metro free"),
+    # {off}: in 中文 what is paid, in tenths (5折, 9.5折); in English the percent off
+    "bus_off": ("公交{off}折", "bus -{off}%"),
+    "metro_off": ("地铁{off}折", "metro -{off}%"),
+    "transfer_off": ("换乘减{off}", "transfer -{off}"),
     "history_title": ("交易记录", "Transactions"),
     "history_empty": ("暂无记录", "No transactions"),
     "history_end": ("已显示全部记录", "That is everything"),
@@ -179,32 +197,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "feedback_done": ("已收到您的意见", "Thank you"),
     "feedback_done_text": ("工单号 {no}，请取走凭条。", "Ticket {no}: take your slip."),
     "help_title": ("帮助", "Help"),
-    "help_use": ("如何使用", "Using the kiosk"),
-    "help_use_text": ("1. 将卡片放在读卡区\n2. 点选所需服务\n3. 按屏幕提示操作，"
-                      "完成前请勿移开卡片\n4. 取走凭条", "1. Put your card on the reader\n"
-                      "2. Touch the service you want\n3. Follow the screen; keep the card "
-                      "on the reader until it says done\n4. Take your receipt"),
-    "help_hotline": ("服务热线", "Hotline"),
     "help_hotline_text": ("服务热线 {hotline}，全天24小时", "Call {hotline}, any time, day "
                           "or night"),
-    "help_lost": ("卡片丢失", "Lost card"),
-    "help_lost_text": ("立即在本机“挂失”或拨打 {hotline}。挂失后余额保留，补卡后转入新卡。",
-                       "Report it here (Report lost card) or call {hotline}. The balance is "
-                       "kept and moves to your replacement card."),
-    "help_pin": ("忘记密码", "Forgotten password"),
-    "help_pin_text": ("请携带身份证和卡片到服务网点重置支付密码。",
-                      "Take your ID and card to a service centre to reset it."),
-    "help_fraud": ("疑似欺诈", "Suspected fraud"),
-    "help_fraud_text": ("不要向任何人透露密码。发现异常交易请立即挂失并拨打 {hotline}。",
-                        "Never tell anyone your password. If you see a payment you did "
-                        "not make, report the card lost and call {hotline}."),
     "card_lost_title": ("此卡已挂失", "This card is reported lost"),
     "card_lost_next": ("卡内余额已保留。请携带身份证到服务网点补办新卡。",
                        "Its balance is kept. Take your ID to a service centre for a "
                        "replacement card."),
     "card_blacklisted_title": ("此卡已停用", "This card is blocked by the issuer"),
-    "card_blacklisted_next": ("请携带身份证到服务网点办理，或拨打 {hotline}。",
-                              "Take your ID to a service centre, or call {hotline}."),
+    "card_blacklisted_next": ("请携带身份证到服务网点办理。",
+                              "Take your ID to a service centre."),
     "card_expired_title": ("此卡已过期", "This card has expired"),
     "card_expired_next": ("请到服务网点换卡，余额将转入新卡。",
                           "Exchange it at a service centre; the balance moves to the new card."),

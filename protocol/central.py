@@ -22,15 +22,21 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, field
 
+from protocol.helpdoc import HelpDocument, HelpSection
 from protocol.wire import Model
 
 __all__ = [
     "Bill",
     "CardInfo",
+    "CentralNotice",
+    "CentralNotices",
     "CentralRequest",
     "Confirm",
+    "Discount",
     "Feedback",
     "FeedbackTicket",
+    "HelpDocument",
+    "HelpSection",
     "InitResponse",
     "LoadLimits",
     "LoadOrder",
@@ -91,12 +97,23 @@ class LoadLimits(Model, frozen=True):
     daily_used_fen: Fen | None = None
 
 
+class Discount(Model, frozen=True):
+    """The card type's ride discount (percent off the fare) and the transfer discount
+    off a second ride within the window."""
+
+    bus_percent: Annotated[int, Meta(ge=0, le=100)]
+    metro_percent: Annotated[int, Meta(ge=0, le=100)]
+    transfer_off_fen: Fen
+    transfer_window_min: Annotated[int, Meta(ge=0)]
+
+
 class CardInfo(Model, frozen=True):
     """``GET /v1/cards/{card_no}``: the central side's view of a card."""
 
     status: str
     card_type: str
     points: Fen
+    discount: Discount | None = None  # absent from an older central side
     pending_loads: list[PendingLoad] = field(default_factory=list)
     load_limits: LoadLimits | None = None
     card_no: str | None = None
@@ -191,9 +208,9 @@ class Transaction(Model, frozen=True):
     amount_fen: int
     id: int | None = None
     balance_after_fen: int | None = None
-    fare_fen: int | None = None
-    ride_discount_fen: int | None = None
-    transfer_discount_fen: int | None = None
+    fare_fen: Fen | None = None
+    ride_discount_fen: Fen | None = None
+    transfer_discount_fen: Fen | None = None
     mode: str | None = None
     line: str | None = None
     station: str | None = None
@@ -215,6 +232,36 @@ class Statement(Model, frozen=True):
     items: list[Transaction]
     totals: dict[str, int] = field(default_factory=dict)
     truncated: bool = False
+
+
+# -- notices and help (fetched with the heartbeat) -----------------------------------------
+Text = Annotated[str, Meta(min_length=1)]
+
+
+class CentralNotice(Model, frozen=True):
+    """One entry of ``GET /v1/notices``: an announcement or a maintenance window
+    (times ISO 8601, the central side's)."""
+
+    notice_id: int
+    kind: Literal["announcement", "maintenance"]
+    title: Text
+    title_zh: Text
+    body: Text
+    body_zh: Text
+    starts_at: str
+    ends_at: str
+    active: bool | None = None
+
+
+class CentralNotices(Model, frozen=True):
+    """``GET /v1/notices``. The entries are read one by one (:class:`CentralNotice`):
+    a malformed one is left out, not the list."""
+
+    notices: list[Any]
+
+
+# ``GET /v1/help`` is :class:`protocol.helpdoc.HelpDocument` (its one shape, shared with
+# the packaged default), read with :func:`protocol.helpdoc.parse_help`.
 
 
 # -- account services --------------------------------------------------------------------

@@ -164,6 +164,10 @@ LOCAL: dict[str, ErrorCode] = {
     "no_card": ErrorCode(
         409, "Tap your card first.", "请先刷卡。",
         also=(408,)),  # 408: the admin card read saw no card within its timeout
+    "other_city_card": ErrorCode(
+        409, "This card of another city can show its balance and history here; other "
+        "services at its own city's outlets.",
+        "外地卡在本机可查询余额和交易记录，其他业务请到发卡城市办理。"),
     "card_busy": ErrorCode(
         409, "A cardholder session is using the card; read it when the session has ended.",
         "顾客正在办理业务，请稍后读卡"),

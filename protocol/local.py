@@ -18,10 +18,12 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, field
 
+from protocol.helpdoc import HelpSection
 from protocol.wire import Model, to_json
 
 __all__ = [
-    "CardView", "Language", "Notice", "RecordView", "Screen", "SessionView", "StateSnapshot",
+    "Announcement", "CardView", "Help", "Language", "Notice", "Notices", "RecordView", "Screen",
+    "SessionView", "StateSnapshot",
     "ascii_digits", "is_cursor", "to_json",
 ]
 
@@ -74,6 +76,15 @@ class CardView(Model, frozen=True):
     pending_load_fen: int | None = None
     central: Literal["ok", "offline", "unknown_card", "pending"] = "pending"
     records: list[RecordView] = field(default_factory=list)
+    # the card type's ride discount, from the central side: bus_percent, metro_percent
+    # (off the fare), transfer_off_fen, transfer_window_min; None when not known
+    discount: dict[str, int] | None = None
+    # a T-Union card in overdraft: what it owes, read from the card (its balance is 0)
+    overdraft_fen: int | None = None
+    # a card of another city (互联互通): {code, name, name_zh}, and what it may do here
+    # (balance, history, topup); both None for our own cards (every service)
+    issuer_city: dict[str, str] | None = None
+    services: list[str] | None = None
 
 
 class Notice(Model, frozen=True):
@@ -82,6 +93,23 @@ class Notice(Model, frozen=True):
     code: str
     message: str
     message_zh: str
+
+
+class Announcement(Model, frozen=True):
+    """A central notice (维护公告) on screen now, both languages. ``touches`` names the
+    cardholder services it stops (a maintenance window: top-up, bills, points,
+    pending loads); ``active`` is false for a window announced before it starts."""
+
+    notice_id: int
+    kind: Literal["announcement", "maintenance"]
+    title: str
+    title_zh: str
+    body: str
+    body_zh: str
+    starts_at: str  # ISO 8601
+    ends_at: str
+    active: bool
+    touches: list[str] = field(default_factory=list)
 
 
 class SessionView(Model, frozen=True):
@@ -117,6 +145,7 @@ class StateSnapshot(Model, frozen=True):
     central: Literal["up", "down", "unauthorized", "unknown"] = "unknown"
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
+    notices: list[Announcement] = field(default_factory=list)  # central notices on now
 
 
 # -- cardholder requests (kiosk.sock) ----------------------------------------------------
@@ -177,6 +206,22 @@ class Cancelled(Model, frozen=True):
     """The top-up was left; nothing was inserted."""
 
     cancelled: bool
+
+
+class Notices(Model, frozen=True):
+    """The central notices on screen now (as in the state's ``notices``)."""
+
+    notices: list[Announcement]
+
+
+class Help(Model, frozen=True):
+    """The guides in both languages with the hotline filled in; source: central (the
+    central side's, or the copy kept of it) or default (the packaged one)."""
+
+    version: str
+    source: Literal["central", "default"]
+    hotline: str
+    sections: list[HelpSection]
 
 
 class HistoryEntry(Model, frozen=True):

@@ -16,6 +16,7 @@ import sqlite3
 from typing import Any
 
 from central.errors import ApiError
+from central.fares import discount_view
 from central.router import Param, Reply, Request, Route
 from central.routes import lockout
 from central.routes.common import (
@@ -56,6 +57,7 @@ def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
     locked = lockout.locked_until(conn, card["card_no"], lockout.PIN, now)
     return {
         "card_no": card["card_no"], "card_type": card["card_type"],
+        "discount": discount_view(card["card_type"]),
         "holder_name_masked": mask_name(card["holder_name"]),
         "status": effective_status(card, now),
         "valid_from": card["valid_from"], "valid_until": card["valid_until"],

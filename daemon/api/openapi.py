@@ -65,7 +65,8 @@ def _all_parts() -> Services:
     return Services(state=part, bus=part, status=nothing, read_card=nothing, simulator=part,
                     printer_test=nothing, cash_insert=nothing, sessions=part, account=part,
                     cashbox=nothing, collect=nothing, printing=part, settle=nothing,
-                    x_report=nothing, crash_after=nothing, audit=nothing, export=nothing)
+                    x_report=nothing, crash_after=nothing, audit=nothing, export=nothing,
+                    notices=part, help=nothing)
 
 
 def _openapi30(node: Any) -> Any:

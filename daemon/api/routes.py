@@ -66,6 +66,8 @@ class Services:
     crash_after: Callable[[str | None], None] | None = None
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
+    notices: Any = None  # daemon.notices.NoticeBoard
+    help: Callable[[], m.Help] | None = None  # daemon.helpdesk.HelpDesk.document
 
 
 T = TypeVar("T", bound=Model)
@@ -124,7 +126,7 @@ def _business_day(text: str | None) -> date:
 
 
 # Codes many routes share: what any money intent may meet on the way.
-_CARD_STATE = ("no_card", "card_lost", "card_blacklisted", "card_expired")
+_CARD_STATE = ("no_card", "other_city_card", "card_lost", "card_blacklisted", "card_expired")
 _MONEY = (*_CARD_STATE, "session_busy", "wrong_step", "maintenance", "central_offline",
           "central_malformed")
 _TRIES = ("pin_wrong", "pin_locked", "pin_not_set")
@@ -179,7 +181,7 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "The card's history: its own records merged with the central side's, paged "
               "(a lost or blocked card: its own records only, with the reason as notice)",
               query=m.HistoryQuery, reply=m.HistoryPage,
-              errors=("no_card", "central_offline", "central_malformed"))
+              errors=("no_card", "other_city_card", "central_offline", "central_malformed"))
 
     def statement(_: Request, body: m.StatementRequest) -> m.StatementPrinted:
         return _as(m.StatementPrinted, account.statement(body.period, body.pin))
@@ -188,7 +190,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "Print a statement (this_month, last_month, last_30_days); a card with a payment "
               "password needs it (sent to the central side only as an encrypted PIN block)",
               body=m.StatementRequest, reply=m.StatementPrinted,
-              errors=("no_card", "card_lost", "card_blacklisted", "central_offline"),
+              errors=("no_card", "other_city_card", "card_lost", "card_blacklisted",
+                      "central_offline"),
               relays=("pin_required", *_TRIES),
               description="card_lost, card_blacklisted: no statement for a card reported lost "
               "or blocked. pin_wrong: details.tries_left (the message says how many); "
@@ -272,6 +275,25 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
     kiosk.add("POST", "/v1/session/end", end_session,
               "End the cardholder session and return to the attract screen",
               reply=m.StateSnapshot, reply_doc="The new state")
+    if svc.notices is not None:
+        board = svc.notices
+
+        def notices(_: Request) -> m.Notices:
+            return m.Notices(notices=board.current())
+
+        kiosk.add("GET", "/v1/notices", notices,
+                  "The central notices on screen now (维护公告): announcements between their "
+                  "start and end, maintenance windows from a day before they start",
+                  reply=m.Notices)
+    if svc.help is not None:
+        help_document = svc.help
+
+        def guides(_: Request) -> m.Help:
+            return help_document()
+
+        kiosk.add("GET", "/v1/help", guides,
+                  "Help and emergency guides (应急处理指南), both languages: the central "
+                  "side's, or the packaged default until it has answered", reply=m.Help)
     if svc.sessions is not None:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:

@@ -164,6 +164,13 @@ class Machine:
         snap = self.state.snapshot()
         if snap.screen != "card" or self._card is None:
             raise Refused("no_card", "Tap your card first.", "请先刷卡。")
+        if snap.card is not None and snap.card.issuer_city is not None \
+                and self._central_card is None:  # not offline: the centre does not know it
+            city = snap.card.issuer_city
+            raise Refused("other_city_card",
+                          f"This card of {city['name']} can show its balance and history "
+                          "here; other services at its own city's outlets.",
+                          f"{city['name_zh']}的卡在本机可查询余额和交易记录，其他业务请到发卡城市办理。")
         if snap.central != "up" or self._central_card is None:
             raise offline()
         return self._card, self._central_card

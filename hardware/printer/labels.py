@@ -113,6 +113,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "credits": ("收入合计", "Total in"),
     "debits": ("支出合计", "Total out"),
     "count": ("笔数", "Transactions"),
+    "ride_discounts": ("乘车优惠合计", "Ride discounts"),
+    "transfer_discounts": ("换乘优惠合计", "Transfer discounts"),
+    "points_earned": ("获得积分", "Points earned"),
     "balance": ("余额", "bal."),
     "no_tx": ("本期无交易", "No transactions in this period"),
     # statement kinds: the central side's transaction kinds, rides by mode
@@ -128,6 +131,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.discount": ("优惠", "Discount"),
     "kind.other": ("其他", "Other"),
     "discount_of": ("优惠", "discount"),
+    "fare_of": ("票价", "fare"),
+    "ride_discount_of": ("乘车优惠", "ride discount"),
+    "transfer_discount_of": ("换乘优惠", "transfer discount"),
     "points_unit": ("积分", "points"),
     "points_redeemed": ("积分兑换", "points redeemed"),
     # cashbox collection

@@ -174,8 +174,13 @@ class StatementEntry:
     line: str | None = None  # ride: the bus or metro line
     station: str | None = None  # ride: the metro station
     merchant: str | None = None  # purchase: the shop; bill payment: the payee
-    discount_fen: int = 0  # ride: card-type and transfer discounts off the fare
     points_delta: int = 0  # points earned (+) or redeemed (-)
+    ride_discount_fen: int = 0  # ride: the card type's discount off the fare
+    transfer_discount_fen: int = 0  # ride: the transfer discount
+    fare_fen: int | None = None  # ride: the fare before both discounts
+    # A statement journaled before the two discounts were told apart has their sum
+    # here; its reprint says it as it was printed ("discount").
+    discount_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -472,8 +477,13 @@ def statement_receipt(ctx: ReceiptContext, data: Statement) -> Receipt:
             lines.append(Row(f"  {detail}", after))
         else:
             lines.append(Text(after, Align.RIGHT))
-        if entry.discount_fen > 0:
-            lines.append(Text(f"  {ctx.t('discount_of')} {format_fen(entry.discount_fen)}"))
+        terms = [f"{ctx.t(label)} {format_fen(fen)}" for label, fen in (
+            ("fare_of", entry.fare_fen or 0), ("discount_of", entry.discount_fen),
+            ("ride_discount_of", entry.ride_discount_fen),
+            ("transfer_discount_of", entry.transfer_discount_fen)) if fen > 0]
+        if terms and (entry.ride_discount_fen or entry.transfer_discount_fen
+                      or entry.discount_fen):
+            lines.append(Text("  " + "  ".join(terms)))
     lines += [
         Rule("."),
         Row(ctx.t("closing"), format_fen(data.closing_balance_fen), bold=True),
@@ -481,6 +491,12 @@ def statement_receipt(ctx: ReceiptContext, data: Statement) -> Receipt:
         Row(ctx.t("count"), str(len(data.entries))),
         Row(ctx.t("credits"), format_fen(credits, sign=True)),
         Row(ctx.t("debits"), format_fen(-debits)),
+        Row(ctx.t("ride_discounts"), format_fen(sum(e.ride_discount_fen
+                                                    for e in data.entries))),
+        Row(ctx.t("transfer_discounts"), format_fen(sum(e.transfer_discount_fen
+                                                        for e in data.entries))),
+        Row(ctx.t("points_earned"), str(sum(e.points_delta for e in data.entries
+                                            if e.points_delta > 0))),
     ]
     return Receipt("statement", ctx.language, data.reference, ctx.t("title.statement"),
                    tuple(lines), _qr(ctx, data.reference), _footer(ctx))

@@ -35,7 +35,9 @@ class CardErrorScreen(KioskScreen):
         said = notice_text(ctx.snap, ctx.lang)
         if said:
             self.add(body(said, tone=GREY))
-        self.add(body(ctx.t(f"{error}_next", hotline=app.hotline)), spacer())
+        # Every card error names the hotline (service.hotline, as on every receipt).
+        self.add(body(ctx.t(f"{error}_next")), body(ctx.t("help_hotline_text",
+                                                          hotline=app.hotline)), spacer())
         acts = [act(ctx.t("tile_help"), lambda: app.go("help"), "help", "secondary")]
         if ctx.snap is not None and ctx.snap.screen == "card":
             acts.append(act(ctx.t("tile_history"), lambda: app.go("history"), "history",

@@ -142,3 +142,24 @@ def test_tls_with_client_certificates(seeded: Path, tmp_path: Path) -> None:
 def test_serve_reports_a_bad_option_and_exits_non_zero(seeded: Path) -> None:
     done = run("serve", "--db", str(seeded), "--port", "0", "--tls-cert", os.devnull)
     assert done.returncode == 1 and "--tls-cert and --tls-key go together" in done.stderr
+
+
+def test_add_notice_stores_a_notice_and_refuses_a_bad_time_range(seeded: Path) -> None:
+    import json
+    before = sqlite3.connect(seeded).execute("SELECT COUNT(*) FROM notices").fetchone()[0]
+    refused = run("add-notice", "--db", str(seeded), "--kind", "maintenance", "--title", "T",
+                  "--title-zh", "标题", "--body", "B", "--body-zh", "内容",
+                  "--starts", "2099-12-05T03:00", "--ends", "2099-12-05T01:00")
+    assert refused.returncode == 1
+    error = json.loads(refused.stderr.strip().splitlines()[-1])
+    assert error["code"] == "validation_error" and error["details"]["field"] == "ends_at"
+    assert set(error) == {"code", "message", "message_zh", "details"}
+    assert sqlite3.connect(seeded).execute("SELECT COUNT(*) FROM notices").fetchone()[0] \
+        == before
+    done = run("add-notice", "--db", str(seeded), "--kind", "maintenance", "--title", "T",
+               "--title-zh", "标题", "--body", "B", "--body-zh", "内容",
+               "--starts", "2099-12-05T01:00", "--ends", "2099-12-05T03:00+08:00")
+    assert done.returncode == 0, done.stderr
+    row = sqlite3.connect(seeded).execute(
+        "SELECT kind, ends_at - starts_at FROM notices ORDER BY notice_id DESC").fetchone()
+    assert row == ("maintenance", 7200)
