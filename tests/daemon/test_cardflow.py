@@ -97,3 +97,17 @@ def test_no_read_while_a_money_session_uses_the_card() -> None:
     with pytest.raises(CardBusy):
         flow.read_now(chip.submit, 1)
     assert chip.reads == 0
+
+
+def test_the_card_types_discount_reaches_the_view_and_a_bad_one_is_malformed() -> None:
+    from daemon.cardflow import CentralCard
+    from daemon.central import CentralMalformed
+    card = {"status": "active", "card_type": "student", "points": 0}
+    discount = {"bus_percent": 50, "metro_percent": 50, "transfer_off_fen": 100,
+                "transfer_window_min": 90}
+    assert CentralCard({**card, "discount": discount}).discount == discount
+    assert CentralCard(card).discount is None  # an older central side gives none
+    for bad in ({**discount, "metro_percent": 150}, {**discount, "transfer_off_fen": -1},
+                {"bus_percent": 50}):
+        with pytest.raises(CentralMalformed):
+            CentralCard({**card, "discount": bad})

@@ -67,3 +67,41 @@ def test_an_optional_field_left_out_of_a_request_is_not_sent() -> None:
     assert to_json(c.StatementRequest(from_="2026-11-01", to="2026-11-30")) == {
         "from": "2026-11-01", "to": "2026-11-30"}
     assert to_json(c.Confirm(card_record="AB")) == {"card_record": "AB"}
+
+
+# -- the cardholder services' replies (issue 11): discount, history rows, notices, help --
+DISCOUNT = {"bus_percent": 50, "metro_percent": 50, "transfer_off_fen": 100,
+            "transfer_window_min": 90}
+NOTICE = {"notice_id": 7, "kind": "maintenance", "title": "Top-up paused", "title_zh": "暂停充值",
+          "body": "Upgrade.", "body_zh": "升级。", "starts_at": "2026-12-01T01:00:00+08:00",
+          "ends_at": "2026-12-01T03:00:00+08:00", "active": False}
+
+
+def test_the_services_replies_decode() -> None:
+    card = decode_reply(c.CardInfo, {**CARD, "discount": DISCOUNT})
+    assert card.discount == c.Discount(**DISCOUNT)
+    assert decode_reply(c.CardInfo, CARD).discount is None  # an older central side
+    row = decode_reply(c.Transaction, {"kind": "transit", "occurred_at": "2026-11-30T08:00:00",
+                                       "amount_fen": -190, "fare_fen": 300,
+                                       "ride_discount_fen": 10, "transfer_discount_fen": 100,
+                                       "line": "Line 1", "station": "Luohu", "points_delta": 2})
+    assert (row.fare_fen, row.line, row.station, row.points_delta) == (300, "Line 1", "Luohu", 2)
+    assert decode_reply(c.CentralNotice, NOTICE).kind == "maintenance"
+
+
+@pytest.mark.parametrize(("model", "reply"), [
+    (c.CardInfo, {**CARD, "discount": {**DISCOUNT, "bus_percent": 101}}),
+    (c.CardInfo, {**CARD, "discount": {**DISCOUNT, "transfer_off_fen": -100}}),
+    (c.CardInfo, {**CARD, "discount": {"bus_percent": 50}}),
+    (c.CardInfo, {**CARD, "discount": "half"}),
+    (c.Transaction, {"kind": "transit", "occurred_at": "x", "amount_fen": -190, "fare_fen": -300}),
+    (c.Transaction, {"kind": "transit", "occurred_at": "x", "amount_fen": -190,
+                     "ride_discount_fen": -10}),
+    (c.CentralNotice, {**NOTICE, "kind": "advert"}),
+    (c.CentralNotice, {**NOTICE, "title_zh": ""}),
+    (c.CentralNotice, {**NOTICE, "notice_id": "7"}),
+    (c.CentralNotices, {"notices": {"7": NOTICE}}),
+])
+def test_a_malformed_services_reply_is_refused(model: type[Any], reply: Any) -> None:
+    with pytest.raises(Invalid):
+        decode_reply(model, reply)
