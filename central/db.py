@@ -169,6 +169,27 @@ MIGRATIONS: list[str] = [
     ALTER TABLE cards DROP COLUMN pin_failures;
     ALTER TABLE cards DROP COLUMN pin_locked_until;
     """,
+    # 3: the loss-report lifecycle (central/routes/lifecycle.py): a replacement card for a
+    # lost one and the balance moved to it after the hold; what happened to a card, as
+    # audit events
+    """
+    CREATE TABLE replacements (
+        old_card_no  TEXT PRIMARY KEY,
+        new_card_no  TEXT NOT NULL UNIQUE,
+        recorded_at  INTEGER NOT NULL,
+        confirmed_balance_fen INTEGER NOT NULL CHECK (confirmed_balance_fen >= 0),
+        confirmed_tx_id INTEGER NOT NULL,
+        transferred_fen INTEGER NOT NULL DEFAULT 0 CHECK (transferred_fen >= 0)
+    );
+    CREATE TABLE card_events (
+        id          INTEGER PRIMARY KEY,
+        card_no     TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        detail      TEXT NOT NULL
+    );
+    CREATE INDEX card_events_card ON card_events (card_no, occurred_at);
+    """,
 ]
 
 

@@ -62,7 +62,7 @@ COMPONENTS: dict[str, Json] = {
         "order_id": {"type": "string"},
         "amount_fen": _FEN,
         "status": {"type": "string", "enum": ["created", "mac2_issued"]},
-        "source": {"type": "string", "enum": ["cash", "points"]},
+        "source": {"type": "string", "enum": ["cash", "points", "transfer"]},
         "created_at": _TIME,
         "terminal_id": {"type": "string"},
     }, "A load held by the central side for this card, waiting for the card."),
@@ -80,6 +80,32 @@ COMPONENTS: dict[str, Json] = {
         "pin_locked_until": _nullable(_TIME),
         "pending_loads": {"type": "array", "items": ref("PendingLoad")},
         "load_limits": ref("LoadLimits"),
+        "transfer": _nullable(ref("TransferStatus")),
+    }),
+    "TransferStatus": _obj(["old_card_no", "status", "available_at", "confirmed_balance_fen",
+                            "late_fen", "transferred_fen", "transferable_fen"], {
+        "old_card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["held", "available", "in_progress", "done"]},
+        "available_at": _TIME,
+        "confirmed_balance_fen": {**_FEN, "description": "the old card's last confirmed "
+                                  "balance when the replacement was recorded"},
+        "late_fen": {**_FEN, "description": "debits of the old card that arrived since"},
+        "transferred_fen": {**_FEN, "description": "moved, or being moved, to this card"},
+        "transferable_fen": _FEN,
+    }, "This card replaces a lost card: the old card's balance, held until available_at, "
+       "then moved by a transfer."),
+    "Transfer": {"allOf": [ref("LoadOrder"), _obj(["old_card_no", "transferable_left_fen"], {
+        "old_card_no": CARD_NO,
+        "transferable_left_fen": {**_FEN, "description": "what stays transferable (over "
+                                  "the e-purse cap now)"}})]},
+    "LossCancelled": _obj(["card_no", "status", "report_no", "cancelled_at", "message",
+                           "message_zh"], {
+        "card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["active"]},
+        "report_no": _nullable({"type": "string"}),
+        "cancelled_at": _TIME,
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
     }),
     "LoadLimits": _obj(["single_max_fen", "daily_max_fen", "daily_used_fen",
                         "daily_remaining_fen", "purse_cap_fen"], {
@@ -94,7 +120,7 @@ COMPONENTS: dict[str, Json] = {
         "order_id": {"type": "string"},
         "card_no": CARD_NO,
         "amount_fen": _FEN,
-        "source": {"type": "string", "enum": ["cash", "points"]},
+        "source": {"type": "string", "enum": ["cash", "points", "transfer"]},
         "status": {"type": "string",
                    "enum": ["created", "mac2_issued", "completed", "cancelled"]},
         "terminal_id": {"type": "string"},
@@ -136,7 +162,8 @@ COMPONENTS: dict[str, Json] = {
                          "points_delta"], {
         "id": {"type": "integer"},
         "kind": {"type": "string",
-                 "enum": ["ride", "purchase", "load", "bill_payment", "points"]},
+                 "enum": ["ride", "purchase", "load", "bill_payment", "points",
+                          "transfer_out"]},
         "occurred_at": _TIME,
         "amount_fen": {"type": "integer",
                        "description": "change of the e-purse balance (negative = paid)"},

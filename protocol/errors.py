@@ -109,6 +109,27 @@ CENTRAL: dict[str, ErrorCode] = {
         "证件号码错误次数过多，此卡暂停证件验证。"),
     # points
     "points_insufficient": ErrorCode(422, "Not enough points.", "积分不足。"),
+    # the loss-report lifecycle (central/routes/lifecycle.py)
+    "card_not_lost": ErrorCode(
+        409, "This card has no loss report to cancel.", "此卡未挂失，无需解挂。"),
+    "card_replaced": ErrorCode(
+        409, "A replacement card was issued for this card; its loss report stays. "
+             "Please visit a service outlet.",
+        "此卡已补办新卡，不能解挂，请到服务网点办理。"),
+    "transfer_none": ErrorCode(
+        409, "This card is not the replacement of a lost card: there is no balance to move.",
+        "此卡不是挂失补办的新卡，没有可转移的余额。"),
+    "transfer_not_yet": ErrorCode(
+        409, "The old card's balance is still held; it can be moved after the hold period.",
+        "旧卡余额尚在保留期内，保留期满后方可转入新卡。"),
+    "transfer_in_progress": ErrorCode(
+        409, "A transfer to this card is already under way; finish it as a pending load.",
+        "此卡已有一笔余额转移正在办理，请按待圈存完成。"),
+    "transfer_done": ErrorCode(
+        409, "The old card's balance has already been moved to this card.",
+        "旧卡余额已全部转入此卡。"),
+    "transfer_amount": ErrorCode(
+        422, "The amount is more than the transferable balance.", "金额超过可转移余额。"),
     # server
     "internal_error": ErrorCode(500, "Internal error.", "服务器内部错误。"),
 }
