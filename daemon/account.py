@@ -1,5 +1,5 @@
 """The cardholder's services that take no cash: history, statements, points,
-the payment password, loss reports and feedback.
+the payment password, loss reports (and cancelling one) and feedback.
 
 Each is one request to the central side (plus, for statements, loss reports
 and feedback, a printed slip). Payment passwords arrive from the screen, are
@@ -21,13 +21,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from daemon.central import CentralClient, CentralError, CentralRejected, central_path
-from daemon.errors import BadInput, CentralRefusal, Unavailable
+from daemon.errors import BadInput, CentralRefusal, Refused, Unavailable
 from daemon.history import merge
 from daemon.printing import Printing
 from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
-from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
+from hardware.printer.receipts import FeedbackTicket, LossCancelled, LossReport, Statement
 from protocol.local import Notice, ascii_digits
 
 __all__ = ["PERIODS", "Account", "period_dates"]
@@ -221,6 +221,32 @@ class Account:
         return {"report_no": reply["report_no"], "status": reply["status"],
                 "message": reply["message"], "message_zh": reply["message_zh"],
                 "printed": printed["printed"]}
+
+    def cancel_loss(self, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
+        """解挂: the lost card itself is on the reader (it was found), with its payment
+        password or the last 6 of the holder's ID. Prints the slip."""
+        card, central = self._sessions.card_on_screen(need_active=False)
+        if (pin is None) == (id_last6 is None):
+            raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
+                           "请输入支付密码或身份证后6位（二选一）。")
+        if central.status != "lost":
+            raise Refused("card_not_lost", "This card has no loss report to cancel.",
+                          "此卡未挂失，无需解挂。", details={"status": central.status})
+        body = ({"pin_block": self._pin_block(_pin(pin, "pin"), card.card_no)}
+                if pin is not None else {"id_last6": str(id_last6).upper()})
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/loss-report/cancel",
+                                                card_no=card.card_no), body,
+                           key=f"unloss-{uuid.uuid4().hex}")
+        central.status = "active"  # the card on screen may take money services now
+        snap = self._state.snapshot()
+        if snap.card is not None:
+            self._state.update(card=dataclasses.replace(snap.card, status="active"))
+        report_no = str(reply.get("report_no") or
+                        f"UL{datetime.now():%y%m%d%H%M%S}{uuid.uuid4().hex[:4].upper()}")
+        facts = LossCancelled(report_no, datetime.now(), card.card_no)
+        printed = self._printing.receipt("loss_cancel", facts, self._language())
+        return {"report_no": report_no, "status": "active", "message": reply["message"],
+                "message_zh": reply["message_zh"], "printed": printed["printed"]}
 
     def feedback(self, category: Any, text: Any, phone: Any = None) -> dict[str, Any]:
         if category not in FEEDBACK_CATEGORIES:

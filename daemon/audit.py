@@ -18,6 +18,10 @@ three never disagree.
   line): real cash for the operator, outside any cardholder's balance.
 
 A top-up belongs to the period it started in, with all its cash and orders.
+
+Balance transfers (a lost card's balance moved onto its replacement) take no
+cash, so they are outside the equation: ``transfers`` lists them on their own
+line (credited, pending, refused), by the period their order was created in.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 
 from daemon.journal import Journal
 
-__all__ = ["audit", "load_bucket"]
+__all__ = ["audit", "load_bucket", "transfers"]
 
 _BUCKETS = ("credited", "pending", "owed")
 
@@ -39,6 +43,26 @@ def load_bucket(state: str) -> str | None:
     if state == "refused":
         return "owed"
     return None if state == "cancelled" else "pending"
+
+
+_TRANSFER = '%"source": "transfer"%'  # the step detail of a transfer (sort_keys JSON)
+
+
+def transfers(journal: Journal, since: float = 0.0,
+              until: float = float("inf")) -> dict[str, list[int]]:
+    """The balance transfers created in [since, until): [count, fen] credited (on the new
+    card, confirmed), pending (held at the centre or in the journal) and refused."""
+    out = {"credited": [0, 0], "pending": [0, 0], "refused": [0, 0]}
+    for o in journal.query(
+            "SELECT state, amount_fen FROM orders o WHERE kind = 'load' AND created_at >= ?"
+            " AND created_at < ? AND EXISTS (SELECT 1 FROM steps s WHERE s.order_id = o.id"
+            " AND s.detail LIKE ?)", (since, min(until, 1e18), _TRANSFER)):
+        bucket = {"completed": "credited", "refused": "refused", "cancelled": None}.get(
+            o["state"], "pending")
+        if bucket is not None:
+            out[bucket][0] += 1
+            out[bucket][1] += int(o["amount_fen"])
+    return out
 
 
 def audit(journal: Journal, since: float = 0.0, until: float = float("inf")) -> dict[str, Any]:
@@ -85,4 +109,5 @@ def audit(journal: Journal, since: float = 0.0, until: float = float("inf")) -> 
     return {"since": since, "until": None if until == float("inf") else until,
             "sessions": sessions, "totals": totals,
             "cash_counts": {str(r["value_fen"]): int(r["n"]) for r in counts},
+            "transfers": transfers(journal, since, until),
             "holds": all(s["holds"] for s in sessions)}

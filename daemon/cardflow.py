@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from daemon.central import (
@@ -28,7 +29,7 @@ from hardware.card.errors import CardRemoved
 from protocol.local import CardView, Notice, RecordView
 from protocol.masking import mask_card_no
 
-__all__ = ["CardBusy", "CardFlow", "CentralCard"]
+__all__ = ["CardBusy", "CardFlow", "CentralCard", "TransferInfo"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +76,44 @@ class CentralCard:
             self.pending_load_fen = sum(_int(p, "amount_fen") for p in pending)
             self.pending_loads = [(_str(p, "order_id"), _int(p, "amount_fen"))
                                   for p in pending]
+            self.pending_sources = {_str(p, "order_id"): str(p.get("source", "cash"))
+                                    for p in pending}
+            self.transfer = _transfer(payload.get("transfer"))
             limits = payload.get("load_limits")
             self.load_limits: dict[str, int] | None = (
                 {k: _int(limits, k) for k in ("single_max_fen", "daily_remaining_fen",
                                               "purse_cap_fen")} if limits is not None else None)
         except (KeyError, TypeError) as exc:
             raise CentralMalformed(f"card answer lacks a valid {exc}") from None
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    """This card replaces a lost one: the old card's balance, held until
+    ``available_at``, then moved by a transfer (central/routes/lifecycle.py)."""
+
+    old_card_no: str
+    status: str  # held | available | in_progress | done
+    available_at: str  # ISO 8601
+    transferable_fen: int
+
+    def view(self, balance_fen: int, cap_fen: int | None) -> dict[str, Any]:
+        """What the card screen shows: the old card masked, what moves on this tap
+        (at most up to the e-purse cap; the rest stays transferable)."""
+        fits = self.transferable_fen if cap_fen is None else \
+            max(0, min(self.transferable_fen, cap_fen - balance_fen))
+        return {"old_card_no_masked": mask_card_no(self.old_card_no), "status": self.status,
+                "available_at": self.available_at, "transferable_fen": self.transferable_fen,
+                "amount_fen": fits}
+
+
+def _transfer(raw: Any) -> TransferInfo | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise TypeError("transfer")
+    return TransferInfo(_str(raw, "old_card_no"), _str(raw, "status"),
+                        _str(raw, "available_at"), _int(raw, "transferable_fen"))
 
 
 def _str(obj: dict[str, Any], key: str) -> str:
@@ -243,9 +276,12 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
                   valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
                   records=records)
     if isinstance(central, CentralCard):
+        cap = central.load_limits["purse_cap_fen"] if central.load_limits else None
         return CardView(**common, card_type=central.card_type,
                         status="blocked" if blocked else central.status, points=central.points,
-                        pending_load_fen=central.pending_load_fen, central="ok")
+                        pending_load_fen=central.pending_load_fen, central="ok",
+                        transfer=central.transfer.view(card.balance_fen, cap)
+                        if central.transfer else None)
     link = central if central in ("unknown_card", "pending") else "offline"
     return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
                     status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

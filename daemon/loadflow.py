@@ -14,6 +14,9 @@ with the record as evidence; it is not → back to ``created`` for a new
 INITIALIZE (the central side issues a new MAC2 while the card's online
 counter has not moved; the same MAC2 is never sent twice).
 
+A balance transfer (``source`` transfer) is created at the card's transfer
+resource instead of the load orders; from ``created`` on it is a load like any.
+
 Steps that need the card run only with the order's card in the field; the
 caller decides what a missing card means (wait for a tap, or hold the order
 as ``pending`` at the central side with a voucher).
@@ -24,16 +27,21 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from daemon.central import CentralRejected
+from daemon.central import CentralRejected, central_path
 from daemon.flow import CardAccess, Flow, NeedsCard, field, hex_field, host_time
 from daemon.orders import Order
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
 from protocol.pboc.secure import LOAD_TYPE, InitLoad
 
-__all__ = ["CardAccess", "LoadFlow", "NeedsCard"]
+__all__ = ["CardAccess", "LoadFlow", "NeedsCard", "is_transfer"]
 
 logger = logging.getLogger(__name__)
+
+
+def is_transfer(order: Order) -> bool:
+    """A balance transfer from a lost card to its replacement: a load with no cash."""
+    return order.facts.get("source") == "transfer"
 
 
 class LoadFlow(Flow):
@@ -54,17 +62,26 @@ class LoadFlow(Flow):
                 "terminal_id": self._terminal}
         if "balance_fen" in order.facts:
             body["balance_fen"] = order.facts["balance_fen"]
+        path = self.ORDERS
+        if is_transfer(order):
+            # The old card's balance, taken from what is transferable at the centre under
+            # this order's key: a retry after a lost answer gets the same order.
+            path = central_path("/v1/cards/{card_no}/transfer", card_no=order.card_no)
+            del body["card_no"]
         try:
-            reply = self._central.request("POST", self.ORDERS, body,
+            reply = self._central.request("POST", path, body,
                                           idempotency_key=order.key("create"))
         except CentralRejected as exc:
             # The centre will not take this load at all (the card was reported lost
-            # meanwhile, a limit): final here, and the cash is owed to the cardholder.
-            self._store.advance(order, "refused", code=exc.code, message=exc.message)
+            # meanwhile, a limit): final here, and a top-up's cash is owed to the cardholder.
+            self._store.advance(order, "refused", code=exc.code, message=exc.message,
+                                message_zh=exc.message_zh)
             raise
         central_ref = field(reply, "order_id", str)
+        extra = ({"transferable_left_fen": field(reply, "transferable_left_fen", int)}
+                 if is_transfer(order) else {})
         return self._store.advance(order, "created", central_ref=central_ref,
-                                   terminal_id=field(reply, "terminal_id", str))
+                                   terminal_id=field(reply, "terminal_id", str), **extra)
 
     def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitLoad:
         return purse.init_load(amount_fen, terminal)

@@ -208,6 +208,18 @@ LOCAL: dict[str, ErrorCode] = {
         409, "This load is being finished. Please try again in a moment.",
         "该笔圈存正在处理中，请稍后再试。"),
     "bill_already_paid": ErrorCode(409, "This bill is already paid.", "该账单已缴清。"),
+    # the loss-report lifecycle (kioskd checks the card on screen before the centre does)
+    "card_not_lost": ErrorCode(
+        409, "This card has no loss report to cancel.", "此卡未挂失，无需解挂。"),
+    "transfer_none": ErrorCode(
+        409, "This card is not the replacement of a lost card: there is no balance to move.",
+        "此卡不是挂失补办的新卡，没有可转移的余额。"),
+    "transfer_not_yet": ErrorCode(
+        409, "The old card's balance is still held; tap again when the hold ends.",
+        "旧卡余额尚在保留期内，保留期满后请再次刷卡转入。"),
+    "transfer_done": ErrorCode(
+        409, "The old card's balance has already been moved to this card.",
+        "旧卡余额已全部转入此卡。"),
     "maintenance": ErrorCode(503, "The kiosk is being serviced.", "终端维护中，暂停服务。"),
     # the central side, as kioskd sees it
     "central_offline": ErrorCode(

@@ -41,6 +41,9 @@ class CardView:
     pending_load_fen: int | None = None
     central: Literal["ok", "offline", "unknown_card", "pending"] = "pending"
     records: list[RecordView] = field(default_factory=list)
+    # A replacement card: the lost card's balance to move (old_card_no_masked, status
+    # held|available|in_progress|done, available_at, transferable_fen, amount_fen)
+    transfer: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CardView:

@@ -28,6 +28,8 @@ DOMAIN_CODES = (
     # not now, or not for this card
     "session_busy", "no_card", "wrong_step", "limit_reached", "cash_inserted",
     "no_pending_load", "load_in_progress", "bill_already_paid",
+    # the loss-report lifecycle
+    "card_not_lost", "transfer_none", "transfer_not_yet", "transfer_done",
     # the kiosk or the card centre cannot serve now
     "maintenance", "central_offline", "central_malformed",
 )

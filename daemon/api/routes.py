@@ -132,6 +132,9 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
     kiosk.add("POST", "/v1/topup/cancel", cancel, "Leave a top-up before any cash went in")
     kiosk.add("POST", "/v1/pending-load/complete", lambda r: to_json(sessions.complete_pending()),
               "Load onto the card on screen the amount the central side holds for it")
+    kiosk.add("POST", "/v1/transfer", lambda r: to_json(sessions.transfer()),
+              "Move the lost card's balance onto this replacement card (after the hold): a "
+              "load of what fits under the e-purse cap; the rest stays transferable")
 
     def lookup(r: Request) -> Any:
         utility = r.field("utility", str)
@@ -192,6 +195,10 @@ def _account_routes(kiosk: Router, account: Any) -> None:
         r.field("card_no", str), r.field("pin", str, required=False),
         r.field("id_last6", str, required=False)),
         "Report a card lost (card number + payment password or ID last 6); prints the slip")
+    kiosk.add("POST", "/v1/loss-report/cancel", lambda r: account.cancel_loss(
+        r.field("pin", str, required=False), r.field("id_last6", str, required=False)),
+        "Cancel the loss report of the card on the reader (it was found), with its payment "
+        "password or the ID's last 6; prints the slip")
     kiosk.add("POST", "/v1/feedback", lambda r: account.feedback(
         r.field("category", str), r.field("text", str), r.field("phone", str, required=False)),
         "File a complaint or feedback; prints the ticket")

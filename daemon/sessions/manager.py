@@ -98,6 +98,9 @@ class Sessions:
                          source: str = "pending") -> SessionView:
         return self._pending.complete(which, source)
 
+    def transfer(self) -> SessionView:
+        return self._pending.transfer()
+
     def find_bill(self, utility: str, account_no: str) -> SessionView:
         return self._bills.find(utility, account_no)
 

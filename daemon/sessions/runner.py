@@ -22,6 +22,7 @@ from typing import Any
 
 from daemon.central import CentralError, CentralRejected
 from daemon.flow import NeedsCard
+from daemon.loadflow import is_transfer
 from daemon.orders import Order
 from daemon.printing import Printing
 from daemon.sessions.machine import Machine
@@ -126,6 +127,9 @@ class OrderRunner:
                 order = self._loads.hold(order, reason)
             refused = order.state == "refused"  # the cash is owed: a refund voucher
             language = m.state.snapshot().language
+        if is_transfer(order):
+            self._transfer_held(session, order)
+            return
         printed = voucher(self._printing, m.store, order, reason, language)
         with m.lock:
             m.move(session, Step.FAILED if refused else Step.PENDING)
@@ -138,6 +142,22 @@ class OrderRunner:
                     "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
             else:
                 self._refund_notice(session)
+
+    def _transfer_held(self, session: Session, order: Order) -> None:
+        """A transfer moves no cash, so no voucher: refused, the old balance stays where it
+        was; held, the centre keeps it for this card's next tap (at any kiosk)."""
+        m = self._m
+        with m.lock:
+            refused = order.state == "refused"
+            m.move(session, Step.FAILED if refused else Step.PENDING)
+            m.show(session)
+            m.state.update(notice=Notice(
+                str(order.facts.get("code", "refused")), str(order.facts.get("message", "")),
+                str(order.facts.get("message_zh", ""))) if refused else Notice(
+                "transfer_pending",
+                "The transfer was not finished: the card centre keeps it for this card. Tap "
+                "the card again, here or at any kiosk, to finish it.",
+                "余额转移未完成，中心为此卡保留该笔金额，请在本机或任一自助终端再次刷卡完成。"))
 
     def _failed(self, session: Session, exc: CentralRejected | CardError) -> None:
         code = getattr(exc, "code", "failed")
