@@ -171,7 +171,8 @@ MIGRATIONS: list[str] = [
     """,
     # 3: the loss-report lifecycle (central/routes/lifecycle.py): a replacement card for a
     # lost one and the balance moved to it after the hold; what happened to a card, as
-    # audit events
+    # audit events; why a card is blacklisted and what its overdraft owes
+    # (central/routes/overdraft.py)
     """
     CREATE TABLE replacements (
         old_card_no  TEXT PRIMARY KEY,
@@ -189,6 +190,9 @@ MIGRATIONS: list[str] = [
         detail      TEXT NOT NULL
     );
     CREATE INDEX card_events_card ON card_events (card_no, occurred_at);
+    -- why a card is blacklisted (overdraft | fraud | other), and what an overdraft owes
+    ALTER TABLE cards ADD COLUMN blacklist_reason TEXT;
+    ALTER TABLE cards ADD COLUMN owed_fen INTEGER NOT NULL DEFAULT 0 CHECK (owed_fen >= 0);
     """,
 ]
 

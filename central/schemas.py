@@ -81,6 +81,21 @@ COMPONENTS: dict[str, Json] = {
         "pending_loads": {"type": "array", "items": ref("PendingLoad")},
         "load_limits": ref("LoadLimits"),
         "transfer": _nullable(ref("TransferStatus")),
+        "blacklist": _nullable(_obj(["reason", "owed_fen"], {
+            "reason": {"type": "string", "enum": ["overdraft", "fraud", "other"]},
+            "owed_fen": {**_FEN, "description": "what an overdraft owes (0 for other "
+                         "reasons)"}}, "Why a blacklisted card is; null for any other card.")),
+    }),
+    "Repayment": _obj(["repayment_id", "card_no", "amount_fen", "owed_before_fen", "owed_fen",
+                       "lifted", "status", "repaid_at"], {
+        "repayment_id": {"type": "string"},
+        "card_no": CARD_NO,
+        "amount_fen": _FEN,
+        "owed_before_fen": _FEN,
+        "owed_fen": {**_FEN, "description": "still owed"},
+        "lifted": {"type": "boolean", "description": "the blacklist entry was lifted"},
+        "status": {"type": "string", "enum": ["active", "blacklisted"]},
+        "repaid_at": _TIME,
     }),
     "TransferStatus": _obj(["old_card_no", "status", "available_at", "confirmed_balance_fen",
                             "late_fen", "transferred_fen", "transferable_fen"], {
@@ -163,7 +178,7 @@ COMPONENTS: dict[str, Json] = {
         "id": {"type": "integer"},
         "kind": {"type": "string",
                  "enum": ["ride", "purchase", "load", "bill_payment", "points",
-                          "transfer_out"]},
+                          "transfer_out", "repayment"]},
         "occurred_at": _TIME,
         "amount_fen": {"type": "integer",
                        "description": "change of the e-purse balance (negative = paid)"},

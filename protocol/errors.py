@@ -130,6 +130,11 @@ CENTRAL: dict[str, ErrorCode] = {
         "旧卡余额已全部转入此卡。"),
     "transfer_amount": ErrorCode(
         422, "The amount is more than the transferable balance.", "金额超过可转移余额。"),
+    # overdraft and the blacklist (central/routes/overdraft.py)
+    "repayment_none": ErrorCode(
+        409, "This card owes no overdraft.", "此卡没有需要偿还的透支金额。"),
+    "repayment_amount": ErrorCode(
+        422, "The amount is more than the overdraft owed.", "金额超过所欠透支金额。"),
     # server
     "internal_error": ErrorCode(500, "Internal error.", "服务器内部错误。"),
 }

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from central.router import Route
-from central.routes import cards, kiosk, lifecycle, loads, pin, points, purchases
+from central.routes import (
+    cards,
+    kiosk,
+    lifecycle,
+    loads,
+    overdraft,
+    pin,
+    points,
+    purchases,
+)
 
 __all__ = ["all_routes"]
 
 
 def all_routes() -> list[Route]:
     return [*cards.ROUTES, *pin.ROUTES, *points.ROUTES, *loads.ROUTES, *purchases.ROUTES,
-            *lifecycle.ROUTES, *kiosk.ROUTES]
+            *lifecycle.ROUTES, *overdraft.ROUTES, *kiosk.ROUTES]

@@ -29,6 +29,7 @@ from central.routes.common import (
 )
 from central.routes.lifecycle import transfer_view
 from central.routes.loads import load_limits, pending_loads
+from central.routes.overdraft import blacklist_view
 from central.routes.pin import check_identity, check_pin, check_pin_of
 from central.schemas import PIN_BLOCK
 from central.settings import Settings
@@ -69,6 +70,7 @@ def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
             for r in pending_loads(conn, card["card_no"])],
         "load_limits": load_limits(conn, card["card_no"], now, settings),
         "transfer": transfer_view(conn, card["card_no"], now, settings.transfer_hold_s),
+        "blacklist": blacklist_view(card),
     }
 
 

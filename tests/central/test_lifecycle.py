@@ -141,13 +141,13 @@ def test_over_the_cap_the_rest_stays_transferable(start_central: Callable[..., C
 
 def test_two_kiosks_at_once_one_transfer(central: Central, clock: Clock) -> None:
     _replace(central, LIU, WANG, clock.now - 8 * DAY)
-    first = _transfer(central, LIU_BALANCE, key="kiosk-a-1")
-    second = _transfer(central, LIU_BALANCE, key="kiosk-b-1",
+    first = _transfer(central, LIU_BALANCE, key="kiosk-a-first")
+    second = _transfer(central, LIU_BALANCE, key="kiosk-b-first",
                        client=central.another_client())
     assert first.status_code == 201
     error_of(second, 409, "transfer_in_progress")
     # A retry of the first (a lost answer) is the same order, not a second one.
-    again = _transfer(central, LIU_BALANCE, key="kiosk-a-1")
+    again = _transfer(central, LIU_BALANCE, key="kiosk-a-first")
     assert again.json()["order_id"] == first.json()["order_id"]
     assert central.sql("SELECT COUNT(*) FROM orders WHERE source = 'transfer'")[0][0] == 1
 
