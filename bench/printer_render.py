@@ -19,7 +19,7 @@ from hardware.printer import ReceiptPrinter
 from hardware.printer.samples import SAMPLE_KINDS, sample_receipt
 
 DOCS_PREVIEWS = (("topup", "zh"), ("topup", "en"), ("statement", "zh"), ("statement", "en"),
-                 *((kind, language) for kind in ("loss_cancel", "transfer", "dispute")
+                 *((kind, language) for kind in ("loss_cancel", "transfer", "dispute", "repayment")
                    for language in ("zh", "en")))
 
 

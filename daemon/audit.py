@@ -22,6 +22,8 @@ A top-up belongs to the period it started in, with all its cash and orders.
 Balance transfers (a lost card's balance moved onto its replacement) take no
 cash, so they are outside the equation: ``transfers`` lists them on their own
 line (credited, pending, refused), by the period their order was created in.
+Overdraft repayments are cash of a top-up (in the equation: credited once the
+centre took them) and are also listed on their own, as ``repayments``.
 """
 
 from __future__ import annotations
@@ -45,18 +47,21 @@ def load_bucket(state: str) -> str | None:
     return None if state == "cancelled" else "pending"
 
 
-_TRANSFER = '%"source": "transfer"%'  # the step detail of a transfer (sort_keys JSON)
+# The step detail (sort_keys JSON) that marks a transfer, and a repayment.
+_TRANSFER = '%"source": "transfer"%'
+_REPAYMENT = '%"repayment": true%'
 
 
-def transfers(journal: Journal, since: float = 0.0,
-              until: float = float("inf")) -> dict[str, list[int]]:
+def transfers(journal: Journal, since: float = 0.0, until: float = float("inf"), *,
+              marked: str = _TRANSFER) -> dict[str, list[int]]:
     """The balance transfers created in [since, until): [count, fen] credited (on the new
-    card, confirmed), pending (held at the centre or in the journal) and refused."""
+    card, confirmed), pending (held at the centre or in the journal) and refused.
+    (``marked`` = the repayment mark: the overdraft repayments, likewise.)"""
     out = {"credited": [0, 0], "pending": [0, 0], "refused": [0, 0]}
     for o in journal.query(
             "SELECT state, amount_fen FROM orders o WHERE kind = 'load' AND created_at >= ?"
             " AND created_at < ? AND EXISTS (SELECT 1 FROM steps s WHERE s.order_id = o.id"
-            " AND s.detail LIKE ?)", (since, min(until, 1e18), _TRANSFER)):
+            " AND s.detail LIKE ?)", (since, min(until, 1e18), marked)):
         bucket = {"completed": "credited", "refused": "refused", "cancelled": None}.get(
             o["state"], "pending")
         if bucket is not None:
@@ -110,4 +115,5 @@ def audit(journal: Journal, since: float = 0.0, until: float = float("inf")) -> 
             "sessions": sessions, "totals": totals,
             "cash_counts": {str(r["value_fen"]): int(r["n"]) for r in counts},
             "transfers": transfers(journal, since, until),
+            "repayments": transfers(journal, since, until, marked=_REPAYMENT),
             "holds": all(s["holds"] for s in sessions)}

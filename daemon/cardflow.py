@@ -79,6 +79,12 @@ class CentralCard:
             self.pending_sources = {_str(p, "order_id"): str(p.get("source", "cash"))
                                     for p in pending}
             self.transfer = _transfer(payload.get("transfer"))
+            black = payload.get("blacklist")
+            if black is not None and not isinstance(black, dict):
+                raise TypeError("blacklist")
+            # why a blacklisted card is (overdraft | fraud | other) and what it owes
+            self.blacklist: tuple[str, int] | None = (
+                (_str(black, "reason"), _int(black, "owed_fen")) if black else None)
             limits = payload.get("load_limits")
             self.load_limits: dict[str, int] | None = (
                 {k: _int(limits, k) for k in ("single_max_fen", "daily_remaining_fen",
@@ -281,7 +287,10 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
                         status="blocked" if blocked else central.status, points=central.points,
                         pending_load_fen=central.pending_load_fen, central="ok",
                         transfer=central.transfer.view(card.balance_fen, cap)
-                        if central.transfer else None)
+                        if central.transfer else None,
+                        blacklist={"reason": central.blacklist[0],
+                                   "owed_fen": central.blacklist[1]}
+                        if central.blacklist else None)
     link = central if central in ("unknown_card", "pending") else "offline"
     return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
                     status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

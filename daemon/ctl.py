@@ -163,11 +163,13 @@ def _human_audit(r: dict[str, Any]) -> str:
     lines.append(f"{'total':<21} {amounts(t)}  {'holds' if r['holds'] else 'DOES NOT HOLD'}")
     lines.append(f"unidentified trains: {t['unidentified']}   "
                  f"unattributed cash: {format_fen(int(t['unattributed_fen']))}")
-    moved = r.get("transfers") or {}
-    if any(figure[0] for figure in moved.values()):
-        lines.append("balance transfers (no cash): " + "   ".join(
-            f"{name} {figure[0]} × {format_fen(int(figure[1]))}"
-            for name, figure in moved.items()))
+    for key, title in (("transfers", "balance transfers (no cash)"),
+                       ("repayments", "overdraft repayments (in credited)")):
+        moved = r.get(key) or {}
+        if any(figure[0] for figure in moved.values()):
+            lines.append(f"{title}: " + "   ".join(
+                f"{name} {figure[0]} × {format_fen(int(figure[1]))}"
+                for name, figure in moved.items()))
     return "\n".join(lines)
 
 

@@ -14,6 +14,9 @@ with the record as evidence; it is not → back to ``created`` for a new
 INITIALIZE (the central side issues a new MAC2 while the card's online
 counter has not moved; the same MAC2 is never sent twice).
 
+A repayment (``repayment``: cash that pays a blacklisted card's overdraft) is one
+central request and moves nothing on the card: ``new`` → ``completed``.
+
 A balance transfer (``source`` transfer) is created at the card's transfer
 resource instead of the load orders; from ``created`` on it is a load like any.
 
@@ -58,6 +61,8 @@ class LoadFlow(Flow):
 
     # -- steps -------------------------------------------------------------------------
     def _create(self, order: Order) -> Order:
+        if order.facts.get("repayment"):
+            return self._repay(order)
         body = {"card_no": order.card_no, "amount_fen": order.amount_fen,
                 "terminal_id": self._terminal}
         if "balance_fen" in order.facts:
@@ -82,6 +87,24 @@ class LoadFlow(Flow):
                  if is_transfer(order) else {})
         return self._store.advance(order, "created", central_ref=central_ref,
                                    terminal_id=field(reply, "terminal_id", str), **extra)
+
+    def _repay(self, order: Order) -> Order:
+        """Cash that repays a blacklisted card's overdraft: one central request, nothing on
+        the card (its balance stays); the centre lifts the entry when nothing is owed."""
+        path = central_path("/v1/cards/{card_no}/repayments", card_no=order.card_no)
+        try:
+            reply = self._central.request(
+                "POST", path, {"amount_fen": order.amount_fen, "terminal_id": self._terminal},
+                idempotency_key=order.key("create"))
+        except CentralRejected as exc:
+            self._store.advance(order, "refused", code=exc.code, message=exc.message,
+                                message_zh=exc.message_zh)
+            raise
+        return self._store.advance(order, "completed",
+                                   central_ref=field(reply, "repayment_id", str),
+                                   owed_after_fen=field(reply, "owed_fen", int),
+                                   lifted=field(reply, "lifted", bool),
+                                   balance_after_fen=int(order.facts.get("balance_fen", 0)))
 
     def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitLoad:
         return purse.init_load(amount_fen, terminal)

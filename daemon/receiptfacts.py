@@ -27,7 +27,8 @@ FACT_TYPES: dict[str, type] = {
     cls.__name__: cls for cls in (
         receipts.TopUp, receipts.PendingLoadVoucher, receipts.RefundVoucher,
         receipts.BillPayment, receipts.LossReport, receipts.LossCancelled,
-        receipts.BalanceTransfer, receipts.DisputeSlip, receipts.FeedbackTicket, receipts.Statement,
+        receipts.BalanceTransfer, receipts.DisputeSlip, receipts.OverdraftRepayment,
+        receipts.FeedbackTicket, receipts.Statement,
         receipts.CashboxCollectionSlip, receipts.DailySettlement, receipts.PrinterTestPage)}
 
 

@@ -44,6 +44,8 @@ class CardView:
     # A replacement card: the lost card's balance to move (old_card_no_masked, status
     # held|available|in_progress|done, available_at, transferable_fen, amount_fen)
     transfer: dict[str, Any] | None = None
+    # A blacklisted card: why (overdraft | fraud | other) and what an overdraft owes (owed_fen)
+    blacklist: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CardView:

@@ -39,6 +39,20 @@ __all__ = ["OrderRunner"]
 logger = logging.getLogger(__name__)
 
 
+def repaid_notice(repay: Order) -> Notice:
+    """What the screen says after a repayment: lifted, or what is still owed."""
+    left = int(repay.facts.get("owed_after_fen", 0))
+    if left == 0:
+        return Notice("overdraft_repaid",
+                      f"Overdraft of {format_fen(repay.amount_fen)} repaid: the card is off the "
+                      "blacklist and works again.",
+                      f"已偿还透支{format_fen(repay.amount_fen)}，此卡已移出黑名单，恢复使用。")
+    return Notice("overdraft_part_repaid",
+                  f"{format_fen(repay.amount_fen)} repaid; {format_fen(left)} is still owed and "
+                  "the card stays blocked until it is repaid.",
+                  f"已偿还{format_fen(repay.amount_fen)}，尚欠{format_fen(left)}，还清前此卡仍暂停使用。")
+
+
 class OrderRunner:
     """Runs sessions' orders; every method here runs on the session worker."""
 
@@ -67,6 +81,12 @@ class OrderRunner:
                 m.move(session, driving)
             m.show(session)
         try:
+            if session.repay_id is not None and session.repay_id != order.id:
+                # The overdraft is repaid first: the centre lifts the blacklist entry,
+                # and only then takes the load of the rest.
+                repay = m.store.get(session.repay_id)
+                if not repay.final:
+                    self._loads.drive(repay)
             order = flow.drive(order)
         except NeedsCard:
             self._wait_for_card(session)
@@ -95,8 +115,9 @@ class OrderRunner:
     def _finished(self, session: Session, order: Order) -> None:
         m = self._m
         with m.lock:
+            repay = m.store.get(session.repay_id) if session.repay_id else None
             kind, facts = receipt_facts(session, order, session_notes(m.journal, session.id),
-                                        datetime.now())
+                                        datetime.now(), repayment=repay)
             language = m.state.snapshot().language
         printed = self._printing.receipt(kind, facts, language)
         if not printed["printed"]:
@@ -105,6 +126,8 @@ class OrderRunner:
             m.move(session, Step.DONE)  # after printing: the receipt is part of it
             m.show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
                    receipt="printed" if printed["printed"] else "not_printed")
+            if repay is not None and repay.state == "completed":
+                m.state.update(notice=repaid_notice(repay))
             self._refund_notice(session)
 
     def hold(self, session: Session, reason: str) -> None:

@@ -25,6 +25,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "title.loss_cancel": ("解挂凭条", "LOSS REPORT CANCELLED"),
     "title.transfer": ("余额转移凭条", "BALANCE TRANSFER"),
     "title.dispute": ("交易争议受理单", "DISPUTED TRANSACTION"),
+    "title.repayment": ("透支还款凭条", "OVERDRAFT REPAYMENT"),
     # common
     "kiosk": ("终端号", "Kiosk"),
     "site": ("地点", "Location"),
@@ -107,6 +108,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "超出余额上限的部分保留在原卡名下，可在新卡余额减少后再次转入。",
         "What did not fit under the balance cap stays transferable for a later tap.",
     ),
+    # overdraft repayment
+    "owed_before": ("原欠款", "Overdraft owed"),
+    "repaid": ("本次还款", "Repaid"),
+    "owed_after": ("尚欠", "Still owed"),
+    "blacklist_lifted": ("欠款已还清，此卡已移出黑名单，恢复使用。",
+                         "Repaid in full: the card is off the blacklist and works again."),
+    "blacklist_stays": ("欠款未还清，此卡仍暂停使用。",
+                        "Not yet repaid in full: the card stays blocked."),
     # disputes
     "disputed_tx": ("争议交易", "Transaction"),
     "disputed_ref": ("交易参考号", "Transaction ref."),

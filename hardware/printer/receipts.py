@@ -40,6 +40,7 @@ __all__ = [
     "FeedbackTicket",
     "LossCancelled",
     "LossReport",
+    "OverdraftRepayment",
     "PendingLoadVoucher",
     "PrinterTestPage",
     "ReceiptContext",
@@ -57,6 +58,7 @@ __all__ = [
     "pending_load_voucher",
     "printer_test_page",
     "refund_voucher",
+    "repayment_receipt",
     "settlement_report",
     "statement_receipt",
     "topup_receipt",
@@ -181,6 +183,25 @@ class BalanceTransfer:
     balance_before_fen: int
     balance_after_fen: int
     left_fen: int = 0  # still transferable (it did not fit under the cap)
+    tac: str | None = None
+
+
+@dataclass(frozen=True)
+class OverdraftRepayment:
+    """A cash top-up of a card blacklisted for an overdraft: the debt first, then the rest
+    loaded (``loaded_fen``, 0 when all of it went to the debt)."""
+
+    reference: str
+    when: datetime
+    card_number: str
+    cash_fen: int
+    repaid_fen: int
+    owed_before_fen: int
+    owed_after_fen: int
+    loaded_fen: int
+    balance_before_fen: int
+    balance_after_fen: int
+    notes: Counts = ()
     tac: str | None = None
 
 
@@ -509,6 +530,45 @@ def transfer_receipt(ctx: ReceiptContext, data: BalanceTransfer) -> Receipt:
                    tuple(lines), _qr(ctx, data.reference), _footer(ctx))
 
 
+def repayment_receipt(ctx: ReceiptContext, data: OverdraftRepayment) -> Receipt:
+    _non_negative(cash_fen=data.cash_fen, repaid_fen=data.repaid_fen,
+                  owed_before_fen=data.owed_before_fen, owed_after_fen=data.owed_after_fen,
+                  loaded_fen=data.loaded_fen, balance_before_fen=data.balance_before_fen,
+                  balance_after_fen=data.balance_after_fen)
+    if data.repaid_fen + data.loaded_fen != data.cash_fen:
+        raise ValueError("repaid + loaded != cash")
+    if data.owed_before_fen - data.repaid_fen != data.owed_after_fen:
+        raise ValueError("owed before - repaid != owed after")
+    if data.balance_before_fen + data.loaded_fen != data.balance_after_fen:
+        raise ValueError("balance before + amount loaded != balance after")
+    if data.notes and _counts_total(data.notes) != data.cash_fen:
+        raise ValueError("the notes inserted do not add up to the cash")
+    lines = _header(ctx, data.reference, data.when)
+    lines.append(Row(ctx.t("card"), mask_card(data.card_number)))
+    if data.notes:
+        lines.append(Text(ctx.t("cash_in")))
+        lines += _count_rows(ctx, data.notes)
+    lines += [
+        Row(ctx.t("owed_before"), format_fen(data.owed_before_fen)),
+        Row(ctx.t("repaid"), format_fen(data.repaid_fen), bold=True),
+        Row(ctx.t("owed_after"), format_fen(data.owed_after_fen)),
+        Text(ctx.t("blacklist_lifted") if data.owed_after_fen == 0
+             else ctx.t("blacklist_stays"), bold=True),
+    ]
+    if data.loaded_fen:
+        lines += [
+            Row(ctx.t("topup_amount"), format_fen(data.loaded_fen), bold=True),
+            Row(ctx.t("balance_before"), format_fen(data.balance_before_fen)),
+            Row(ctx.t("balance_after"), format_fen(data.balance_after_fen), bold=True),
+        ]
+        if data.tac:
+            lines.append(Row(ctx.t("tac"), data.tac))
+    else:
+        lines.append(Row(ctx.t("balance_after"), format_fen(data.balance_after_fen)))
+    return Receipt("repayment", ctx.language, data.reference, ctx.t("title.repayment"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
 def dispute_slip(ctx: ReceiptContext, data: DisputeSlip) -> Receipt:
     lines = _header(ctx, data.ticket_no, data.when)
     lines += [
@@ -697,6 +757,7 @@ BUILDERS: dict[type[Any], Callable[[ReceiptContext, Any], Receipt]] = {
     LossCancelled: loss_cancelled_slip,
     BalanceTransfer: transfer_receipt,
     DisputeSlip: dispute_slip,
+    OverdraftRepayment: repayment_receipt,
     FeedbackTicket: feedback_ticket,
     Statement: statement_receipt,
     CashboxCollectionSlip: collection_slip,

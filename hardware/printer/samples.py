@@ -20,6 +20,7 @@ from hardware.printer.receipts import (
     FeedbackTicket,
     LossCancelled,
     LossReport,
+    OverdraftRepayment,
     PendingLoadVoucher,
     PrinterTestPage,
     ReceiptContext,
@@ -84,6 +85,11 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
             old_card_number=OLD_CARD, amount_fen=95000, balance_before_fen=2345,
             balance_after_fen=97345, left_fen=2660, tac="5E6F7A8B",
         ),
+        "repayment": OverdraftRepayment(
+            reference="L261124193005D4E5F6", when=T, card_number=CARD, cash_fen=5000,
+            repaid_fen=1500, owed_before_fen=1500, owed_after_fen=0, loaded_fen=3500,
+            balance_before_fen=0, balance_after_fen=3500, notes=((5000, 1),), tac="9C0D1E2F",
+        ),
         "dispute": DisputeSlip(
             ticket_no="D20261124000042", when=T, card_number=CARD,
             transaction_ref="TX-88213", transaction_when=_at(11, 22, 7, 55), amount_fen=-1285,
@@ -137,7 +143,8 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
 
 
 SAMPLE_KINDS = ("topup", "pending", "refund", "bill", "loss", "feedback", "statement",
-                "collection", "settlement", "test", "loss_cancel", "transfer", "dispute")
+                "collection", "settlement", "test", "loss_cancel", "transfer", "dispute",
+                "repayment")
 
 
 def sample_receipt(kind: str, language: str, columns: int = 48) -> Receipt:
