@@ -190,6 +190,15 @@ MIGRATIONS: list[str] = [
         detail      TEXT NOT NULL
     );
     CREATE INDEX card_events_card ON card_events (card_no, occurred_at);
+    -- "I did not make this": one ticket per disputed transaction (central/routes/disputes.py)
+    CREATE TABLE disputes (
+        ticket_no      TEXT PRIMARY KEY,
+        card_no        TEXT NOT NULL,
+        transaction_id INTEGER NOT NULL UNIQUE,
+        kiosk_id       TEXT NOT NULL,
+        loss_report_no TEXT,
+        created_at     INTEGER NOT NULL
+    );
     -- why a card is blacklisted (overdraft | fraud | other), and what an overdraft owes
     ALTER TABLE cards ADD COLUMN blacklist_reason TEXT;
     ALTER TABLE cards ADD COLUMN owed_fen INTEGER NOT NULL DEFAULT 0 CHECK (owed_fen >= 0);

@@ -86,6 +86,18 @@ COMPONENTS: dict[str, Json] = {
             "owed_fen": {**_FEN, "description": "what an overdraft owes (0 for other "
                          "reasons)"}}, "Why a blacklisted card is; null for any other card.")),
     }),
+    "Dispute": _obj(["ticket_no", "card_no", "transaction", "loss_report_no", "created_at"], {
+        "ticket_no": {"type": "string"},
+        "card_no": CARD_NO,
+        "transaction": _obj(["id", "occurred_at", "kind", "amount_fen", "order_id",
+                             "terminal_id"], {
+            "id": {"type": "integer"}, "occurred_at": _TIME, "kind": {"type": "string"},
+            "amount_fen": {"type": "integer"}, "order_id": _nullable({"type": "string"}),
+            "terminal_id": _nullable({"type": "string"})}, "the disputed transaction"),
+        "loss_report_no": _nullable({"type": "string", "description": "when the card was "
+                                     "reported lost in the same request"}),
+        "created_at": _TIME,
+    }),
     "Repayment": _obj(["repayment_id", "card_no", "amount_fen", "owed_before_fen", "owed_fen",
                        "lifted", "status", "repaid_at"], {
         "repayment_id": {"type": "string"},

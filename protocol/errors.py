@@ -130,6 +130,11 @@ CENTRAL: dict[str, ErrorCode] = {
         "旧卡余额已全部转入此卡。"),
     "transfer_amount": ErrorCode(
         422, "The amount is more than the transferable balance.", "金额超过可转移余额。"),
+    # disputes (central/routes/disputes.py)
+    "transaction_unknown": ErrorCode(
+        404, "This card has no such transaction.", "此卡没有这笔交易。"),
+    "dispute_exists": ErrorCode(
+        409, "This transaction is already disputed.", "这笔交易已提交过争议申请。"),
     # overdraft and the blacklist (central/routes/overdraft.py)
     "repayment_none": ErrorCode(
         409, "This card owes no overdraft.", "此卡没有需要偿还的透支金额。"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from central.router import Route
 from central.routes import (
     cards,
+    disputes,
     kiosk,
     lifecycle,
     loads,
@@ -19,4 +20,5 @@ __all__ = ["all_routes"]
 
 def all_routes() -> list[Route]:
     return [*cards.ROUTES, *pin.ROUTES, *points.ROUTES, *loads.ROUTES, *purchases.ROUTES,
-            *lifecycle.ROUTES, *overdraft.ROUTES, *kiosk.ROUTES]
+            *lifecycle.ROUTES, *overdraft.ROUTES,
+            *disputes.ROUTES, *kiosk.ROUTES]
