@@ -1,5 +1,5 @@
 """The cardholder's services that take no cash: history, statements, points,
-the payment password, loss reports (and cancelling one) and feedback.
+the payment password, loss reports (and cancelling one), disputes and feedback.
 
 Each is one request to the central side (plus, for statements, loss reports
 and feedback, a printed slip). Payment passwords arrive from the screen, are
@@ -27,7 +27,13 @@ from daemon.printing import Printing
 from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
-from hardware.printer.receipts import FeedbackTicket, LossCancelled, LossReport, Statement
+from hardware.printer.receipts import (
+    DisputeSlip,
+    FeedbackTicket,
+    LossCancelled,
+    LossReport,
+    Statement,
+)
 from protocol.local import Notice, ascii_digits
 
 __all__ = ["PERIODS", "Account", "period_dates"]
@@ -247,6 +253,46 @@ class Account:
         printed = self._printing.receipt("loss_cancel", facts, self._language())
         return {"report_no": report_no, "status": "active", "message": reply["message"],
                 "message_zh": reply["message_zh"], "printed": printed["printed"]}
+
+    # -- disputes -------------------------------------------------------------------------
+    def dispute(self, transaction_id: Any, report_loss: Any = False, pin: Any = None,
+                id_last6: Any = None) -> dict[str, Any]:
+        """"I did not make this" on a transaction of the card on screen (its history's
+        ``transaction_id``): a ticket at the centre and a slip with the ticket number
+        and the hotline. ``report_loss`` with the payment password or the ID's last 6
+        reports the card lost in the same request (both or neither); without it the
+        answer offers the loss report (``offer_loss_report``)."""
+        card, central = self._sessions.card_on_screen(need_active=False)
+        if not isinstance(transaction_id, int) or isinstance(transaction_id, bool) \
+                or transaction_id <= 0:
+            raise BadInput("bad_transaction", "Choose a transaction from the history.",
+                           "请从交易记录中选择一笔交易。")
+        body: dict[str, Any] = {"transaction_id": transaction_id}
+        if report_loss:
+            if (pin is None) == (id_last6 is None):
+                raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
+                               "请输入支付密码或身份证后6位（二选一）。")
+            body.update({"pin_block": self._pin_block(_pin(pin, "pin"), card.card_no)}
+                        if pin is not None else {"id_last6": str(id_last6).upper()})
+        reply = self._call("POST", central_path("/v1/cards/{card_no}/disputes",
+                                                card_no=card.card_no), body,
+                           key=f"dispute-{uuid.uuid4().hex}")
+        loss_no = reply.get("loss_report_no")
+        if loss_no:
+            central.status = "lost"
+            snap = self._state.snapshot()
+            if snap.card is not None:
+                self._state.update(card=dataclasses.replace(snap.card, status="lost"))
+        tx = reply["transaction"]
+        reference = f"#{tx['id']}" + (f" {tx['order_id']}" if tx.get("order_id") else "")
+        facts = DisputeSlip(str(reply["ticket_no"]), datetime.now(), card.card_no, reference,
+                            datetime.fromisoformat(str(tx["occurred_at"])),
+                            int(tx["amount_fen"]), loss_report_no=loss_no)
+        printed = self._printing.receipt("dispute", facts, self._language())
+        return {"ticket_no": reply["ticket_no"], "transaction_id": tx["id"],
+                "loss_report_no": loss_no,
+                "offer_loss_report": loss_no is None and central.status == "active",
+                "printed": printed["printed"]}
 
     def feedback(self, category: Any, text: Any, phone: Any = None) -> dict[str, Any]:
         if category not in FEEDBACK_CATEGORIES:

@@ -173,6 +173,8 @@ LOCAL: dict[str, ErrorCode] = {
     "bad_period": ErrorCode(
         400, "Choose this month, last month or the last 30 days.", "请选择本月、上月或最近30天"),
     "bad_category": ErrorCode(400, "Choose a category.", "请选择问题类别。"),
+    "bad_transaction": ErrorCode(
+        400, "Choose a transaction from the history.", "请从交易记录中选择一笔交易。"),
     "bad_text": ErrorCode(400, "Write 1 to 500 characters.", "请填写1至500字。"),
     "bad_utility": ErrorCode(
         400, "Utility must be water, electricity or gas.", "缴费类型只能是水、电、燃气"),

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 DOMAIN_CODES = (
     # the request is wrong
     "bad_pin", "pin_required", "bad_period", "bad_points", "bad_id_last6", "bad_card_no",
-    "pin_or_id", "bad_category", "bad_text",
+    "pin_or_id", "bad_category", "bad_text", "bad_transaction",
     # not now, or not for this card
     "session_busy", "no_card", "wrong_step", "limit_reached", "cash_inserted",
     "no_pending_load", "load_in_progress", "bill_already_paid",

@@ -199,6 +199,11 @@ def _account_routes(kiosk: Router, account: Any) -> None:
         r.field("pin", str, required=False), r.field("id_last6", str, required=False)),
         "Cancel the loss report of the card on the reader (it was found), with its payment "
         "password or the ID's last 6; prints the slip")
+    kiosk.add("POST", "/v1/dispute", lambda r: account.dispute(
+        r.field("transaction_id", int), r.field("report_loss", bool, required=False),
+        r.field("pin", str, required=False), r.field("id_last6", str, required=False)),
+        "\"I did not make this\": dispute a transaction of the card on screen (from its "
+        "history); prints the slip; optionally reports the card lost at once")
     kiosk.add("POST", "/v1/feedback", lambda r: account.feedback(
         r.field("category", str), r.field("text", str), r.field("phone", str, required=False)),
         "File a complaint or feedback; prints the ticket")
