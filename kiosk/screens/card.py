@@ -26,6 +26,7 @@ from kiosk.screens.base import (
     tiles,
     title,
 )
+from kiosk.screens.lifecycle import transfer_line
 from kiosk.widgets import AMBER, GREEN, GREY, RED, Txt
 
 __all__ = [
@@ -106,7 +107,11 @@ class HomeScreen(KioskScreen):
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
                      pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
-        if card.pending_load_fen:
+        if card.transfer:
+            for widget in transfer_line(ctx, card.transfer):
+                left.add_widget(widget)
+        if card.pending_load_fen and not (card.transfer and
+                                          card.transfer.get("status") == "in_progress"):
             left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
                                  tone=GREEN))
             left.add_widget(act(ctx.t("complete_pending"),
@@ -205,6 +210,13 @@ class HistoryScreen(KioskScreen):
         self.add(buttons(*acts))
 
 
+def _dispute(ctx: Ctx, transaction_id: int) -> None:
+    def done(reply: Any) -> None:
+        ctx.app.screen("dispute_done").hand(result=reply)
+        ctx.app.go("dispute_done")
+    ctx.app.send("POST", "/v1/dispute", {"transaction_id": transaction_id}, on_ok=done)
+
+
 def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     details = item.get("details") or {}
     where = details.get("merchant") or details.get("description") or \
@@ -222,8 +234,15 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
     line.add_widget(Txt(text=f"{where}\n{'  '.join(extra)}".strip(), role="small",
                         size_hint_x=0.52))
+    tx = details.get("transaction_id")
     line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
-                        role="body", halign="right", size_hint_x=0.24))
+                        role="body", halign="right",
+                        size_hint_x=0.14 if isinstance(tx, int) else 0.24))
+    if isinstance(tx, int):  # the centre's transaction: "I did not make this"
+        button = act(ctx.t("dispute_go"), partial(_dispute, ctx, tx), f"dispute_{tx}",
+                     "secondary")
+        button.size_hint_x = 0.1
+        line.add_widget(button)
     return line
 
 
