@@ -50,7 +50,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loss_cancel_done_text": ("挂失单 {no} 已撤销，此卡恢复使用。请取走凭条。",
                               "Loss report {no} is cancelled; the card works again. "
                               "Take your slip."),
-    "dispute_go": ("非本人交易", "Not me"),
+    "dispute_go": ("非本人", "Not me"),
     "dispute_done": ("争议已受理", "Dispute filed"),
     "dispute_done_text": ("受理单号 {no}。请取走凭条，客服热线 {hotline}。",
                           "Ticket {no}. Take your slip; hotline {hotline}."),
