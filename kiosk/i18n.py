@@ -45,7 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loss_cancel_title": ("解挂（找回的卡）", "Cancel the loss report"),
     "loss_cancel_text": ("找回了挂失的卡？验证身份后即可恢复使用。",
                          "Found your card? Prove it is yours and it works again."),
-    "loss_cancel_go": ("找回卡片，解挂", "I found it: cancel the loss report"),
+    "loss_cancel_go": ("找回解挂", "Found it"),
     "loss_cancel_done": ("解挂成功", "Loss report cancelled"),
     "loss_cancel_done_text": ("挂失单 {no} 已撤销，此卡恢复使用。请取走凭条。",
                               "Loss report {no} is cancelled; the card works again. "

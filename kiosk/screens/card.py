@@ -231,8 +231,7 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
         extra.append(f"{ctx.t('new_balance')} {format_yuan(int(details['balance_after_fen']))}")
     tx = details.get("transaction_id")
     disputable = isinstance(tx, int)  # the centre's transaction: "I did not make this"
-    line = BoxLayout(orientation="horizontal", size_hint_y=None,
-                     height=dp(60) if disputable else dp(44), spacing=dp(8))
+    line = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(44), spacing=dp(8))
     when = str(item.get("when", "")).replace("T", " ")[:16]
     line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
     line.add_widget(Txt(text=f"{where}\n{'  '.join(extra)}".strip(), role="small",
@@ -240,8 +239,10 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
                         role="body", halign="right", size_hint_x=0.24))
     if disputable:
-        line.add_widget(act(ctx.t("dispute_go"), partial(_dispute, ctx, int(tx)),
-                            f"dispute_{tx}", "secondary"))
+        button = act(ctx.t("dispute_go"), partial(_dispute, ctx, int(tx)), f"dispute_{tx}",
+                     "secondary")
+        button.height = dp(42)  # within the line: a small target beside the amount
+        line.add_widget(button)
     return line
 
 
