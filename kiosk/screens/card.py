@@ -229,8 +229,9 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
         extra.append(f"{ctx.t('discount')} {format_yuan(discount)}")
     if details.get("balance_after_fen") is not None:
         extra.append(f"{ctx.t('new_balance')} {format_yuan(int(details['balance_after_fen']))}")
-    tx = details.get("transaction_id")
-    disputable = isinstance(tx, int)  # the centre's transaction: "I did not make this"
+    raw_tx = details.get("transaction_id")
+    # The centre's transaction: "I did not make this".
+    tx: int | None = raw_tx if isinstance(raw_tx, int) else None
     line = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(44), spacing=dp(8))
     when = str(item.get("when", "")).replace("T", " ")[:16]
     line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
@@ -238,8 +239,8 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
                         size_hint_x=0.52))
     line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
                         role="body", halign="right", size_hint_x=0.24))
-    if disputable:
-        button = act(ctx.t("dispute_go"), partial(_dispute, ctx, int(tx)), f"dispute_{tx}",
+    if tx is not None:
+        button = act(ctx.t("dispute_go"), partial(_dispute, ctx, tx), f"dispute_{tx}",
                      "secondary")
         button.height = dp(42)  # within the line: a small target beside the amount
         line.add_widget(button)
