@@ -110,8 +110,7 @@ class HomeScreen(KioskScreen):
         if card.transfer:
             for widget in transfer_line(ctx, card.transfer):
                 left.add_widget(widget)
-        if card.pending_load_fen and not (card.transfer and
-                                          card.transfer.get("status") == "in_progress"):
+        if card.pending_load_fen:  # a transfer left unfinished is one too: finished here
             left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
                                  tone=GREEN))
             left.add_widget(act(ctx.t("complete_pending"),

@@ -107,7 +107,7 @@ def transfer_line(ctx: Ctx, transfer: dict[str, Any]) -> list[Any]:
         day = str(transfer.get("available_at", ""))[:10]
         return [small(ctx.t("transfer_held", old=old, day=day,
                             amount=format_yuan(int(transfer.get("transferable_fen", 0)))))]
-    if status in ("available", "in_progress") and int(transfer.get("amount_fen", 0)) > 0:
+    if status == "available" and int(transfer.get("amount_fen", 0)) > 0:
         text = ctx.t("transfer_offer", amount=format_yuan(int(transfer["amount_fen"])), old=old)
         return [body(text, tone=GREEN),
                 act(ctx.t("transfer_go"), lambda: ctx.app.send("POST", "/v1/transfer"),
