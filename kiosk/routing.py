@@ -56,7 +56,10 @@ def screen_for(snap: StateSnapshot | None, local: str | None = None,
     if screen == "card" and snap.card is not None:
         refused = CARD_STATUS_SCREENS.get(snap.card.status)
         if refused:
-            return local if local in REFUSED_CARD_LOCAL else refused
+            # Cancelling a loss report is for a lost card only (a found one).
+            allowed = local in REFUSED_CARD_LOCAL and (local != "loss_cancel"
+                                                       or snap.card.status == "lost")
+            return local if allowed and local is not None else refused
         return local if local in CARD_LOCAL else "home"
     session = snap.session
     if session is None:
