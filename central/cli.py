@@ -6,6 +6,7 @@
     citycard-central add-notice --db central.sqlite --kind maintenance --title T
                           --title-zh T --body B --body-zh B --starts ISO --ends ISO
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
+    citycard-central replace-card --db central.sqlite OLD NEW
     citycard-central openapi > docs/central-api.yaml
 
 ``add-notice`` prints the new notice's id; a notice unfit to show (it ends
@@ -34,9 +35,11 @@ from central.auth import ensure_secret_file, register_kiosk
 from central.db import connect, migrate, transaction
 from central.errors import ApiError
 from central.notices import KINDS, add_notice, parse_time
+from central.routes.lifecycle import replace_card
 from central.seed import seed
 from central.server import document, make_server, tls_context
 from central.settings import DEFAULT_HELP_FILE, DEFAULT_KEYS_FILE, Settings
+from protocol.masking import mask_card_no
 
 __all__ = ["main"]
 
@@ -90,13 +93,28 @@ def _cmd_add_notice(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replace_card(args: argparse.Namespace) -> int:
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        with transaction(conn):
+            done = replace_card(conn, args.old, args.new, time.time())
+    finally:
+        conn.close()
+    sys.stdout.write(f"replacement recorded: {mask_card_no(args.old)} -> "
+                     f"{mask_card_no(args.new)}, balance {done['confirmed_balance_fen']} fen "
+                     "held\n")
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(single_load_max_fen=args.single_load_max,
                     daily_load_max_fen=args.daily_load_max, purse_cap_fen=args.purse_cap,
                     bill_pin_threshold_fen=args.bill_pin_threshold,
                     pin_max_tries=args.pin_max_tries, pin_lock_s=args.pin_lock_s,
                     points_per_yuan=args.points_per_yuan, tac_counter=args.tac_counter,
-                    keys_file=args.keys, help_file=args.help_file)
+                    transfer_hold_s=round(args.transfer_hold_days * 86400), keys_file=args.keys,
+                    help_file=args.help_file)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -186,7 +204,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--points-per-yuan", type=int, default=d.points_per_yuan)
     p.add_argument("--tac-counter", choices=["before", "after"], default=d.tac_counter,
                    help="issuer-specific: online counter in the load TAC before/after increment")
+    p.add_argument("--transfer-hold-days", type=float, default=d.transfer_hold_s / 86400,
+                   metavar="DAYS", help="how long a replaced card's balance is held before it "
+                   "may move to the new card (late offline records are deducted)")
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("replace-card", help="record NEW as the replacement of the lost card "
+                       "OLD (the outlet's action); its balance moves after the hold")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("old", help="the lost card's number")
+    p.add_argument("new", help="the replacement card's number")
+    p.set_defaults(func=_cmd_replace_card)
 
     p = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")
     p.add_argument("--json", action="store_true", help="JSON instead of YAML")

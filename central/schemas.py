@@ -62,7 +62,7 @@ COMPONENTS: dict[str, Json] = {
         "order_id": {"type": "string"},
         "amount_fen": _FEN,
         "status": {"type": "string", "enum": ["created", "mac2_issued"]},
-        "source": {"type": "string", "enum": ["cash", "points"]},
+        "source": {"type": "string", "enum": ["cash", "points", "transfer"]},
         "created_at": _TIME,
         "terminal_id": {"type": "string"},
     }, "A load held by the central side for this card, waiting for the card."),
@@ -81,6 +81,59 @@ COMPONENTS: dict[str, Json] = {
         "pin_locked_until": _nullable(_TIME),
         "pending_loads": {"type": "array", "items": ref("PendingLoad")},
         "load_limits": ref("LoadLimits"),
+        "transfer": _nullable(ref("TransferStatus")),
+        "blacklist": _nullable(_obj(["reason", "owed_fen"], {
+            "reason": {"type": "string", "enum": ["overdraft", "fraud", "other"]},
+            "owed_fen": {**_FEN, "description": "what an overdraft owes (0 for other "
+                         "reasons)"}}, "Why a blacklisted card is; null for any other card.")),
+    }),
+    "Dispute": _obj(["ticket_no", "card_no", "transaction", "loss_report_no", "created_at"], {
+        "ticket_no": {"type": "string"},
+        "card_no": CARD_NO,
+        "transaction": _obj(["id", "occurred_at", "kind", "amount_fen", "order_id",
+                             "terminal_id"], {
+            "id": {"type": "integer"}, "occurred_at": _TIME, "kind": {"type": "string"},
+            "amount_fen": {"type": "integer"}, "order_id": _nullable({"type": "string"}),
+            "terminal_id": _nullable({"type": "string"})}, "the disputed transaction"),
+        "loss_report_no": _nullable({"type": "string", "description": "when the card was "
+                                     "reported lost in the same request"}),
+        "created_at": _TIME,
+    }),
+    "Repayment": _obj(["repayment_id", "card_no", "amount_fen", "owed_before_fen", "owed_fen",
+                       "lifted", "status", "repaid_at"], {
+        "repayment_id": {"type": "string"},
+        "card_no": CARD_NO,
+        "amount_fen": _FEN,
+        "owed_before_fen": _FEN,
+        "owed_fen": {**_FEN, "description": "still owed"},
+        "lifted": {"type": "boolean", "description": "the blacklist entry was lifted"},
+        "status": {"type": "string", "enum": ["active", "blacklisted"]},
+        "repaid_at": _TIME,
+    }),
+    "TransferStatus": _obj(["old_card_no", "status", "available_at", "confirmed_balance_fen",
+                            "late_fen", "transferred_fen", "transferable_fen"], {
+        "old_card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["held", "available", "in_progress", "done"]},
+        "available_at": _TIME,
+        "confirmed_balance_fen": {**_FEN, "description": "the old card's last confirmed "
+                                  "balance when the replacement was recorded"},
+        "late_fen": {**_FEN, "description": "debits of the old card that arrived since"},
+        "transferred_fen": {**_FEN, "description": "moved, or being moved, to this card"},
+        "transferable_fen": _FEN,
+    }, "This card replaces a lost card: the old card's balance, held until available_at, "
+       "then moved by a transfer."),
+    "Transfer": {"allOf": [ref("LoadOrder"), _obj(["old_card_no", "transferable_left_fen"], {
+        "old_card_no": CARD_NO,
+        "transferable_left_fen": {**_FEN, "description": "what stays transferable (over "
+                                  "the e-purse cap now)"}})]},
+    "LossCancelled": _obj(["card_no", "status", "report_no", "cancelled_at", "message",
+                           "message_zh"], {
+        "card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["active"]},
+        "report_no": _nullable({"type": "string"}),
+        "cancelled_at": _TIME,
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
     }),
     "Discount": _obj(["bus_percent", "metro_percent", "transfer_off_fen",
                       "transfer_window_min"], {
@@ -103,7 +156,7 @@ COMPONENTS: dict[str, Json] = {
         "order_id": {"type": "string"},
         "card_no": CARD_NO,
         "amount_fen": _FEN,
-        "source": {"type": "string", "enum": ["cash", "points"]},
+        "source": {"type": "string", "enum": ["cash", "points", "transfer"]},
         "status": {"type": "string",
                    "enum": ["created", "mac2_issued", "completed", "cancelled"]},
         "terminal_id": {"type": "string"},
@@ -145,7 +198,8 @@ COMPONENTS: dict[str, Json] = {
                          "points_delta"], {
         "id": {"type": "integer"},
         "kind": {"type": "string",
-                 "enum": ["ride", "purchase", "load", "bill_payment", "points"]},
+                 "enum": ["ride", "purchase", "load", "bill_payment", "points",
+                          "transfer_out", "repayment"]},
         "occurred_at": _TIME,
         "amount_fen": {"type": "integer",
                        "description": "change of the e-purse balance (negative = paid)"},

@@ -71,6 +71,8 @@ class SeedCard:
     valid_until: str
     status: str
     points: int
+    blacklist_reason: str | None = None  # overdraft | fraud | other (blacklisted cards)
+    owed_fen: int = 0  # an overdraft's debt
 
 
 def load_demo_cards(path: Path = DEMO_CARDS_FILE) -> list[SeedCard]:
@@ -78,7 +80,8 @@ def load_demo_cards(path: Path = DEMO_CARDS_FILE) -> list[SeedCard]:
         entries = tomllib.load(fh)["card"]
     return [SeedCard(e["card_no"], e["aid"], e["card_type"], e["holder_name"],
                      int(e["balance_fen"]), str(e["valid_from"]), str(e["valid_until"]),
-                     e["status"], int(e.get("points", 0))) for e in entries]
+                     e["status"], int(e.get("points", 0)), e.get("blacklist_reason"),
+                     int(e.get("owed_fen", 0))) for e in entries]
 
 
 def generated_cards(count: int, rng: random.Random) -> list[SeedCard]:
@@ -241,11 +244,13 @@ def seed(conn: sqlite3.Connection, *, cards: int = 0, transactions: int = 500,
                 card.card_no, card.aid, card.card_type, card.holder_name, card.card_no[-6:],
                 card.valid_from, card.valid_until, card.status, card.points,
                 hash_pin(DEMO_PIN, salt) if salt else None, salt,
-                now - 86400 if card.status == "lost" else None))
+                now - 86400 if card.status == "lost" else None,
+                card.blacklist_reason or ("other" if card.status == "blacklisted" else None),
+                card.owed_fen))
         conn.executemany(
             "INSERT INTO cards (card_no, aid, card_type, holder_name, id_last6, valid_from,"
-            " valid_until, status, points, pin_hash, pin_salt, lost_at) VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
+            " valid_until, status, points, pin_hash, pin_salt, lost_at, blacklist_reason,"
+            " owed_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
         per_card, extra = divmod(transactions, len(all_cards))
         written = 0
         for index, card in enumerate(all_cards):

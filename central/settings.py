@@ -31,6 +31,9 @@ class Settings:
     pin_lock_s: int = 1800
     points_per_yuan: int = 100
     tac_counter: str = "before"
+    # After a replacement card is recorded, the old card's balance is held this long
+    # (late offline transit records of the old card still arrive and are deducted).
+    transfer_hold_s: int = 7 * 86400
     keys_file: Path = field(default=DEFAULT_KEYS_FILE)
     help_file: Path = field(default=DEFAULT_HELP_FILE)
     max_body_bytes: int = 64 * 1024
@@ -38,6 +41,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.tac_counter not in ("before", "after"):
             raise ValueError("tac_counter must be 'before' or 'after'")
+        if self.transfer_hold_s < 0:
+            raise ValueError("transfer_hold_s must not be negative")
         for name in ("single_load_max_fen", "daily_load_max_fen", "purse_cap_fen",
                      "pin_max_tries", "pin_lock_s", "points_per_yuan"):
             if getattr(self, name) <= 0:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from msgspec.structs import replace
@@ -32,7 +33,7 @@ from protocol.central import CardInfo
 from protocol.local import CardView, Notice, RecordView, to_json
 from protocol.masking import mask_card_no
 
-__all__ = ["CardBusy", "CardFlow", "CentralCard"]
+__all__ = ["CardBusy", "CardFlow", "CentralCard", "TransferInfo"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class SessionHooks(Protocol):
     def card_shown(self, card: Any, central: CentralCard | None) -> None: ...
 
 
+BLACKLIST_REASONS = ("overdraft", "fraud", "other")
+
+
 class CentralCard:
     """The central side's view of a card, validated."""
 
@@ -73,6 +77,15 @@ class CentralCard:
         self.points = card.points
         self.pending_load_fen = sum(p.amount_fen for p in card.pending_loads)
         self.pending_loads = [(p.order_id, p.amount_fen) for p in card.pending_loads]
+        self.pending_sources = {p.order_id: p.source for p in card.pending_loads}
+        t = card.transfer
+        self.transfer = None if t is None else TransferInfo(
+            t.old_card_no, t.status, t.available_at, t.transferable_fen)
+        # why a blacklisted card is (overdraft | fraud | other; a reason the kiosk does not
+        # know reads as other) and what it owes
+        black = card.blacklist
+        self.blacklist: tuple[str, int] | None = None if black is None else (
+            black.reason if black.reason in BLACKLIST_REASONS else "other", black.owed_fen)
         # absent from an older central side
         self.discount: dict[str, int] | None = (
             None if card.discount is None else to_json(card.discount))
@@ -81,6 +94,26 @@ class CentralCard:
             "single_max_fen": limits.single_max_fen,
             "daily_remaining_fen": limits.daily_remaining_fen,
             "purse_cap_fen": limits.purse_cap_fen}
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    """This card replaces a lost one: the old card's balance, held until
+    ``available_at``, then moved by a transfer (central/routes/lifecycle.py)."""
+
+    old_card_no: str
+    status: str  # held | available | in_progress | done
+    available_at: str  # ISO 8601
+    transferable_fen: int
+
+    def view(self, balance_fen: int, cap_fen: int | None) -> dict[str, Any]:
+        """What the card screen shows: the old card masked, what moves on this tap
+        (at most up to the e-purse cap; the rest stays transferable)."""
+        fits = self.transferable_fen if cap_fen is None else \
+            max(0, min(self.transferable_fen, cap_fen - balance_fen))
+        return {"old_card_no_masked": mask_card_no(self.old_card_no), "status": self.status,
+                "available_at": self.available_at, "transferable_fen": self.transferable_fen,
+                "amount_fen": fits}
 
 
 class CardFlow:
@@ -238,10 +271,16 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
                   valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
                   records=records, overdraft_fen=getattr(card, "overdraft_fen", None) or None)
     if isinstance(central, CentralCard):
+        cap = central.load_limits["purse_cap_fen"] if central.load_limits else None
         return CardView(**common, card_type=central.card_type,
                         status="blocked" if blocked else central.status, points=central.points,
                         pending_load_fen=central.pending_load_fen, central="ok",
-                        discount=central.discount)
+                        discount=central.discount,
+                        transfer=central.transfer.view(card.balance_fen, cap)
+                        if central.transfer else None,
+                        blacklist={"reason": central.blacklist[0],
+                                   "owed_fen": central.blacklist[1]}
+                        if central.blacklist else None)
     link = central if central in ("unknown_card", "pending") else "offline"
     return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
                     status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

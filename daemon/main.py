@@ -136,7 +136,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             acceptor=devices.acceptor, recorder=recorder, printing=printing, central=central,
             limits=cfg.limits, pin_threshold_fen=cfg.limits.bill_password_threshold_fen,
             idle_s=float(cfg.ui.idle_timeout_s), card_wait_s=float(cfg.ui.idle_timeout_s),
-            pin_block=pin_block, report=reporter.event)
+            pin_block=pin_block, report=reporter.event, hotline=cfg.service.hotline)
         stack.callback(sessions.close)
         # The reader runs from open_devices on and the sessions need it, so the card
         # flow (the reader's listener) learns of the sessions last.

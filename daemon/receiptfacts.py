@@ -26,7 +26,9 @@ __all__ = ["FACT_TYPES", "facts_from_json", "facts_to_json", "statement_entry"]
 FACT_TYPES: dict[str, type] = {
     cls.__name__: cls for cls in (
         receipts.TopUp, receipts.PendingLoadVoucher, receipts.RefundVoucher,
-        receipts.BillPayment, receipts.LossReport, receipts.FeedbackTicket, receipts.Statement,
+        receipts.BillPayment, receipts.LossReport, receipts.LossCancelled,
+        receipts.BalanceTransfer, receipts.DisputeSlip, receipts.OverdraftRepayment,
+        receipts.FeedbackTicket, receipts.Statement,
         receipts.CashboxCollectionSlip, receipts.DailySettlement, receipts.PrinterTestPage)}
 
 

@@ -85,6 +85,13 @@ class CardView(Model, frozen=True):
     # (balance, history, topup); both None for our own cards (every service)
     issuer_city: dict[str, str] | None = None
     services: list[str] | None = None
+    # a replacement card: the lost card's balance to move (old_card_no_masked, status
+    # held|available|in_progress|done, available_at, transferable_fen, amount_fen: what
+    # moves on this tap, up to the e-purse cap); None for any other card
+    transfer: dict[str, Any] | None = None
+    # a blacklisted card: why (reason overdraft | fraud | other) and what an overdraft
+    # owes (owed_fen); None for any other card
+    blacklist: dict[str, Any] | None = None
 
 
 class Notice(Model, frozen=True):
@@ -195,6 +202,26 @@ class LossReportRequest(Model, frozen=True):
     id_last6: IdLast6 | None = None
 
 
+class LossCancelRequest(Model, frozen=True):
+    """Cancel the loss report of the card on the reader: its payment password or the ID's
+    last 6 (one of them)."""
+
+    pin: Pin | None = None
+    id_last6: IdLast6 | None = None
+
+
+class DisputeRequest(Model, frozen=True):
+    """"I did not make this": a transaction of the card on screen (its history line's
+    ``details.transaction_id``); report_loss with pin or id_last6 (one of them) reports
+    the card lost in the same request."""
+
+    transaction_id: Annotated[int, _code("bad_transaction", "the centre's transaction id, "
+                                         "from the history", ge=1)]
+    report_loss: bool = False
+    pin: Pin | None = None
+    id_last6: IdLast6 | None = None
+
+
 class FeedbackRequest(Model, frozen=True):
     category: Annotated[FeedbackCategory, _code("bad_category")]
     text: Annotated[str, _code("bad_text", "1 to 500 characters", min_length=1, max_length=500)]
@@ -272,6 +299,29 @@ class LossReportFiled(Model, frozen=True):
     status: str
     message: str
     message_zh: str
+    printed: bool
+
+
+class LossCancelled(Model, frozen=True):
+    """The loss report cancelled: its number, the card's status (active), the centre's
+    messages and whether the slip printed."""
+
+    report_no: str
+    status: str
+    message: str
+    message_zh: str
+    printed: bool
+
+
+class DisputeFiled(Model, frozen=True):
+    """The dispute's ticket, the transaction it names, the loss report filed with it (or
+    null), whether to offer one now (the card is still active) and whether the slip
+    printed."""
+
+    ticket_no: str
+    transaction_id: int
+    loss_report_no: str | None
+    offer_loss_report: bool
     printed: bool
 
 
@@ -374,6 +424,10 @@ class Audit(Model, frozen=True):
     totals: dict[str, int]
     cash_counts: dict[str, int]  # notes and coins by value in fen
     holds: bool
+    # outside the cash equation, [count, fen] by credited/pending/refused: balance
+    # transfers (no cash) and overdraft repayments (cash of top-ups, also in the equation)
+    transfers: dict[str, list[int]] = field(default_factory=dict)
+    repayments: dict[str, list[int]] = field(default_factory=dict)
 
 
 class PrintResult(Model, frozen=True):

@@ -30,7 +30,7 @@ from daemon.vouchers import session_notes
 from protocol.local import SessionView
 from protocol.masking import mask_card_no
 
-__all__ = ["Machine", "offline"]
+__all__ = ["Machine", "offline", "owes_overdraft"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class Machine:
     """The current session and its moves, under one lock shared by the session parts."""
 
     def __init__(self, state: KioskState, journal: Journal, store: OrderStore, worker: Worker,
-                 *, pin_threshold_fen: int, clock: Callable[[], float] = time.monotonic) -> None:
+                 *, pin_threshold_fen: int, clock: Callable[[], float] = time.monotonic,
+                 hotline: str = "") -> None:
         self.state = state
         self.journal = journal
         self.store = store
@@ -48,6 +49,7 @@ class Machine:
         self.current: Session | None = None
         self._worker = worker
         self._pin_threshold = pin_threshold_fen
+        self.hotline = hotline  # named by every refusal of a blocked card
         self._card: CardOnReader | None = None  # the last card read, and its central view
         self._central_card: CentralCard | None = None
 
@@ -142,16 +144,18 @@ class Machine:
         with self.lock:
             self._card, self._central_card = card, central
 
-    def card_for_money(self) -> tuple[CardOnReader, CentralCard]:
-        """The card on screen, if a money service may start for it now."""
+    def card_for_money(self, *, repayment: bool = False) -> tuple[CardOnReader, CentralCard]:
+        """The card on screen, if a money service may start for it now (``repayment``: a
+        cash top-up, which a card blacklisted for an overdraft may take to repay it)."""
         snap = self.state.snapshot()
         if snap.maintenance:
             raise Unavailable("maintenance", "The kiosk is being serviced.",
                               "终端维护中，暂停服务。", details={"message": snap.maintenance})
         card, central = self._card_on_screen()
-        if central.status != "active":
-            raise CardNotUsable(central.status)
-        return card, central
+        if central.status == "active" or (repayment and owes_overdraft(central)):
+            return card, central
+        reason, owed = central.blacklist or (None, 0)
+        raise CardNotUsable(central.status, reason=reason, owed_fen=owed, hotline=self.hotline)
 
     def card_on_screen(self, *, need_active: bool = True) -> tuple[CardOnReader, CentralCard]:
         """The card the cardholder tapped and its central view, for services that move
@@ -174,6 +178,14 @@ class Machine:
         if snap.central != "up" or self._central_card is None:
             raise offline()
         return self._card, self._central_card
+
+
+def owes_overdraft(central: CentralCard) -> int:
+    """What a card blacklisted for an overdraft owes (0 for any other card)."""
+    if central.status == "blacklisted" and central.blacklist is not None \
+            and central.blacklist[0] == "overdraft":
+        return central.blacklist[1]
+    return 0
 
 
 def offline() -> Unavailable:

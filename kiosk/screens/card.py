@@ -26,6 +26,7 @@ from kiosk.screens.base import (
     tiles,
     title,
 )
+from kiosk.screens.lifecycle import transfer_line
 from kiosk.widgets import AMBER, GREEN, GREY, RED, Panel, Txt
 
 __all__ = [
@@ -152,7 +153,10 @@ class HomeScreen(KioskScreen):
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
                      pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
-        if card.pending_load_fen:
+        if card.transfer:
+            for widget in transfer_line(ctx, card.transfer):
+                left.add_widget(widget)
+        if card.pending_load_fen:  # a transfer left unfinished is one too: finished here
             left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
                                  tone=GREEN))
             left.add_widget(act(ctx.t("complete_pending"),
@@ -265,12 +269,22 @@ class HistoryScreen(KioskScreen):
         self.add(buttons(*acts))
 
 
+def _dispute(ctx: Ctx, transaction_id: int) -> None:
+    def done(reply: Any) -> None:
+        ctx.app.screen("dispute_done").hand(result=reply)
+        ctx.app.go("dispute_done")
+    ctx.app.send("POST", "/v1/dispute", {"transaction_id": transaction_id}, on_ok=done)
+
+
 def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     details = item.get("details") or {}
     place = " · ".join(str(details[k]) for k in ("line", "station") if details.get(k))
     where = place or details.get("merchant") or details.get("description") or \
         details.get("terminal_id") or ""
     kind = label(RECORD_KINDS, str(item.get("kind")), ctx.lang)
+    raw_tx = details.get("transaction_id")
+    # The centre's transaction: "I did not make this".
+    tx: int | None = raw_tx if isinstance(raw_tx, int) else None
     line = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(44), spacing=dp(8))
     when = str(item.get("when", "")).replace("T", " ")[:16]
     line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
@@ -278,6 +292,11 @@ def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
                         size_hint_x=0.52))
     line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
                         role="body", halign="right", size_hint_x=0.24))
+    if tx is not None:
+        button = act(ctx.t("dispute_go"), partial(_dispute, ctx, tx), f"dispute_{tx}",
+                     "secondary")
+        button.height = dp(42)  # within the line: a small target beside the amount
+        line.add_widget(button)
     return line
 
 

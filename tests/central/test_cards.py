@@ -35,7 +35,8 @@ def test_card_view_has_status_type_masked_name_points(central: Central) -> None:
                     "pending_loads": [],
                     "load_limits": {"single_max_fen": 50000, "daily_max_fen": 100000,
                                     "daily_used_fen": 0, "daily_remaining_fen": 100000,
-                                    "purse_cap_fen": 100000}}
+                                    "purse_cap_fen": 100000},
+                    "transfer": None, "blacklist": None}
     li = central.client.get(f"/v1/cards/{LI}").json()
     assert (li["card_type"], li["holder_name_masked"], li["points"], li["pin_set"]) == (
         "student", "李*", 310, True)

@@ -498,3 +498,84 @@ def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) ->
     # Every press reached the app (a modifier combination counts once, for its last key).
     assert view["keys_seen"] - before >= len(keys) - 1
     assert view["screen"] == "attract" and ui.proc.poll() is None
+
+
+# -- the loss-report lifecycle, overdraft and disputes (issue 11) ------------------------------
+def test_cancel_the_loss_report_of_a_found_card(stack: Stack, ui: TouchProbe,
+                                                artifacts: Path) -> None:
+    found = "31044403000000100025"  # reported lost above, or here
+    central_sql(stack, "UPDATE cards SET status = 'lost' WHERE card_no = ?", found)
+    tap_card(stack, ui, found, screen="card_lost")
+    ui.tap("cancel_loss")
+    _clean(ui.wait_screen("loss_cancel"))
+    ui.tap("proof_id")
+    ui.type_digits(found[-6:])
+    ui.tap("ok")
+    # The card's status changes under it (lost → active): the view once it is quiet.
+    done = _clean(settled(ui, ui.wait_screen("loss_cancel_done", timeout=30)))
+    assert "解挂成功" in done["texts"]
+    ui.screenshot(artifacts / "ui-loss-cancel-zh.png")
+    assert central_sql(stack, "SELECT status FROM cards WHERE card_no = ?", found) == \
+        [("active",)]
+    assert list((stack.workdir / "state" / "receipts").glob("*-loss_cancel.png"))
+    ui.tap("done")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
+def test_a_replacement_card_is_offered_its_old_balance(stack: Stack, ui: TouchProbe,
+                                                       artifacts: Path) -> None:
+    import subprocess
+
+    from deploy.stack import BIN
+    old, new = "31044403000000100041", WANG_NO_PIN  # 刘洋's lost card, 王秀英's
+    before = wallet_balance(stack, new)
+    subprocess.run([str(BIN / "citycard-central"), "replace-card", "--db", str(stack.db),
+                    old, new], check=True, capture_output=True)
+    held = tap_card(stack, ui, new)
+    assert any("保留期满" in t for t in held["texts"])
+    assert "transfer" not in [t["name"] for t in held["targets"]]
+    ui.tap("done")
+    ui.wait_screen("attract")
+    central_sql(stack, "UPDATE replacements SET recorded_at = recorded_at - 8 * 86400")
+    offer = tap_card(stack, ui, new)
+    assert any("¥45.00" in t for t in offer["texts"])
+    ui.screenshot(artifacts / "ui-transfer-zh.png")
+    ui.tap("transfer")
+    done = _clean(ui.wait_screen("topup_done", timeout=30))
+    assert wallet_balance(stack, new) == before + 4500
+    assert any("¥" in t for t in done["texts"])
+    ui.tap("done")
+
+
+def test_an_overdraft_is_shown_and_repaid_by_touch(stack: Stack, ui: TouchProbe,
+                                                   artifacts: Path) -> None:
+    chen = "31044403000000100058"
+    view = tap_card(stack, ui, chen, screen="card_blacklisted")
+    assert any("¥15.00" in t for t in view["texts"]) and any("透支" in t for t in view["texts"])
+    ui.screenshot(artifacts / "ui-overdraft-zh.png")
+    ui.tap("repay")
+    _clean(ui.wait_screen("topup_limits"))
+    insert(stack, "20")
+    _clean(ui.wait_screen("topup_inserting", also=lambda v: "¥20.00" in v["texts"]))
+    ui.tap("finish")
+    _clean(ui.wait_screen("topup_done", timeout=30))
+    assert central_sql(stack, "SELECT status, owed_fen FROM cards WHERE card_no = ?", chen) == \
+        [("active", 0)]
+    ui.tap("done")
+
+
+def test_not_me_on_a_history_line_files_a_dispute(stack: Stack, ui: TouchProbe) -> None:
+    tap_card(stack, ui)
+    ui.tap("history")
+    view = _clean(ui.wait_screen("history", also=lambda v: any(
+        t["name"].startswith("dispute_") for t in v["targets"])))
+    name = next(t["name"] for t in view["targets"] if t["name"].startswith("dispute_"))
+    ui.tap(name)
+    done = _clean(ui.wait_screen("dispute_done", timeout=30))
+    assert "争议已受理" in done["texts"]
+    assert "loss_report" in [t["name"] for t in done["targets"]]  # offered at once
+    assert central_sql(stack, "SELECT COUNT(*) FROM disputes") == [(1,)]
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")

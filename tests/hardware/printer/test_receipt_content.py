@@ -241,3 +241,15 @@ def test_a_fixed_offset_zone_works_as_well() -> None:
     ctx = ReceiptContext("K1", "en", b"k", zone=timezone(timedelta(hours=8)))
     facts = FeedbackTicket("F1", datetime(2026, 11, 24, 16, 0, 1, tzinfo=UTC), "card")
     assert _rows(build_receipt(ctx, facts).lines)["Time"] == "2026-11-25 00:00:01"
+
+
+def test_the_z_report_has_a_transfer_line_only_on_a_day_with_transfers() -> None:
+    from hardware.printer.samples import sample_context, sample_facts
+    plain = sample_facts("settlement", "en")
+    assert "Balance transfers" not in build_receipt(sample_context("en"), plain).text
+    with_transfer = dataclasses.replace(plain, transfer_loads_count=2,  # type: ignore[type-var]
+                                        transfer_loads_fen=12345)
+    text = build_receipt(sample_context("en"), with_transfer).text
+    assert "Balance transfers (2)" in text and "¥123.45" in text
+    # No cash: the reconciliation is the same as without it.
+    assert "BALANCED" in text or "balanced" in text.lower()
