@@ -8,6 +8,7 @@ from typing import Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from kiosk.api import LocalApiError
 from kiosk.i18n import CARD_STATUS, CARD_TYPES, RECORD_KINDS, format_yuan, label
@@ -153,15 +154,15 @@ class HomeScreen(KioskScreen):
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
                      pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
-        if card.transfer:
-            for widget in transfer_line(ctx, card.transfer):
-                left.add_widget(widget)
+        # What waits for this card (the old card's balance, a pending load) goes in the
+        # bar at the bottom: the panel is full at 800x480 under a central banner.
+        offer = transfer_line(ctx, card.transfer) if card.transfer else []
         if card.pending_load_fen:  # a transfer left unfinished is one too: finished here
-            left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
-                                 tone=GREEN))
-            left.add_widget(act(ctx.t("complete_pending"),
-                                lambda: app.send("POST", "/v1/pending-load/complete"),
-                                "complete_pending"))
+            offer += [body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
+                           tone=GREEN),
+                      act(ctx.t("complete_pending"),
+                          lambda: app.send("POST", "/v1/pending-load/complete"),
+                          "complete_pending")]
         row.add_widget(left)
         every = [
             ("topup", ctx.t("tile_topup"), lambda: app.send("POST", "/v1/topup/start")),
@@ -177,8 +178,22 @@ class HomeScreen(KioskScreen):
             open_ = {*card.services, "feedback", "help"}
             every = [tile for tile in every if tile[0] in open_]
         row.add_widget(tiles(every, cols=2))
-        self.add(row, buttons(act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"),
-                                  "done", "secondary")))
+        done = act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"), "done",
+                   "secondary")
+        self.add(row, _bar(offer, done) if offer else buttons(done))
+
+
+def _bar(offer: list[Any], done: Any) -> BoxLayout:
+    """The bottom row with what waits for the card: its text takes the free width."""
+    bar = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(60), spacing=dp(12))
+    if not any(isinstance(w, Txt) for w in offer):
+        bar.add_widget(Widget())
+    for widget in offer:
+        if isinstance(widget, Txt):
+            widget.pos_hint = {"center_y": 0.5}
+        bar.add_widget(widget)
+    bar.add_widget(done)
+    return bar
 
 
 def other_city_note(ctx: Ctx) -> str:

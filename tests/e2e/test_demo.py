@@ -30,7 +30,9 @@ UI_SCREENS = ["attract", "reading", "home", "home_other_city", "home_city_union_
               "pin_change", "pin_set", "loss_report", "loss_report_done", "feedback",
               "feedback_done", "help", "help_lost", "not_our_card", "card_lost", "card_blacklisted",
               "card_expired", "card_blocked", "read_failed", "maintenance", "out_of_service",
-              "idle_countdown"]
+              "idle_countdown",
+              # the loss-report lifecycle and disputes
+              "loss_cancel", "dispute_done", "home_transfer_held", "home_transfer"]
 SCREENS = ["attract-zh", "attract-en", "card-zh", "card-en", "topup-inserted-zh",
            "topup-done-zh", "bill-found-en", "bill-done-en"]
 
