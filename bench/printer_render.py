@@ -18,7 +18,9 @@ from pathlib import Path
 from hardware.printer import ReceiptPrinter
 from hardware.printer.samples import SAMPLE_KINDS, sample_receipt
 
-DOCS_PREVIEWS = (("topup", "zh"), ("topup", "en"), ("statement", "zh"), ("statement", "en"))
+DOCS_PREVIEWS = (("topup", "zh"), ("topup", "en"), ("statement", "zh"), ("statement", "en"),
+                 *((kind, language) for kind in ("loss_cancel", "transfer", "dispute", "repayment")
+                   for language in ("zh", "en")))
 
 
 def _time(fn: object, runs: int) -> float:

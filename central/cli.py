@@ -3,11 +3,19 @@
     citycard-central seed --db central.sqlite [--cards N] [--transactions M]
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
+    citycard-central add-notice --db central.sqlite --kind maintenance --title T
+                          --title-zh T --body B --body-zh B --starts ISO --ends ISO
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
                            [--clock-offset SECONDS]
                            [--risk-config risk.toml] [--admin-token-file PATH]
     citycard-central alerts --db central.sqlite [--json] [--rule R] [--severity S]
+    citycard-central replace-card --db central.sqlite OLD NEW
     citycard-central openapi > docs/central-api.yaml
+
+``add-notice`` prints the new notice's id; a notice unfit to show (it ends
+before it starts, it is over, a text is missing) is refused with the error
+shape on stderr (``{"code", "message", "message_zh", "details"}``), exit 1,
+and nothing is stored.
 
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
 (``--port 0`` picks a free port) and stops cleanly on SIGTERM or Ctrl-C.
@@ -27,13 +35,16 @@ from types import FrameType
 
 from central import openapi
 from central.auth import ensure_secret_file, register_kiosk
-from central.db import connect, migrate
+from central.db import connect, migrate, transaction
+from central.errors import ApiError
+from central.notices import KINDS, add_notice, parse_time
 from central.risk import RULES, AlertQuery, RiskSettings, SqliteRiskStore, load_risk
 from central.routes.alerts import alert_view
+from central.routes.lifecycle import replace_card
 from central.seed import seed
 from central.server import document, make_server, tls_context
-from central.settings import DEFAULT_KEYS_FILE, Settings
-from protocol.masking import mask_card_numbers
+from central.settings import DEFAULT_HELP_FILE, DEFAULT_KEYS_FILE, Settings
+from protocol.masking import mask_card_no, mask_card_numbers
 
 __all__ = ["main"]
 
@@ -69,13 +80,46 @@ def _cmd_add_kiosk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_add_notice(args: argparse.Namespace) -> int:
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        with transaction(conn):
+            notice_id = add_notice(conn, kind=args.kind, title=args.title,
+                                   title_zh=args.title_zh, body=args.body,
+                                   body_zh=args.body_zh, starts_at=parse_time(args.starts),
+                                   ends_at=parse_time(args.ends), now=int(time.time()))
+    except ApiError as exc:
+        sys.stderr.write(json.dumps(exc.body(), ensure_ascii=False) + "\n")
+        return 1
+    finally:
+        conn.close()
+    sys.stdout.write(f"notice {notice_id} added\n")
+    return 0
+
+
+def _cmd_replace_card(args: argparse.Namespace) -> int:
+    conn = connect(args.db)
+    try:
+        migrate(conn)
+        with transaction(conn):
+            done = replace_card(conn, args.old, args.new, time.time())
+    finally:
+        conn.close()
+    sys.stdout.write(f"replacement recorded: {mask_card_no(args.old)} -> "
+                     f"{mask_card_no(args.new)}, balance {done['confirmed_balance_fen']} fen "
+                     "held\n")
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(single_load_max_fen=args.single_load_max,
                     daily_load_max_fen=args.daily_load_max, purse_cap_fen=args.purse_cap,
                     bill_pin_threshold_fen=args.bill_pin_threshold,
                     pin_max_tries=args.pin_max_tries, pin_lock_s=args.pin_lock_s,
                     points_per_yuan=args.points_per_yuan, tac_counter=args.tac_counter,
-                    keys_file=args.keys,
+                    transfer_hold_s=round(args.transfer_hold_days * 86400), keys_file=args.keys,
+                    help_file=args.help_file,
                     risk=load_risk(args.risk_config) if args.risk_config else RiskSettings(),
                     admin_token=(ensure_secret_file(args.admin_token_file)
                                  if args.admin_token_file else None))
@@ -169,6 +213,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--secret-file", type=Path, required=True)
     p.set_defaults(func=_cmd_add_kiosk)
 
+    p = sub.add_parser("add-notice", help="file a notice or maintenance window for the kiosks")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--kind", choices=KINDS, default="announcement")
+    for name in ("title", "title-zh", "body", "body-zh"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--starts", required=True, help="ISO 8601 (China time without an offset)")
+    p.add_argument("--ends", required=True, help="ISO 8601; after --starts")
+    p.set_defaults(func=_cmd_add_notice)
+
     d = Settings()
     p = sub.add_parser("serve", help="serve the API")
     p.add_argument("--db", type=Path, required=True)
@@ -178,6 +231,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", type=Path)
     p.add_argument("--client-ca", type=Path, help="require client certificates signed by it")
     p.add_argument("--keys", type=Path, default=DEFAULT_KEYS_FILE, help="issuer key file")
+    p.add_argument("--help-file", type=Path, default=DEFAULT_HELP_FILE,
+                   help="help and emergency guides served to the kiosks (JSON; read on "
+                        "each request, checked at start-up)")
     p.add_argument("--single-load-max", type=int, default=d.single_load_max_fen, metavar="FEN")
     p.add_argument("--daily-load-max", type=int, default=d.daily_load_max_fen, metavar="FEN")
     p.add_argument("--purse-cap", type=int, default=d.purse_cap_fen, metavar="FEN")
@@ -194,13 +250,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--clock-offset", type=float, default=0.0, metavar="SECONDS",
                    help="run the server's clock this far ahead (negative: behind) of the "
                         "machine's, to test kiosks' clock-skew handling")
-    p.set_defaults(func=_cmd_serve)
-
+    p.add_argument("--transfer-hold-days", type=float, default=d.transfer_hold_s / 86400,
+                   metavar="DAYS", help="how long a replaced card's balance is held before it "
+                   "may move to the new card (late offline records are deducted)")
     p.add_argument("--risk-config", type=Path, metavar="TOML",
                    help="risk thresholds ([risk] table; docs/operations.md)")
     p.add_argument("--admin-token-file", type=Path, metavar="PATH",
                    help="bearer token of /v1/admin/* (created 0600 if missing); "
                         "without it those routes are off")
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("alerts", help="list risk alerts, newest first")
     p.add_argument("--db", type=Path, required=True)
@@ -212,6 +270,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kiosk", metavar="KIOSK_ID")
     p.add_argument("--limit", type=int, default=100, help="1-500 (default 100)")
     p.set_defaults(func=_cmd_alerts)
+
+    p = sub.add_parser("replace-card", help="record NEW as the replacement of the lost card "
+                       "OLD (the outlet's action); its balance moves after the hold")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("old", help="the lost card's number")
+    p.add_argument("new", help="the replacement card's number")
+    p.set_defaults(func=_cmd_replace_card)
 
     p = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")
     p.add_argument("--json", action="store_true", help="JSON instead of YAML")

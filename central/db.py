@@ -206,6 +206,40 @@ MIGRATIONS: list[str] = [
         details  TEXT NOT NULL
     );
     """,
+    # 4: the loss-report lifecycle (central/routes/lifecycle.py): a replacement card for a
+    # lost one and the balance moved to it after the hold; what happened to a card, as
+    # audit events; why a card is blacklisted and what its overdraft owes
+    # (central/routes/overdraft.py)
+    """
+    CREATE TABLE replacements (
+        old_card_no  TEXT PRIMARY KEY,
+        new_card_no  TEXT NOT NULL UNIQUE,
+        recorded_at  INTEGER NOT NULL,
+        confirmed_balance_fen INTEGER NOT NULL CHECK (confirmed_balance_fen >= 0),
+        confirmed_tx_id INTEGER NOT NULL,
+        transferred_fen INTEGER NOT NULL DEFAULT 0 CHECK (transferred_fen >= 0)
+    );
+    CREATE TABLE card_events (
+        id          INTEGER PRIMARY KEY,
+        card_no     TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        detail      TEXT NOT NULL
+    );
+    CREATE INDEX card_events_card ON card_events (card_no, occurred_at);
+    -- "I did not make this": one ticket per disputed transaction (central/routes/disputes.py)
+    CREATE TABLE disputes (
+        ticket_no      TEXT PRIMARY KEY,
+        card_no        TEXT NOT NULL,
+        transaction_id INTEGER NOT NULL UNIQUE,
+        kiosk_id       TEXT NOT NULL,
+        loss_report_no TEXT,
+        created_at     INTEGER NOT NULL
+    );
+    -- why a card is blacklisted (overdraft | fraud | other), and what an overdraft owes
+    ALTER TABLE cards ADD COLUMN blacklist_reason TEXT;
+    ALTER TABLE cards ADD COLUMN owed_fen INTEGER NOT NULL DEFAULT 0 CHECK (owed_fen >= 0);
+    """,
 ]
 
 

@@ -62,15 +62,16 @@ COMPONENTS: dict[str, Json] = {
         "order_id": {"type": "string"},
         "amount_fen": _FEN,
         "status": {"type": "string", "enum": ["created", "mac2_issued"]},
-        "source": {"type": "string", "enum": ["cash", "points"]},
+        "source": {"type": "string", "enum": ["cash", "points", "transfer"]},
         "created_at": _TIME,
         "terminal_id": {"type": "string"},
     }, "A load held by the central side for this card, waiting for the card."),
-    "Card": _obj(["card_no", "card_type", "holder_name_masked", "status", "valid_from",
-                  "valid_until", "points", "pin_set", "pin_locked_until", "pending_loads",
-                  "load_limits"], {
+    "Card": _obj(["card_no", "card_type", "discount", "holder_name_masked", "status",
+                  "valid_from", "valid_until", "points", "pin_set", "pin_locked_until",
+                  "pending_loads", "load_limits"], {
         "card_no": CARD_NO,
         "card_type": {"type": "string", "enum": _CARD_TYPES},
+        "discount": ref("Discount"),
         "holder_name_masked": {"type": "string", "description": "张* / 王*英"},
         "status": {"type": "string", "enum": _CARD_STATUS},
         "valid_from": _DATE,
@@ -80,7 +81,68 @@ COMPONENTS: dict[str, Json] = {
         "pin_locked_until": _nullable(_TIME),
         "pending_loads": {"type": "array", "items": ref("PendingLoad")},
         "load_limits": ref("LoadLimits"),
+        "transfer": _nullable(ref("TransferStatus")),
+        "blacklist": _nullable(_obj(["reason", "owed_fen"], {
+            "reason": {"type": "string", "enum": ["overdraft", "fraud", "other"]},
+            "owed_fen": {**_FEN, "description": "what an overdraft owes (0 for other "
+                         "reasons)"}}, "Why a blacklisted card is; null for any other card.")),
     }),
+    "Dispute": _obj(["ticket_no", "card_no", "transaction", "loss_report_no", "created_at"], {
+        "ticket_no": {"type": "string"},
+        "card_no": CARD_NO,
+        "transaction": _obj(["id", "occurred_at", "kind", "amount_fen", "order_id",
+                             "terminal_id"], {
+            "id": {"type": "integer"}, "occurred_at": _TIME, "kind": {"type": "string"},
+            "amount_fen": {"type": "integer"}, "order_id": _nullable({"type": "string"}),
+            "terminal_id": _nullable({"type": "string"})}, "the disputed transaction"),
+        "loss_report_no": _nullable({"type": "string", "description": "when the card was "
+                                     "reported lost in the same request"}),
+        "created_at": _TIME,
+    }),
+    "Repayment": _obj(["repayment_id", "card_no", "amount_fen", "owed_before_fen", "owed_fen",
+                       "lifted", "status", "repaid_at"], {
+        "repayment_id": {"type": "string"},
+        "card_no": CARD_NO,
+        "amount_fen": _FEN,
+        "owed_before_fen": _FEN,
+        "owed_fen": {**_FEN, "description": "still owed"},
+        "lifted": {"type": "boolean", "description": "the blacklist entry was lifted"},
+        "status": {"type": "string", "enum": ["active", "blacklisted"]},
+        "repaid_at": _TIME,
+    }),
+    "TransferStatus": _obj(["old_card_no", "status", "available_at", "confirmed_balance_fen",
+                            "late_fen", "transferred_fen", "transferable_fen"], {
+        "old_card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["held", "available", "in_progress", "done"]},
+        "available_at": _TIME,
+        "confirmed_balance_fen": {**_FEN, "description": "the old card's last confirmed "
+                                  "balance when the replacement was recorded"},
+        "late_fen": {**_FEN, "description": "debits of the old card that arrived since"},
+        "transferred_fen": {**_FEN, "description": "moved, or being moved, to this card"},
+        "transferable_fen": _FEN,
+    }, "This card replaces a lost card: the old card's balance, held until available_at, "
+       "then moved by a transfer."),
+    "Transfer": {"allOf": [ref("LoadOrder"), _obj(["old_card_no", "transferable_left_fen"], {
+        "old_card_no": CARD_NO,
+        "transferable_left_fen": {**_FEN, "description": "what stays transferable (over "
+                                  "the e-purse cap now)"}})]},
+    "LossCancelled": _obj(["card_no", "status", "report_no", "cancelled_at", "message",
+                           "message_zh"], {
+        "card_no": CARD_NO,
+        "status": {"type": "string", "enum": ["active"]},
+        "report_no": _nullable({"type": "string"}),
+        "cancelled_at": _TIME,
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
+    }),
+    "Discount": _obj(["bus_percent", "metro_percent", "transfer_off_fen",
+                      "transfer_window_min"], {
+        "bus_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "metro_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "transfer_off_fen": _FEN,
+        "transfer_window_min": {"type": "integer", "minimum": 0},
+    }, "The card type's ride discount (percent off the fare, rounded down to whole jiao) "
+       "and the transfer discount off a second ride within the window."),
     "LoadLimits": _obj(["single_max_fen", "daily_max_fen", "daily_used_fen",
                         "daily_remaining_fen", "purse_cap_fen"], {
         "single_max_fen": _FEN, "daily_max_fen": _FEN, "daily_used_fen": _FEN,
@@ -94,7 +156,7 @@ COMPONENTS: dict[str, Json] = {
         "order_id": {"type": "string"},
         "card_no": CARD_NO,
         "amount_fen": _FEN,
-        "source": {"type": "string", "enum": ["cash", "points"]},
+        "source": {"type": "string", "enum": ["cash", "points", "transfer"]},
         "status": {"type": "string",
                    "enum": ["created", "mac2_issued", "completed", "cancelled"]},
         "terminal_id": {"type": "string"},
@@ -136,7 +198,8 @@ COMPONENTS: dict[str, Json] = {
                          "points_delta"], {
         "id": {"type": "integer"},
         "kind": {"type": "string",
-                 "enum": ["ride", "purchase", "load", "bill_payment", "points"]},
+                 "enum": ["ride", "purchase", "load", "bill_payment", "points",
+                          "transfer_out", "repayment"]},
         "occurred_at": _TIME,
         "amount_fen": {"type": "integer",
                        "description": "change of the e-purse balance (negative = paid)"},
@@ -236,6 +299,15 @@ COMPONENTS: dict[str, Json] = {
         "active": {"type": "boolean"},
     }),
     "Notices": _obj(["notices"], {"notices": {"type": "array", "items": ref("Notice")}}),
+    "HelpSection": _obj(["id", "title", "title_zh", "body", "body_zh"], {
+        "id": {"type": "string", "pattern": "^[a-z_]{1,32}$"},
+        "title": {"type": "string"}, "title_zh": {"type": "string"},
+        "body": {"type": "string"}, "body_zh": {"type": "string"},
+    }),
+    "HelpDocument": _obj(["version", "sections"], {
+        "version": {"type": "string"},
+        "sections": {"type": "array", "items": ref("HelpSection")},
+    }),
     "FeedbackTicket": _obj(["ticket_no", "created_at"], {
         "ticket_no": {"type": "string"},
         "created_at": _TIME,

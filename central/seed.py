@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central.db import transaction
+from central.fares import TRANSFER_OFF_FEN, TRANSFER_WINDOW_S, ride_discount
 from central.routes.common import CHINA
 from central.routes.pin import hash_pin
 
@@ -70,6 +71,8 @@ class SeedCard:
     valid_until: str
     status: str
     points: int
+    blacklist_reason: str | None = None  # overdraft | fraud | other (blacklisted cards)
+    owed_fen: int = 0  # an overdraft's debt
 
 
 def load_demo_cards(path: Path = DEMO_CARDS_FILE) -> list[SeedCard]:
@@ -77,7 +80,8 @@ def load_demo_cards(path: Path = DEMO_CARDS_FILE) -> list[SeedCard]:
         entries = tomllib.load(fh)["card"]
     return [SeedCard(e["card_no"], e["aid"], e["card_type"], e["holder_name"],
                      int(e["balance_fen"]), str(e["valid_from"]), str(e["valid_until"]),
-                     e["status"], int(e.get("points", 0))) for e in entries]
+                     e["status"], int(e.get("points", 0)), e.get("blacklist_reason"),
+                     int(e.get("owed_fen", 0))) for e in entries]
 
 
 def generated_cards(count: int, rng: random.Random) -> list[SeedCard]:
@@ -105,15 +109,9 @@ def _ride(card: SeedCard, when: int, last_ride: int, rng: random.Random,
           terminal: str) -> tuple[int, tuple[object, ...]]:
     bus = rng.random() < 0.55
     fare = 200 if bus else rng.choice([200, 300, 300, 400, 400, 500, 600, 700])
-    if card.card_type == "student":
-        discount = fare // 2
-    elif card.card_type == "senior":
-        discount = fare if bus else fare // 2
-    elif not bus:
-        discount = fare * 5 // 100 // 10 * 10
-    else:
-        discount = 0
-    transfer = min(100, fare - discount) if when - last_ride <= 5400 else 0
+    discount = ride_discount(card.card_type, fare, bus)
+    transfer = min(TRANSFER_OFF_FEN, fare - discount) \
+        if when - last_ride <= TRANSFER_WINDOW_S else 0
     paid = fare - discount - transfer
     extra = (fare, discount, transfer, "bus" if bus else "metro",
              rng.choice(_BUS_LINES if bus else _METRO_LINES),
@@ -246,11 +244,13 @@ def seed(conn: sqlite3.Connection, *, cards: int = 0, transactions: int = 500,
                 card.card_no, card.aid, card.card_type, card.holder_name, card.card_no[-6:],
                 card.valid_from, card.valid_until, card.status, card.points,
                 hash_pin(DEMO_PIN, salt) if salt else None, salt,
-                now - 86400 if card.status == "lost" else None))
+                now - 86400 if card.status == "lost" else None,
+                card.blacklist_reason or ("other" if card.status == "blacklisted" else None),
+                card.owed_fen))
         conn.executemany(
             "INSERT INTO cards (card_no, aid, card_type, holder_name, id_last6, valid_from,"
-            " valid_until, status, points, pin_hash, pin_salt, lost_at) VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
+            " valid_until, status, points, pin_hash, pin_salt, lost_at, blacklist_reason,"
+            " owed_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
         per_card, extra = divmod(transactions, len(all_cards))
         written = 0
         for index, card in enumerate(all_cards):

@@ -35,6 +35,7 @@ from central.errors import ApiError
 from central.risk import Alert
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
 from central.routes import all_routes
+from central.routes.kiosk import read_help
 from central.routes.riskfeed import monitor_on
 from central.settings import Settings
 from central.validation import SchemaViolation, validate
@@ -55,6 +56,7 @@ class App:
                  clock: Callable[[], float] = time.time, pool_size: int = 8) -> None:
         self.settings = settings or Settings()
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
+        read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
         self.pool = Pool(db_path, size=pool_size)
         self.clock = clock
         routes = api_routes(self)

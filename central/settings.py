@@ -11,9 +11,11 @@ from pathlib import Path
 
 from central.risk.settings import RiskSettings
 
-__all__ = ["DEFAULT_KEYS_FILE", "Settings"]
+__all__ = ["DEFAULT_HELP_FILE", "DEFAULT_KEYS_FILE", "Settings"]
 
 DEFAULT_KEYS_FILE = Path(__file__).resolve().parent.parent / "config" / "sim" / "dev-keys.toml"
+# The help and emergency guides (protocol.helpdoc); the issuer passes its own.
+DEFAULT_HELP_FILE = Path(__file__).resolve().parent.parent / "config" / "help.json"
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,11 @@ class Settings:
     pin_lock_s: int = 1800
     points_per_yuan: int = 100
     tac_counter: str = "before"
+    # After a replacement card is recorded, the old card's balance is held this long
+    # (late offline transit records of the old card still arrive and are deducted).
+    transfer_hold_s: int = 7 * 86400
     keys_file: Path = field(default=DEFAULT_KEYS_FILE)
+    help_file: Path = field(default=DEFAULT_HELP_FILE)
     max_body_bytes: int = 64 * 1024
     # The risk rules' thresholds (central/risk/, docs/operations.md "Risk rules and alerts").
     risk: RiskSettings = field(default_factory=RiskSettings)
@@ -41,6 +47,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.tac_counter not in ("before", "after"):
             raise ValueError("tac_counter must be 'before' or 'after'")
+        if self.transfer_hold_s < 0:
+            raise ValueError("transfer_hold_s must not be negative")
         for name in ("single_load_max_fen", "daily_load_max_fen", "purse_cap_fen",
                      "pin_max_tries", "pin_lock_s", "points_per_yuan"):
             if getattr(self, name) <= 0:

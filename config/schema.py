@@ -217,6 +217,38 @@ class ServiceSection:
     hotline: str = field(default="12345", metadata={"check": _check_hotline})
 
 
+_CITY = re.compile(r"^[0-9]{4}$")
+OTHER_CITY_SERVICES = ("balance", "history", "topup")
+
+
+def _check_cities(values: list[str]) -> str | None:
+    for code in values:
+        if not _CITY.match(code):
+            return f"{code!r} is not a city code (4 digits, issuer id bytes 2-3)"
+    return None
+
+
+def _check_services(values: list[str]) -> str | None:
+    for name in values:
+        if name not in OTHER_CITY_SERVICES:
+            return f"{name!r} is not one of {', '.join(OTHER_CITY_SERVICES)}"
+    return None
+
+
+@dataclass(frozen=True)
+class InteropSection:
+    """Cards of other cities (互联互通): which city is ours, what other cities' cards
+    may do here."""
+
+    home_cities: list[str] = field(default_factory=lambda: ["4403"],
+                                   metadata={"check": _check_cities})
+    other_city_services: list[str] = field(default_factory=lambda: ["balance", "history"],
+                                           metadata={"check": _check_services})
+    # top-up for these cities' cards, where the central side knows the card (it
+    # accepts that issuer); "topup" must also be in other_city_services
+    topup_cities: list[str] = field(default_factory=list, metadata={"check": _check_cities})
+
+
 @dataclass(frozen=True)
 class SimSection:
     """Simulated hardware for ``kioskd --simulate`` (ignored otherwise)."""
@@ -237,6 +269,7 @@ class Config:
     limits: LimitsSection = field(default_factory=LimitsSection)
     ui: UiSection = field(default_factory=UiSection)
     service: ServiceSection = field(default_factory=ServiceSection)
+    interop: InteropSection = field(default_factory=InteropSection)
     sim: SimSection = field(default_factory=SimSection)
     source: Path | None = None
 

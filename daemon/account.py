@@ -1,5 +1,5 @@
 """The cardholder's services that take no cash: history, statements, points,
-the payment password, loss reports and feedback.
+the payment password, loss reports (and cancelling one), disputes and feedback.
 
 Each is one request to the central side (plus, for statements, loss reports
 and feedback, a printed slip). Payment passwords arrive from the screen, are
@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from msgspec.structs import replace
+
 from daemon.central import (
     CentralClient,
     CentralError,
@@ -29,19 +31,26 @@ from daemon.central import (
     central_path,
     reply_as,
 )
-from daemon.errors import BadInput, CentralRefusal, Unavailable
+from daemon.errors import BadInput, CentralRefusal, Refused, Unavailable
 from daemon.history import merge
 from daemon.printing import Printing
 from daemon.receiptfacts import statement_entry
 from daemon.sessions import Sessions
 from daemon.state import KioskState
-from hardware.printer.receipts import FeedbackTicket, LossReport, Statement
+from hardware.printer.receipts import (
+    DisputeSlip,
+    FeedbackTicket,
+    LossCancelled,
+    LossReport,
+    Statement,
+)
 from protocol import central as c
+from protocol.central import Dispute, PinResult, Redemption, TransactionPage, plain
 from protocol.central import FeedbackTicket as CentralTicket
+from protocol.central import LossCancelled as CentralLossCancelled
 from protocol.central import LossReport as CentralLossReport
-from protocol.central import PinResult, Redemption, TransactionPage, plain
 from protocol.central import Statement as CentralStatement
-from protocol.local import Notice, ascii_digits, to_json
+from protocol.local import CardView, Notice, ascii_digits, to_json
 from protocol.wire import Model
 
 __all__ = ["PERIODS", "Account", "period_dates"]
@@ -121,6 +130,10 @@ class Account:
         readable by whoever holds the card; the centre's history is not given for a card
         reported lost or blocked, and then the first page is the chip's log with the
         centre's reason as ``notice``."""
+        snap = self._state.snapshot()
+        shown = snap.card if snap.screen == "card" else None
+        if shown is not None and shown.issuer_city is not None and shown.central != "ok":
+            return self._own_log_only(shown, cursor)
         card, _ = self._sessions.card_on_screen(need_active=False)
         notice: Notice | None = None
         try:
@@ -137,6 +150,16 @@ class Account:
         entries = merge(records, [plain(i) for i in page.items])
         return {"items": [dataclasses.asdict(e) for e in entries],
                 "next_cursor": page.next_cursor,
+                "notice": to_json(notice)}
+
+    def _own_log_only(self, shown: CardView, cursor: str | None) -> dict[str, Any]:
+        """A card of another city the central side does not know: its chip's log."""
+        city = shown.issuer_city or {}
+        notice = Notice("other_city_card",
+                        f"A card of {city.get('name', '')}: its own records, from the chip.",
+                        f"{city.get('name_zh', '')}发行的卡：以下为卡内交易记录。")
+        entries = merge(shown.records, []) if cursor is None else []
+        return {"items": [dataclasses.asdict(e) for e in entries], "next_cursor": None,
                 "notice": to_json(notice)}
 
     def statement(self, period: str, pin: Any = None) -> dict[str, Any]:
@@ -215,6 +238,81 @@ class Account:
         printed = self._printing.receipt("loss_report", facts, self._language())
         return {"report_no": reply.report_no, "status": reply.status,
                 "message": reply.message, "message_zh": reply.message_zh,
+                "printed": printed["printed"]}
+
+    def cancel_loss(self, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
+        """解挂: the lost card itself is on the reader (it was found), with its payment
+        password or the last 6 of the holder's ID. Prints the slip."""
+        card, central = self._sessions.card_on_screen(need_active=False)
+        if (pin is None) == (id_last6 is None):
+            raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
+                           "请输入支付密码或身份证后6位（二选一）。")
+        if central.status != "lost":
+            raise Refused("card_not_lost", "This card has no loss report to cancel.",
+                          "此卡未挂失，无需解挂。", details={"status": central.status})
+        body = (c.LossReportRequest(pin_block=self._pin_block(_pin(pin, "pin"), card.card_no))
+                if pin is not None else c.LossReportRequest(id_last6=str(id_last6).upper()))
+        reply = self._call(CentralLossCancelled, "POST", central_path(
+            "/v1/cards/{card_no}/loss-report/cancel", card_no=card.card_no), body,
+            key=f"unloss-{uuid.uuid4().hex}")
+        central.status = "active"  # the card on screen may take money services now
+        self._card_status("active")
+        report_no = reply.report_no or \
+            f"UL{datetime.now():%y%m%d%H%M%S}{uuid.uuid4().hex[:4].upper()}"
+        facts = LossCancelled(report_no, datetime.now(), card.card_no)
+        printed = self._printing.receipt("loss_cancel", facts, self._language())
+        return {"report_no": report_no, "status": "active", "message": reply.message,
+                "message_zh": reply.message_zh, "printed": printed["printed"]}
+
+    def _card_status(self, status: str) -> None:
+        """The card on screen's status as the centre now has it (the screen follows)."""
+        snap = self._state.snapshot()
+        if snap.card is not None:
+            self._state.update(card=replace(snap.card, status=status))
+
+    # -- disputes -------------------------------------------------------------------------
+    def dispute(self, transaction_id: Any, report_loss: Any = False, pin: Any = None,
+                id_last6: Any = None) -> dict[str, Any]:
+        """"I did not make this" on a transaction of the card on screen (its history's
+        ``transaction_id``): a ticket at the centre and a slip with the ticket number
+        and the hotline. ``report_loss`` with the payment password or the ID's last 6
+        reports the card lost in the same request (both or neither); without it the
+        answer offers the loss report (``offer_loss_report``)."""
+        card, central = self._sessions.card_on_screen(need_active=False)
+        if not isinstance(transaction_id, int) or isinstance(transaction_id, bool) \
+                or transaction_id <= 0:
+            raise BadInput("bad_transaction", "Choose a transaction from the history.",
+                           "请从交易记录中选择一笔交易。")
+        body = c.DisputeCreate(transaction_id=transaction_id)
+        if report_loss:
+            if (pin is None) == (id_last6 is None):
+                raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
+                               "请输入支付密码或身份证后6位（二选一）。")
+            body = (c.DisputeCreate(transaction_id=transaction_id,
+                                    pin_block=self._pin_block(_pin(pin, "pin"), card.card_no))
+                    if pin is not None else
+                    c.DisputeCreate(transaction_id=transaction_id,
+                                    id_last6=str(id_last6).upper()))
+        reply = self._call(Dispute, "POST", central_path(
+            "/v1/cards/{card_no}/disputes", card_no=card.card_no), body,
+            key=f"dispute-{uuid.uuid4().hex}")
+        loss_no = reply.loss_report_no
+        if loss_no:
+            central.status = "lost"
+            self._card_status("lost")
+        tx = reply.transaction
+        try:
+            occurred = datetime.fromisoformat(tx.occurred_at)
+        except ValueError:
+            raise Unavailable("central_malformed", "The card centre's answer could not be read.",
+                              "一卡通中心的应答无法读取。") from None
+        reference = f"#{tx.id}" + (f" {tx.order_id}" if tx.order_id else "")
+        facts = DisputeSlip(reply.ticket_no, datetime.now(), card.card_no, reference,
+                            occurred, tx.amount_fen, loss_report_no=loss_no)
+        printed = self._printing.receipt("dispute", facts, self._language())
+        return {"ticket_no": reply.ticket_no, "transaction_id": tx.id,
+                "loss_report_no": loss_no,
+                "offer_loss_report": loss_no is None and central.status == "active",
                 "printed": printed["printed"]}
 
     def feedback(self, category: Any, text: Any, phone: Any = None) -> dict[str, Any]:

@@ -18,6 +18,12 @@ three never disagree.
   line): real cash for the operator, outside any cardholder's balance.
 
 A top-up belongs to the period it started in, with all its cash and orders.
+
+Balance transfers (a lost card's balance moved onto its replacement) take no
+cash, so they are outside the equation: ``transfers`` lists them on their own
+line (credited, pending, refused), by the period their order was created in.
+Overdraft repayments are cash of a top-up (in the equation: credited once the
+centre took them) and are also listed on their own, as ``repayments``.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 
 from daemon.journal import Journal
 
-__all__ = ["audit", "load_bucket"]
+__all__ = ["audit", "load_bucket", "transfers"]
 
 _BUCKETS = ("credited", "pending", "owed")
 
@@ -39,6 +45,29 @@ def load_bucket(state: str) -> str | None:
     if state == "refused":
         return "owed"
     return None if state == "cancelled" else "pending"
+
+
+# The step detail (sort_keys JSON) that marks a transfer, and a repayment.
+_TRANSFER = '%"source": "transfer"%'
+_REPAYMENT = '%"repayment": true%'
+
+
+def transfers(journal: Journal, since: float = 0.0, until: float = float("inf"), *,
+              marked: str = _TRANSFER) -> dict[str, list[int]]:
+    """The balance transfers created in [since, until): [count, fen] credited (on the new
+    card, confirmed), pending (held at the centre or in the journal) and refused.
+    (``marked`` = the repayment mark: the overdraft repayments, likewise.)"""
+    out = {"credited": [0, 0], "pending": [0, 0], "refused": [0, 0]}
+    for o in journal.query(
+            "SELECT state, amount_fen FROM orders o WHERE kind = 'load' AND created_at >= ?"
+            " AND created_at < ? AND EXISTS (SELECT 1 FROM steps s WHERE s.order_id = o.id"
+            " AND s.detail LIKE ?)", (since, min(until, 1e18), marked)):
+        bucket = {"completed": "credited", "refused": "refused", "cancelled": None}.get(
+            o["state"], "pending")
+        if bucket is not None:
+            out[bucket][0] += 1
+            out[bucket][1] += int(o["amount_fen"])
+    return out
 
 
 def audit(journal: Journal, since: float = 0.0, until: float = float("inf")) -> dict[str, Any]:
@@ -85,4 +114,6 @@ def audit(journal: Journal, since: float = 0.0, until: float = float("inf")) -> 
     return {"since": since, "until": None if until == float("inf") else until,
             "sessions": sessions, "totals": totals,
             "cash_counts": {str(r["value_fen"]): int(r["n"]) for r in counts},
+            "transfers": transfers(journal, since, until),
+            "repayments": transfers(journal, since, until, marked=_REPAYMENT),
             "holds": all(s["holds"] for s in sessions)}

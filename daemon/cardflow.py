@@ -14,7 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from msgspec.structs import replace
 
 from daemon.central import (
     CentralClient,
@@ -23,13 +26,14 @@ from daemon.central import (
     central_path,
     reply_as,
 )
+from daemon.interop import Interop
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
 from protocol.central import CardInfo
-from protocol.local import CardView, Notice, RecordView
+from protocol.local import CardView, Notice, RecordView, to_json
 from protocol.masking import mask_card_no
 
-__all__ = ["CardBusy", "CardFlow", "CentralCard"]
+__all__ = ["CardBusy", "CardFlow", "CentralCard", "TransferInfo"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,9 @@ class SessionHooks(Protocol):
     def card_shown(self, card: Any, central: CentralCard | None) -> None: ...
 
 
+BLACKLIST_REASONS = ("overdraft", "fraud", "other")
+
+
 class CentralCard:
     """The central side's view of a card, validated."""
 
@@ -70,6 +77,18 @@ class CentralCard:
         self.points = card.points
         self.pending_load_fen = sum(p.amount_fen for p in card.pending_loads)
         self.pending_loads = [(p.order_id, p.amount_fen) for p in card.pending_loads]
+        self.pending_sources = {p.order_id: p.source for p in card.pending_loads}
+        t = card.transfer
+        self.transfer = None if t is None else TransferInfo(
+            t.old_card_no, t.status, t.available_at, t.transferable_fen)
+        # why a blacklisted card is (overdraft | fraud | other; a reason the kiosk does not
+        # know reads as other) and what it owes
+        black = card.blacklist
+        self.blacklist: tuple[str, int] | None = None if black is None else (
+            black.reason if black.reason in BLACKLIST_REASONS else "other", black.owed_fen)
+        # absent from an older central side
+        self.discount: dict[str, int] | None = (
+            None if card.discount is None else to_json(card.discount))
         limits = card.load_limits
         self.load_limits: dict[str, int] | None = None if limits is None else {
             "single_max_fen": limits.single_max_fen,
@@ -77,11 +96,33 @@ class CentralCard:
             "purse_cap_fen": limits.purse_cap_fen}
 
 
+@dataclass(frozen=True)
+class TransferInfo:
+    """This card replaces a lost one: the old card's balance, held until
+    ``available_at``, then moved by a transfer (central/routes/lifecycle.py)."""
+
+    old_card_no: str
+    status: str  # held | available | in_progress | done
+    available_at: str  # ISO 8601
+    transferable_fen: int
+
+    def view(self, balance_fen: int, cap_fen: int | None) -> dict[str, Any]:
+        """What the card screen shows: the old card masked, what moves on this tap
+        (at most up to the e-purse cap; the rest stays transferable)."""
+        fits = self.transferable_fen if cap_fen is None else \
+            max(0, min(self.transferable_fen, cap_fen - balance_fen))
+        return {"old_card_no_masked": mask_card_no(self.old_card_no), "status": self.status,
+                "available_at": self.available_at, "transferable_fen": self.transferable_fen,
+                "amount_fen": fits}
+
+
 class CardFlow:
     """The reader's listener for the read-only tap path."""
 
-    def __init__(self, state: KioskState, central: CentralClient | None) -> None:
+    def __init__(self, state: KioskState, central: CentralClient | None, *,
+                 interop: Interop | None = None) -> None:
         self._state = state
+        self._interop = interop or Interop()
         self._central = central
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="central-lookup")
         self._lookup: Future[CentralCard | str] | None = None
@@ -120,14 +161,14 @@ class CardFlow:
                 self.hooks.tapped(card)
             return
         if lookup is None:
-            self._state.update(screen="card", card=_card_view(card, "offline"), notice=None)
+            self._state.update(screen="card", card=self._view(card, "offline"), notice=None)
             self._shown(card, "offline")
         elif lookup.done():
-            self._state.update(screen="card", card=_card_view(card, lookup.result()), notice=None)
+            self._state.update(screen="card", card=self._view(card, lookup.result()), notice=None)
             self._shown(card, lookup.result())
         else:
             # Show the chip's answer now; the central half follows when it arrives.
-            self._state.update(screen="card", card=_card_view(card, "pending"), notice=None)
+            self._state.update(screen="card", card=self._view(card, "pending"), notice=None)
             lookup.add_done_callback(lambda done: self._central_arrived(card, done))
 
     def _central_arrived(self, card: Any, done: Future[CentralCard | str]) -> None:
@@ -136,8 +177,15 @@ class CardFlow:
                 return  # another card has been tapped since
         if self._busy():
             return
-        self._state.update(card=_card_view(card, done.result()))
+        self._state.update(card=self._view(card, done.result()))
         self._shown(card, done.result())
+
+    def _view(self, card: Any, central: CentralCard | str) -> CardView:
+        view = _card_view(card, central)
+        public = getattr(card, "public", None)
+        other = self._interop.card_fields(getattr(public, "city_code", None),
+                                          isinstance(central, CentralCard))
+        return replace(view, **other) if other["issuer_city"] else view
 
     def _shown(self, card: Any, central: CentralCard | str) -> None:
         if self.hooks is not None:
@@ -221,11 +269,18 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
     blocked = getattr(card, "blocked", False)
     common = dict(card_no_masked=mask_card_no(card.card_no), balance_fen=card.balance_fen,
                   valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
-                  records=records)
+                  records=records, overdraft_fen=getattr(card, "overdraft_fen", None) or None)
     if isinstance(central, CentralCard):
+        cap = central.load_limits["purse_cap_fen"] if central.load_limits else None
         return CardView(**common, card_type=central.card_type,
                         status="blocked" if blocked else central.status, points=central.points,
-                        pending_load_fen=central.pending_load_fen, central="ok")
+                        pending_load_fen=central.pending_load_fen, central="ok",
+                        discount=central.discount,
+                        transfer=central.transfer.view(card.balance_fen, cap)
+                        if central.transfer else None,
+                        blacklist={"reason": central.blacklist[0],
+                                   "owed_fen": central.blacklist[1]}
+                        if central.blacklist else None)
     link = central if central in ("unknown_card", "pending") else "offline"
     return CardView(**common, card_type=getattr(card, "card_type", "unknown"),
                     status="blocked" if blocked else "unknown", central=link)  # type: ignore[arg-type]

@@ -187,6 +187,13 @@ def _human_audit(r: dict[str, Any]) -> str:
     lines.append(f"{'total':<21} {amounts(t)}  {'holds' if r['holds'] else 'DOES NOT HOLD'}")
     lines.append(f"unidentified trains: {t['unidentified']}   "
                  f"unattributed cash: {format_fen(int(t['unattributed_fen']))}")
+    for key, title in (("transfers", "balance transfers (no cash)"),
+                       ("repayments", "overdraft repayments (in credited)")):
+        moved = r.get(key) or {}
+        if any(figure[0] for figure in moved.values()):
+            lines.append(f"{title}: " + "   ".join(
+                f"{name} {figure[0]} × {format_fen(int(figure[1]))}"
+                for name, figure in moved.items()))
     return "\n".join(lines)
 
 
@@ -273,6 +280,8 @@ def _human_settlement(r: dict[str, Any]) -> str:
              line("loads pending", r["loads_pending"]),
              line("owed (refund)", r["loads_owed"]),
              line("bills paid", r["bills"])]
+    if r.get("transfer_loads", [0, 0])[0]:
+        lines.append(line("transfers", r["transfer_loads"]))
     if r["unattributed_fen"]:
         lines.append(f"{'unattributed':<15}{'':>6} {format_fen(int(r['unattributed_fen'])):>11}")
     difference = format_fen(int(r["difference_fen"]), sign=True)

@@ -25,6 +25,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from daemon.central import CentralRejected
+from protocol.money import format_fen
 
 __all__ = ["BadInput", "CardNotUsable", "CentralRefusal", "KioskError", "Refused",
            "Unavailable"]
@@ -54,10 +55,35 @@ class Refused(KioskError):
 class CardNotUsable(Refused):
     """The card's status (lost, blacklisted, expired, …) forbids this service."""
 
-    def __init__(self, status: str) -> None:
-        super().__init__(f"card_{status}", "This card cannot be used for this service.",
-                         "此卡不能办理该业务。")
+    def __init__(self, status: str, *, reason: str | None = None, owed_fen: int = 0,
+                 hotline: str = "") -> None:
+        message, message_zh = "This card cannot be used for this service.", "此卡不能办理该业务。"
+        details: dict[str, Any] = {}
+        if status == "blacklisted":
+            # The reason, and where to go: an overdraft is cleared by a cash top-up here.
+            call = f" Hotline {hotline}." if hotline else ""
+            call_zh = f"客服热线 {hotline}。" if hotline else ""
+            if reason == "overdraft":
+                owed = format_fen(owed_fen)
+                message = (f"This card is blacklisted for an unpaid overdraft of {owed}. A "
+                           f"cash top-up repays it first; other services open once it is "
+                           f"repaid.{call}")
+                message_zh = (f"此卡因透支未还（欠款{owed}）被列入黑名单。现金充值将先偿还欠款，"
+                              f"还清后恢复其他业务。{call_zh}")
+            else:
+                why, why_zh = _BLACKLIST_REASONS.get(reason or "other", _BLACKLIST_REASONS["other"])
+                message = f"This card is blocked ({why}). Please call the hotline or visit a " \
+                          f"service outlet.{call}"
+                message_zh = f"此卡已被列入黑名单（{why_zh}），请致电客服热线或到服务网点办理。" \
+                             f"{call_zh}"
+            details = {"reason": reason or "other", "owed_fen": owed_fen, "hotline": hotline}
+        super().__init__(f"card_{status}", message, message_zh, details)
         self.status = status
+
+
+_BLACKLIST_REASONS = {"fraud": ("suspected fraud", "涉嫌盗刷或欺诈"),
+                      "other": ("by the card centre", "一卡通中心限制使用"),
+                      "overdraft": ("unpaid overdraft", "透支未还")}
 
 
 class Unavailable(KioskError):

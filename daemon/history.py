@@ -71,9 +71,11 @@ def merge(card_records: list[Any], central_items: list[dict[str, Any]]) -> list[
 
 
 def _central_details(item: dict[str, Any]) -> dict[str, Any]:
-    keys = ("fare_fen", "ride_discount_fen", "transfer_discount_fen", "mode",
+    keys = ("fare_fen", "ride_discount_fen", "transfer_discount_fen", "mode", "line", "station",
             "balance_after_fen", "points_delta", "description", "merchant")
-    return {k: item[k] for k in keys if item.get(k) is not None}
+    # The centre's reference of the transaction: what a dispute names (POST /v1/dispute).
+    ref = {"transaction_id": item["id"]} if isinstance(item.get("id"), int) else {}
+    return {**ref, **{k: item[k] for k in keys if item.get(k) is not None}}
 
 
 def _sort_key(when: str) -> str:

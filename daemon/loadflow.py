@@ -24,6 +24,12 @@ with the record as evidence; it is not → back to ``created`` for a new
 INITIALIZE (the central side issues a new MAC2 while the card's online
 counter has not moved; the same MAC2 is never sent twice).
 
+A repayment (``repayment``: cash that pays a blacklisted card's overdraft) is one
+central request and moves nothing on the card: ``new`` → ``completed``.
+
+A balance transfer (``source`` transfer) is created at the card's transfer
+resource instead of the load orders; from ``created`` on it is a load like any.
+
 Steps that need the card run only with the order's card in the field; the
 caller decides what a missing card means (wait for a tap, or hold the order
 as ``pending`` at the central side with a voucher).
@@ -34,17 +40,31 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from daemon.central import CentralRejected, reply_as
+from daemon.central import CentralRejected, central_path, reply_as
 from daemon.flow import CardAccess, Flow, NeedsCard, host_time
 from daemon.orders import Order
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
-from protocol.central import InitResponse, LoadOrderCreate, Mac2Issued, OrderCreated
+from protocol.central import (
+    InitResponse,
+    LoadOrderCreate,
+    Mac2Issued,
+    OrderCreated,
+    Repayment,
+    RepaymentCreate,
+    TransferCreate,
+    TransferCreated,
+)
 from protocol.pboc.secure import LOAD_TYPE, InitLoad
 
-__all__ = ["CardAccess", "LoadFlow", "NeedsCard"]
+__all__ = ["CardAccess", "LoadFlow", "NeedsCard", "is_transfer"]
 
 logger = logging.getLogger(__name__)
+
+
+def is_transfer(order: Order) -> bool:
+    """A balance transfer from a lost card to its replacement: a load with no cash."""
+    return order.facts.get("source") == "transfer"
 
 
 class LoadFlow(Flow):
@@ -70,20 +90,53 @@ class LoadFlow(Flow):
                                  balance_before_fen=init.balance_fen, tap=self._card.taps)
 
     def _create(self, order: Order) -> Order:
-        body = LoadOrderCreate(card_no=order.card_no, amount_fen=order.amount_fen,
-                               terminal_id=self._terminal,
-                               balance_fen=order.facts.get("balance_fen"))
+        if order.facts.get("repayment"):
+            return self._repay(order)
+        path = self.ORDERS
+        body: LoadOrderCreate | TransferCreate = LoadOrderCreate(
+            card_no=order.card_no, amount_fen=order.amount_fen, terminal_id=self._terminal,
+            balance_fen=order.facts.get("balance_fen"))
+        if is_transfer(order):
+            # The old card's balance, taken from what is transferable at the centre under
+            # this order's key: a retry after a lost answer gets the same order.
+            path = central_path("/v1/cards/{card_no}/transfer", card_no=order.card_no)
+            body = TransferCreate(amount_fen=order.amount_fen, terminal_id=self._terminal,
+                                  balance_fen=order.facts.get("balance_fen"))
         try:
-            reply = self._central.request("POST", self.ORDERS, body,
+            reply = self._central.request("POST", path, body,
                                           idempotency_key=order.key("create"))
         except CentralRejected as exc:
             # The centre will not take this load at all (the card was reported lost
-            # meanwhile, a limit): final here, and the cash is owed to the cardholder.
-            self._store.advance(order, "refused", code=exc.code, message=exc.message)
+            # meanwhile, a limit): final here, and a top-up's cash is owed to the cardholder.
+            self._store.advance(order, "refused", code=exc.code, message=exc.message,
+                                message_zh=exc.message_zh)
             raise
+        if is_transfer(order):
+            made = reply_as(TransferCreated, reply)
+            return self._store.advance(order, "created", central_ref=made.order_id,
+                                       terminal_id=made.terminal_id.upper(),
+                                       transferable_left_fen=made.transferable_left_fen)
         created = reply_as(OrderCreated, reply)
         return self._store.advance(order, "created", central_ref=created.order_id,
                                    terminal_id=created.terminal_id.upper())
+
+    def _repay(self, order: Order) -> Order:
+        """Cash that repays a blacklisted card's overdraft: one central request, nothing on
+        the card (its balance stays); the centre lifts the entry when nothing is owed."""
+        path = central_path("/v1/cards/{card_no}/repayments", card_no=order.card_no)
+        try:
+            reply = self._central.request(
+                "POST", path, RepaymentCreate(amount_fen=order.amount_fen,
+                                              terminal_id=self._terminal),
+                idempotency_key=order.key("create"))
+        except CentralRejected as exc:
+            self._store.advance(order, "refused", code=exc.code, message=exc.message,
+                                message_zh=exc.message_zh)
+            raise
+        repaid = reply_as(Repayment, reply)
+        return self._store.advance(order, "completed", central_ref=repaid.repayment_id,
+                                   owed_after_fen=repaid.owed_fen, lifted=repaid.lifted,
+                                   balance_after_fen=int(order.facts.get("balance_fen", 0)))
 
     def _init_on_card(self, purse: EPurse, amount_fen: int, terminal: bytes) -> InitLoad:
         return purse.init_load(amount_fen, terminal)

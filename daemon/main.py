@@ -34,8 +34,11 @@ from daemon.central import CentralClient, read_secret
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
 from daemon.export import export
+from daemon.helpdesk import HelpDesk
+from daemon.interop import Interop
 from daemon.journal import Journal
 from daemon.loadflow import LoadFlow
+from daemon.notices import NoticeBoard
 from daemon.notify import Notifier
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing, receipt_mac_key
@@ -103,13 +106,17 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         stack.callback(central.close)
         journal = Journal(cfg.journal_path)
         stack.callback(journal.close)
-        flow = CardFlow(state, central)
+        flow = CardFlow(state, central, interop=Interop(cfg.interop))
         stack.callback(flow.close)
+        notices = NoticeBoard(state)
+        helpdesk = HelpDesk(hotline=cfg.service.hotline,
+                            cache=cfg.paths.state_dir / "help.json")
         # The heartbeat and the central maintenance windows reach the devices and the
         # sessions built below; the link loop that calls them starts after both exist.
         reporter = Reporter(journal, central, version=package_version(),
                             snapshot=lambda: _heartbeat(state, devices),
-                            on_maintenance=lambda windows: sessions.central_maintenance(windows))
+                            on_maintenance=lambda windows: sessions.central_maintenance(windows),
+                            with_heartbeat=(notices.fetch, helpdesk.fetch))
         cashbox = Cashbox(journal, Cashbox.load(journal))
         recorder = CashRecorder(journal, bus, save_counters=cashbox.save, report=reporter.event)
         devices = open_devices(cfg, listener=flow, cash_listener=recorder,
@@ -136,7 +143,7 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             acceptor=devices.acceptor, recorder=recorder, printing=printing, central=central,
             limits=cfg.limits, pin_threshold_fen=cfg.limits.bill_password_threshold_fen,
             idle_s=float(cfg.ui.idle_timeout_s), card_wait_s=float(cfg.ui.idle_timeout_s),
-            pin_block=pin_block, report=reporter.event)
+            pin_block=pin_block, report=reporter.event, hotline=cfg.service.hotline)
         stack.callback(sessions.close)
         # The reader runs from open_devices on and the sessions need it, so the card
         # flow (the reader's listener) learns of the sessions last.
@@ -163,7 +170,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
             audit=lambda since, until: audit(journal, since, until),
             export=lambda since, until: export(journal, since, until),
             screenshots=ScreenshotDesk(bus),
-            crash_after=crash.arm if crash else None)
+            crash_after=crash.arm if crash else None, notices=notices,
+            help=helpdesk.document)
         central.probe()
         link_up = _show_link_and_clock(central, state, devices)
         # Every unfinished order is driven to a final state before the acceptor may
@@ -189,7 +197,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         logger.info("kioskd %s ready (%s), sockets in %s", package_version(),
                     "simulated hardware" if simulate else "real hardware", cfg.paths.run_dir)
         link_loop = _LinkLoop(stop, notifier, central, state, devices,
-                              lambda: recovery.run(state.snapshot().language), reporter)
+                              lambda: recovery.run(state.snapshot().language), reporter,
+                              notices)
         link_loop.start()
         stack.callback(link_loop.join, cfg.central.connect_timeout_s + cfg.central.read_timeout_s)
         _serve(stop, notifier, link_loop)
@@ -239,7 +248,7 @@ class _LinkLoop:
 
     def __init__(self, stop: threading.Event, notifier: Notifier, central: CentralClient,
                  state: KioskState, devices: Devices, recover: Callable[[], object],
-                 reporter: Reporter) -> None:
+                 reporter: Reporter, notices: NoticeBoard) -> None:
         self._stop = stop
         self._notifier = notifier
         self._central = central
@@ -247,6 +256,7 @@ class _LinkLoop:
         self._devices = devices
         self._recover = recover
         self._reporter = reporter
+        self._notices = notices
         self._thread = threading.Thread(target=self._run, name="central-link", daemon=True)
         self.finished_at = time.monotonic()  # the end of the last round
 
@@ -275,7 +285,8 @@ class _LinkLoop:
         if link.up:
             self._recover()  # orders that waited on the link
         # The heartbeat's answer measures the clock: after an outage it goes first.
-        self._reporter.tick(link.up)
+        self._reporter.tick(link.up)  # the heartbeat, and the notices with it
+        self._notices.tick()  # an ended notice leaves the screen, link or no link
         money = _show_link_and_clock(self._central, self._state, self._devices)
         snap = self._state.snapshot()
         self._notifier.status(f"central {'up' if link.up else link.state.upper()}, clock "

@@ -26,7 +26,9 @@ __all__ = ["FACT_TYPES", "facts_from_json", "facts_to_json", "statement_entry"]
 FACT_TYPES: dict[str, type] = {
     cls.__name__: cls for cls in (
         receipts.TopUp, receipts.PendingLoadVoucher, receipts.RefundVoucher,
-        receipts.BillPayment, receipts.LossReport, receipts.FeedbackTicket, receipts.Statement,
+        receipts.BillPayment, receipts.LossReport, receipts.LossCancelled,
+        receipts.BalanceTransfer, receipts.DisputeSlip, receipts.OverdraftRepayment,
+        receipts.FeedbackTicket, receipts.Statement,
         receipts.CashboxCollectionSlip, receipts.DailySettlement, receipts.PrinterTestPage)}
 
 
@@ -85,11 +87,11 @@ def statement_entry(item: dict[str, Any]) -> receipts.StatementEntry:
         value = item.get(name)
         return str(value) if value not in (None, "") else None
 
-    discount = int(item.get("ride_discount_fen") or 0) + int(item.get("transfer_discount_fen")
-                                                             or 0)
     return receipts.StatementEntry(
         when=datetime.fromisoformat(str(item["occurred_at"])), kind=str(item["kind"]),
         description=str(item.get("description") or ""), amount_fen=int(item["amount_fen"]),
         mode=text("mode"), line=text("line"), station=text("station"),
-        merchant=text("merchant"), discount_fen=discount,
-        points_delta=int(item.get("points_delta") or 0))
+        merchant=text("merchant"), points_delta=int(item.get("points_delta") or 0),
+        ride_discount_fen=int(item.get("ride_discount_fen") or 0),
+        transfer_discount_fen=int(item.get("transfer_discount_fen") or 0),
+        fare_fen=int(item["fare_fen"]) if item.get("fare_fen") is not None else None)

@@ -23,7 +23,7 @@ from typing import Any
 from daemon.central import CentralError
 from daemon.flow import NeedsCard
 from daemon.journal import Journal
-from daemon.loadflow import LoadFlow
+from daemon.loadflow import LoadFlow, is_transfer
 from daemon.orders import Order, OrderStore
 from daemon.printing import Printing
 from daemon.purchaseflow import PurchaseFlow
@@ -64,7 +64,8 @@ class Recovery:
             except CentralError as exc:
                 logger.info("order %s waits for the central link (%s)", order.id, exc)
                 after = self._store.get(order.id)
-            if after.kind == "load" and after.state in ("pending", "refused"):
+            if after.kind == "load" and after.state in ("pending", "refused") \
+                    and not is_transfer(after):  # a transfer took no cash: no voucher
                 voucher(self._printing, self._store, after, "restart", language)
             if after.state != before:
                 report["orders"][order.id] = f"{before} -> {after.state}"

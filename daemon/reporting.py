@@ -2,7 +2,9 @@
 receipts that failed, unidentified cash) through the outbox, exactly once by
 event id, and a periodic heartbeat (best effort: the next one replaces it),
 whose answer says whether a central maintenance window is on, when it ends and
-when the next one starts (:mod:`daemon.maintwindow`).
+when the next one starts (:mod:`daemon.maintwindow`). What else the kiosk
+takes from the central side once a minute — the notices (:mod:`daemon.notices`),
+the help document (:mod:`daemon.helpdesk`) — is fetched with each heartbeat.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +47,8 @@ def queue_event(db: sqlite3.Connection, kind: str, data: dict[str, Any] | None =
 class Reporter:
     def __init__(self, journal: Journal, central: CentralClient, *, version: str,
                  snapshot: Callable[[], dict[str, Any]],
-                 on_maintenance: Callable[[CentralWindows], None] | None = None) -> None:
+                 on_maintenance: Callable[[CentralWindows], None] | None = None,
+                 with_heartbeat: Sequence[Callable[[CentralClient], None]] = ()) -> None:
         self._journal = journal
         self._central = central
         self.outbox = Outbox(journal, central)
@@ -54,6 +57,7 @@ class Reporter:
         self._next_heartbeat = 0.0
         # Told of the central maintenance windows (daemon.sessions).
         self._on_maintenance = on_maintenance
+        self._with_heartbeat = with_heartbeat  # each keeps what it had if its call fails
 
     def event(self, kind: str, data: dict[str, Any] | None = None) -> str:
         """Journal an event for the central side; returns its id."""
@@ -83,6 +87,8 @@ class Reporter:
             windows = CentralWindows.from_ack(ack, time.monotonic())
             if self._on_maintenance is not None and windows is not None:
                 self._on_maintenance(windows)
+            for fetch in self._with_heartbeat:
+                fetch(self._central)
 
     def _heartbeat(self) -> dict[str, Any]:
         snap = self._snapshot()

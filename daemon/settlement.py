@@ -13,7 +13,8 @@ business day closed).
 Cash (by denomination, unidentified and unattributed pieces) and top-up loads
 (credited, pending, owed) are the audit's figures (:func:`daemon.audit.audit`)
 for the top-up sessions started that day, so the Z report balances exactly when
-the audit holds. Bill payments and points loads are the orders created that day.
+the audit holds. Bill payments and points loads are the orders created that day;
+balance transfers (no cash) the audit's ``transfers`` credited that day.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _figures(journal: Journal, day: date) -> dict[str, Any]:
     checked = audit(journal, start, end)
     t = checked["totals"]
     store = OrderStore(journal)
-    other = {"bills": [0, 0], "points_loads": [0, 0]}
+    other = {"bills": [0, 0], "points_loads": [0, 0],
+             "transfer_loads": checked["transfers"]["credited"]}
     for row in journal.query("SELECT id FROM orders WHERE created_at >= ? AND created_at < ?"
                              " AND state = 'completed'", (start, end)):
         order = store.get(row["id"])
@@ -111,6 +113,8 @@ def settle(journal: Journal, printing: Printing, report: Any, day: date,
             bills_count=figures["bills"][0], bills_fen=figures["bills"][1],
             points_loads_count=figures["points_loads"][0],
             points_loads_fen=figures["points_loads"][1],
+            transfer_loads_count=figures["transfer_loads"][0],
+            transfer_loads_fen=figures["transfer_loads"][1],
             unrecognised_count=figures["unrecognised"], loads_owed_count=owed,
             loads_owed_fen=owed_fen, unattributed_fen=figures["unattributed_fen"])
         printed = printing.receipt("settlement", facts, language)
@@ -123,7 +127,7 @@ def settle(journal: Journal, printing: Printing, report: Any, day: date,
 
 # The figures a closed Z keeps; the rest is computed when asked.
 _COMPARED = ("cash_fen", "cash_counts", "loads_credited", "loads_pending", "loads_owed",
-             "unattributed_fen", "bills", "points_loads", "unrecognised")
+             "unattributed_fen", "bills", "points_loads", "transfer_loads", "unrecognised")
 
 
 def _summary(facts: DailySettlement) -> dict[str, Any]:
@@ -140,6 +144,7 @@ def _summary(facts: DailySettlement) -> dict[str, Any]:
             "unattributed_fen": facts.unattributed_fen, "difference_fen": difference,
             "holds": difference == 0, "bills": [facts.bills_count, facts.bills_fen],
             "points_loads": [facts.points_loads_count, facts.points_loads_fen],
+            "transfer_loads": [facts.transfer_loads_count, facts.transfer_loads_fen],
             "unrecognised": facts.unrecognised_count,
             "generated_at": facts.generated_at.timestamp()}
 

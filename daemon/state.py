@@ -15,6 +15,7 @@ import msgspec
 
 from daemon.events import EventBus
 from protocol.local import (
+    Announcement,
     CardView,
     ClockState,
     Language,
@@ -48,13 +49,14 @@ class KioskState:
                central: str = _UNSET, clock: ClockState = _UNSET, clock_skew_s: int | None = _UNSET,
                devices: dict[str, str] | None = None,
                session: SessionView | None = _UNSET,
-               maintenance: str | None = _UNSET) -> StateSnapshot:
+               maintenance: str | None = _UNSET,
+               notices: list[Announcement] = _UNSET) -> StateSnapshot:
         """Change the given fields (``devices`` is merged) and publish the new state."""
         changes: dict[str, Any] = {k: v for k, v in {
             "screen": screen, "card": card, "notice": notice, "language": language,
             "central": central, "clock": clock, "clock_skew_s": clock_skew_s,
             "session": session,
-            "maintenance": maintenance}.items() if v is not _UNSET}
+            "maintenance": maintenance, "notices": notices}.items() if v is not _UNSET}
         with self._lock:
             if devices:
                 changes["devices"] = {**self._snap.devices, **devices}

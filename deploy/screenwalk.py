@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sqlite3
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from deploy.stack import Stack
+from deploy.stack import BIN, Stack
 from deploy.uiprobe import TouchProbe
 
 __all__ = ["SIZES", "walk"]
@@ -30,6 +32,7 @@ FULL = (1280, 800)
 CARD = "31044403000000100017"
 OTHER = "31044403000000100025"
 NO_PIN = "31044403000000100033"
+LOST = "31044403000000100041"  # reported lost in the demo data
 PIN = "147258"
 
 
@@ -111,7 +114,9 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
             "message_zh": "此卡无法使用。"}))
     # Help, feedback and a loss report need no card.
     ui.tap("help")
-    w.at("help")
+    w.at("help", also=lambda v: "help_hotline" in [t["name"] for t in v["targets"]])
+    ui.tap("help_lost")
+    w.shoot("help_lost")
     ui.tap("help_hotline")
     w.shoot("help")
     ui.tap("back")
@@ -153,6 +158,18 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
                           ("31044403000000100074", "card_blocked")):
         w.card(card_no, name)
         w.shoot(name)
+        if name == "card_lost":  # found again: its loss report cancelled by its holder
+            ui.tap("cancel_loss")
+            w.at("loss_cancel")
+            w.shoot("loss_cancel")
+            ui.tap("back")
+            w.at(name)
+        w.end()
+    # Cards of other cities: named by their city, offered what config opens.
+    for card_no, name in (("03104100000000000051", "home_other_city"),
+                          ("23103100000000000088", "home_city_union_other_city")):
+        w.card(card_no, "home")
+        w.shoot(name)
         w.end()
     # The card's home and its services.
     w.card()
@@ -189,6 +206,15 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
     ui.tap("history")
     ui.wait_for(lambda v: "more" in [t["name"] for t in v["targets"]], what="history")
     w.shoot("history")
+    # "I did not make this" on a line of the centre's: the dispute's ticket.
+    ui.tap(next(t["name"] for t in (ui.view() or {})["targets"]
+                if t["name"].startswith("dispute_")))
+    w.at("dispute_done", timeout=30)
+    w.shoot("dispute_done")
+    ui.tap("back")
+    w.at("home")
+    ui.tap("history")
+    ui.wait_for(lambda v: "more" in [t["name"] for t in v["targets"]], what="history")
     ui.tap("statement")
     w.at("statement")
     w.shoot("statement")
@@ -279,6 +305,19 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
     w.at("pin_done", timeout=30)
     w.shoot("pin_done")
     ui.tap("back")
+    w.end()
+    # The walk's card as the replacement of the lost one: its old balance held, then
+    # offered. (An ordinary card: a senior card's discount takes two lines in English,
+    # which the 800x480 panel has no room for under a central banner.)
+    subprocess.run([str(BIN / "citycard-central"), "replace-card", "--db", str(stack.db),
+                    LOST, CARD], check=True, capture_output=True)
+    w.card()
+    w.shoot("home_transfer_held")
+    w.end()
+    with contextlib.closing(sqlite3.connect(stack.db, timeout=10)) as conn, conn:
+        conn.execute("UPDATE replacements SET recorded_at = recorded_at - 8 * 86400")
+    w.card()
+    w.shoot("home_transfer")
     w.end()
     if w.lang() != "zh":
         ui.tap("language")

@@ -35,8 +35,11 @@ def wait_state(client: LocalClient, predicate: Callable[[StateSnapshot], bool],
 def tap(stack: Stack, card_no: str = CARD) -> StateSnapshot:
     stack.kioskctl("sim", "remove")
     stack.kioskctl("sim", "tap", card_no)
+    # The card just tapped (the one before may still be on screen for a moment).
+    last4 = card_no[-4:]
     return wait_state(stack.kiosk_client, lambda s: s.screen == "card" and s.card is not None
-                      and s.card.central == "ok", "the card screen")
+                      and s.card.central == "ok" and s.card.card_no_masked.endswith(last4),
+                      "the card screen")
 
 
 def wallet_balance(stack: Stack, card_no: str = CARD) -> int:

@@ -20,12 +20,12 @@ ATTRACT_LOCAL = frozenset({"help", "loss_report", "loss_report_done", "feedback"
 # UI-only screens reachable with a card on the reader.
 CARD_LOCAL = ATTRACT_LOCAL | {"history", "statement", "statement_printed", "bill_utility",
                               "bill_account", "pin_entry", "points", "pin_change", "pin_set",
-                              "pin_done"}
+                              "pin_done", "loss_cancel_done", "dispute_done"}
 # A card the centre will take no money for gets its own screen instead of home.
 CARD_STATUS_SCREENS = {"lost": "card_lost", "blacklisted": "card_blacklisted",
                        "expired": "card_expired", "blocked": "card_blocked"}
 # While a card is refused, these UI screens stay open (its own log, help, a report).
-REFUSED_CARD_LOCAL = frozenset({"history", "help", "feedback", "feedback_done"})
+REFUSED_CARD_LOCAL = frozenset({"history", "help", "feedback", "feedback_done", "loss_cancel"})
 CARD_ERRORS = {"card_not_supported": "not_our_card", "card_blocked": "card_blocked",
                "card_lost": "card_lost", "card_blacklisted": "card_blacklisted",
                "card_expired": "card_expired"}
@@ -56,7 +56,10 @@ def screen_for(snap: StateSnapshot | None, local: str | None = None,
     if screen == "card" and snap.card is not None:
         refused = CARD_STATUS_SCREENS.get(snap.card.status)
         if refused:
-            return local if local in REFUSED_CARD_LOCAL else refused
+            # Cancelling a loss report is for a lost card only (a found one).
+            allowed = local in REFUSED_CARD_LOCAL and (local != "loss_cancel"
+                                                       or snap.card.status == "lost")
+            return local if allowed and local is not None else refused
         return local if local in CARD_LOCAL else "home"
     session = snap.session
     if session is None:

@@ -22,19 +22,31 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, field
 
+from protocol.helpdoc import HelpDocument, HelpSection
 from protocol.wire import Model
 
 __all__ = [
     "Bill",
+    "Blacklist",
     "CardInfo",
+    "CardTransfer",
+    "CentralNotice",
+    "CentralNotices",
     "CentralRequest",
     "Confirm",
+    "Discount",
+    "Dispute",
+    "DisputeCreate",
+    "DisputedTransaction",
     "Feedback",
     "FeedbackTicket",
+    "HelpDocument",
+    "HelpSection",
     "InitResponse",
     "LoadLimits",
     "LoadOrder",
     "LoadOrderCreate",
+    "LossCancelled",
     "LossReport",
     "LossReportRequest",
     "Mac1Issued",
@@ -49,11 +61,15 @@ __all__ = [
     "RedeemPoints",
     "RedeemedLoad",
     "Redemption",
+    "Repayment",
+    "RepaymentCreate",
     "ServerClock",
     "Statement",
     "StatementRequest",
     "Transaction",
     "TransactionPage",
+    "TransferCreate",
+    "TransferCreated",
     "plain",
 ]
 
@@ -92,12 +108,44 @@ class LoadLimits(Model, frozen=True):
     daily_used_fen: Fen | None = None
 
 
+class Discount(Model, frozen=True):
+    """The card type's ride discount (percent off the fare) and the transfer discount
+    off a second ride within the window."""
+
+    bus_percent: Annotated[int, Meta(ge=0, le=100)]
+    metro_percent: Annotated[int, Meta(ge=0, le=100)]
+    transfer_off_fen: Fen
+    transfer_window_min: Annotated[int, Meta(ge=0)]
+
+
+class CardTransfer(Model, frozen=True):
+    """A replacement card's balance transfer from the lost card it replaces: held until
+    ``available_at``, then ``transferable_fen`` may move (central/routes/lifecycle.py)."""
+
+    old_card_no: Annotated[str, Meta(min_length=1)]
+    status: Literal["held", "available", "in_progress", "done"]
+    available_at: Annotated[str, Meta(min_length=1)]  # ISO 8601
+    transferable_fen: Fen
+    confirmed_balance_fen: Fen | None = None
+    late_fen: Fen | None = None
+    transferred_fen: Fen | None = None
+
+
+class Blacklist(Model, frozen=True):
+    """Why a blacklisted card is (overdraft | fraud | other; another reason reads as
+    other) and what an overdraft owes."""
+
+    reason: Annotated[str, Meta(min_length=1)]
+    owed_fen: Fen
+
+
 class CardInfo(Model, frozen=True):
     """``GET /v1/cards/{card_no}``: the central side's view of a card."""
 
     status: str
     card_type: str
     points: Fen
+    discount: Discount | None = None  # absent from an older central side
     pending_loads: list[PendingLoad] = field(default_factory=list)
     load_limits: LoadLimits | None = None
     card_no: str | None = None
@@ -106,6 +154,8 @@ class CardInfo(Model, frozen=True):
     valid_until: str | None = None
     pin_set: bool | None = None
     pin_locked_until: str | None = None
+    transfer: CardTransfer | None = None  # a replacement card only
+    blacklist: Blacklist | None = None  # a blacklisted card only
 
 
 # -- load and purchase orders, read at each step ------------------------------------------
@@ -114,6 +164,13 @@ class OrderCreated(Model, frozen=True):
 
     order_id: OrderId
     terminal_id: TerminalId
+
+
+class TransferCreated(OrderCreated, frozen=True):
+    """``POST /v1/cards/{card_no}/transfer``: the load order of source transfer, and what
+    stays transferable after it."""
+
+    transferable_left_fen: Fen
 
 
 class Mac2Issued(Model, frozen=True):
@@ -192,9 +249,9 @@ class Transaction(Model, frozen=True):
     amount_fen: int
     id: int | None = None
     balance_after_fen: int | None = None
-    fare_fen: int | None = None
-    ride_discount_fen: int | None = None
-    transfer_discount_fen: int | None = None
+    fare_fen: Fen | None = None
+    ride_discount_fen: Fen | None = None
+    transfer_discount_fen: Fen | None = None
     mode: str | None = None
     line: str | None = None
     station: str | None = None
@@ -216,6 +273,36 @@ class Statement(Model, frozen=True):
     items: list[Transaction]
     totals: dict[str, int] = field(default_factory=dict)
     truncated: bool = False
+
+
+# -- notices and help (fetched with the heartbeat) -----------------------------------------
+Text = Annotated[str, Meta(min_length=1)]
+
+
+class CentralNotice(Model, frozen=True):
+    """One entry of ``GET /v1/notices``: an announcement or a maintenance window
+    (times ISO 8601, the central side's)."""
+
+    notice_id: int
+    kind: Literal["announcement", "maintenance"]
+    title: Text
+    title_zh: Text
+    body: Text
+    body_zh: Text
+    starts_at: str
+    ends_at: str
+    active: bool | None = None
+
+
+class CentralNotices(Model, frozen=True):
+    """``GET /v1/notices``. The entries are read one by one (:class:`CentralNotice`):
+    a malformed one is left out, not the list."""
+
+    notices: list[Any]
+
+
+# ``GET /v1/help`` is :class:`protocol.helpdoc.HelpDocument` (its one shape, shared with
+# the packaged default), read with :func:`protocol.helpdoc.parse_help`.
 
 
 # -- account services --------------------------------------------------------------------
@@ -244,6 +331,47 @@ class ServerClock(Model, frozen=True):
     server_time: Annotated[int, Meta(gt=0, description="Unix seconds: the server's clock")]
 
 
+class LossCancelled(Model, frozen=True):
+    """``POST /v1/cards/{card_no}/loss-report/cancel``: the card works again."""
+
+    message: str
+    message_zh: str
+    status: str = "active"
+    report_no: str | None = None
+    cancelled_at: str | None = None
+
+
+class DisputedTransaction(Model, frozen=True):
+    id: Annotated[int, Meta(ge=1)]
+    occurred_at: str
+    amount_fen: int  # signed, as in the history
+    kind: str | None = None
+    order_id: str | None = None
+    terminal_id: str | None = None
+
+
+class Dispute(Model, frozen=True):
+    """``POST /v1/cards/{card_no}/disputes``: the ticket, the transaction it names and the
+    loss report filed with it (None when not asked for)."""
+
+    ticket_no: Annotated[str, Meta(min_length=1)]
+    transaction: DisputedTransaction
+    loss_report_no: Annotated[str, Meta(min_length=1)] | None = None
+    created_at: str | None = None
+
+
+class Repayment(Model, frozen=True):
+    """``POST /v1/cards/{card_no}/repayments``: what is still owed after it, and whether
+    the blacklist entry was lifted (nothing owed)."""
+
+    repayment_id: Annotated[str, Meta(min_length=1)]
+    owed_fen: Fen
+    lifted: bool
+    amount_fen: Fen | None = None
+    owed_before_fen: Fen | None = None
+    status: str | None = None
+
+
 def plain(model: Model) -> dict[str, Any]:
     """A decoded reply as the dict the kiosk's older readers take (fields left out: None)."""
     return {f: getattr(model, f) for f in model.__struct_fields__}
@@ -261,6 +389,22 @@ class LoadOrderCreate(CentralRequest, frozen=True):
     amount_fen: Amount
     terminal_id: str
     balance_fen: Fen | None = None  # the card's balance as read, for the balance cap
+
+
+class TransferCreate(CentralRequest, frozen=True):
+    """``POST /v1/cards/{card_no}/transfer``: the old card's balance (what fits) loaded
+    onto the replacement card."""
+
+    amount_fen: Amount
+    terminal_id: str
+    balance_fen: Fen | None = None
+
+
+class RepaymentCreate(CentralRequest, frozen=True):
+    """``POST /v1/cards/{card_no}/repayments``: cash that repays an overdraft."""
+
+    amount_fen: Amount
+    terminal_id: str
 
 
 class PurchaseOrderCreate(CentralRequest, frozen=True):
@@ -311,6 +455,15 @@ class PinChange(CentralRequest, frozen=True):
 class LossReportRequest(CentralRequest, frozen=True):
     """The payment password's PIN block, or the ID's last 6 (one of them)."""
 
+    pin_block: str | None = None
+    id_last6: str | None = None
+
+
+class DisputeCreate(CentralRequest, frozen=True):
+    """A transaction of the card's history; a PIN block or the ID's last 6 (one of them)
+    reports the card lost too."""
+
+    transaction_id: Annotated[int, Meta(ge=1)]
     pin_block: str | None = None
     id_last6: str | None = None
 

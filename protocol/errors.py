@@ -109,6 +109,37 @@ CENTRAL: dict[str, ErrorCode] = {
         "证件号码错误次数过多，此卡暂停证件验证。"),
     # points
     "points_insufficient": ErrorCode(422, "Not enough points.", "积分不足。"),
+    # the loss-report lifecycle (central/routes/lifecycle.py)
+    "card_not_lost": ErrorCode(
+        409, "This card has no loss report to cancel.", "此卡未挂失，无需解挂。"),
+    "card_replaced": ErrorCode(
+        409, "A replacement card was issued for this card; its loss report stays. "
+             "Please visit a service outlet.",
+        "此卡已补办新卡，不能解挂，请到服务网点办理。"),
+    "transfer_none": ErrorCode(
+        409, "This card is not the replacement of a lost card: there is no balance to move.",
+        "此卡不是挂失补办的新卡，没有可转移的余额。"),
+    "transfer_not_yet": ErrorCode(
+        409, "The old card's balance is still held; it can be moved after the hold period.",
+        "旧卡余额尚在保留期内，保留期满后方可转入新卡。"),
+    "transfer_in_progress": ErrorCode(
+        409, "A transfer to this card is already under way; finish it as a pending load.",
+        "此卡已有一笔余额转移正在办理，请按待圈存完成。"),
+    "transfer_done": ErrorCode(
+        409, "The old card's balance has already been moved to this card.",
+        "旧卡余额已全部转入此卡。"),
+    "transfer_amount": ErrorCode(
+        422, "The amount is more than the transferable balance.", "金额超过可转移余额。"),
+    # disputes (central/routes/disputes.py)
+    "transaction_unknown": ErrorCode(
+        404, "This card has no such transaction.", "此卡没有这笔交易。"),
+    "dispute_exists": ErrorCode(
+        409, "This transaction is already disputed.", "这笔交易已提交过争议申请。"),
+    # overdraft and the blacklist (central/routes/overdraft.py)
+    "repayment_none": ErrorCode(
+        409, "This card owes no overdraft.", "此卡没有需要偿还的透支金额。"),
+    "repayment_amount": ErrorCode(
+        422, "The amount is more than the overdraft owed.", "金额超过所欠透支金额。"),
     # server
     "internal_error": ErrorCode(500, "Internal error.", "服务器内部错误。"),
 }
@@ -142,6 +173,8 @@ LOCAL: dict[str, ErrorCode] = {
     "bad_period": ErrorCode(
         400, "Choose this month, last month or the last 30 days.", "请选择本月、上月或最近30天"),
     "bad_category": ErrorCode(400, "Choose a category.", "请选择问题类别。"),
+    "bad_transaction": ErrorCode(
+        400, "Choose a transaction from the history.", "请从交易记录中选择一笔交易。"),
     "bad_text": ErrorCode(400, "Write 1 to 500 characters.", "请填写1至500字。"),
     "bad_utility": ErrorCode(
         400, "Utility must be water, electricity or gas.", "缴费类型只能是水、电、燃气"),
@@ -164,6 +197,10 @@ LOCAL: dict[str, ErrorCode] = {
     "no_card": ErrorCode(
         409, "Tap your card first.", "请先刷卡。",
         also=(408,)),  # 408: the admin card read saw no card within its timeout
+    "other_city_card": ErrorCode(
+        409, "This card of another city can show its balance and history here; other "
+        "services at its own city's outlets.",
+        "外地卡在本机可查询余额和交易记录，其他业务请到发卡城市办理。"),
     "card_busy": ErrorCode(
         409, "A cardholder session is using the card; read it when the session has ended.",
         "顾客正在办理业务，请稍后读卡"),
@@ -187,6 +224,18 @@ LOCAL: dict[str, ErrorCode] = {
         409, "This load is being finished. Please try again in a moment.",
         "该笔圈存正在处理中，请稍后再试。"),
     "bill_already_paid": ErrorCode(409, "This bill is already paid.", "该账单已缴清。"),
+    # the loss-report lifecycle (kioskd checks the card on screen before the centre does)
+    "card_not_lost": ErrorCode(
+        409, "This card has no loss report to cancel.", "此卡未挂失，无需解挂。"),
+    "transfer_none": ErrorCode(
+        409, "This card is not the replacement of a lost card: there is no balance to move.",
+        "此卡不是挂失补办的新卡，没有可转移的余额。"),
+    "transfer_not_yet": ErrorCode(
+        409, "The old card's balance is still held; tap again when the hold ends.",
+        "旧卡余额尚在保留期内，保留期满后请再次刷卡转入。"),
+    "transfer_done": ErrorCode(
+        409, "The old card's balance has already been moved to this card.",
+        "旧卡余额已全部转入此卡。"),
     "maintenance": ErrorCode(503, "The kiosk is being serviced.", "终端维护中，暂停服务。"),
     # the central side, as kioskd sees it
     "central_offline": ErrorCode(

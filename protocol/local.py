@@ -18,11 +18,13 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, field
 
+from protocol.helpdoc import HelpSection
 from protocol.wire import Model, to_json
 
 __all__ = [
-    "CardView", "ClockState", "Language", "Notice", "RecordView", "Screen", "SessionView",
-    "StateSnapshot", "ascii_digits", "is_cursor", "to_json",
+    "Announcement", "CardView", "ClockState", "Help", "Language", "Notice", "Notices",
+    "RecordView", "Screen", "SessionView", "StateSnapshot", "ascii_digits", "is_cursor",
+    "to_json",
 ]
 
 Screen = Literal["attract", "reading", "card", "card_error", "maintenance", "topup", "bill",
@@ -77,6 +79,22 @@ class CardView(Model, frozen=True):
     pending_load_fen: int | None = None
     central: Literal["ok", "offline", "unknown_card", "pending"] = "pending"
     records: list[RecordView] = field(default_factory=list)
+    # the card type's ride discount, from the central side: bus_percent, metro_percent
+    # (off the fare), transfer_off_fen, transfer_window_min; None when not known
+    discount: dict[str, int] | None = None
+    # a T-Union card in overdraft: what it owes, read from the card (its balance is 0)
+    overdraft_fen: int | None = None
+    # a card of another city (互联互通): {code, name, name_zh}, and what it may do here
+    # (balance, history, topup); both None for our own cards (every service)
+    issuer_city: dict[str, str] | None = None
+    services: list[str] | None = None
+    # a replacement card: the lost card's balance to move (old_card_no_masked, status
+    # held|available|in_progress|done, available_at, transferable_fen, amount_fen: what
+    # moves on this tap, up to the e-purse cap); None for any other card
+    transfer: dict[str, Any] | None = None
+    # a blacklisted card: why (reason overdraft | fraud | other) and what an overdraft
+    # owes (owed_fen); None for any other card
+    blacklist: dict[str, Any] | None = None
 
 
 class Notice(Model, frozen=True):
@@ -85,6 +103,23 @@ class Notice(Model, frozen=True):
     code: str
     message: str
     message_zh: str
+
+
+class Announcement(Model, frozen=True):
+    """A central notice (维护公告) on screen now, both languages. ``touches`` names the
+    cardholder services it stops (a maintenance window: top-up, bills, points,
+    pending loads); ``active`` is false for a window announced before it starts."""
+
+    notice_id: int
+    kind: Literal["announcement", "maintenance"]
+    title: str
+    title_zh: str
+    body: str
+    body_zh: str
+    starts_at: str  # ISO 8601
+    ends_at: str
+    active: bool
+    touches: list[str] = field(default_factory=list)
 
 
 class SessionView(Model, frozen=True):
@@ -125,6 +160,7 @@ class StateSnapshot(Model, frozen=True):
     clock_skew_s: int | None = None  # the central clock minus this kiosk's, whole seconds
     session: SessionView | None = None
     maintenance: str | None = None  # the operator's message while in maintenance
+    notices: list[Announcement] = field(default_factory=list)  # central notices on now
 
 
 # -- cardholder requests (kiosk.sock) ----------------------------------------------------
@@ -174,6 +210,26 @@ class LossReportRequest(Model, frozen=True):
     id_last6: IdLast6 | None = None
 
 
+class LossCancelRequest(Model, frozen=True):
+    """Cancel the loss report of the card on the reader: its payment password or the ID's
+    last 6 (one of them)."""
+
+    pin: Pin | None = None
+    id_last6: IdLast6 | None = None
+
+
+class DisputeRequest(Model, frozen=True):
+    """"I did not make this": a transaction of the card on screen (its history line's
+    ``details.transaction_id``); report_loss with pin or id_last6 (one of them) reports
+    the card lost in the same request."""
+
+    transaction_id: Annotated[int, _code("bad_transaction", "the centre's transaction id, "
+                                         "from the history", ge=1)]
+    report_loss: bool = False
+    pin: Pin | None = None
+    id_last6: IdLast6 | None = None
+
+
 class FeedbackRequest(Model, frozen=True):
     category: Annotated[FeedbackCategory, _code("bad_category")]
     text: Annotated[str, _code("bad_text", "1 to 500 characters", min_length=1, max_length=500)]
@@ -191,6 +247,22 @@ class Cancelled(Model, frozen=True):
     """The top-up was left; nothing was inserted."""
 
     cancelled: bool
+
+
+class Notices(Model, frozen=True):
+    """The central notices on screen now (as in the state's ``notices``)."""
+
+    notices: list[Announcement]
+
+
+class Help(Model, frozen=True):
+    """The guides in both languages with the hotline filled in; source: central (the
+    central side's, or the copy kept of it) or default (the packaged one)."""
+
+    version: str
+    source: Literal["central", "default"]
+    hotline: str
+    sections: list[HelpSection]
 
 
 class HistoryEntry(Model, frozen=True):
@@ -241,6 +313,29 @@ class LossReportFiled(Model, frozen=True):
     status: str
     message: str
     message_zh: str
+    printed: bool
+
+
+class LossCancelled(Model, frozen=True):
+    """The loss report cancelled: its number, the card's status (active), the centre's
+    messages and whether the slip printed."""
+
+    report_no: str
+    status: str
+    message: str
+    message_zh: str
+    printed: bool
+
+
+class DisputeFiled(Model, frozen=True):
+    """The dispute's ticket, the transaction it names, the loss report filed with it (or
+    null), whether to offer one now (the card is still active) and whether the slip
+    printed."""
+
+    ticket_no: str
+    transaction_id: int
+    loss_report_no: str | None
+    offer_loss_report: bool
     printed: bool
 
 
@@ -380,6 +475,10 @@ class Audit(Model, frozen=True):
     totals: dict[str, int]
     cash_counts: dict[str, int]  # notes and coins by value in fen
     holds: bool
+    # outside the cash equation, [count, fen] by credited/pending/refused: balance
+    # transfers (no cash) and overdraft repayments (cash of top-ups, also in the equation)
+    transfers: dict[str, list[int]] = field(default_factory=dict)
+    repayments: dict[str, list[int]] = field(default_factory=dict)
 
 
 class PrintResult(Model, frozen=True):

@@ -16,6 +16,7 @@ import sqlite3
 from typing import Any
 
 from central.errors import ApiError
+from central.fares import discount_view
 from central.router import Param, Reply, Request, Route
 from central.routes import lockout
 from central.routes.common import (
@@ -27,12 +28,15 @@ from central.routes.common import (
     mask_name,
     next_counter,
 )
+from central.routes.lifecycle import transfer_view
 from central.routes.loads import load_limits, pending_loads
+from central.routes.overdraft import blacklist_view
 from central.routes.pin import check_identity, check_pin, check_pin_of
 from central.schemas import PIN_BLOCK
 from central.settings import Settings
 
-__all__ = ["HISTORY_SQL", "ROUTES", "decode_cursor", "encode_cursor", "transaction_view"]
+__all__ = ["HISTORY_SQL", "ROUTES", "decode_cursor", "encode_cursor", "mark_lost",
+           "transaction_view"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,7 @@ def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
     locked = lockout.locked_until(conn, card["card_no"], lockout.PIN, now)
     return {
         "card_no": card["card_no"], "card_type": card["card_type"],
+        "discount": discount_view(card["card_type"]),
         "holder_name_masked": mask_name(card["holder_name"]),
         "status": effective_status(card, now),
         "valid_from": card["valid_from"], "valid_until": card["valid_until"],
@@ -67,6 +72,8 @@ def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
              "terminal_id": r["terminal_id"]}
             for r in pending_loads(conn, card["card_no"])],
         "load_limits": load_limits(conn, card["card_no"], now, settings),
+        "transfer": transfer_view(conn, card["card_no"], now, settings.transfer_hold_s),
+        "blacklist": blacklist_view(card),
     }
 
 
@@ -202,6 +209,19 @@ def statement(req: Request) -> Reply:
     })
 
 
+def mark_lost(conn: sqlite3.Connection, card: sqlite3.Row, now: int) -> str:
+    """Report a card lost once its holder's proof passed; its report number."""
+    status = str(card["status"])
+    if status in ("lost", "blacklisted"):
+        raise ApiError(f"card_{status}", card_no=card["card_no"], status=status)
+    day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
+    report_no = f"LR{day}{next_counter(conn, 'loss_report'):06d}"
+    conn.execute("UPDATE cards SET status = 'lost', lost_at = ?, loss_report_no = ? "
+                 "WHERE card_no = ?", (now, report_no, card["card_no"]))
+    logger.info("card reported lost: %s", report_no)
+    return report_no
+
+
 def report_loss(req: Request) -> Reply:
     # The number is typed, not read from a card: the proof comes first, so a wrong one
     # tells nothing about the number (unknown, lost, blocked all answer alike).
@@ -213,14 +233,7 @@ def report_loss(req: Request) -> Reply:
     else:
         check_identity(req, card_no, card, req.body["id_last6"])
     assert card is not None  # an unknown number never passes either check
-    status = str(card["status"])
-    if status in ("lost", "blacklisted"):
-        raise ApiError(f"card_{status}", card_no=card_no, status=status)
-    day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
-    report_no = f"LR{day}{next_counter(conn, 'loss_report'):06d}"
-    conn.execute("UPDATE cards SET status = 'lost', lost_at = ?, loss_report_no = ? "
-                 "WHERE card_no = ?", (now, report_no, card["card_no"]))
-    logger.info("card reported lost: %s", report_no)
+    report_no = mark_lost(conn, card, now)
     return Reply(200, {
         "card_no": card["card_no"], "status": "lost", "report_no": report_no,
         "reported_at": iso(now),

@@ -1,10 +1,12 @@
-"""The kiosk's own business with the central side: notices, feedback, heartbeat, events."""
+"""The kiosk's own business with the central side: notices, help, feedback, heartbeat,
+events."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from central.risk import AuditReport, Heartbeat
@@ -12,8 +14,9 @@ from central.router import Reply, Request, Route
 from central.routes.common import CHINA, iso, next_counter
 from central.routes.riskfeed import observe
 from central.schemas import CARD_NO
+from protocol.helpdoc import parse_help
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "read_help"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,19 @@ def notices(req: Request) -> Reply:
          "title_zh": r["title_zh"], "body": r["body"], "body_zh": r["body_zh"],
          "starts_at": iso(r["starts_at"]), "ends_at": iso(r["ends_at"]),
          "active": r["starts_at"] <= now} for r in rows]})
+
+
+def read_help(path: Path) -> Any:
+    """The help document in ``path``, checked (OSError, ValueError)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    parse_help(data)
+    return data
+
+
+def help_document(req: Request) -> Reply:
+    # Read on each request, so the issuer's edit reaches the kiosks at their next
+    # heartbeat; an edit that breaks it is a server fault (500), logged here.
+    return Reply(200, read_help(req.settings.help_file))
 
 
 def feedback(req: Request) -> Reply:
@@ -98,6 +114,11 @@ ROUTES = [
     Route("GET", "/v1/notices", notices, "listNotices",
           "Announcements and maintenance windows, current and coming", "kiosk",
           response="Notices"),
+    Route("GET", "/v1/help", help_document, "getHelp",
+          "Help and emergency guides (应急处理指南), both languages", "kiosk",
+          response="HelpDocument",
+          description="Sections use, lost, pin, fraud, damaged, outlets and hotline at "
+                      "least; {hotline} in a text is the kiosk's own hotline."),
     Route("POST", "/v1/feedback", feedback, "createFeedback",
           "A complaint or feedback ticket", "kiosk", status=201, response="FeedbackTicket",
           idempotency="optional",

@@ -52,7 +52,7 @@ from protocol.pboc.secure import (
     load_tac,
 )
 
-__all__ = ["ROUTES", "create_load", "load_limits", "load_view", "loaded_today",
+__all__ = ["PENDING", "ROUTES", "create_load", "load_limits", "load_view", "loaded_today",
            "pending_loads"]
 
 logger = logging.getLogger(__name__)
@@ -105,15 +105,16 @@ def load_limits(conn: sqlite3.Connection, card_no: str, now: float,
 
 def create_load(req: Request, card: sqlite3.Row, amount: int, terminal_id: str, *,
                 source: str = "cash", points_used: int = 0,
-                balance_fen: int | None = None) -> sqlite3.Row:
-    """Check the limits and insert a ``created`` order (inside the request's transaction)."""
+                balance_fen: int | None = None, limits: bool = True) -> sqlite3.Row:
+    """Check the limits and insert a ``created`` order (inside the request's transaction).
+    ``limits`` False: no cash limits (a balance transfer); the e-purse cap always holds."""
     settings: Settings = req.settings
     conn, now = req.conn, int(req.now)
     require_usable(req, card, "load")
-    if amount > settings.single_load_max_fen:
+    if limits and amount > settings.single_load_max_fen:
         raise ApiError("limit_single", limit_fen=settings.single_load_max_fen)
     used = loaded_today(conn, card["card_no"], now)
-    if used + amount > settings.daily_load_max_fen:
+    if limits and used + amount > settings.daily_load_max_fen:
         raise ApiError("limit_daily", limit_fen=settings.daily_load_max_fen, used_fen=used,
                        remaining_fen=max(0, settings.daily_load_max_fen - used))
     if balance_fen is not None and balance_fen + amount > settings.purse_cap_fen:
@@ -204,6 +205,9 @@ def confirm(req: Request) -> Reply:
         " points_delta, terminal_id, order_id) VALUES (?, ?, 'load', ?, ?, ?, ?, ?)",
         (row["card_no"], now, row["amount_fen"], after, -row["points_used"],
          row["terminal_id"], row["order_id"]))
+    if row["source"] == "transfer":
+        from central.routes.lifecycle import on_load_confirmed  # (it builds on this module)
+        on_load_confirmed(conn, row, now)
     logger.info("load order %s completed by %s", row["order_id"], how)
     observe(req, LoadCompleted(row["card_no"], req.kiosk_id, row["amount_fen"]))
     if how == "card_record":
@@ -222,6 +226,9 @@ def cancel(req: Request) -> Reply:
                      (row["points_used"], row["card_no"]))
     if (req.body or {}).get("reason") == "cash_refunded":
         observe(req, Refund(row["card_no"], req.kiosk_id, row["order_id"], row["amount_fen"]))
+    if row["source"] == "transfer":
+        from central.routes.lifecycle import on_load_cancelled  # (it builds on this module)
+        on_load_cancelled(conn, row)
     return Reply(200, load_view(_order(conn, row["order_id"])))
 
 
@@ -284,7 +291,8 @@ ROUTES = [
                 "properties": {"reason": {"type": "string", "enum": [
                     "customer_cancelled", "cash_refunded", "card_error", "timeout", "other"]}}},
           errors=("order_unknown", "order_state"),
-          description="Points used by a redemption go back to the card. " + _KEYED),
+          description="Points used by a redemption go back to the card; a transfer's "
+                      "amount is transferable again. " + _KEYED),
     Route("GET", "/v1/cards/{card_no}/pending-loads", pending, "listPendingLoads",
           "Loads held for this card (created or MAC2 issued)", "loads",
           response="PendingLoads", errors=("card_unknown",)),

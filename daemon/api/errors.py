@@ -21,6 +21,7 @@ __all__ = ["body_of", "status_of"]
 
 logger = logging.getLogger(__name__)
 
+
 def status_of(error: KioskError) -> int:
     if isinstance(error, CentralRefusal):
         return error.central_status

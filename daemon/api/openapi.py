@@ -68,7 +68,7 @@ def _all_parts() -> Services:
                     printer_test=nothing, cash_insert=nothing, sessions=part, account=part,
                     cashbox=nothing, collect=nothing, printing=part, settle=nothing,
                     x_report=nothing, crash_after=nothing, audit=nothing, export=nothing,
-                    screenshots=part)
+                    screenshots=part, notices=part, help=nothing)
 
 
 def _openapi30(node: Any) -> Any:

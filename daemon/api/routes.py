@@ -70,6 +70,8 @@ class Services:
     audit: Callable[[float, float], dict[str, Any]] | None = None
     export: Callable[[float, float], dict[str, Any]] | None = None
     screenshots: ScreenshotDesk | None = None
+    notices: Any = None  # daemon.notices.NoticeBoard
+    help: Callable[[], m.Help] | None = None  # daemon.helpdesk.HelpDesk.document
 
 
 T = TypeVar("T", bound=Model)
@@ -128,7 +130,7 @@ def _business_day(text: str | None) -> date:
 
 
 # Codes many routes share: what any money intent may meet on the way.
-_CARD_STATE = ("no_card", "card_lost", "card_blacklisted", "card_expired")
+_CARD_STATE = ("no_card", "other_city_card", "card_lost", "card_blacklisted", "card_expired")
 _MONEY = (*_CARD_STATE, "session_busy", "wrong_step", "maintenance", "central_offline",
           "central_malformed", "clock_skew")
 _TRIES = ("pin_wrong", "pin_locked", "pin_not_set")
@@ -163,6 +165,14 @@ def _session_routes(kiosk: Router, sessions: Any) -> None:
               "Load onto the card on screen the amount the central side holds for it",
               reply=m.SessionView, reply_doc=_SESSION,
               errors=(*_MONEY, "no_pending_load", "load_in_progress"))
+    kiosk.add("POST", "/v1/transfer", lambda r: sessions.transfer(),
+              "Move the lost card's balance onto this replacement card (after the hold): a "
+              "load of what fits under the e-purse cap; the rest stays transferable",
+              reply=m.SessionView, reply_doc="The pending_load session that loads it",
+              errors=(*_MONEY, "transfer_none", "transfer_not_yet", "transfer_done",
+                      "limit_reached", "load_in_progress"),
+              description="transfer_not_yet: details.available_at (the hold's end). A "
+              "transfer left unfinished (a crash, a tear) is finished as that same order.")
 
     def lookup(_: Request, body: m.BillLookup) -> m.SessionView:
         return sessions.find_bill(body.utility, body.account_no)  # type: ignore[no-any-return]
@@ -192,7 +202,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "The card's history: its own records merged with the central side's, paged "
               "(a lost or blocked card: its own records only, with the reason as notice)",
               query=m.HistoryQuery, reply=m.HistoryPage,
-              errors=("no_card", "central_offline", "central_malformed", "clock_skew"))
+              errors=("no_card", "other_city_card", "central_offline", "central_malformed",
+                      "clock_skew"))
 
     def statement(_: Request, body: m.StatementRequest) -> m.StatementPrinted:
         return _as(m.StatementPrinted, account.statement(body.period, body.pin))
@@ -202,8 +213,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "with a payment password needs it (sent to the central side only as an encrypted "
               "PIN block)",
               body=m.StatementRequest, reply=m.StatementPrinted,
-              errors=("no_card", "card_lost", "card_blacklisted", "central_offline",
-                      "clock_skew"),
+              errors=("no_card", "other_city_card", "card_lost", "card_blacklisted",
+                      "central_offline", "clock_skew"),
               relays=("pin_required", *_TRIES),
               description="card_lost, card_blacklisted: no statement for a card reported lost "
               "or blocked. pin_wrong: details.tries_left (the message says how many); "
@@ -255,6 +266,40 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "identity_mismatch, pin_wrong: details.tries_left (a number the central side "
               "does not know gets the same answer); identity_locked, pin_locked: "
               "details.locked_until, retry_after_s, tries_left 0.")
+
+    def cancel_loss(_: Request, body: m.LossCancelRequest) -> m.LossCancelled:
+        return _as(m.LossCancelled, account.cancel_loss(body.pin, body.id_last6))
+
+    kiosk.add("POST", "/v1/loss-report/cancel", cancel_loss,
+              "Cancel the loss report of the card on the reader (it was found), with its "
+              "payment password or the ID's last 6; prints the slip",
+              body=m.LossCancelRequest, reply=m.LossCancelled,
+              errors=("no_card", "other_city_card", "session_busy", "pin_or_id",
+                      "card_not_lost", "central_offline", "central_malformed", "clock_skew"),
+              relays=("card_replaced", "card_blacklisted", "pin_not_set", "identity_mismatch",
+                      "pin_wrong", "identity_locked", "pin_locked", "pin_block_invalid"),
+              description="card_not_lost: details.status. card_replaced: a replacement card "
+              "was issued, the loss report stays. identity_mismatch, pin_wrong: "
+              "details.tries_left; identity_locked, pin_locked: details.locked_until, "
+              "retry_after_s, tries_left 0.")
+
+    def dispute(_: Request, body: m.DisputeRequest) -> m.DisputeFiled:
+        return _as(m.DisputeFiled, account.dispute(body.transaction_id, body.report_loss,
+                                                   body.pin, body.id_last6))
+
+    kiosk.add("POST", "/v1/dispute", dispute,
+              "\"I did not make this\": dispute a transaction of the card on screen (from its "
+              "history); prints the slip; optionally reports the card lost at once",
+              body=m.DisputeRequest, reply=m.DisputeFiled,
+              errors=("no_card", "other_city_card", "session_busy", "bad_transaction",
+                      "pin_or_id", "central_offline", "central_malformed", "clock_skew"),
+              relays=("transaction_unknown", "dispute_exists", "card_lost", "card_blacklisted",
+                      "pin_not_set", "identity_mismatch", "pin_wrong", "identity_locked",
+                      "pin_locked", "pin_block_invalid"),
+              description="transaction_unknown: not a transaction of this card. "
+              "dispute_exists: details.ticket_no. With report_loss (and pin or id_last6) the "
+              "card is reported lost too, both or neither; without it offer_loss_report says "
+              "whether to offer one.")
 
     def feedback(_: Request, body: m.FeedbackRequest) -> m.FeedbackFiled:
         return _as(m.FeedbackFiled, account.feedback(body.category, body.text, body.phone))
@@ -313,6 +358,25 @@ def build_routers(svc: Services) -> tuple[Router, Router]:
     kiosk.add("POST", "/v1/session/end", end_session,
               "End the cardholder session and return to the attract screen",
               reply=m.StateSnapshot, reply_doc="The new state")
+    if svc.notices is not None:
+        board = svc.notices
+
+        def notices(_: Request) -> m.Notices:
+            return m.Notices(notices=board.current())
+
+        kiosk.add("GET", "/v1/notices", notices,
+                  "The central notices on screen now (维护公告): announcements between their "
+                  "start and end, maintenance windows from a day before they start",
+                  reply=m.Notices)
+    if svc.help is not None:
+        help_document = svc.help
+
+        def guides(_: Request) -> m.Help:
+            return help_document()
+
+        kiosk.add("GET", "/v1/help", guides,
+                  "Help and emergency guides (应急处理指南), both languages: the central "
+                  "side's, or the packaged default until it has answered", reply=m.Help)
     if svc.sessions is not None:
         _session_routes(kiosk, svc.sessions)
     if svc.account is not None:
@@ -459,9 +523,9 @@ def _admin_routes(admin: Router, svc: Services) -> None:
             "for the top-up sessions started that day; bills and points loads are the orders "
             "created that day. Side-effect free.",
             reply_doc='report ("X"), business_date, cash_fen, cash_counts, loads_credited/'
-            "loads_pending/loads_owed/bills/points_loads as [count, fen], unattributed_fen, "
-            "difference_fen, holds, unrecognised, generated_at, closed (null, or the Z that "
-            "closed the day: reference, z_number, closed_at)")
+            "loads_pending/loads_owed/bills/points_loads/transfer_loads as [count, fen], "
+            "unattributed_fen, difference_fen, holds, unrecognised, generated_at, closed "
+            "(null, or the Z that closed the day: reference, z_number, closed_at)")
     if svc.settle is not None:
         settle = svc.settle
         add("POST", "/v1/admin/settlement", lambda r, body: settle(_business_day(body.date)),

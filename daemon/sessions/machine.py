@@ -32,7 +32,7 @@ from protocol.errors import LOCAL
 from protocol.local import SessionView
 from protocol.masking import mask_card_no
 
-__all__ = ["Machine", "clock_skewed", "offline"]
+__all__ = ["Machine", "clock_skewed", "offline", "owes_overdraft"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ class Machine:
     """The current session and its moves, under one lock shared by the session parts."""
 
     def __init__(self, state: KioskState, journal: Journal, store: OrderStore, worker: Worker,
-                 *, pin_threshold_fen: int, clock: Callable[[], float] = time.monotonic) -> None:
+                 *, pin_threshold_fen: int, clock: Callable[[], float] = time.monotonic,
+                 hotline: str = "") -> None:
         self.state = state
         self.journal = journal
         self.store = store
@@ -50,6 +51,7 @@ class Machine:
         self.current: Session | None = None
         self._worker = worker
         self._pin_threshold = pin_threshold_fen
+        self.hotline = hotline  # named by every refusal of a blocked card
         self._card: CardOnReader | None = None  # the last card read, and its central view
         self._central_card: CentralCard | None = None
 
@@ -144,8 +146,9 @@ class Machine:
         with self.lock:
             self._card, self._central_card = card, central
 
-    def card_for_money(self) -> tuple[CardOnReader, CentralCard]:
-        """The card on screen, if a money service may start for it now."""
+    def card_for_money(self, *, repayment: bool = False) -> tuple[CardOnReader, CentralCard]:
+        """The card on screen, if a money service may start for it now (``repayment``: a
+        cash top-up, which a card blacklisted for an overdraft may take to repay it)."""
         snap = self.state.snapshot()
         if snap.maintenance:
             raise Unavailable("maintenance", "The kiosk is being serviced.",
@@ -153,9 +156,10 @@ class Machine:
         if snap.clock == "skewed":  # even if the central side still answers
             raise clock_skewed()
         card, central = self._card_on_screen()
-        if central.status != "active":
-            raise CardNotUsable(central.status)
-        return card, central
+        if central.status == "active" or (repayment and owes_overdraft(central)):
+            return card, central
+        reason, owed = central.blacklist or (None, 0)
+        raise CardNotUsable(central.status, reason=reason, owed_fen=owed, hotline=self.hotline)
 
     def card_on_screen(self, *, need_active: bool = True) -> tuple[CardOnReader, CentralCard]:
         """The card the cardholder tapped and its central view, for services that move
@@ -168,9 +172,24 @@ class Machine:
         snap = self.state.snapshot()
         if snap.screen != "card" or self._card is None:
             raise Refused("no_card", "Tap your card first.", "请先刷卡。")
+        if snap.card is not None and snap.card.issuer_city is not None \
+                and self._central_card is None:  # not offline: the centre does not know it
+            city = snap.card.issuer_city
+            raise Refused("other_city_card",
+                          f"This card of {city['name']} can show its balance and history "
+                          "here; other services at its own city's outlets.",
+                          f"{city['name_zh']}的卡在本机可查询余额和交易记录，其他业务请到发卡城市办理。")
         if snap.central != "up" or self._central_card is None:
             raise clock_skewed() if snap.clock == "skewed" else offline()
         return self._card, self._central_card
+
+
+def owes_overdraft(central: CentralCard) -> int:
+    """What a card blacklisted for an overdraft owes (0 for any other card)."""
+    if central.status == "blacklisted" and central.blacklist is not None \
+            and central.blacklist[0] == "overdraft":
+        return central.blacklist[1]
+    return 0
 
 
 def offline() -> Unavailable:

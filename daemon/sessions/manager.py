@@ -69,11 +69,11 @@ class Sessions:
                  idle_s: float = 60.0, pin_block: Callable[[str, str], str] | None = None,
                  report: Callable[[str, dict[str, Any]], object] | None = None,
                  worker: Worker | None = None, clock: Callable[[], float] = time.monotonic,
-                 tick_every_s: float | None = 1.0) -> None:
+                 tick_every_s: float | None = 1.0, hotline: str = "") -> None:
         report = report or (lambda kind, data: None)
         self._worker = worker or ThreadPoolExecutor(1, thread_name_prefix="session")
         self._m = Machine(state, journal, store, self._worker,
-                          pin_threshold_fen=pin_threshold_fen, clock=clock)
+                          pin_threshold_fen=pin_threshold_fen, clock=clock, hotline=hotline)
         self._runner = OrderRunner(self._m, loads=loads, purchases=purchases,
                                    printing=printing, report=report)
         self._topups = TopUps(self._m, self._runner, acceptor=acceptor, recorder=recorder,
@@ -103,6 +103,9 @@ class Sessions:
     def complete_pending(self, which: tuple[str, int] | None = None,
                          source: str = "pending") -> SessionView:
         return self._pending.complete(which, source)
+
+    def transfer(self) -> SessionView:
+        return self._pending.transfer()
 
     def find_bill(self, utility: str, account_no: str) -> SessionView:
         return self._bills.find(utility, account_no)

@@ -25,6 +25,7 @@ from typing import Any
 from daemon.central import CentralError, CentralRejected
 from daemon.errors import CentralRefusal
 from daemon.flow import NeedsCard
+from daemon.loadflow import is_transfer
 from daemon.orders import Order
 from daemon.printing import Printing
 from daemon.sessions.machine import Machine
@@ -39,6 +40,20 @@ from protocol.money import format_fen
 __all__ = ["OrderRunner"]
 
 logger = logging.getLogger(__name__)
+
+
+def repaid_notice(repay: Order) -> Notice:
+    """What the screen says after a repayment: lifted, or what is still owed."""
+    left = int(repay.facts.get("owed_after_fen", 0))
+    if left == 0:
+        return Notice("overdraft_repaid",
+                      f"Overdraft of {format_fen(repay.amount_fen)} repaid: the card is off the "
+                      "blacklist and works again.",
+                      f"已偿还透支{format_fen(repay.amount_fen)}，此卡已移出黑名单，恢复使用。")
+    return Notice("overdraft_part_repaid",
+                  f"{format_fen(repay.amount_fen)} repaid; {format_fen(left)} is still owed and "
+                  "the card stays blocked until it is repaid.",
+                  f"已偿还{format_fen(repay.amount_fen)}，尚欠{format_fen(left)}，还清前此卡仍暂停使用。")
 
 
 class OrderRunner:
@@ -69,6 +84,12 @@ class OrderRunner:
                 m.move(session, driving)
             m.show(session)
         try:
+            if session.repay_id is not None and session.repay_id != order.id:
+                # The overdraft is repaid first: the centre lifts the blacklist entry,
+                # and only then takes the load of the rest.
+                repay = m.store.get(session.repay_id)
+                if not repay.final:
+                    self._loads.drive(repay)
             order = flow.drive(order)
         except NeedsCard:
             self._wait_for_card(session)
@@ -97,8 +118,9 @@ class OrderRunner:
     def _finished(self, session: Session, order: Order) -> None:
         m = self._m
         with m.lock:
+            repay = m.store.get(session.repay_id) if session.repay_id else None
             kind, facts = receipt_facts(session, order, session_notes(m.journal, session.id),
-                                        datetime.now())
+                                        datetime.now(), repayment=repay)
             language = m.state.snapshot().language
         printed = self._printing.receipt(kind, facts, language, preview_later=True)
         if not printed["printed"]:
@@ -107,6 +129,8 @@ class OrderRunner:
             m.move(session, Step.DONE)  # after printing: the receipt is part of it
             m.show(session, balance_after_fen=int(order.facts["balance_after_fen"]),
                    receipt="printed" if printed["printed"] else "not_printed")
+            if repay is not None and repay.state == "completed":
+                m.state.update(notice=repaid_notice(repay))
             self._refund_notice(session)
         self._printing.write_previews()  # the simulated printer's picture, after the answer
 
@@ -130,6 +154,9 @@ class OrderRunner:
                 order = self._loads.hold(order, reason)
             refused = order.state == "refused"  # the cash is owed: a refund voucher
             language = m.state.snapshot().language
+        if is_transfer(order):
+            self._transfer_held(session, order)
+            return
         printed = voucher(self._printing, m.store, order, reason, language)
         with m.lock:
             m.move(session, Step.FAILED if refused else Step.PENDING)
@@ -142,6 +169,22 @@ class OrderRunner:
                     "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
             else:
                 self._refund_notice(session)
+
+    def _transfer_held(self, session: Session, order: Order) -> None:
+        """A transfer moves no cash, so no voucher: refused, the old balance stays where it
+        was; held, the centre keeps it for this card's next tap (at any kiosk)."""
+        m = self._m
+        with m.lock:
+            refused = order.state == "refused"
+            m.move(session, Step.FAILED if refused else Step.PENDING)
+            m.show(session)
+            m.state.update(notice=Notice(
+                str(order.facts.get("code", "refused")), str(order.facts.get("message", "")),
+                str(order.facts.get("message_zh", ""))) if refused else Notice(
+                "transfer_pending",
+                "The transfer was not finished: the card centre keeps it for this card. Tap "
+                "the card again, here or at any kiosk, to finish it.",
+                "余额转移未完成，中心为此卡保留该笔金额，请在本机或任一自助终端再次刷卡完成。"))
 
     def _failed(self, session: Session, exc: CentralRejected | CardError) -> None:
         if isinstance(exc, CentralRejected):

@@ -104,6 +104,8 @@ class Session:
     limits: Limits | None = None
     order_id: str | None = None
     owed_id: str | None = None  # cash over the limits, owed back (a refused order)
+    overdraft_fen: int = 0  # a top-up of a card blacklisted for overdraft: what it owes
+    repay_id: str | None = None  # that top-up's repayment order (before its load)
     bill: dict[str, Any] | None = None
     closed: bool = False
     last_activity: float = field(default_factory=time.monotonic)

@@ -18,7 +18,7 @@ import logging
 from config.schema import LimitsSection
 from daemon.cashlog import CashRecorder
 from daemon.errors import KioskError, Refused
-from daemon.sessions.machine import Machine
+from daemon.sessions.machine import Machine, owes_overdraft
 from daemon.sessions.ports import Acceptor
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind, Session, Step
@@ -47,7 +47,7 @@ class TopUps:
         m = self._m
         with m.lock:
             m.require_idle()
-            card, central = m.card_for_money()
+            card, central = m.card_for_money(repayment=True)
             limits = Limits.combine(self._config_limits, central.load_limits)
             room = headroom(limits, card.balance_fen, 0)
             if room < self._acceptor.smallest_fen:
@@ -56,6 +56,7 @@ class TopUps:
                               "此卡今日已达充值上限或余额上限。",
                               details={"headroom_fen": room, **limits.to_json()})
             session = m.open(Kind.TOPUP, card, limits=limits)
+            session.overdraft_fen = owes_overdraft(central)
             m.current = session
             self._recorder.session_id = session.id
             self._acceptor.update(session_accepting=True, headroom_fen=room)
@@ -129,12 +130,23 @@ class TopUps:
         it takes any note it knows, so a note can go over the headroom."""
         assert session.limits is not None
         store = self._m.store
+        # A card blacklisted for an overdraft: the cash repays the debt first (its own
+        # order, which moves nothing on the card); only the rest is loaded.
+        repaid = min(amount, session.overdraft_fen)
+        amount -= repaid
         # Never 0: the top-up started only with room for the smallest piece.
         fits = min(amount, headroom(session.limits, session.balance_fen, 0))
         with self._m.journal.transaction() as db:
-            session.order_id = store.insert(
-                db, kind="load", card_no=session.card_no, amount_fen=fits,
-                session_id=session.id, facts={"balance_fen": session.balance_fen})
+            if repaid:
+                session.repay_id = session.order_id = store.insert(
+                    db, kind="load", card_no=session.card_no, amount_fen=repaid,
+                    session_id=session.id,
+                    facts={"repayment": True, "owed_fen": session.overdraft_fen,
+                           "balance_fen": session.balance_fen})
+            if fits:
+                session.order_id = store.insert(
+                    db, kind="load", card_no=session.card_no, amount_fen=fits,
+                    session_id=session.id, facts={"balance_fen": session.balance_fen})
             if amount > fits:
                 session.owed_id = store.insert(
                     db, kind="load", card_no=session.card_no, amount_fen=amount - fits,

@@ -42,8 +42,9 @@ def read_record(number: int, sfi: int = SFI_LOG, le: int = 0) -> bytes:
     return bytes([0x00, 0xB2, number, (sfi << 3) | 0x04, le])
 
 
-def get_balance() -> bytes:
-    return bytes.fromhex("805C000204")
+def get_balance(*, overdraft: bool = False) -> bytes:
+    """GET BALANCE of the e-purse, or (T-Union, P1 = 01) of its overdraft."""
+    return bytes.fromhex("805C010204" if overdraft else "805C000204")
 
 
 def get_response(le: int) -> bytes:

@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from config.schema import T_UNION_AID
 from hardware.card import apdu
 from hardware.card.errors import (
     CardBlocked,
@@ -189,6 +190,18 @@ class EPurse:
     def balance(self) -> int:
         return parse_balance(self.command(apdu.get_balance(), "GET BALANCE", 4), self._high_bit)
 
+    def overdraft(self) -> int | None:
+        """A T-Union card's overdraft (GET BALANCE, P1 = 01: 31 bits, fen); None for
+        another application, or a card that does not answer it. Read only when the
+        e-purse is empty (a card in overdraft shows 0), so a tap costs no APDU more."""
+        if (self.aid or "").upper() != T_UNION_AID:
+            return None
+        data, sw = self._exchange(apdu.get_balance(overdraft=True))
+        if sw != _SW_OK:
+            logger.info("the card does not answer its overdraft (SW %04X)", sw)
+            return None
+        return parse_balance(data, "ignore")
+
     def records(self, limit: int | None = None) -> list[CardRecord]:
         """Up to ``limit`` log records, newest first; stops at 6A83."""
         found: list[CardRecord] = []
@@ -208,9 +221,10 @@ class EPurse:
         if on_identified is not None:
             on_identified(public)
         balance = self.balance()
+        overdraft = self.overdraft() if balance == 0 else None
         records = self.records()
         assert self.aid is not None
-        return CardInfo(self.aid, public, balance, records, self.apdu_count)
+        return CardInfo(self.aid, public, balance, records, self.apdu_count, overdraft)
 
     # -- value ---------------------------------------------------------------------------
     def init_load(self, amount_fen: int, terminal: bytes) -> InitLoad:

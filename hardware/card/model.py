@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from config.schema import T_UNION_AID
 from hardware.card.errors import CardProtocolError
 from protocol.pboc.secure import CardRecord
 
@@ -116,6 +117,19 @@ class CardInfo:
     balance_fen: int
     records: list[CardRecord] = field(default_factory=list)
     apdu_count: int = 0
+    # A T-Union card whose e-purse is empty: its overdraft (the second GET BALANCE);
+    # None when not read or not answered.
+    overdraft_fen: int | None = None
+
+    @property
+    def printed_no(self) -> str:
+        """The number as printed on the card: a T-Union number is the serial without
+        its first digit (a BCD pad, 19 digits); others as the serial."""
+        return self.card_no[1:] if self.aid.upper() == T_UNION_AID else self.card_no
+
+    @property
+    def city_code(self) -> str:
+        return self.public.city_code
 
     @property
     def card_no(self) -> str:
@@ -137,6 +151,7 @@ class CardInfo:
         """The parsed card for operators (``kioskctl card read --json``)."""
         return {
             "card_no": self.card_no,
+            "printed_no": self.printed_no,
             "aid": self.aid,
             "issuer_id": self.public.issuer_id.hex().upper(),
             "city_code": self.public.city_code,
@@ -146,6 +161,7 @@ class CardInfo:
             "valid_from": self.valid_from.isoformat(),
             "valid_until": self.valid_until.isoformat(),
             "balance_fen": self.balance_fen,
+            "overdraft_fen": self.overdraft_fen,
             "records": [{"counter": r.counter, "amount_fen": r.amount_fen, "type": r.type,
                          "kind": record_kind(r.type), "terminal_id": r.terminal_hex,
                          "timestamp": r.timestamp.isoformat()} for r in self.records],

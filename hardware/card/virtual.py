@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from config.schema import T_UNION_AID
 from hardware.card.apdu import SFI_LOG, SFI_PUBLIC
 from hardware.card.model import CARD_TYPES, PublicInfo
 from protocol.pboc.secure import (
@@ -71,6 +72,7 @@ class CardState:
     offline_counter: int = 0
     records: list[str] = field(default_factory=list)  # hex, newest first
     app_blocked: bool = False
+    overdraft_fen: int = 0  # a T-Union card's overdraft (GET BALANCE P1 = 01)
     kind: str = "epurse"
     uid: str = ""
 
@@ -277,6 +279,8 @@ class VirtualCard:
     def _balance(self, p1: int, p2: int, body: bytes, le: int | None) -> bytes:
         if not self._selected:
             return _sw(0x6985)
+        if (p1, p2) == (0x01, 0x02) and self.state.aid.upper() == T_UNION_AID:
+            return self.state.overdraft_fen.to_bytes(4, "big") + _sw(0x9000)
         if (p1, p2) != (0x00, 0x02):
             return _sw(0x6A86)
         return self.state.balance_fen.to_bytes(4, "big") + _sw(0x9000)

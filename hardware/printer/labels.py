@@ -22,6 +22,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "title.collection": ("钱箱清点单", "CASHBOX COLLECTION"),
     "title.settlement": ("日结报表（Z）", "DAILY SETTLEMENT (Z)"),
     "title.test": ("打印机测试页", "PRINTER TEST PAGE"),
+    "title.loss_cancel": ("解挂凭条", "LOSS REPORT CANCELLED"),
+    "title.transfer": ("余额转移凭条", "BALANCE TRANSFER"),
+    "title.dispute": ("交易争议受理单", "DISPUTED TRANSACTION"),
+    "title.repayment": ("透支还款凭条", "OVERDRAFT REPAYMENT"),
     # common
     "kiosk": ("终端号", "Kiosk"),
     "site": ("地点", "Location"),
@@ -89,6 +93,38 @@ LABELS: dict[str, tuple[str, str]] = {
         "请携带有效证件到以下服务网点补办新卡：",
         "Take your ID to a service outlet for a replacement card:",
     ),
+    # loss-report lifecycle
+    "report_no": ("挂失单号", "Loss report no."),
+    "cancelled_at": ("解挂时间", "Cancelled at"),
+    "loss_cancelled": (
+        "本卡已解挂，即时恢复充值、消费等全部功能。",
+        "The loss report is cancelled: the card works again at once.",
+    ),
+    "old_card": ("原卡（已挂失）", "Old card (lost)"),
+    "new_card": ("新卡", "New card"),
+    "transferred": ("转入金额", "Amount moved"),
+    "transfer_left": ("原卡剩余待转", "Still to move"),
+    "transfer_left_note": (
+        "超出余额上限的部分保留在原卡名下，可在新卡余额减少后再次转入。",
+        "What did not fit under the balance cap stays transferable for a later tap.",
+    ),
+    # overdraft repayment
+    "owed_before": ("原欠款", "Overdraft owed"),
+    "repaid": ("本次还款", "Repaid"),
+    "owed_after": ("尚欠", "Still owed"),
+    "blacklist_lifted": ("欠款已还清，此卡已移出黑名单，恢复使用。",
+                         "Repaid in full: the card is off the blacklist and works again."),
+    "blacklist_stays": ("欠款未还清，此卡仍暂停使用。",
+                        "Not yet repaid in full: the card stays blocked."),
+    # disputes
+    "disputed_tx": ("争议交易", "Transaction"),
+    "disputed_ref": ("交易参考号", "Transaction ref."),
+    "dispute_next": (
+        "已受理您的争议申请，我们将在5个工作日内联系您。如卡片丢失请立即挂失。",
+        "Your dispute is filed; we contact you within 5 working days. If the card "
+        "is lost, report it lost now.",
+    ),
+    "dispute_loss": ("已同时挂失此卡", "The card was also reported lost"),
     # feedback
     "ticket_no": ("回执编号", "Ticket no."),
     "category": ("类别", "Category"),
@@ -113,6 +149,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "credits": ("收入合计", "Total in"),
     "debits": ("支出合计", "Total out"),
     "count": ("笔数", "Transactions"),
+    "ride_discounts": ("乘车优惠合计", "Ride discounts"),
+    "transfer_discounts": ("换乘优惠合计", "Transfer discounts"),
+    "points_earned": ("获得积分", "Points earned"),
     "balance": ("余额", "bal."),
     "no_tx": ("本期无交易", "No transactions in this period"),
     # statement kinds: the central side's transaction kinds, rides by mode
@@ -128,6 +167,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.discount": ("优惠", "Discount"),
     "kind.other": ("其他", "Other"),
     "discount_of": ("优惠", "discount"),
+    "fare_of": ("票价", "fare"),
+    "ride_discount_of": ("乘车优惠", "ride discount"),
+    "transfer_discount_of": ("换乘优惠", "transfer discount"),
     "points_unit": ("积分", "points"),
     "points_redeemed": ("积分兑换", "points redeemed"),
     # cashbox collection
@@ -155,6 +197,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reconcile_bad": ("不平衡，差额", "MISMATCH, difference"),
     "bills": ("缴费（卡内扣款）", "Bills (from card)"),
     "points_loads": ("积分兑换充值", "Points loads"),
+    "transfer_loads": ("旧卡余额转入", "Balance transfers"),
     "unrecognised_cash": ("未识别现金", "Unrecognised cash"),
     # test page
     "backend": ("接口", "Backend"),

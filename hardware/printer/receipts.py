@@ -32,11 +32,15 @@ from protocol.money import format_fen
 __all__ = [
     "BUILDERS",
     "DEFAULT_ZONE",
+    "BalanceTransfer",
     "BillPayment",
     "CashboxCollectionSlip",
     "DailySettlement",
+    "DisputeSlip",
     "FeedbackTicket",
+    "LossCancelled",
     "LossReport",
+    "OverdraftRepayment",
     "PendingLoadVoucher",
     "PrinterTestPage",
     "ReceiptContext",
@@ -47,14 +51,18 @@ __all__ = [
     "bill_payment_receipt",
     "build_receipt",
     "collection_slip",
+    "dispute_slip",
     "feedback_ticket",
+    "loss_cancelled_slip",
     "loss_report_slip",
     "pending_load_voucher",
     "printer_test_page",
     "refund_voucher",
+    "repayment_receipt",
     "settlement_report",
     "statement_receipt",
     "topup_receipt",
+    "transfer_receipt",
 ]
 
 Counts = tuple[tuple[int, int], ...]  # (value in fen, how many), largest first on paper
@@ -155,6 +163,62 @@ class LossReport:
 
 
 @dataclass(frozen=True)
+class LossCancelled:
+    """解挂: the found card works again."""
+
+    reference: str  # the loss report's number
+    when: datetime
+    card_number: str
+
+
+@dataclass(frozen=True)
+class BalanceTransfer:
+    """The old (lost) card's balance loaded onto its replacement."""
+
+    reference: str
+    when: datetime
+    card_number: str  # the new card
+    old_card_number: str
+    amount_fen: int
+    balance_before_fen: int
+    balance_after_fen: int
+    left_fen: int = 0  # still transferable (it did not fit under the cap)
+    tac: str | None = None
+
+
+@dataclass(frozen=True)
+class OverdraftRepayment:
+    """A cash top-up of a card blacklisted for an overdraft: the debt first, then the rest
+    loaded (``loaded_fen``, 0 when all of it went to the debt)."""
+
+    reference: str
+    when: datetime
+    card_number: str
+    cash_fen: int
+    repaid_fen: int
+    owed_before_fen: int
+    owed_after_fen: int
+    loaded_fen: int
+    balance_before_fen: int
+    balance_after_fen: int
+    notes: Counts = ()
+    tac: str | None = None
+
+
+@dataclass(frozen=True)
+class DisputeSlip:
+    """A transaction the cardholder says they did not make (疑似盗刷)."""
+
+    ticket_no: str
+    when: datetime
+    card_number: str
+    transaction_ref: str
+    transaction_when: datetime
+    amount_fen: int
+    loss_report_no: str | None = None
+
+
+@dataclass(frozen=True)
 class FeedbackTicket:
     ticket_no: str
     when: datetime
@@ -174,8 +238,13 @@ class StatementEntry:
     line: str | None = None  # ride: the bus or metro line
     station: str | None = None  # ride: the metro station
     merchant: str | None = None  # purchase: the shop; bill payment: the payee
-    discount_fen: int = 0  # ride: card-type and transfer discounts off the fare
     points_delta: int = 0  # points earned (+) or redeemed (-)
+    ride_discount_fen: int = 0  # ride: the card type's discount off the fare
+    transfer_discount_fen: int = 0  # ride: the transfer discount
+    fare_fen: int | None = None  # ride: the fare before both discounts
+    # A statement journaled before the two discounts were told apart has their sum
+    # here; its reprint says it as it was printed ("discount").
+    discount_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -217,6 +286,8 @@ class DailySettlement:
     bills_fen: int = 0
     points_loads_count: int = 0
     points_loads_fen: int = 0
+    transfer_loads_count: int = 0  # old cards' balances moved to their replacements (no cash)
+    transfer_loads_fen: int = 0
     unrecognised_count: int = 0
     loads_owed_count: int = 0  # refused or over the limits: refunded by staff
     loads_owed_fen: int = 0
@@ -427,6 +498,98 @@ def loss_report_slip(ctx: ReceiptContext, data: LossReport) -> Receipt:
                    _qr(ctx, data.reference), _footer(ctx))
 
 
+def loss_cancelled_slip(ctx: ReceiptContext, data: LossCancelled) -> Receipt:
+    lines = _header(ctx, data.reference, data.when)
+    lines += [
+        Row(ctx.t("card"), mask_card(data.card_number), bold=True),
+        Row(ctx.t("report_no"), data.reference),
+        Row(ctx.t("cancelled_at"), _when(ctx, data.when)),
+        Blank(),
+        Text(ctx.t("loss_cancelled"), bold=True),
+    ]
+    return Receipt("loss_cancel", ctx.language, data.reference, ctx.t("title.loss_cancel"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def transfer_receipt(ctx: ReceiptContext, data: BalanceTransfer) -> Receipt:
+    _non_negative(amount_fen=data.amount_fen, balance_before_fen=data.balance_before_fen,
+                  balance_after_fen=data.balance_after_fen, left_fen=data.left_fen)
+    if data.balance_before_fen + data.amount_fen != data.balance_after_fen:
+        raise ValueError("balance before + amount moved != balance after")
+    if data.card_number == data.old_card_number:
+        raise ValueError("a transfer moves a balance between two cards")
+    lines = _header(ctx, data.reference, data.when)
+    lines += [
+        Row(ctx.t("old_card"), mask_card(data.old_card_number)),
+        Row(ctx.t("new_card"), mask_card(data.card_number), bold=True),
+        Row(ctx.t("transferred"), format_fen(data.amount_fen), bold=True),
+        Row(ctx.t("balance_before"), format_fen(data.balance_before_fen)),
+        Row(ctx.t("balance_after"), format_fen(data.balance_after_fen), bold=True),
+    ]
+    if data.left_fen:
+        lines += [Row(ctx.t("transfer_left"), format_fen(data.left_fen)),
+                  Text(ctx.t("transfer_left_note"))]
+    if data.tac:
+        lines.append(Row(ctx.t("tac"), data.tac))
+    return Receipt("transfer", ctx.language, data.reference, ctx.t("title.transfer"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def repayment_receipt(ctx: ReceiptContext, data: OverdraftRepayment) -> Receipt:
+    _non_negative(cash_fen=data.cash_fen, repaid_fen=data.repaid_fen,
+                  owed_before_fen=data.owed_before_fen, owed_after_fen=data.owed_after_fen,
+                  loaded_fen=data.loaded_fen, balance_before_fen=data.balance_before_fen,
+                  balance_after_fen=data.balance_after_fen)
+    if data.repaid_fen + data.loaded_fen != data.cash_fen:
+        raise ValueError("repaid + loaded != cash")
+    if data.owed_before_fen - data.repaid_fen != data.owed_after_fen:
+        raise ValueError("owed before - repaid != owed after")
+    if data.balance_before_fen + data.loaded_fen != data.balance_after_fen:
+        raise ValueError("balance before + amount loaded != balance after")
+    if data.notes and _counts_total(data.notes) != data.cash_fen:
+        raise ValueError("the notes inserted do not add up to the cash")
+    lines = _header(ctx, data.reference, data.when)
+    lines.append(Row(ctx.t("card"), mask_card(data.card_number)))
+    if data.notes:
+        lines.append(Text(ctx.t("cash_in")))
+        lines += _count_rows(ctx, data.notes)
+    lines += [
+        Row(ctx.t("owed_before"), format_fen(data.owed_before_fen)),
+        Row(ctx.t("repaid"), format_fen(data.repaid_fen), bold=True),
+        Row(ctx.t("owed_after"), format_fen(data.owed_after_fen)),
+        Text(ctx.t("blacklist_lifted") if data.owed_after_fen == 0
+             else ctx.t("blacklist_stays"), bold=True),
+    ]
+    if data.loaded_fen:
+        lines += [
+            Row(ctx.t("topup_amount"), format_fen(data.loaded_fen), bold=True),
+            Row(ctx.t("balance_before"), format_fen(data.balance_before_fen)),
+            Row(ctx.t("balance_after"), format_fen(data.balance_after_fen), bold=True),
+        ]
+        if data.tac:
+            lines.append(Row(ctx.t("tac"), data.tac))
+    else:
+        lines.append(Row(ctx.t("balance_after"), format_fen(data.balance_after_fen)))
+    return Receipt("repayment", ctx.language, data.reference, ctx.t("title.repayment"),
+                   tuple(lines), _qr(ctx, data.reference), _footer(ctx))
+
+
+def dispute_slip(ctx: ReceiptContext, data: DisputeSlip) -> Receipt:
+    lines = _header(ctx, data.ticket_no, data.when)
+    lines += [
+        Text(data.ticket_no, Align.CENTER, bold=True, tall=True),
+        Row(ctx.t("card"), mask_card(data.card_number)),
+        Row(ctx.t("disputed_tx"), _when(ctx, data.transaction_when)),
+        Row(ctx.t("amount"), format_fen(data.amount_fen, sign=True)),
+        Row(ctx.t("disputed_ref"), data.transaction_ref),
+    ]
+    if data.loss_report_no:
+        lines += [Row(ctx.t("dispute_loss"), ""), Row(ctx.t("report_no"), data.loss_report_no)]
+    lines += [Blank(), Text(ctx.t("dispute_next"))]
+    return Receipt("dispute", ctx.language, data.ticket_no, ctx.t("title.dispute"),
+                   tuple(lines), _qr(ctx, data.ticket_no), _footer(ctx))
+
+
 def feedback_ticket(ctx: ReceiptContext, data: FeedbackTicket) -> Receipt:
     lines = _header(ctx, data.ticket_no, data.when)
     lines += [
@@ -472,8 +635,13 @@ def statement_receipt(ctx: ReceiptContext, data: Statement) -> Receipt:
             lines.append(Row(f"  {detail}", after))
         else:
             lines.append(Text(after, Align.RIGHT))
-        if entry.discount_fen > 0:
-            lines.append(Text(f"  {ctx.t('discount_of')} {format_fen(entry.discount_fen)}"))
+        terms = [f"{ctx.t(label)} {format_fen(fen)}" for label, fen in (
+            ("fare_of", entry.fare_fen or 0), ("discount_of", entry.discount_fen),
+            ("ride_discount_of", entry.ride_discount_fen),
+            ("transfer_discount_of", entry.transfer_discount_fen)) if fen > 0]
+        if terms and (entry.ride_discount_fen or entry.transfer_discount_fen
+                      or entry.discount_fen):
+            lines.append(Text("  " + "  ".join(terms)))
     lines += [
         Rule("."),
         Row(ctx.t("closing"), format_fen(data.closing_balance_fen), bold=True),
@@ -481,6 +649,12 @@ def statement_receipt(ctx: ReceiptContext, data: Statement) -> Receipt:
         Row(ctx.t("count"), str(len(data.entries))),
         Row(ctx.t("credits"), format_fen(credits, sign=True)),
         Row(ctx.t("debits"), format_fen(-debits)),
+        Row(ctx.t("ride_discounts"), format_fen(sum(e.ride_discount_fen
+                                                    for e in data.entries))),
+        Row(ctx.t("transfer_discounts"), format_fen(sum(e.transfer_discount_fen
+                                                        for e in data.entries))),
+        Row(ctx.t("points_earned"), str(sum(e.points_delta for e in data.entries
+                                            if e.points_delta > 0))),
     ]
     return Receipt("statement", ctx.language, data.reference, ctx.t("title.statement"),
                    tuple(lines), _qr(ctx, data.reference), _footer(ctx))
@@ -529,6 +703,11 @@ def settlement_report(ctx: ReceiptContext, data: DailySettlement) -> Receipt:
                          format_fen(data.loads_owed_fen)))
     if data.unattributed_fen:
         extra.append(Row(ctx.t("unattributed_cash"), format_fen(data.unattributed_fen)))
+    # Transfers move no cash: their own line under the other non-cash loads, when any.
+    transfers: list[Line] = (
+        [Row(f"{ctx.t('transfer_loads')} ({data.transfer_loads_count})",
+             format_fen(data.transfer_loads_fen))]
+        if data.transfer_loads_count or data.transfer_loads_fen else [])
     lines = _header(ctx, data.reference, data.generated_at)
     lines += [
         Row(ctx.t("z_number"), f"{data.z_number:06d}", bold=True),
@@ -555,6 +734,7 @@ def settlement_report(ctx: ReceiptContext, data: DailySettlement) -> Receipt:
         Row(f"{ctx.t('bills')} ({data.bills_count})", format_fen(data.bills_fen)),
         Row(f"{ctx.t('points_loads')} ({data.points_loads_count})",
             format_fen(data.points_loads_fen)),
+        *transfers,
     ]
     return Receipt("settlement", ctx.language, data.reference, ctx.t("title.settlement"),
                    tuple(lines), _qr(ctx, data.reference), _footer(ctx))
@@ -590,6 +770,10 @@ BUILDERS: dict[type[Any], Callable[[ReceiptContext, Any], Receipt]] = {
     RefundVoucher: refund_voucher,
     BillPayment: bill_payment_receipt,
     LossReport: loss_report_slip,
+    LossCancelled: loss_cancelled_slip,
+    BalanceTransfer: transfer_receipt,
+    DisputeSlip: dispute_slip,
+    OverdraftRepayment: repayment_receipt,
     FeedbackTicket: feedback_ticket,
     Statement: statement_receipt,
     CashboxCollectionSlip: collection_slip,

@@ -12,11 +12,15 @@ from datetime import date, datetime
 from hardware.printer.model import Receipt
 from hardware.printer.receipts import (
     DEFAULT_ZONE,
+    BalanceTransfer,
     BillPayment,
     CashboxCollectionSlip,
     DailySettlement,
+    DisputeSlip,
     FeedbackTicket,
+    LossCancelled,
     LossReport,
+    OverdraftRepayment,
     PendingLoadVoucher,
     PrinterTestPage,
     ReceiptContext,
@@ -31,6 +35,7 @@ __all__ = ["SAMPLE_KINDS", "sample_context", "sample_facts", "sample_receipt"]
 
 DEMO_KEY = b"citycard-demo-receipt-key-000000"
 CARD = "3104 0000 1234 5678 9012"
+OLD_CARD = "3104 0000 8765 4321 0098"
 T = datetime(2026, 11, 24, 19, 30, 5, tzinfo=DEFAULT_ZONE)
 
 
@@ -72,6 +77,24 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
             else ("People's Square Service Centre (9:00-17:00)",
                   "Xujiahui Service Outlet (8:30-18:00)"),
         ),
+        "loss_cancel": LossCancelled(
+            reference="LR20261124000126", when=T, card_number=CARD,
+        ),
+        "transfer": BalanceTransfer(
+            reference="L261124193005A1B2C3", when=T, card_number=CARD,
+            old_card_number=OLD_CARD, amount_fen=95000, balance_before_fen=2345,
+            balance_after_fen=97345, left_fen=2660, tac="5E6F7A8B",
+        ),
+        "repayment": OverdraftRepayment(
+            reference="L261124193005D4E5F6", when=T, card_number=CARD, cash_fen=5000,
+            repaid_fen=1500, owed_before_fen=1500, owed_after_fen=0, loaded_fen=3500,
+            balance_before_fen=0, balance_after_fen=3500, notes=((5000, 1),), tac="9C0D1E2F",
+        ),
+        "dispute": DisputeSlip(
+            ticket_no="D20261124000042", when=T, card_number=CARD,
+            transaction_ref="TX-88213", transaction_when=_at(11, 22, 7, 55), amount_fen=-1285,
+            loss_report_no="LR20261124000127",
+        ),
         "feedback": FeedbackTicket(
             ticket_no="F20261124-0042", when=T, category="top_up", phone="13812341234",
         ),
@@ -84,7 +107,8 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
                                line="2号线" if zh else "Line 2",
                                station="人民广场" if zh else "People's Sq"),
                 StatementEntry(_at(11, 3, 18, 40), "ride", "", -100, mode="bus",
-                               line="71路" if zh else "71", discount_fen=100),
+                               line="71路" if zh else "71", fare_fen=200,
+                               transfer_discount_fen=100),
                 StatementEntry(_at(11, 8, 10, 5), "purchase", "", -1285,
                                merchant="全家便利店" if zh else "FamilyMart"),
                 StatementEntry(_at(11, 12, 20, 15), "bill_payment", "", -3000,
@@ -120,7 +144,8 @@ def sample_facts(kind: str, language: str = "zh", columns: int = 48) -> object:
 
 
 SAMPLE_KINDS = ("topup", "pending", "refund", "bill", "loss", "feedback", "statement",
-                "collection", "settlement", "test")
+                "collection", "settlement", "test", "loss_cancel", "transfer", "dispute",
+                "repayment")
 
 
 def sample_receipt(kind: str, language: str, columns: int = 48) -> Receipt:

@@ -23,6 +23,7 @@ from kiosk.screens.card import (
     StatementPrintedScreen,
     StatementScreen,
 )
+from kiosk.screens.lifecycle import DisputeDoneScreen, LossCancelDoneScreen, LossCancelScreen
 from kiosk.screens.money import (
     BillAccountScreen,
     BillDoneScreen,
@@ -50,7 +51,8 @@ SCREEN_CLASSES: list[type[KioskScreen]] = [
     BillUtilityScreen, BillAccountScreen, BillFoundScreen, PinEntryScreen, BillPayingScreen,
     BillDoneScreen, BillFailedScreen, PointsScreen, PointsDoneScreen, PinChangeScreen,
     PinSetScreen, PinDoneScreen, LossReportScreen, LossReportDoneScreen, FeedbackScreen,
-    FeedbackDoneScreen, HelpScreen, MaintenanceScreen, OutOfServiceScreen]
+    FeedbackDoneScreen, HelpScreen, MaintenanceScreen, OutOfServiceScreen, LossCancelScreen,
+    LossCancelDoneScreen, DisputeDoneScreen]
 
 
 def all_screens() -> list[KioskScreen]:

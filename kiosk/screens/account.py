@@ -290,35 +290,49 @@ class FeedbackDoneScreen(KioskScreen):
                  buttons(act(ctx.t("done"), lambda: ctx.app.go(None), "done", "secondary")))
 
 
-# Packaged help until kioskd serves help content (the sibling issue moves it there).
-HELP_SECTIONS = ("use", "hotline", "lost", "pin", "fraud")
-
-
 class HelpScreen(KioskScreen):
+    """The help and emergency guides kioskd serves (``GET /v1/help``: the central
+    side's, or the packaged default), a tile per section. Reached from the
+    attract, home and every card-error screen."""
+
     screen_name = "help"
-    reads_snapshot = False  # packaged text only
+    reads_snapshot = False  # the guides come from GET /v1/help, not the snapshot
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.section = "use"
+        self.doc: dict[str, Any] | None = None
 
     def arrive(self, ctx: Ctx) -> None:
         super().arrive(ctx)
         if self.section != "use":  # only then is there a choice to clear
             self.section = "use"
             self.stale = True
+        ctx.app.send("GET", "/v1/help", on_ok=self._got)  # the issuer may have changed it
+
+    def _got(self, reply: Any) -> None:
+        if isinstance(reply, dict) and reply != self.doc:
+            self.doc = reply
+            self.redraw()
 
     def build(self, ctx: Ctx) -> None:
-        hotline = ctx.app.hotline
         self.add(title(ctx.t("help_title")))
+        sections = (self.doc or {}).get("sections") or []
+        if not sections:  # kioskd has not answered yet: the hotline at least
+            self.add(body(ctx.t("help_hotline_text", hotline=ctx.app.hotline)), spacer(),
+                     buttons(act(ctx.t("back"), lambda: ctx.app.go(None), "back",
+                                 "secondary")))
+            return
+        zh = ctx.lang == "zh"
+        shown = next((s for s in sections if s["id"] == self.section), sections[0])
         row = BoxLayout(orientation="horizontal", spacing=dp(14))
-        row.add_widget(tiles([(f"help_{s}", ctx.t(f"help_{s}"), partial(self._open, s))
-                              for s in HELP_SECTIONS], cols=1, kind="secondary"))
-        row.children[0].size_hint_x = 0.34
-        row.add_widget(panel(title(ctx.t(f"help_{self.section}"), role="body"),
-                             body(ctx.t(f"help_{self.section}_text", hotline=hotline)
-                                  if self.section != "use" else ctx.t("help_use_text")),
-                             spacer(), size_hint_x=0.66))
+        row.add_widget(tiles([(f"help_{s['id']}", s["title_zh" if zh else "title"],
+                               partial(self._open, s["id"])) for s in sections],
+                             cols=2, kind="secondary"))
+        row.children[0].size_hint_x = 0.42
+        row.add_widget(panel(title(shown["title_zh" if zh else "title"], role="body"),
+                             body(shown["body_zh" if zh else "body"], role="small"),
+                             spacer(), size_hint_x=0.58))
         self.add(row, buttons(act(ctx.t("back"), lambda: ctx.app.go(None), "back",
                                   "secondary")))
 

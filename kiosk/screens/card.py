@@ -8,6 +8,7 @@ from typing import Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from kiosk.api import LocalApiError
 from kiosk.i18n import CARD_STATUS, CARD_TYPES, RECORD_KINDS, format_yuan, label
@@ -26,7 +27,8 @@ from kiosk.screens.base import (
     tiles,
     title,
 )
-from kiosk.widgets import AMBER, GREEN, GREY, RED, Txt
+from kiosk.screens.lifecycle import transfer_line
+from kiosk.widgets import AMBER, GREEN, GREY, RED, Panel, Txt
 
 __all__ = [
     "POINT_STEP",
@@ -46,9 +48,44 @@ __all__ = [
 POINT_STEP = 100
 
 
+def announcements(ctx: Ctx, services_only: bool = False) -> list[Panel]:
+    """The central notices on now (维护公告), in the screen's language; with
+    ``services_only`` those that stop a service (a maintenance window, also before
+    it starts). The daemon drops a notice when it ends."""
+    notices = ctx.snap.notices if ctx.snap is not None else []
+    card = ctx.snap.card if ctx.snap is not None else None
+    # what this card can do here: every service, or another city's card's few
+    can = None if card is None or card.services is None else set(card.services)
+    shown = [n for n in notices if not services_only
+             or (n.touches and (can is None or can & set(n.touches)))][:1 if services_only else 3]
+    zh = ctx.lang == "zh"
+    out = []
+    for n in shown:
+        words = (n.title_zh, n.body_zh) if zh else (n.title, n.body)
+        when = "" if n.active else ctx.t("notice_coming", start=_clock_text(n.starts_at))
+        head = body(words[0] + (f"  {when}" if when else ""), role="small",
+                    tone=RED if n.touches else None)
+        # home (services_only) has room for one line a notice; the attract screen more
+        box = panel(head, *([] if services_only else [small(words[1])]),
+                    bg=AMBER if n.touches else None, size_hint_y=None,
+                    padding=(dp(12), dp(4)), spacing=dp(2))
+        box.bind(minimum_height=box.setter("height"))
+        out.append(box)
+    return out
+
+
+def _clock_text(iso: str) -> str:
+    """``2026-12-05T01:00:00+08:00`` → ``12-05 01:00`` (the notice's own time zone)."""
+    return iso[5:16].replace("T", " ") if len(iso) >= 16 else iso
+
+
 class AttractScreen(KioskScreen):
     screen_name = "attract"
-    reads_snapshot = False
+    reads_snapshot = False  # only the notices of the snapshot (view_key)
+
+    def view_key(self, ctx: Ctx) -> object:
+        notices = tuple(ctx.snap.notices) if ctx.snap is not None else ()
+        return super().view_key(ctx), notices
 
     def build(self, ctx: Ctx) -> None:
         other = "en" if ctx.lang == "zh" else "zh"
@@ -57,6 +94,7 @@ class AttractScreen(KioskScreen):
                  title(ctx.t("tap_card"), role="hero"),
                  body(t("tap_card", other), tone=GREY),
                  body(ctx.t("tap_card_hint")),
+                 *announcements(ctx),
                  spacer())
         app = ctx.app
         scale = ctx.t("normal_text") if getattr(app, "text_scale", 1.0) > 1.0 \
@@ -95,27 +133,40 @@ class HomeScreen(KioskScreen):
     def build(self, ctx: Ctx) -> None:
         assert ctx.snap is not None and ctx.snap.card is not None
         card, app = ctx.snap.card, ctx.app
-        note = central_note(ctx)
+        city = card.issuer_city
+        # A card of another city: its city and what it may do here, not "unknown card".
+        note = other_city_note(ctx) if city else central_note(ctx)
         if note:
             self.add(panel(body(note, tone=RED), bg=AMBER, size_hint_y=None,
                            height=dp(44), padding=(dp(12), dp(4))))
+        self.add(*announcements(ctx, services_only=True))
         row = BoxLayout(orientation="horizontal", spacing=dp(14))
         details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
-                   (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}"),
-                   (ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang))]
+                   *([(ctx.t("card_discount"), discount_text(ctx, card.discount))]
+                     if card.discount else []),
+                   (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}")]
+        # An active card needs no status line (a refused one has its own screen), nor a
+        # card the centre does not know (the banner says why): room for the discount.
+        if card.status not in ("active", "unknown"):
+            details.append((ctx.t("status"), label(CARD_STATUS, card.status, ctx.lang)))
         if card.points is not None:
             details.append((ctx.t("points"), str(card.points)))
+        if card.overdraft_fen:
+            details.insert(0, (ctx.t("overdraft"), f"-{format_yuan(card.overdraft_fen)}"))
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
                      pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
-        if card.pending_load_fen:
-            left.add_widget(body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
-                                 tone=GREEN))
-            left.add_widget(act(ctx.t("complete_pending"),
-                                lambda: app.send("POST", "/v1/pending-load/complete"),
-                                "complete_pending"))
+        # What waits for this card (the old card's balance, a pending load) goes in the
+        # bar at the bottom: the panel is full at 800x480 under a central banner.
+        offer = transfer_line(ctx, card.transfer) if card.transfer else []
+        if card.pending_load_fen:  # a transfer left unfinished is one too: finished here
+            offer += [body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
+                           tone=GREEN),
+                      act(ctx.t("complete_pending"),
+                          lambda: app.send("POST", "/v1/pending-load/complete"),
+                          "complete_pending")]
         row.add_widget(left)
-        row.add_widget(tiles([
+        every = [
             ("topup", ctx.t("tile_topup"), lambda: app.send("POST", "/v1/topup/start")),
             ("bill", ctx.t("tile_bill"), lambda: app.go("bill_utility")),
             ("history", ctx.t("tile_history"), lambda: app.go("history")),
@@ -124,9 +175,37 @@ class HomeScreen(KioskScreen):
             ("loss_report", ctx.t("tile_loss"), lambda: app.go("loss_report")),
             ("feedback", ctx.t("tile_feedback"), lambda: app.go("feedback")),
             ("help", ctx.t("tile_help"), lambda: app.go("help")),
-        ], cols=2))
-        self.add(row, buttons(act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"),
-                                  "done", "secondary")))
+        ]
+        if card.services is not None:  # another city's card: what config opens to it
+            open_ = {*card.services, "feedback", "help"}
+            every = [tile for tile in every if tile[0] in open_]
+        row.add_widget(tiles(every, cols=2))
+        done = act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"), "done",
+                   "secondary")
+        self.add(row, _bar(offer, done) if offer else buttons(done))
+
+
+def _bar(offer: list[Any], done: Any) -> BoxLayout:
+    """The bottom row with what waits for the card: its text takes the free width."""
+    bar = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(60), spacing=dp(12))
+    if not any(isinstance(w, Txt) for w in offer):
+        bar.add_widget(Widget())
+    for widget in offer:
+        if isinstance(widget, Txt):
+            widget.pos_hint = {"center_y": 0.5}
+        bar.add_widget(widget)
+    bar.add_widget(done)
+    return bar
+
+
+def other_city_note(ctx: Ctx) -> str:
+    """``北京发行的卡：本机可查询余额、交易记录`` — the city and the services open."""
+    card = ctx.snap.card if ctx.snap else None
+    if card is None or card.issuer_city is None:
+        return ""
+    city = card.issuer_city["name_zh" if ctx.lang == "zh" else "name"]
+    names = [ctx.t(f"service_{s}") for s in card.services or []]
+    return ctx.t("other_city_card", city=city, services=ctx.t("and").join(names))
 
 
 class HistoryScreen(KioskScreen):
@@ -207,26 +286,73 @@ class HistoryScreen(KioskScreen):
         self.add(buttons(*acts))
 
 
+def _dispute(ctx: Ctx, transaction_id: int) -> None:
+    def done(reply: Any) -> None:
+        ctx.app.screen("dispute_done").hand(result=reply)
+        ctx.app.go("dispute_done")
+    ctx.app.send("POST", "/v1/dispute", {"transaction_id": transaction_id}, on_ok=done)
+
+
 def _history_line(ctx: Ctx, item: dict[str, Any]) -> BoxLayout:
     details = item.get("details") or {}
-    where = details.get("merchant") or details.get("description") or \
+    place = " · ".join(str(details[k]) for k in ("line", "station") if details.get(k))
+    where = place or details.get("merchant") or details.get("description") or \
         details.get("terminal_id") or ""
     kind = label(RECORD_KINDS, str(item.get("kind")), ctx.lang)
-    extra = []
-    discount = int(details.get("ride_discount_fen") or 0) + \
-        int(details.get("transfer_discount_fen") or 0)
-    if discount:
-        extra.append(f"{ctx.t('discount')} {format_yuan(discount)}")
-    if details.get("balance_after_fen") is not None:
-        extra.append(f"{ctx.t('new_balance')} {format_yuan(int(details['balance_after_fen']))}")
+    raw_tx = details.get("transaction_id")
+    # The centre's transaction: "I did not make this".
+    tx: int | None = raw_tx if isinstance(raw_tx, int) else None
     line = BoxLayout(orientation="horizontal", size_hint_y=None, height=dp(44), spacing=dp(8))
     when = str(item.get("when", "")).replace("T", " ")[:16]
     line.add_widget(Txt(text=f"{when}\n{kind}", role="small", size_hint_x=0.24))
-    line.add_widget(Txt(text=f"{where}\n{'  '.join(extra)}".strip(), role="small",
+    line.add_widget(Txt(text=f"{where}\n{ride_terms(ctx, details)}".strip(), role="small",
                         size_hint_x=0.52))
     line.add_widget(Txt(text=format_yuan(int(item.get("amount_fen", 0)), sign=True),
                         role="body", halign="right", size_hint_x=0.24))
+    if tx is not None:
+        button = act(ctx.t("dispute_go"), partial(_dispute, ctx, tx), f"dispute_{tx}",
+                     "secondary")
+        button.height = dp(42)  # within the line: a small target beside the amount
+        line.add_widget(button)
     return line
+
+
+def ride_terms(ctx: Ctx, details: dict[str, Any]) -> str:
+    """A ride's fare, its card-type and transfer discounts and the points it earned (as
+    the central side gives them); for anything else the balance after it."""
+    def fen(name: str) -> int:
+        return int(details.get(name) or 0)
+
+    terms = []
+    if details.get("fare_fen") is not None:
+        terms.append(f"{ctx.t('fare')} {format_yuan(fen('fare_fen'))}")
+    if fen("ride_discount_fen"):
+        terms.append(f"{ctx.t('ride_discount')} {format_yuan(fen('ride_discount_fen'))}")
+    if fen("transfer_discount_fen"):
+        terms.append(f"{ctx.t('transfer_discount')} "
+                     f"{format_yuan(fen('transfer_discount_fen'))}")
+    if fen("points_delta") > 0:
+        terms.append(ctx.t("points_earned", points=fen("points_delta")))
+    if not terms and details.get("balance_after_fen") is not None:
+        terms.append(f"{ctx.t('new_balance')} {format_yuan(fen('balance_after_fen'))}")
+    return "  ".join(terms)
+
+
+def discount_text(ctx: Ctx, discount: dict[str, int] | None) -> str:
+    """The card type's ride discount in words (from the central side's figures)."""
+    if not discount:
+        return ""
+    parts = []
+    for mode in ("bus", "metro"):
+        percent = int(discount.get(f"{mode}_percent", 0))
+        if percent >= 100:
+            parts.append(ctx.t(f"{mode}_free"))
+        elif percent > 0:
+            off = f"{(100 - percent) / 10:g}" if ctx.lang == "zh" else str(percent)
+            parts.append(ctx.t(f"{mode}_off", off=off))
+    if discount.get("transfer_off_fen"):
+        parts.append(ctx.t("transfer_off", off=format_yuan(int(discount["transfer_off_fen"]))))
+    return " · ".join(parts)
 
 
 # What kioskd's POST /v1/statement accepts (daemon/account.py PERIODS; kiosk imports no daemon).

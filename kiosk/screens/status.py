@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.i18n import format_yuan
 from kiosk.routing import CARD_ERRORS, CARD_STATUS_SCREENS
 from kiosk.screens.base import (
     Ctx,
@@ -35,8 +36,25 @@ class CardErrorScreen(KioskScreen):
         said = notice_text(ctx.snap, ctx.lang)
         if said:
             self.add(body(said, tone=GREY))
-        self.add(body(ctx.t(f"{error}_next", hotline=app.hotline)), spacer())
+        card = ctx.snap.card if ctx.snap is not None and ctx.snap.screen == "card" else None
+        black = card.blacklist if card is not None and error == "card_blacklisted" else None
+        if black:
+            reason = str(black.get("reason", "other"))
+            self.add(body(ctx.t("blacklist_reason", reason=ctx.t(f"reason_{reason}"))))
+            if reason == "overdraft":
+                self.add(body(ctx.t("overdraft_owed",
+                                    amount=format_yuan(int(black.get("owed_fen", 0)))),
+                              tone=RED))
+        # Every card error names the hotline (service.hotline, as on every receipt).
+        self.add(body(ctx.t(f"{error}_next")), body(ctx.t("help_hotline_text",
+                                                          hotline=app.hotline)), spacer())
         acts = [act(ctx.t("tile_help"), lambda: app.go("help"), "help", "secondary")]
+        if card is not None and error == "card_lost":
+            acts.append(act(ctx.t("loss_cancel_go"), lambda: app.go("loss_cancel"),
+                            "cancel_loss", "secondary"))
+        if black and black.get("reason") == "overdraft":
+            acts.append(act(ctx.t("overdraft_repay"),
+                            lambda: app.send("POST", "/v1/topup/start"), "repay"))
         if ctx.snap is not None and ctx.snap.screen == "card":
             acts.append(act(ctx.t("tile_history"), lambda: app.go("history"), "history",
                             "secondary"))

@@ -28,15 +28,30 @@ from tests.central.helpers import (
 def test_card_view_has_status_type_masked_name_points(central: Central) -> None:
     card = central.client.get(f"/v1/cards/{WANG}").json()
     assert card == {"card_no": WANG, "card_type": "senior", "holder_name_masked": "王*英",
+                    "discount": {"bus_percent": 100, "metro_percent": 50,
+                                 "transfer_off_fen": 100, "transfer_window_min": 90},
                     "status": "active", "valid_from": "2020-03-15", "valid_until": "2035-03-14",
                     "points": 0, "pin_set": False, "pin_locked_until": None,
                     "pending_loads": [],
                     "load_limits": {"single_max_fen": 50000, "daily_max_fen": 100000,
                                     "daily_used_fen": 0, "daily_remaining_fen": 100000,
-                                    "purse_cap_fen": 100000}}
+                                    "purse_cap_fen": 100000},
+                    "transfer": None, "blacklist": None}
     li = central.client.get(f"/v1/cards/{LI}").json()
     assert (li["card_type"], li["holder_name_masked"], li["points"], li["pin_set"]) == (
         "student", "李*", 310, True)
+    assert li["discount"]["bus_percent"] == li["discount"]["metro_percent"] == 50
+
+
+def test_the_seeded_rides_follow_the_card_types_discounts(central: Central) -> None:
+    """One table says what a card type gets off a ride: the history obeys it."""
+    from central.fares import ride_discount
+    rows = central.sql("SELECT c.card_type, t.fare_fen, t.ride_discount_fen, t.mode FROM "
+                       "transactions t JOIN cards c USING (card_no) WHERE t.kind = 'ride'")
+    assert rows
+    for r in rows:
+        assert r["ride_discount_fen"] == ride_discount(r["card_type"], r["fare_fen"],
+                                                       r["mode"] == "bus")
 
 
 @pytest.mark.parametrize(("card_no", "status"), [(LIU, "lost"), (CHEN, "blacklisted"),

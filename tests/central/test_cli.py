@@ -177,3 +177,38 @@ def test_serve_with_an_admin_token_file_and_thresholds(seeded: Path, tmp_path: P
     assert empty.returncode == 0 and empty.stdout == "no alerts\n"
     assert run("alerts", "--db", str(seeded), "--limit", "0").returncode == 1
     assert run("alerts", "--db", str(tmp_path / "none.sqlite")).returncode == 1
+
+
+def test_add_notice_stores_a_notice_and_refuses_a_bad_time_range(seeded: Path) -> None:
+    import json
+    before = sqlite3.connect(seeded).execute("SELECT COUNT(*) FROM notices").fetchone()[0]
+    refused = run("add-notice", "--db", str(seeded), "--kind", "maintenance", "--title", "T",
+                  "--title-zh", "标题", "--body", "B", "--body-zh", "内容",
+                  "--starts", "2099-12-05T03:00", "--ends", "2099-12-05T01:00")
+    assert refused.returncode == 1
+    error = json.loads(refused.stderr.strip().splitlines()[-1])
+    assert error["code"] == "validation_error" and error["details"]["field"] == "ends_at"
+    assert set(error) == {"code", "message", "message_zh", "details"}
+    assert sqlite3.connect(seeded).execute("SELECT COUNT(*) FROM notices").fetchone()[0] \
+        == before
+    done = run("add-notice", "--db", str(seeded), "--kind", "maintenance", "--title", "T",
+               "--title-zh", "标题", "--body", "B", "--body-zh", "内容",
+               "--starts", "2099-12-05T01:00", "--ends", "2099-12-05T03:00+08:00")
+    assert done.returncode == 0, done.stderr
+    row = sqlite3.connect(seeded).execute(
+        "SELECT kind, ends_at - starts_at FROM notices ORDER BY notice_id DESC").fetchone()
+    assert row == ("maintenance", 7200)
+
+
+def test_replace_card_records_a_lost_cards_replacement_and_refuses_the_rest(
+        seeded: Path) -> None:
+    lost, new, active = "31044403000000100041", "31044403000000100033", ZHANG
+    refused = run("replace-card", "--db", str(seeded), active, new)
+    assert refused.returncode == 1 and "only a card reported lost" in refused.stderr
+    done = run("replace-card", "--db", str(seeded), lost, new)
+    assert done.returncode == 0, done.stderr
+    assert "3104 **** **** 0041 -> 3104 **** **** 0033" in done.stdout and lost not in done.stdout
+    again = run("replace-card", "--db", str(seeded), lost, new)
+    assert again.returncode == 1 and "already has a replacement" in again.stderr
+    with sqlite3.connect(seeded) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM replacements").fetchone()[0] == 1

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from tests.central.helpers import KIOSK, ZHANG, Central, error_of, new_key
 
@@ -79,3 +82,62 @@ def test_events_are_stored_once_per_id(central: Central) -> None:
         "accepted": 1, "duplicates": 2}
     assert central.sql("SELECT COUNT(*) FROM kiosk_events")[0][0] == 3
     error_of(central.client.post("/v1/kiosk/events", {"events": []}), 400, "validation_error")
+
+
+def test_a_notice_filed_by_the_operator_reaches_the_kiosks(central: Central) -> None:
+    from central.db import connect, transaction
+    from central.notices import add_notice
+    now = int(central.server.app.clock())
+    conn = connect(central.db)
+    try:
+        with transaction(conn):
+            add_notice(conn, kind="maintenance", title="Top-up paused 01:00-03:00",
+                       title_zh="01:00-03:00 暂停充值", body="System upgrade.",
+                       body_zh="系统升级。", starts_at=now + 3600, ends_at=now + 7200, now=now)
+    finally:
+        conn.close()
+    notices = central.client.get("/v1/notices").json()["notices"]
+    filed = [n for n in notices if n["title"] == "Top-up paused 01:00-03:00"]
+    assert filed and filed[0]["active"] is False and filed[0]["title_zh"] == "01:00-03:00 暂停充值"
+
+
+@pytest.mark.parametrize(("starts", "ends", "field"), [
+    (3600, 3600, "ends_at"),       # ends when it starts
+    (7200, 3600, "ends_at"),       # ends before it starts
+    (-7200, -3600, "ends_at"),     # over already
+])
+def test_a_notice_with_a_bad_time_range_is_refused_and_nothing_is_stored(
+        central: Central, starts: int, ends: int, field: str) -> None:
+    from central.db import connect
+    from central.errors import ApiError
+    from central.notices import add_notice
+    now = int(central.server.app.clock())
+    before = central.sql("SELECT COUNT(*) FROM notices")[0][0]
+    conn = connect(central.db)
+    try:
+        with pytest.raises(ApiError) as caught:
+            add_notice(conn, kind="announcement", title="T", title_zh="标题", body="B",
+                       body_zh="内容", starts_at=now + starts, ends_at=now + ends, now=now)
+    finally:
+        conn.close()
+    body = caught.value.body()
+    assert body["code"] == "validation_error" and caught.value.status == 400
+    assert body["details"]["field"] == field and body["message_zh"]
+    assert central.sql("SELECT COUNT(*) FROM notices")[0][0] == before
+
+
+def test_help_is_served_from_the_help_file(central: Central) -> None:
+    from protocol.helpdoc import REQUIRED_SECTIONS, parse_help
+    doc = parse_help(central.client.get("/v1/help").json())
+    assert [s.id for s in doc.sections][:len(REQUIRED_SECTIONS)] == list(REQUIRED_SECTIONS)
+    lost = next(s for s in doc.sections if s.id == "lost")
+    assert "{hotline}" in lost.body and "挂失" in lost.body_zh
+
+
+def test_a_broken_help_file_stops_start_up(tmp_path: Any) -> None:
+    from central.server import App
+    from central.settings import Settings
+    bad = tmp_path / "help.json"
+    bad.write_text('{"version": "1", "sections": [{"id": "use"}]}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"sections\[0\]\.title"):
+        App(tmp_path / "c.sqlite", Settings(help_file=bad))

@@ -97,3 +97,39 @@ def test_no_read_while_a_money_session_uses_the_card() -> None:
     with pytest.raises(CardBusy):
         flow.read_now(chip.submit, 1)
     assert chip.reads == 0
+
+
+def test_the_card_types_discount_reaches_the_view_and_a_bad_one_is_malformed() -> None:
+    from daemon.cardflow import CentralCard
+    from daemon.central import CentralMalformed
+    card = {"status": "active", "card_type": "student", "points": 0}
+    discount = {"bus_percent": 50, "metro_percent": 50, "transfer_off_fen": 100,
+                "transfer_window_min": 90}
+    assert CentralCard({**card, "discount": discount}).discount == discount
+    assert CentralCard(card).discount is None  # an older central side gives none
+    for bad in ({**discount, "metro_percent": 150}, {**discount, "transfer_off_fen": -1},
+                {"bus_percent": 50}):
+        with pytest.raises(CentralMalformed):
+            CentralCard({**card, "discount": bad})
+
+
+def test_a_replacement_cards_transfer_and_a_blacklist_entry_are_read_or_malformed() -> None:
+    from daemon.cardflow import CentralCard
+    from daemon.central import CentralMalformed
+    card = {"status": "blacklisted", "card_type": "ordinary", "points": 0}
+    transfer = {"old_card_no": "31044403000000100041", "status": "held",
+                "available_at": "2026-12-08T10:00:00+08:00", "transferable_fen": 4700}
+    read = CentralCard({**card, "transfer": transfer,
+                        "blacklist": {"reason": "overdraft", "owed_fen": 800}})
+    assert read.transfer is not None and read.transfer.transferable_fen == 4700
+    assert read.transfer.view(0, 1000)["amount_fen"] == 1000  # up to the e-purse cap
+    assert read.blacklist == ("overdraft", 800)
+    # a reason this kiosk does not know reads as "other" (the screen has words for it)
+    assert CentralCard({**card, "blacklist": {"reason": "court_order", "owed_fen": 0}}
+                       ).blacklist == ("other", 0)
+    for bad in ({"transfer": {**transfer, "transferable_fen": -1}},
+                {"transfer": {**transfer, "status": "maybe"}},
+                {"blacklist": {"reason": "overdraft", "owed_fen": "800"}},
+                {"blacklist": "overdraft"}):
+        with pytest.raises(CentralMalformed):
+            CentralCard({**card, **bad})

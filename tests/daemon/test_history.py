@@ -39,3 +39,20 @@ def test_one_central_event_matches_one_card_record_only() -> None:
     central = [_central("ride", "2026-11-20T08:15:30+08:00", -190)]
     merged = merge(card, central)
     assert sorted(e.source for e in merged) == ["both", "card"]
+
+
+def test_a_ride_keeps_fare_both_discounts_points_line_and_station() -> None:
+    """Everything the central side says of a ride reaches the screen (it was dropped)."""
+    ride = _central("ride", "2026-11-20T08:14:10+08:00", -90, fare_fen=300,
+                    ride_discount_fen=110, transfer_discount_fen=100, points_delta=0,
+                    mode="metro", line="Line 1", station="Window of the World",
+                    balance_after_fen=8650, terminal_id="T9")
+    for merged in (merge([], [ride]),
+                   merge([RecordView("2026-11-20T08:14:40", "transit", 90, "T9")], [ride])):
+        details = merged[0].details
+        assert {k: details[k] for k in ("fare_fen", "ride_discount_fen",
+                                        "transfer_discount_fen", "points_delta", "mode",
+                                        "line", "station")} == {
+            "fare_fen": 300, "ride_discount_fen": 110, "transfer_discount_fen": 100,
+            "points_delta": 0, "mode": "metro", "line": "Line 1",
+            "station": "Window of the World"}

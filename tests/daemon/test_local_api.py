@@ -18,6 +18,8 @@ import pytest
 from daemon.api.http import Router, UnixHttpServer
 from daemon.api.routes import OPENAPI_PATH, Services, build_routers
 from daemon.events import EventBus
+from daemon.helpdesk import HelpDesk
+from daemon.notices import NoticeBoard
 from daemon.screenshot import ScreenshotDesk
 from daemon.state import KioskState
 from protocol.local import (
@@ -141,7 +143,9 @@ def served(tmp_path: Path) -> Iterator[tuple[LocalClient, LocalClient, Services,
                    audit=lambda since, until: {"since": since, "until": None, "sessions": [],
                                                 "totals": {}, "cash_counts": {}, "holds": True},
                    crash_after=lambda step: sim.log.append(f"crash after {step}"),
-                   screenshots=ScreenshotDesk(bus))
+                   screenshots=ScreenshotDesk(bus),
+                   notices=NoticeBoard(state),
+                   help=HelpDesk(hotline="12345", cache=tmp_path / "help.json").document)
     kiosk_router, admin_router = build_routers(svc)
     servers = [UnixHttpServer(tmp_path / "kiosk.sock", kiosk_router, mode=0o660, name="kiosk"),
                UnixHttpServer(tmp_path / "admin.sock", admin_router, mode=0o600, name="admin")]
@@ -450,3 +454,24 @@ def test_the_keep_alive_reaches_the_sessions(served: Any) -> None:
     kiosk, _, _, sim = served
     assert kiosk.post("/v1/still-here") == {"ok": True}
     assert sim.log == ["still here"]
+
+
+def test_notices_are_served_and_in_the_snapshot(served: Any) -> None:
+    kiosk, _, svc, _ = served
+    assert kiosk.get("/v1/notices") == {"notices": []}
+    svc.notices.replace({"notices": [{
+        "notice_id": 7, "kind": "maintenance", "title": "Top-up paused",
+        "title_zh": "暂停充值", "body": "Upgrade.", "body_zh": "升级。",
+        "starts_at": "2000-01-01T01:00:00+08:00", "ends_at": "2999-01-01T03:00:00+08:00"}]})
+    (notice,) = kiosk.get("/v1/notices")["notices"]
+    assert notice["notice_id"] == 7 and notice["active"] is True
+    assert "topup" in notice["touches"]
+    snap = kiosk.state()
+    assert snap.notices[0].title_zh == "暂停充值"
+
+
+def test_help_is_served_with_the_hotline_filled_in(served: Any) -> None:
+    kiosk, _, _, _ = served
+    doc = kiosk.get("/v1/help")
+    assert doc["source"] == "default" and doc["hotline"] == "12345"
+    assert "12345" in next(s["body_zh"] for s in doc["sections"] if s["id"] == "hotline")

@@ -39,8 +39,8 @@ def test_a_central_transaction_becomes_a_statement_entry_with_its_facts() -> Non
             "line": "1号线", "station": "罗湖", "merchant": None, "points_delta": 1}
     entry = statement_entry(ride)
     assert entry == StatementEntry(datetime(2026, 11, 3, 0, 12, tzinfo=UTC), "ride", "", -190,
-                                   mode="metro", line="1号线", station="罗湖", discount_fen=10,
-                                   points_delta=1)
+                                   mode="metro", line="1号线", station="罗湖", points_delta=1,
+                                   ride_discount_fen=10, fare_fen=200)
     assert entry.when.utcoffset() is not None  # the instant, not a wall clock of unknown zone
     bill = {"id": 8, "kind": "bill_payment", "occurred_at": "2026-11-04T09:00:00+08:00",
             "amount_fen": -3000, "merchant": "深圳市水务集团", "points_delta": 0}
@@ -49,3 +49,15 @@ def test_a_central_transaction_becomes_a_statement_entry_with_its_facts() -> Non
     bonus = {"id": 9, "kind": "points", "occurred_at": "2026-11-05T09:00:00+08:00",
              "amount_fen": 0, "points_delta": 50}
     assert statement_entry(bonus).points_delta == 50
+
+
+def test_a_statement_journaled_before_the_discounts_were_split_still_reprints() -> None:
+    stored = {"type": "Statement", "fields": {
+        "reference": "S1", "generated_at": "2026-11-03T10:00:00+08:00",
+        "card_number": "31044403000000100017", "period_from": "2026-11-01",
+        "period_to": "2026-11-03", "opening_balance_fen": 1000, "closing_balance_fen": 810,
+        "entries": [{"when": "2026-11-03T08:12:00+08:00", "kind": "ride", "description": "",
+                     "amount_fen": -190, "mode": "metro", "line": None, "station": None,
+                     "merchant": None, "discount_fen": 10, "points_delta": 0}]}}
+    facts = facts_from_json(stored)
+    assert facts.entries[0].discount_fen == 10 and facts.entries[0].ride_discount_fen == 0

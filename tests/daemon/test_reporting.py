@@ -97,3 +97,29 @@ def test_a_down_link_sends_nothing_and_tells_nothing(tmp_path: Path, central: Ce
     assert reporter.outbox.depth() == 1  # kept for when the link returns
     before: Any = central.sql("SELECT last_seen_at FROM kiosks WHERE kiosk_id = ?", KIOSK)
     assert before[0]["last_seen_at"] is None
+
+
+def test_the_notices_and_the_help_come_with_the_heartbeat(tmp_path: Path,
+                                                          central: Central) -> None:
+    from daemon.events import EventBus
+    from daemon.helpdesk import HelpDesk
+    from daemon.notices import NoticeBoard
+    from daemon.state import KioskState
+    client = CentralClient(CentralSection(url=central.url, read_timeout_s=2,
+                                          connect_timeout_s=0.5, retries=0),
+                           kiosk_id=KIOSK, secret=central.secret)
+    state = KioskState(EventBus(), language="zh")
+    board = NoticeBoard(state)
+    desk = HelpDesk(hotline="96000", cache=tmp_path / "help.json")
+    assert desk.document().source == "default"
+    reporter = Reporter(Journal(tmp_path / "journal.sqlite"), client, version="9.9.9",
+                        snapshot=lambda: dict(STATUS), with_heartbeat=(board.fetch, desk.fetch))
+    reporter.tick(True, now=1000.0)
+    titles = [n.title for n in state.snapshot().notices]
+    assert "Hotline 12345" in titles and "Old notice" not in titles
+    doc = desk.document()
+    assert doc.source == "central" and doc.hotline == "96000"
+    assert "96000" in next(s.body for s in doc.sections if s.id == "lost")
+    # kept for a restart without the central side
+    again = HelpDesk(hotline="96000", cache=tmp_path / "help.json")
+    assert again.document() == doc

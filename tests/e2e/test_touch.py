@@ -12,8 +12,11 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +33,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
                                 reason="needs an X display: make test runs under xvfb-run")
 
 WANG_NO_PIN = "31044403000000100033"
+MAINT_EN, MAINT_ZH = "Upgrade: top-up paused for an hour", "系统升级：暂停充值一小时"
 PIN = "147258"
 
 
@@ -40,6 +44,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # a ¥300 top-up was 30 s of pulses.
     with Stack(tmp_path_factory.mktemp("touch") / "kiosk", config_extra=QUICK_NOTES) as st:
         st.seed()
+        # A maintenance window two hours ahead: announced now, starts after the module.
+        starts = time.time() + 7200
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "citycard-central"), "add-notice", "--db",
+             str(st.db), "--kind", "maintenance", "--title", MAINT_EN, "--title-zh", MAINT_ZH,
+             "--body", "Top-ups and bill payments pause for an upgrade.",
+             "--body-zh", "系统升级期间暂停充值和缴费。",
+             "--starts", datetime.fromtimestamp(starts).astimezone().isoformat(),
+             "--ends", datetime.fromtimestamp(starts + 3600).astimezone().isoformat()],
+            capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
         st.start_central()
         st.start_kioskd()
         yield st
@@ -266,6 +281,57 @@ def test_history_pages_and_a_statement_is_printed(stack: Stack, ui: TouchProbe) 
     ui.tap("done")
 
 
+@pytest.mark.parametrize(("card_no", "words_zh", "words_en"), [
+    (CARD, "地铁9.5折 · 换乘减¥1.00", "metro -5% · transfer -¥1.00"),
+    (WANG_NO_PIN, "公交免费 · 地铁5折", "bus free · metro -50%")])
+def test_home_names_the_card_types_discount_and_history_the_rides_terms(
+        stack: Stack, ui: TouchProbe, card_no: str, words_zh: str, words_en: str) -> None:
+    home = tap_card(stack, ui, card_no)
+    assert "优惠" in _text(home) and words_zh in _text(home)
+    ui.tap("language")
+    home_en = _clean(ui.wait_screen("home", also=lambda v: v["language"] == "en"))
+    assert words_en in _text(home_en)
+    ui.tap("language")
+    ui.wait_screen("home", also=lambda v: v["language"] == "zh")
+    ui.tap("history")
+    seen = _clean(ui.wait_screen("history", also=lambda v: "更多" in v["texts"]))["texts"]
+    for _ in range(4):  # a few pages hold rides with their fare and discounts
+        if any("票价" in t for t in seen) and any("优惠" in t for t in seen):
+            break
+        before = ui.view()["texts"]  # type: ignore[index]
+        ui.tap("more")
+        seen += _clean(ui.wait_screen("history", also=lambda v, b=before: v["texts"] != b))[
+            "texts"]
+    assert any("票价 ¥" in t for t in seen) and any("优惠 ¥" in t for t in seen)
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
+def test_a_card_of_another_city_is_named_and_offered_what_is_open(stack: Stack,
+                                                                   ui: TouchProbe) -> None:
+    home = tap_card(stack, ui, "03104100000000000051")
+    text = _text(home)
+    assert "北京发行的卡：本机可办理余额查询和交易记录" in text
+    assert "透支" in text and "-¥3.50" in text and "中心无此卡" not in text
+    assert MAINT_ZH not in text  # it stops top-up and bills, which this card has not here
+    names = [t["name"] for t in home["targets"]]
+    assert "history" in names and "help" in names
+    assert not {"topup", "bill", "points", "pin"} & set(names)
+    ui.tap("history")
+    log = _clean(ui.wait_screen("history", also=lambda v: any("卡内交易记录" in t
+                                                             for t in v["texts"])))
+    assert any("-¥4.00" in t for t in log["texts"])
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("language")
+    en = _clean(ui.wait_screen("home", also=lambda v: v["language"] == "en"))
+    assert "A card of Beijing: here you can use balance and history" in _text(en)
+    ui.tap("language")
+    ui.wait_screen("home", also=lambda v: v["language"] == "zh")
+    ui.tap("done")
+
+
 def test_redeem_points(stack: Stack, ui: TouchProbe) -> None:
     before = wallet_balance(stack)
     points = central_sql(stack, "SELECT points FROM cards WHERE card_no = ?", CARD)[0][0]
@@ -344,11 +410,46 @@ def test_feedback_and_help(stack: Stack, ui: TouchProbe) -> None:
     ui.tap("done")
     ui.wait_screen("attract")
     ui.tap("help")
-    ui.wait_screen("help")
+    ui.wait_screen("help", also=lambda v: "help_fraud" in [t["name"] for t in v["targets"]])
     ui.tap("help_hotline")
     view = _clean(ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"])))
     assert view["language"] == "zh"
+    for section, words in (("help_lost", "挂失"), ("help_pin", "重置"), ("help_fraud", "盗刷"),
+                           ("help_damaged", "破损"), ("help_outlets", "08:30-17:30")):
+        ui.tap(section)
+        _clean(ui.wait_screen("help", also=lambda v, w=words: any(w in t for t in v["texts"])))
     ui.tap("back")
+
+
+@pytest.mark.parametrize(("card_no", "screen"), [("31044403000000100041", "card_lost"),
+                                                 ("31044403000000100058", "card_blacklisted")])
+def test_a_card_error_names_the_hotline_and_opens_the_help(stack: Stack, ui: TouchProbe,
+                                                           card_no: str, screen: str) -> None:
+    view = tap_card(stack, ui, card_no, screen=screen)
+    assert "服务热线 12345" in _text(view)
+    ui.tap("help")
+    ui.wait_screen("help", also=lambda v: "help_lost" in [t["name"] for t in v["targets"]])
+    ui.tap("back")
+    ui.wait_screen(screen)
+    ui.tap("done")
+
+
+def test_notices_on_the_attract_screen_and_those_that_stop_a_service_at_home(
+        stack: Stack, ui: TouchProbe) -> None:
+    """The central notices come with the heartbeat: the attract screen shows those on
+    now (and the window announced ahead), home only the window, in both languages."""
+    view = _clean(ui.wait_screen("attract", timeout=30,
+                                 also=lambda v: any(MAINT_ZH in t for t in v["texts"])))
+    assert "自助终端支持现金充值" in _text(view)  # a seeded announcement
+    assert "过期通知" not in _text(view)  # the seeded one that has ended
+    home = tap_card(stack, ui)
+    assert MAINT_ZH in _text(home) and "自助终端支持现金充值" not in _text(home)
+    ui.tap("language")
+    home_en = _clean(ui.wait_screen("home", also=lambda v: v["language"] == "en"))
+    assert MAINT_EN in _text(home_en) and "(from " in _text(home_en)
+    ui.tap("language")
+    ui.wait_screen("home", also=lambda v: v["language"] == "zh")
+    ui.tap("done")
 
 
 def test_idle_countdown_with_cash_in_ends_in_a_load(stack: Stack, ui: TouchProbe) -> None:
@@ -428,7 +529,8 @@ def test_a_screen_is_built_once_and_again_only_when_what_it_shows_changes(
     shows (here the language) does, and the help section picked is a screen's own
     input until the person leaves."""
     ui.tap("help")
-    first = ui.wait_screen("help")["builds"]
+    first = ui.wait_screen("help", also=lambda v: "help_hotline" in
+                           [t["name"] for t in v["targets"]])["builds"]
     ui.tap("help_hotline")
     picked = ui.wait_screen("help", also=lambda v: any("12345" in t for t in v["texts"]))
     assert picked["builds"] == first + 1
@@ -485,3 +587,84 @@ def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) ->
     # Every press reached the app (a modifier combination counts once, for its last key).
     assert view["keys_seen"] - before >= len(keys) - 1
     assert view["screen"] == "attract" and ui.proc.poll() is None
+
+
+# -- the loss-report lifecycle, overdraft and disputes (issue 11) ------------------------------
+def test_cancel_the_loss_report_of_a_found_card(stack: Stack, ui: TouchProbe,
+                                                artifacts: Path) -> None:
+    found = "31044403000000100025"  # reported lost above, or here
+    central_sql(stack, "UPDATE cards SET status = 'lost' WHERE card_no = ?", found)
+    tap_card(stack, ui, found, screen="card_lost")
+    ui.tap("cancel_loss")
+    _clean(ui.wait_screen("loss_cancel"))
+    ui.tap("proof_id")
+    ui.type_digits(found[-6:])
+    ui.tap("ok")
+    # The card's status changes under it (lost → active): the view once it is quiet.
+    done = _clean(settled(ui, ui.wait_screen("loss_cancel_done", timeout=30)))
+    assert "解挂成功" in done["texts"]
+    ui.screenshot(artifacts / "ui-loss-cancel-zh.png")
+    assert central_sql(stack, "SELECT status FROM cards WHERE card_no = ?", found) == \
+        [("active",)]
+    assert list((stack.workdir / "state" / "receipts").glob("*-loss_cancel.png"))
+    ui.tap("done")
+    ui.wait_screen("home")
+    ui.tap("done")
+
+
+def test_a_replacement_card_is_offered_its_old_balance(stack: Stack, ui: TouchProbe,
+                                                       artifacts: Path) -> None:
+    import subprocess
+
+    from deploy.stack import BIN
+    old, new = "31044403000000100041", WANG_NO_PIN  # 刘洋's lost card, 王秀英's
+    before = wallet_balance(stack, new)
+    subprocess.run([str(BIN / "citycard-central"), "replace-card", "--db", str(stack.db),
+                    old, new], check=True, capture_output=True)
+    held = tap_card(stack, ui, new)
+    assert any("保留期满" in t for t in held["texts"])
+    assert "transfer" not in [t["name"] for t in held["targets"]]
+    ui.tap("done")
+    ui.wait_screen("attract")
+    central_sql(stack, "UPDATE replacements SET recorded_at = recorded_at - 8 * 86400")
+    offer = tap_card(stack, ui, new)
+    assert any("¥45.00" in t for t in offer["texts"])
+    ui.screenshot(artifacts / "ui-transfer-zh.png")
+    ui.tap("transfer")
+    done = _clean(ui.wait_screen("topup_done", timeout=30))
+    assert wallet_balance(stack, new) == before + 4500
+    assert any("¥" in t for t in done["texts"])
+    ui.tap("done")
+
+
+def test_an_overdraft_is_shown_and_repaid_by_touch(stack: Stack, ui: TouchProbe,
+                                                   artifacts: Path) -> None:
+    chen = "31044403000000100058"
+    view = tap_card(stack, ui, chen, screen="card_blacklisted")
+    assert any("¥15.00" in t for t in view["texts"]) and any("透支" in t for t in view["texts"])
+    ui.screenshot(artifacts / "ui-overdraft-zh.png")
+    ui.tap("repay")
+    _clean(ui.wait_screen("topup_limits"))
+    insert(stack, "20")
+    _clean(ui.wait_screen("topup_inserting", also=lambda v: "¥20.00" in v["texts"]))
+    ui.tap("finish")
+    _clean(ui.wait_screen("topup_done", timeout=30))
+    assert central_sql(stack, "SELECT status, owed_fen FROM cards WHERE card_no = ?", chen) == \
+        [("active", 0)]
+    ui.tap("done")
+
+
+def test_not_me_on_a_history_line_files_a_dispute(stack: Stack, ui: TouchProbe) -> None:
+    tap_card(stack, ui)
+    ui.tap("history")
+    view = _clean(ui.wait_screen("history", also=lambda v: any(
+        t["name"].startswith("dispute_") for t in v["targets"])))
+    name = next(t["name"] for t in view["targets"] if t["name"].startswith("dispute_"))
+    ui.tap(name)
+    done = _clean(ui.wait_screen("dispute_done", timeout=30))
+    assert "争议已受理" in done["texts"]
+    assert "loss_report" in [t["name"] for t in done["targets"]]  # offered at once
+    assert central_sql(stack, "SELECT COUNT(*) FROM disputes") == [(1,)]
+    ui.tap("back")
+    ui.wait_screen("home")
+    ui.tap("done")

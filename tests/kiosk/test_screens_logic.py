@@ -47,6 +47,11 @@ def _snap(screen: str, **kw: object) -> StateSnapshot:
     (_snap("card", card=_card()), "bill_account", None, "bill_account"),
     (_snap("card", card=_card("lost")), None, None, "card_lost"),
     (_snap("card", card=_card("lost")), "history", None, "history"),
+    (_snap("card", card=_card("lost")), "loss_cancel", None, "loss_cancel"),  # a found card
+    (_snap("card", card=_card("lost")), "dispute_done", None, "card_lost"),
+    (_snap("card", card=_card()), "loss_cancel_done", None, "loss_cancel_done"),  # active now
+    (_snap("card", card=_card()), "dispute_done", None, "dispute_done"),
+    (_snap("card", card=_card("blacklisted")), "loss_cancel", None, "card_blacklisted"),
     (_snap("card", card=_card("lost")), "points", None, "card_lost"),
     (_snap("card_error", notice=Notice("card_not_supported", "", "")), None, None,
      "not_our_card"),

@@ -47,10 +47,18 @@ def _sent(vc) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_t_union_read_uses_the_fci_and_stops_at_6a83() -> None:
-    vc = card()
+    vc = card(balance_fen=100)
     info = direct(vc).read()
     assert _sent(vc) == ["00A4040008A00000063201010500", "805C000204", "00B201C400"]
-    assert info.apdu_count == 3 and info.balance_fen == 0
+    assert info.apdu_count == 3 and info.balance_fen == 100
+
+
+def test_an_empty_t_union_purse_is_asked_for_its_overdraft() -> None:
+    vc = card(balance_fen=0, overdraft_fen=250)
+    info = direct(vc).read()
+    assert _sent(vc) == ["00A4040008A00000063201010500", "805C000204", "805C010204",
+                         "00B201C400"]
+    assert (info.balance_fen, info.overdraft_fen) == (0, 250)
 
 
 def test_city_union_read_selects_past_6a82_and_reads_the_public_file() -> None:
@@ -70,7 +78,7 @@ def test_older_cards_by_mf_and_df_1001() -> None:
 
 def test_a_full_log_reads_ten_records_and_no_more() -> None:
     records = [f"{i:04X}000000000001F402440300000001202611241200{i:02d}" for i in range(12)]
-    vc = card(records=records[:10])
+    vc = card(records=records[:10], balance_fen=100)
     info = direct(vc).read()
     assert len(info.records) == 10 and info.apdu_count == 2 + 10
     assert _sent(vc)[-1] == "00B20AC400"

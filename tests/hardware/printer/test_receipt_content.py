@@ -109,9 +109,9 @@ def _statement(language: str) -> str:
     t = datetime(2026, 11, 3, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     entries = (
         StatementEntry(t, "ride", "", -190, mode="metro", line="1号线", station="罗湖",
-                       discount_fen=10),
+                       ride_discount_fen=10, fare_fen=200, points_delta=2),
         StatementEntry(t + timedelta(minutes=40), "ride", "", -100, mode="bus", line="26路",
-                       discount_fen=100),
+                       ride_discount_fen=50, transfer_discount_fen=50, fare_fen=200),
         StatementEntry(t + timedelta(hours=2), "purchase", "", -1285, merchant="美宜佳"),
         StatementEntry(t + timedelta(hours=3), "bill_payment", "", -3000,
                        merchant="深圳市水务集团"),
@@ -127,8 +127,12 @@ def test_a_statement_prints_human_kinds_places_and_discounts_in_chinese() -> Non
     for raw in ("bill_payment", "purchase", "bus", "metro", "ride"):
         assert raw not in text
     for shown in ("地铁", "1号线 罗湖", "公交", "26路", "消费", "美宜佳", "缴费",
-                  "深圳市水务集团", "充值", "优惠 ¥0.10", "优惠 ¥1.00"):
+                  "深圳市水务集团", "充值", "票价 ¥2.00  乘车优惠 ¥0.10",
+                  "乘车优惠 ¥0.50  换乘优惠 ¥0.50"):
         assert shown in text, shown
+    totals = {line.split()[0]: line.split()[-1] for line in text.splitlines() if line.strip()}
+    assert (totals["乘车优惠合计"], totals["换乘优惠合计"], totals["获得积分"]) == \
+        ("¥0.60", "¥0.50", "2")
 
 
 def test_a_statement_prints_human_kinds_places_and_discounts_in_english() -> None:
@@ -136,7 +140,8 @@ def test_a_statement_prints_human_kinds_places_and_discounts_in_english() -> Non
     for raw in ("bill_payment", "purchase ", "bus ", "metro "):
         assert raw not in text
     for shown in ("Metro", "Bus", "Purchase", "Bill payment", "Load", "美宜佳",
-                  "discount ¥0.10", "discount ¥1.00"):
+                  "ride discount ¥0.10", "transfer discount ¥0.50", "Ride discounts",
+                  "Transfer discounts", "Points earned"):
         assert shown in text, shown
 
 
@@ -236,3 +241,15 @@ def test_a_fixed_offset_zone_works_as_well() -> None:
     ctx = ReceiptContext("K1", "en", b"k", zone=timezone(timedelta(hours=8)))
     facts = FeedbackTicket("F1", datetime(2026, 11, 24, 16, 0, 1, tzinfo=UTC), "card")
     assert _rows(build_receipt(ctx, facts).lines)["Time"] == "2026-11-25 00:00:01"
+
+
+def test_the_z_report_has_a_transfer_line_only_on_a_day_with_transfers() -> None:
+    from hardware.printer.samples import sample_context, sample_facts
+    plain = sample_facts("settlement", "en")
+    assert "Balance transfers" not in build_receipt(sample_context("en"), plain).text
+    with_transfer = dataclasses.replace(plain, transfer_loads_count=2,  # type: ignore[type-var]
+                                        transfer_loads_fen=12345)
+    text = build_receipt(sample_context("en"), with_transfer).text
+    assert "Balance transfers (2)" in text and "¥123.45" in text
+    # No cash: the reconciliation is the same as without it.
+    assert "BALANCED" in text or "balanced" in text.lower()
