@@ -5,10 +5,12 @@ the same card goes on."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 
+from daemon.api.routes import OPENAPI_PATH
 from daemon.errors import Unavailable
 from tests.daemon.sessions.kit import Kit
 
@@ -55,3 +57,18 @@ def test_a_refused_link_with_a_good_clock_is_still_offline(kit: Kit) -> None:
     kit.show_card()
     kit.state.update(central="unauthorized", clock="ok")
     assert _refused(kit.sessions.start_topup).code == "central_offline"
+
+
+def test_the_services_of_the_card_on_screen_name_the_clock_and_document_it(kit: Kit) -> None:
+    """History, statements, a loss report's cancel and a dispute take the card on screen
+    (card_on_screen): a refused timestamp is said as the clock, not as 'offline', and
+    the local API document lists clock_skew for each of them."""
+    kit.show_card()
+    kit.state.update(central="unauthorized", clock="skewed")
+    error = _refused(lambda: kit.sessions.card_on_screen(need_active=False))
+    assert (error.code, error.details) == ("clock_skew", {"window_s": 300})
+    doc = json.loads(OPENAPI_PATH.read_text("utf-8"))
+    for method, path in (("get", "/v1/history"), ("post", "/v1/statement"),
+                         ("post", "/v1/loss-report/cancel"), ("post", "/v1/dispute")):
+        codes = doc["paths"][path][method]["responses"]["503"]["description"].split(", ")
+        assert "clock_skew" in codes, path
