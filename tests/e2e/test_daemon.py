@@ -3,6 +3,7 @@ daemon, with the reference central server behind it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -140,9 +141,12 @@ def test_sockets_are_private_unix_sockets_and_no_tcp_port(stack: Stack) -> None:
         assert stat.S_ISSOCK(mode)
         assert stat.S_IMODE(mode) == 0o600  # the dev config; 0660 on a Pi
     pid = stack.procs["kioskd"].pid
-    inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
-              if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
-    inodes = {i.removeprefix("socket:[").removesuffix("]") for i in inodes}
+    links = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(FileNotFoundError):  # closed since the listing: not open
+            links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    inodes = {i.removeprefix("socket:[").removesuffix("]") for i in links
+              if i.startswith("socket:")}
     listening = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
