@@ -139,8 +139,9 @@ class Stack:
                         from None
                 time.sleep(0.1)
 
-    def start_ui(self, probe_dir: Path | None = None) -> subprocess.Popen[str]:
-        argv = [str(BIN / "citycard-kiosk"), "--config", str(self.config)]
+    def start_ui(self, probe_dir: Path | None = None,
+                 args: Sequence[str] = ()) -> subprocess.Popen[str]:
+        argv = [str(BIN / "citycard-kiosk"), "--config", str(self.config), *args]
         if probe_dir is not None:
             argv += ["--probe-dir", str(probe_dir)]
         return self._spawn("ui", argv, env={**os.environ, "KIVY_NO_ARGS": "1"})

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-dir", type=Path, help="write ui.json and screenshots here")
     parser.add_argument("--size", default="1280x800",
                         help="window size with --probe-dir or a windowed config (WxH)")
+    parser.add_argument("--probe-no-glyphs", action="store_true",
+                        help="with --probe-dir: skip the missing-glyph check (it loads the font "
+                             "a second time, in Pillow; the memory bench leaves it out)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.app import KioskApp
     from kiosk.probe import Probe
 
-    probe = Probe(args.probe_dir, font) if args.probe_dir else None
+    probe = (Probe(args.probe_dir, None if args.probe_no_glyphs else font)
+             if args.probe_dir else None)
     KioskApp(LocalClient(cfg.kiosk_socket), default_language=cfg.kiosk.language,
              probe=probe, hotline=cfg.service.hotline,
              idle_timeout_s=float(cfg.ui.idle_timeout_s)).run()
