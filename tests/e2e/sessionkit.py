@@ -1,9 +1,25 @@
 """What the e2e tests share (kept in deploy/sessionkit.py, which the demo and the
 reliability benchmarks use too)."""
 
-from deploy.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
+import time
+from pathlib import Path
 
-__all__ = ["CARD", "QUICK_NOTES", "central_sql", "tap", "wait_state", "wallet_balance"]
+from deploy.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
+from deploy.stack import Stack
+
+__all__ = ["CARD", "QUICK_NOTES", "central_sql", "previews", "tap", "wait_state",
+           "wallet_balance"]
+
+
+def previews(stack: Stack, kind: str, timeout: float = 10) -> list[Path]:
+    """The simulated printer's PNG previews of ``kind`` receipts, once there is one: a
+    session's preview is drawn after its "done" answer (daemon/printing.py)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = sorted((stack.workdir / "state" / "receipts").glob(f"*-{kind}.png"))
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 # Fewer pulses per note than the default table (1 pulse a yuan), so that ¥100
 # notes go in quickly; the notes and their values are the same.

@@ -14,7 +14,7 @@ import pytest
 
 from deploy.stack import BIN, Stack
 from protocol.localclient import DaemonUnavailable, LocalApiError
-from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
+from tests.e2e.sessionkit import CARD, central_sql, previews, tap, wait_state, wallet_balance
 from tests.e2e.test_crash import LOAD_STEPS, _die_and_restart
 
 NEW = "31044403000000100033"  # 王秀英's card (demo), 0.00: the replacement
@@ -85,8 +85,8 @@ def test_loss_report_replacement_hold_and_one_transfer(stack: Stack) -> None:
     assert wallet_balance(stack, NEW) == OLD_BALANCE
     assert _transfers(stack) == [(OLD_BALANCE, "completed")]
     assert _old_card_central_balance(stack) == 0
+    assert previews(stack, "transfer")
     receipts = sorted(p.name for p in (stack.workdir / "state" / "receipts").glob("*.png"))
-    assert any(name.endswith("-transfer.png") for name in receipts), receipts
     assert not any(name.endswith("-voucher.png") for name in receipts)
 
     # Asked twice: refused, nothing moves.

@@ -12,7 +12,7 @@ import pytest
 
 from deploy.stack import Stack
 from protocol.localclient import DaemonUnavailable, LocalApiError
-from tests.e2e.sessionkit import central_sql, tap, wait_state, wallet_balance
+from tests.e2e.sessionkit import central_sql, previews, tap, wait_state, wallet_balance
 from tests.e2e.test_crash import _die_and_restart
 
 CHEN = "31044403000000100058"  # blacklisted for an overdraft of 15.00, 20.00 on the chip
@@ -54,7 +54,7 @@ def test_the_reason_and_amount_owed_and_a_repayment_that_lifts_the_entry(stack: 
     assert _card_status(stack) == ("active", 0)
     assert [r[0] for r in central_sql(stack, "SELECT kind FROM card_events WHERE card_no = ?"
                                       " ORDER BY id", CHEN)] == ["repayment", "blacklist_lifted"]
-    assert list((stack.workdir / "state" / "receipts").glob("*-repayment.png"))
+    assert previews(stack, "repayment")
     audit = json.loads(stack.kioskctl("--json", "audit").stdout)
     assert audit["holds"] and audit["totals"]["cash_in_fen"] == 2000 == \
         audit["totals"]["credited_fen"]
