@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import latency_stack, pct, save
+from bench.common import latency_stack, no_blacklist_args, pct, save
 from bench.topup_latency import _one_topup
 
 BIN = Path(sys.executable).parent
@@ -65,7 +65,7 @@ def _wall_ms(argv: list[str], runs: int) -> dict[str, float]:
 def measure(topups: int, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, latency_stack(Path(tmp) / "k", 0.0) as stack:
         stack.seed()
-        stack.start_central()
+        stack.start_central(args=no_blacklist_args(Path(tmp)))
         stack.start_kioskd()
         pid = stack.procs["kioskd"].pid
         time.sleep(1.0)  # past the first link round
