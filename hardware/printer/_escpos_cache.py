@@ -3,10 +3,12 @@
 Importing ``escpos`` parses its ``capabilities.json`` (every printer profile)
 with PyYAML and pickles the result into ``ESCPOS_CAPABILITIES_PICKLE_DIR`` —
 by default a fresh ``mkdtemp()`` for each process, never removed, so every
-start parsed it again: ~150 ms and ~6.3 MB of kioskd's resident set (the
-parser's garbage stays in the heap), and a new /tmp directory with a 70 kB
-pickle each time. Loading a kept pickle takes ~20 ms and ~3.2 MB
-(docs/PERFORMANCE.md, "Bringing kioskd under 60 MB").
+start parsed it again (~100 ms of kioskd's ~0.4–0.5 s import here) and left a
+new /tmp folder with a 70 kB pickle (1,478 of them on the shared dev machine).
+Loading a kept pickle takes ~20 ms. kioskd's resident set is the same either
+way (52.2 MB after importing ``daemon.main``: the parser's freed memory is
+reused by the imports after it); docs/PERFORMANCE.md, "Bringing kioskd under
+60 MB".
 
 The directory: systemd's ``CacheDirectory=`` (``$CACHE_DIRECTORY``, as
 kioskd.service sets), else ``$XDG_CACHE_HOME`` or ``~/.cache``, under
