@@ -38,6 +38,17 @@ def long_run_stack(workdir: Path) -> Stack:
     return Stack(workdir, config_extra=LONG_RUN_LIMITS)
 
 
+def no_blacklist_args(workdir: Path) -> tuple[str, ...]:
+    """``citycard-central serve`` options for a benchmark that loads the same few cards
+    many times an hour: the risk monitor still raises its alerts, but does not
+    blacklist the card (``auto_blacklist = false``), which would end the run at the
+    sixth load of a card within an hour (central/risk/settings.py)."""
+    path = workdir / "risk-bench.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[risk]\nauto_blacklist = false\n", encoding="utf-8")
+    return ("--risk-config", str(path))
+
+
 def save(name: str, results: dict[str, Any]) -> Path:
     """Write ``bench/results/<name>.json`` with the machine's description."""
     out = RESULTS / f"{name}.json"

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cardholder import Cardholder, new_bill
-from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, save
+from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, no_blacklist_args, save
 from deploy.stack import Stack
 
 CARD = "31044403000000100017"
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp, \
             long_run_stack(Path(tmp) / "kiosk") as stack:
         stack.seed()
-        stack.start_central(args=LONG_RUN_CENTRAL_ARGS)
+        stack.start_central(args=(*LONG_RUN_CENTRAL_ARGS, *no_blacklist_args(Path(tmp))))
         stack.start_kioskd()
         kinds = tuple(k for k in args.kinds.split(",") if k)
         if not kinds or set(kinds) - set(KINDS):

@@ -4,6 +4,15 @@ Every event gets the next id. SSE clients that reconnect with ``Last-Event-ID``
 get what they missed from the buffer, or are told to take a fresh snapshot
 when the buffer no longer reaches back that far. A failing listener is logged
 and never stops the publisher (mopidy's listener rule).
+
+The buffer keeps as many events as one subscription's queue holds
+(:data:`KEEP`): a client is cut off when its queue is full, so that is about how
+far behind a client can fall and still resume without a snapshot. A state
+event is the whole snapshot (~2.7 kB as dicts), so 1,000 kept events held ~2.7
+MB of kioskd; 256 hold ~0.7 MB and still cover tens of seconds of the busiest
+sessions, while the UI reconnects within 2 s (kiosk/feed.py's backoff). A
+client the buffer no longer covers gets one fresh snapshot, which is complete
+by construction (docs/decisions.md, "The event replay buffer").
 """
 
 from __future__ import annotations
@@ -17,9 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Event", "EventBus", "Subscription"]
+__all__ = ["KEEP", "QUEUE_DEPTH", "Event", "EventBus", "Subscription"]
 
 logger = logging.getLogger(__name__)
+
+QUEUE_DEPTH = 256  # events a subscription holds before its stream ends (overflow)
+KEEP = QUEUE_DEPTH  # events kept for reconnecting clients
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ class Subscription:
 class EventBus:
     """Publish events to listeners and subscriptions, keeping the last ``keep``."""
 
-    def __init__(self, keep: int = 1000) -> None:
+    def __init__(self, keep: int = KEEP) -> None:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._buffer: deque[Event] = deque(maxlen=keep)
@@ -83,7 +95,7 @@ class EventBus:
         with self._lock:
             self._listeners.append(listener)
 
-    def subscribe(self, maxsize: int = 256) -> Subscription:
+    def subscribe(self, maxsize: int = QUEUE_DEPTH) -> Subscription:
         sub = Subscription(self, maxsize)
         with self._lock:
             self._subs.add(sub)

@@ -59,6 +59,12 @@ fullscreen = false
     return path
 
 
+# As systemd/kioskd.service sets it: glibc's malloc keeps at most two arenas, not
+# one per thread that ever allocated (8 per core), each holding its freed pages
+# (docs/PERFORMANCE.md, "Bringing kioskd under 60 MB").
+KIOSKD_ENV = {"MALLOC_ARENA_MAX": "2"}
+
+
 class Stack:
     """The processes of one local kiosk, started in order and stopped in reverse."""
 
@@ -126,7 +132,7 @@ class Stack:
                            extra=self.config_extra)
         self._spawn("kioskd", [*wrapper, str(BIN / "kioskd"), "--config", str(self.config),
                                "--simulate"],
-                    env={**os.environ, **env} if env else None)
+                    env={**os.environ, **KIOSKD_ENV, **(env or {})})
         admin = self.admin_client
         deadline = time.monotonic() + 30
         while True:

@@ -30,6 +30,8 @@ escpos, pyusb, pyserial and socket errors are translated in
 this package. Builders raise ``ValueError`` for facts that do not add up.
 """
 
+# before escpos is first imported (the modules below): its printer database, kept
+from hardware.printer import _escpos_cache
 from hardware.printer.devices import open_device
 from hardware.printer.errors import (
     FontNotFound,
@@ -74,6 +76,8 @@ from hardware.printer.receipts import (
 from hardware.printer.sim import SimPrinterDevice
 from hardware.printer.status import PaperState, PrinterState, PrinterStatus, parse_status
 from hardware.printer.text import mask_card, mask_phone
+
+_escpos_cache.keep()
 
 __all__ = [
     "Align",

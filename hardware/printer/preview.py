@@ -26,7 +26,7 @@ from hardware.printer.errors import FontNotFound
 from hardware.printer.layout import CELL_DOTS, LayoutRow, Paper, QrRow, TextRow
 from hardware.printer.text import is_wide
 
-__all__ = ["CJK_FONT_PATHS", "find_font", "load_fonts", "paint", "png_bytes"]
+__all__ = ["CJK_FONT_PATHS", "find_font", "find_fonts", "load_fonts", "paint", "png_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +71,12 @@ def find_font(paths: tuple[str, ...], fc_pattern: str) -> Path | None:
     return None
 
 
-def load_fonts(
+def find_fonts(
     cjk_paths: tuple[str, ...] = CJK_FONT_PATHS,
     mono_paths: tuple[str, ...] = MONO_FONT_PATHS,
     cjk_pattern: str = ":lang=zh-cn",
-) -> tuple[Font, Font]:
-    """The CJK font (required) and a monospaced Latin one (else the CJK font)."""
+) -> tuple[Path, Path | None]:
+    """The CJK font file (required) and a monospaced Latin one (None: use the CJK font)."""
     cjk_path = find_font(cjk_paths, cjk_pattern)
     if cjk_path is None:
         raise FontNotFound(
@@ -84,21 +84,40 @@ def load_fonts(
             "fonts-wqy-microhei (apt install fonts-wqy-microhei); looked in "
             + ", ".join(cjk_paths) + f" and fc-list {cjk_pattern}"
         )
-    cjk = ImageFont.truetype(str(cjk_path), GLYPH)
     mono_path = find_font(mono_paths, ":spacing=mono")
-    mono = ImageFont.truetype(str(mono_path), 20) if mono_path else cjk
     log.debug("receipt fonts: CJK %s, Latin %s", cjk_path, mono_path or cjk_path)
+    return cjk_path, mono_path
+
+
+def _open_fonts(cjk_path: Path, mono_path: Path | None) -> tuple[Font, Font]:
+    cjk = ImageFont.truetype(str(cjk_path), GLYPH)
+    mono = ImageFont.truetype(str(mono_path), 20) if mono_path else cjk
     return cjk, mono
 
 
+def load_fonts(
+    cjk_paths: tuple[str, ...] = CJK_FONT_PATHS,
+    mono_paths: tuple[str, ...] = MONO_FONT_PATHS,
+    cjk_pattern: str = ":lang=zh-cn",
+) -> tuple[Font, Font]:
+    """The CJK font (required) and a monospaced Latin one (else the CJK font)."""
+    return _open_fonts(*find_fonts(cjk_paths, mono_paths, cjk_pattern))
+
+
 @functools.cache
-def _fonts() -> tuple[Font, Font]:
-    return load_fonts()
+def _font_paths() -> tuple[Path, Path | None]:
+    return find_fonts()  # found once (fc-list is a process); opened for each paint
 
 
 def paint(rows: list[LayoutRow], paper: Paper) -> Image.Image:
-    """The receipt as a greyscale image ``paper.dots`` wide."""
-    cjk, mono = _fonts()
+    """The receipt as a greyscale image ``paper.dots`` wide.
+
+    The fonts are opened for this paint and closed when it returns: FreeType
+    maps the font file, and the CJK one keeps ~2.4 MB of it resident once a
+    receipt has touched its glyphs — held for good by a kioskd that renders a
+    receipt now and then. Opening them costs ~0.1 ms against ~20 ms of drawing
+    (docs/PERFORMANCE.md, "Bringing kioskd under 60 MB")."""
+    cjk, mono = _open_fonts(*_font_paths())
     parts: list[Image.Image] = []
     for row in rows:
         if isinstance(row, QrRow):

@@ -21,6 +21,13 @@ def test_new_journal_is_wal_full_sync_at_latest_schema(tmp_path: Path) -> None:
         assert "cashbox" not in tables  # v2 replaced it
 
 
+def test_the_page_cache_is_capped_for_the_memory_budget(tmp_path: Path) -> None:
+    # SQLite's default (2,000 KiB) filled up over a long soak and held ~2 MB of
+    # kioskd's 60 MB (docs/PERFORMANCE.md); a smaller cache reads again from the OS.
+    with Journal(tmp_path / "j.sqlite") as j:
+        assert j.query("PRAGMA cache_size")[0][0] == -512
+
+
 def test_a_v1_journal_is_migrated_to_v2_keeping_its_data(tmp_path: Path) -> None:
     import sqlite3
 

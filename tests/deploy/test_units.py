@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from deploy.stack import KIOSKD_ENV
 from tests.deploy.socketunits import read_unit
 from tests.deploy.tools import REPO, tool
 
@@ -91,6 +92,14 @@ def test_kioskd_takes_the_sockets_and_is_in_neither_socket_group() -> None:
                      for unit in SOCKETS.values()}
     assert socket_groups == {"citycard-ui", "citycard-admin"}
     assert not socket_groups & set(service["SupplementaryGroups"].split())
+
+
+def test_kioskd_runs_with_the_environment_the_local_stack_gives_it() -> None:
+    # The benches measure kioskd through deploy/stack.py: what they measure must be
+    # what the service runs (MALLOC_ARENA_MAX: docs/PERFORMANCE.md).
+    service = read_unit(UNITS / "kioskd.service")["Service"]
+    env = dict(item.split("=", 1) for item in service["Environment"].split())
+    assert env == KIOSKD_ENV
 
 
 def test_the_role_installs_every_unit_and_enables_the_sockets_first() -> None:

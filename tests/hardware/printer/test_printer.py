@@ -231,6 +231,19 @@ def test_missing_cjk_font_fails_clearly() -> None:
     assert found is not None and found.is_file()
 
 
+def test_a_preview_does_not_keep_the_font_files_mapped(sim_printer: ReceiptPrinter) -> None:
+    # FreeType maps the font file; a cached face kept ~2.4 MB of the CJK font
+    # resident in kioskd after its first receipt (docs/PERFORMANCE.md).
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("needs /proc (Linux)")
+    cjk = find_font(CJK_FONT_PATHS, ":lang=zh-cn")
+    assert cjk is not None
+    printed = sim_printer.print_receipt(sample_receipt("topup", "zh", 48), preview=True)
+    assert printed.png is not None and printed.png.startswith(b"\x89PNG")
+    assert str(cjk) not in maps.read_text()
+
+
 def test_the_sim_keeps_only_the_last_receipts_bytes() -> None:
     # A simulated kiosk prints for weeks: every receipt's bytes kept for ever was
     # about 1 kB a receipt of kioskd's memory in the soak (docs/RELIABILITY.md).
