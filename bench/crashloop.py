@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cardholder import Cardholder, Cash, new_bill, note_seconds, plan_notes
-from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, save
+from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, no_blacklist_args, save
 from bench.ledger import INVARIANTS, Failure, Reading, check, read
 from config.schema import LimitsSection
 from deploy.sessionkit import central_sql
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             tempfile.TemporaryDirectory(prefix="crashloop-")))
         stack = cleanup.enter_context(long_run_stack(workdir / "kiosk"))
         stack.seed()
-        stack.start_central(args=LONG_RUN_CENTRAL_ARGS)
+        stack.start_central(args=(*LONG_RUN_CENTRAL_ARGS, *no_blacklist_args(workdir)))
         stack.start_kioskd()
         loop = CrashLoop(stack, rng, recovery_kills=args.recovery_kills)
         stack.admin_client.get("/v1/sim/cards")  # the wallet file is written on first use

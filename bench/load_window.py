@@ -36,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.common import pct, save
+from bench.common import no_blacklist_args, pct, save
 from bench.rttproxy import DelayProxy
 from bench.tap_latency import CITY_UNION, T_UNION
 from central.client import SignedClient
@@ -112,7 +112,7 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
     with tempfile.TemporaryDirectory() as tmp_name, Stack(Path(tmp_name) / "central") as stack:
         tmp = Path(tmp_name)
         stack.seed()
-        url = stack.start_central()
+        url = stack.start_central(args=no_blacklist_args(tmp))
         secret = stack.secret.read_bytes().strip()
         proxy = DelayProxy.in_front_of(url, rtt_ms=rtt_ms)
         with DelayProxy.in_front_of(url, rtt_ms=0) as bare:

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import latency_stack, pct, save
+from bench.common import latency_stack, no_blacklist_args, pct, save
 from bench.rttproxy import DelayProxy
 from bench.tap_latency import CITY_UNION, T_UNION
 from deploy.stack import Stack
@@ -103,7 +103,7 @@ def finish_latency(latency_ms: float, card_no: str, rounds: int, rtt_ms: float, 
     with tempfile.TemporaryDirectory() as tmp, \
             latency_stack(Path(tmp) / "k", latency_ms) as stack:
         stack.seed()
-        url = stack.start_central()
+        url = stack.start_central(args=no_blacklist_args(Path(tmp)))
         proxy = DelayProxy.in_front_of(url, rtt_ms=rtt_ms, idle_close_s=0.1 if cold else None)
         stack.central_url = proxy.url
         stack.start_kioskd()
