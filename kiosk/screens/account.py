@@ -212,15 +212,26 @@ class LossReportScreen(_Staged):
         ctx.app.send("POST", "/v1/loss-report", payload, on_ok=done, on_refused=refused)
 
 
-class LossReportDoneScreen(KioskScreen):
-    screen_name = "loss_report_done"
+class NumberedDoneScreen(KioskScreen):
+    """A service done whose slip carries a number (a report, a ticket): the title, the
+    number in a sentence, an optional next step, and Done."""
+
     result: dict[str, Any] | None = None
+    title_key = text_key = number_field = ""
+    next_key: str | None = None
 
     def build(self, ctx: Ctx) -> None:
-        self.add(spacer(), title(ctx.t("loss_done"), tone=GREEN, role="hero"),
-                 body(ctx.t("loss_done_text", no=(self.result or {}).get("report_no", ""))),
-                 small(ctx.t("card_lost_next")), spacer(),
+        number = (self.result or {}).get(self.number_field, "")
+        self.add(spacer(), title(ctx.t(self.title_key), tone=GREEN, role="hero"),
+                 body(ctx.t(self.text_key, no=number)),
+                 *([small(ctx.t(self.next_key))] if self.next_key else []), spacer(),
                  buttons(act(ctx.t("done"), lambda: ctx.app.go(None), "done", "secondary")))
+
+
+class LossReportDoneScreen(NumberedDoneScreen):
+    screen_name = "loss_report_done"
+    title_key, text_key, number_field = "loss_done", "loss_done_text", "report_no"
+    next_key = "card_lost_next"
 
 
 CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service", "other")
@@ -279,15 +290,9 @@ class FeedbackScreen(_Staged):
                      on_refused=self.refused_to("phone"))
 
 
-class FeedbackDoneScreen(KioskScreen):
+class FeedbackDoneScreen(NumberedDoneScreen):
     screen_name = "feedback_done"
-    result: dict[str, Any] | None = None
-
-    def build(self, ctx: Ctx) -> None:
-        self.add(spacer(), title(ctx.t("feedback_done"), tone=GREEN, role="hero"),
-                 body(ctx.t("feedback_done_text",
-                            no=(self.result or {}).get("ticket_no", ""))), spacer(),
-                 buttons(act(ctx.t("done"), lambda: ctx.app.go(None), "done", "secondary")))
+    title_key, text_key, number_field = "feedback_done", "feedback_done_text", "ticket_no"
 
 
 class HelpScreen(KioskScreen):

@@ -9,7 +9,7 @@ from typing import Any
 from kiosk.api import LocalApiError
 from kiosk.i18n import format_yuan
 from kiosk.keypad import Entry
-from kiosk.screens.account import _Staged
+from kiosk.screens.account import NumberedDoneScreen, _Staged
 from kiosk.screens.base import Ctx, KioskScreen, act, body, buttons, small, spacer, tiles, title
 from kiosk.screens.money import refusal_text
 from kiosk.widgets import GREEN, RED
@@ -69,15 +69,10 @@ class LossCancelScreen(_Staged):
                      on_refused=refused)
 
 
-class LossCancelDoneScreen(KioskScreen):
+class LossCancelDoneScreen(NumberedDoneScreen):
     screen_name = "loss_cancel_done"
-    result: dict[str, Any] | None = None
-
-    def build(self, ctx: Ctx) -> None:
-        self.add(spacer(), title(ctx.t("loss_cancel_done"), tone=GREEN, role="hero"),
-                 body(ctx.t("loss_cancel_done_text",
-                            no=(self.result or {}).get("report_no", ""))), spacer(),
-                 buttons(act(ctx.t("done"), lambda: ctx.app.go(None), "done", "secondary")))
+    title_key, text_key = "loss_cancel_done", "loss_cancel_done_text"
+    number_field = "report_no"
 
 
 class DisputeDoneScreen(KioskScreen):
