@@ -24,12 +24,15 @@ and nothing is stored.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -53,16 +56,24 @@ logger = logging.getLogger(__name__)
 DEMO_KIOSK = "KIOSK-DEV-0001"
 
 
-def _cmd_seed(args: argparse.Namespace) -> int:
-    secret_file = args.kiosk_secret or args.db.parent / "kiosk.secret"
-    conn = connect(args.db)
+@contextlib.contextmanager
+def _database(path: Path) -> Iterator[sqlite3.Connection]:
+    """The central database at ``path``, migrated to the current schema, for one
+    console command; closed afterwards."""
+    conn = connect(path)
     try:
         migrate(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    secret_file = args.kiosk_secret or args.db.parent / "kiosk.secret"
+    with _database(args.db) as conn:
         counts = seed(conn, cards=args.cards, transactions=args.transactions,
                       rng_seed=args.seed)
         register_kiosk(conn, DEMO_KIOSK, ensure_secret_file(secret_file))
-    finally:
-        conn.close()
     sys.stdout.write(f"seeded {args.db}: {counts['cards']} cards, {counts['transactions']} "
                      f"transactions, {counts['bills']} bills; kiosk {DEMO_KIOSK} "
                      f"(secret {secret_file})\n")
@@ -70,21 +81,15 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_add_kiosk(args: argparse.Namespace) -> int:
-    conn = connect(args.db)
-    try:
-        migrate(conn)
+    with _database(args.db) as conn:
         register_kiosk(conn, args.id, ensure_secret_file(args.secret_file))
-    finally:
-        conn.close()
     sys.stdout.write(f"kiosk {args.id} registered (secret {args.secret_file})\n")
     return 0
 
 
 def _cmd_add_notice(args: argparse.Namespace) -> int:
-    conn = connect(args.db)
     try:
-        migrate(conn)
-        with transaction(conn):
+        with _database(args.db) as conn, transaction(conn):
             notice_id = add_notice(conn, kind=args.kind, title=args.title,
                                    title_zh=args.title_zh, body=args.body,
                                    body_zh=args.body_zh, starts_at=parse_time(args.starts),
@@ -92,20 +97,13 @@ def _cmd_add_notice(args: argparse.Namespace) -> int:
     except ApiError as exc:
         sys.stderr.write(json.dumps(exc.body(), ensure_ascii=False) + "\n")
         return 1
-    finally:
-        conn.close()
     sys.stdout.write(f"notice {notice_id} added\n")
     return 0
 
 
 def _cmd_replace_card(args: argparse.Namespace) -> int:
-    conn = connect(args.db)
-    try:
-        migrate(conn)
-        with transaction(conn):
-            done = replace_card(conn, args.old, args.new, time.time())
-    finally:
-        conn.close()
+    with _database(args.db) as conn, transaction(conn):
+        done = replace_card(conn, args.old, args.new, time.time())
     sys.stdout.write(f"replacement recorded: {mask_card_no(args.old)} -> "
                      f"{mask_card_no(args.new)}, balance {done['confirmed_balance_fen']} fen "
                      "held\n")
@@ -160,14 +158,10 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.db}: no such database")
     if not 1 <= args.limit <= 500:
         raise ValueError("--limit must be between 1 and 500")
-    conn = connect(args.db)
-    try:
-        migrate(conn)
+    with _database(args.db) as conn:
         found = SqliteRiskStore(conn).alerts(AlertQuery(
             rule=args.rule, severity=args.severity, card_no=args.card, kiosk_id=args.kiosk,
             limit=args.limit))
-    finally:
-        conn.close()
     views = [alert_view(a) for a in found]
     if args.json:
         sys.stdout.write(json.dumps({"alerts": views}, ensure_ascii=False, indent=2) + "\n")
