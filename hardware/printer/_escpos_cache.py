@@ -34,7 +34,8 @@ from pathlib import Path
 __all__ = ["ENV", "cache_dir", "keep", "use_kept_cache"]
 
 ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
-_staged: list[tuple[Path, Path]] = []  # (staging folder, kept folder) of this process
+# (staging folder, kept folder, the environment pointed at the staging folder)
+_staged: list[tuple[Path, Path, MutableMapping[str, str]]] = []
 
 
 def _database_key() -> str:
@@ -64,7 +65,7 @@ def use_kept_cache(environ: MutableMapping[str, str] = os.environ) -> Path | Non
             return None
         if not (folder / _pickle_name()).is_file():
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
-            _staged.append((staging, folder))
+            _staged.append((staging, folder, environ))
             folder = staging
     except (OSError, RuntimeError):  # RuntimeError: no home directory
         return None
@@ -73,11 +74,15 @@ def use_kept_cache(environ: MutableMapping[str, str] = os.environ) -> Path | Non
 
 
 def keep() -> None:
-    """After escpos is imported: move a freshly written pickle to the kept folder."""
+    """After escpos is imported: move a freshly written pickle to the kept folder,
+    and point the environment there, not at the staging folder about to go: a
+    process this one starts (kioskd from the test stack or the demo) inherits it,
+    and escpos fails to import with a folder that no longer exists."""
     while _staged:
-        staging, folder = _staged.pop()
+        staging, folder, environ = _staged.pop()
         with contextlib.suppress(OSError):
             os.replace(staging / _pickle_name(), folder / _pickle_name())
+        environ[ENV] = str(folder)
         with contextlib.suppress(OSError):
             for leftover in staging.iterdir():
                 leftover.unlink()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,23 @@ def test_the_second_start_loads_the_kept_pickle(tmp_path: Path) -> None:
     second = _start(env)
     kept = list((tmp_path / "citycard-escpos").glob("*/*.capabilities.pickle"))
     assert len(kept) == 1
-    assert second == kept[0].parent and first.parent == second
+    assert first == second == kept[0].parent
     assert list(second.iterdir()) == [kept[0]]  # no staging folder left behind
     assert second.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_process_started_after_the_first_parse_inherits_a_folder_that_exists(
+        tmp_path: Path) -> None:
+    """The first start in a fresh cache parses into a staging folder it then
+    removes; what it hands a child (the test stack's kioskd) must be the kept
+    folder (CI's clean machine: every kioskd a test worker started failed)."""
+    env = {k: v for k, v in os.environ.items() if k not in (ENV, "CACHE_DIRECTORY")}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    handed = _start(env)
+    assert handed.is_dir() and (handed / f"{platform.python_version()}.capabilities.pickle").is_file()
+    child = subprocess.run([sys.executable, "-c", "import escpos.printer"],
+                           env={**env, ENV: str(handed)}, capture_output=True, text=True)
+    assert child.returncode == 0, child.stderr
 
 
 def test_systemd_cache_directory_first_and_an_operators_own_folder_kept(tmp_path: Path) -> None:
