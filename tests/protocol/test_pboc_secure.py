@@ -85,3 +85,15 @@ def test_answers_and_records_parse_field_by_field() -> None:
         InitLoad.parse(bytes(15))
     with pytest.raises(ValueError):
         CardRecord.parse(bytes(22))
+
+
+def test_a_cards_keys_are_derived_once_per_issuer_and_never_across_issuers() -> None:
+    """MAC2 and the confirm's TAC ask for the same card's keys within a load."""
+    keys = IssuerKeys.from_file(DEV_KEYS)
+    first = keys.card_keys("31044403000000100017")
+    assert keys.card_keys("31044403000000100017") is first
+    other_issuer = IssuerKeys(bytes(16), keys.purchase_master, keys.tac_master,
+                              keys.key_version, keys.algorithm_id)
+    theirs = other_issuer.card_keys("31044403000000100017")
+    assert theirs.dlk == diversify(bytes(16), bytes.fromhex("31044403000000100017"))
+    assert theirs.dlk != first.dlk and theirs.dtk == first.dtk
