@@ -117,6 +117,10 @@ def test_the_walkthrough_writes_every_screen_then_stays_up_for_the_readme_steps(
         assert "stopping the simulated kiosk" in demo.stdout.read()
         assert _kioskctl(config, "status").returncode == 3  # no daemon any more
     finally:
-        if demo.poll() is None:
-            demo.kill()
-            demo.wait()
+        if demo.poll() is None:  # a failed assertion: stop it as Ctrl-C does, so it
+            demo.send_signal(signal.SIGINT)  # stops its detached kioskd and central
+            try:
+                demo.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                demo.kill()
+                demo.wait()
