@@ -39,7 +39,8 @@ def test_a_process_started_after_the_first_parse_inherits_a_folder_that_exists(
     env = {k: v for k, v in os.environ.items() if k not in (ENV, "CACHE_DIRECTORY")}
     env["XDG_CACHE_HOME"] = str(tmp_path)
     handed = _start(env)
-    assert handed.is_dir() and (handed / f"{platform.python_version()}.capabilities.pickle").is_file()
+    pickle = handed / f"{platform.python_version()}.capabilities.pickle"
+    assert handed.is_dir() and pickle.is_file()
     child = subprocess.run([sys.executable, "-c", "import escpos.printer"],
                            env={**env, ENV: str(handed)}, capture_output=True, text=True)
     assert child.returncode == 0, child.stderr
