@@ -197,6 +197,9 @@ LOCAL: dict[str, ErrorCode] = {
     "no_card": ErrorCode(
         409, "Tap your card first.", "请先刷卡。",
         also=(408,)),  # 408: the admin card read saw no card within its timeout
+    "card_checking": ErrorCode(
+        409, "Still checking your card with the card centre. One moment, then try again.",
+        "正在向一卡通中心核验您的卡，请稍候再试。"),
     "other_city_card": ErrorCode(
         409, "This card of another city can show its balance and history here; other "
         "services at its own city's outlets.",

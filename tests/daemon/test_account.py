@@ -44,6 +44,7 @@ class FakeSessions:
 @dataclass
 class FakePrinting:
     printed: list[str] = field(default_factory=list)
+    facts: list[Any] = field(default_factory=list)
     zone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 
     def now(self) -> datetime:
@@ -51,6 +52,7 @@ class FakePrinting:
 
     def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
         self.printed.append(kind)
+        self.facts.append(facts)
         return {"printed": True}
 
 
@@ -151,6 +153,30 @@ def test_a_typed_unknown_number_is_told_what_a_wrong_id_is_told(make_kit: Any) -
     known = refusal(lambda: kit.account.report_loss(ZHANG, id_last6="000000"))
     unknown = refusal(lambda: kit.account.report_loss(UNKNOWN, id_last6="000000"))
     assert known == unknown and known["code"] == "identity_mismatch"
+    assert kit.printing.printed == []
+
+
+@pytest.mark.parametrize(("typed", "serial"), [
+    (ZHANG[1:], ZHANG),  # T-Union: 19 digits on the card, a pad digit before them on the chip
+    (WANG, WANG),        # City Union: printed as the serial, 20 digits
+])
+def test_the_loss_report_keypad_takes_the_number_as_printed(make_kit: Any, typed: str,
+                                                             serial: str) -> None:
+    kit = make_kit(clock=Clock())
+    reply = kit.account.report_loss(typed, id_last6=serial[-6:])
+    assert reply["status"] == "lost"
+    assert kit.central.sql("SELECT status FROM cards WHERE card_no = ?", serial)[0][0] == "lost"
+    assert kit.printing.printed == ["loss_report"]
+    assert kit.printing.facts[0].card_number == typed  # the slip shows what was typed
+
+
+@pytest.mark.parametrize("typed", ["310444030000010001", "3104440300000100017X",
+                                   "003104440300000100017", "３１０４４４０３００００１０００１７"])
+def test_a_loss_report_number_neither_19_nor_20_digits_is_refused(make_kit: Any,
+                                                                   typed: str) -> None:
+    kit = make_kit(clock=Clock())
+    assert refusal(lambda: kit.account.report_loss(typed, id_last6="100017"))["code"] == \
+        "bad_card_no"
     assert kit.printing.printed == []
 
 

@@ -70,7 +70,7 @@ def test_loss_report_replacement_hold_and_one_transfer(stack: Stack) -> None:
     until = _refused(lambda: kiosk.post("/v1/transfer"), "transfer_not_yet")["available_at"]
     assert until == snap.card.transfer["available_at"]
     # Unrelated card: nothing to move; nothing changed.
-    tap(stack, "31044403000000100025")
+    tap(stack, "03104440300000100025")
     _refused(lambda: kiosk.post("/v1/transfer"), "transfer_none")
     assert _transfers(stack) == []
 

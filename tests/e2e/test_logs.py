@@ -17,7 +17,7 @@ from deploy.stack import Stack
 from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, tap, wait_state
 
-LOST_ELSEWHERE = "31044403000000100025"  # typed in for a loss report
+LOST_ELSEWHERE = "03104440300000100025"  # typed in for a loss report
 KIOSK_ID = "KIOSK-DEV-0001"
 # A card number: a run of 16 to 20 digits. Digits glued to letters are ids (an order id
 # is L + yymmddHHMMSS + 6 hex digits, which can all be digits), not card numbers.
