@@ -309,10 +309,13 @@ class Account:
             self._card_status("lost")
         tx = reply.transaction
         try:
-            occurred = datetime.fromisoformat(tx.occurred_at)
+            occurred: datetime | None = datetime.fromisoformat(tx.occurred_at)
         except ValueError:
-            raise Unavailable("central_malformed", "The card centre's answer could not be read.",
-                              "一卡通中心的应答无法读取。") from None
+            # The ticket is filed: the cardholder gets its number and the slip, the
+            # slip without the transaction's time rather than no slip at all.
+            logger.warning("dispute %s: the centre's occurred_at %r is not ISO 8601",
+                           reply.ticket_no, tx.occurred_at[:40])
+            occurred = None
         reference = f"#{tx.id}" + (f" {tx.order_id}" if tx.order_id else "")
         facts = DisputeSlip(reply.ticket_no, datetime.now(), _printed(card), reference,
                             occurred, tx.amount_fen, loss_report_no=loss_no)

@@ -218,3 +218,27 @@ def test_a_three_month_statement_reaches_back_past_thirty_days(make_kit: Any) ->
     assert quarter["count"] == month["count"] + 1
     assert quarter["totals"]["purchases_fen"] == month["totals"]["purchases_fen"] + 100
     assert kit.printing.printed == ["statement", "statement"]
+
+
+class TimeGarbledCentre:
+    """A card centre that files the dispute but words the transaction's time wrongly."""
+
+    def request(self, method: str, path: str, body: Any = None, *,
+                idempotency_key: str | None = None) -> Any:
+        return {"ticket_no": "D20261202000007",
+                "transaction": {"id": 5, "occurred_at": "02/12/2026 08:15", "amount_fen": -300}}
+
+
+def test_a_filed_dispute_whose_time_cannot_be_read_still_gives_the_ticket() -> None:
+    from hardware.printer.receipts import ReceiptContext, build_receipt
+    printing = FakePrinting()
+    account = Account(sessions=FakeSessions(), central=TimeGarbledCentre(),  # type: ignore[arg-type]
+                      printing=printing,  # type: ignore[arg-type]
+                      state=KioskState(EventBus(keep=5), language="zh"),
+                      terminal_id="440300000001", pin_block=lambda pin, card_no: "00" * 8)
+    reply = account.dispute(5)
+    assert reply["ticket_no"] == "D20261202000007" and reply["printed"] is True
+    [slip] = printing.facts
+    assert slip.ticket_no == reply["ticket_no"] and slip.transaction_when is None
+    text = build_receipt(ReceiptContext("K1", "en", b"k"), slip).text
+    assert "D20261202000007" in text and "3.00" in text

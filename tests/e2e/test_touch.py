@@ -375,10 +375,11 @@ def test_set_and_change_the_payment_password(stack: Stack, ui: TouchProbe) -> No
 
 
 def test_report_a_lost_card_from_the_attract_screen(stack: Stack, ui: TouchProbe) -> None:
-    lost = "03104440300000100025"
+    lost = "03104440300000100025"  # T-Union: printed without the serial's pad digit
+    printed = lost[1:]
     ui.tap("loss_report")
     ui.wait_screen("loss_report")
-    ui.type_digits(lost)
+    ui.type_digits(printed)
     ui.tap("ok")
     ui.wait_screen("loss_report", also=lambda v: any(t["name"] == "proof_id"
                                                      for t in v["targets"]))
@@ -388,6 +389,7 @@ def test_report_a_lost_card_from_the_attract_screen(stack: Stack, ui: TouchProbe
     confirm = _clean(ui.wait_screen("loss_report", also=lambda v: "confirm" in
                                     [t["name"] for t in v["targets"]]))
     assert any("余额" in t for t in confirm["texts"])  # what happens to the balance
+    assert printed in confirm["texts"]  # the number as typed, as on the card
     ui.tap("confirm")
     done = _clean(ui.wait_screen("loss_report_done", timeout=30))
     assert "挂失成功" in done["texts"]
