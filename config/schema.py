@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from protocol.cardno import T_UNION_AID
+from protocol.cardno import T_UNION_AID as T_UNION_AID  # re-exported
 
 CITY_UNION_AID = "A00000000386980701"
 

@@ -202,3 +202,26 @@ def test_the_screen_and_the_receipts_show_the_number_as_printed(
     finally:
         kit.sessions.close()
         kit.journal.close()
+
+
+def test_a_refused_overdraft_repayment_prints_a_refund_voucher_for_its_cash(kit: Kit) -> None:
+    from daemon.cardflow import CentralCard
+    card = Card()
+    kit.reader[:] = [card.card_no]
+    kit.state.update(screen="card", central="up")
+    kit.sessions.card_shown(card, CentralCard({
+        "status": "blacklisted", "card_type": "ordinary", "points": 0,
+        "blacklist": {"reason": "overdraft", "owed_fen": 1500}}))
+    kit.sessions.start_topup()
+    kit.acceptor.insert(2000)  # 15.00 repays the overdraft, 5.00 is loaded
+    kit.loads.script = ["refused"]  # the centre refuses the repayment
+    kit.sessions.finish_topup()
+    kit.worker.run()
+    [session_id] = [r["id"] for r in kit.journal.query("SELECT id FROM sessions")]
+    repay, load = sorted(kit.store.for_session(session_id), key=lambda o: -o.amount_fen)
+    assert (repay.amount_fen, repay.state, load.amount_fen) == (1500, "refused", 500)
+    # the repayment's cash is owed back on a refund voucher; the load waits (pending)
+    assert sorted(kit.receipts()) == ["refund", "voucher"]
+    assert f"{repay.id}-refund" in [r["id"] for r in kit.journal.query("SELECT id FROM receipts")]
+    notice = kit.snap().notice
+    assert notice is not None and notice.code == "repayment_refused" and "¥15.00" in notice.message
