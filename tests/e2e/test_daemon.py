@@ -56,7 +56,7 @@ def test_the_log_has_one_line_per_central_call_with_the_card_masked(stack: Stack
         time.sleep(0.1)
     log = log_file.read_text("utf-8")
     assert "ready (simulated hardware)" in log
-    assert "central GET /v1/cards/3104" in log and " -> 200 in " in log
+    assert "central GET /v1/cards/0310" in log and " -> 200 in " in log
     assert CARD not in log
 
 
