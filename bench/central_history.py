@@ -41,7 +41,7 @@ from central.db import connect, migrate
 from central.routes.cards import HISTORY_SQL, encode_cursor
 from central.seed import seed
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 KIOSK = "KIOSK-BENCH-0001"
 ROOT = Path(__file__).resolve().parent.parent
 FAR = 2**62

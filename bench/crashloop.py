@@ -52,7 +52,7 @@ from deploy.sessionkit import central_sql
 from deploy.stack import Stack
 from protocol.localclient import DaemonUnavailable, LocalApiError
 
-CARDS = ["31044403000000100017", "31044403000000100025"]
+CARDS = ["03104440300000100017", "03104440300000100025"]
 # How long each operation (and a restart) is first assumed to take, a top-up's notes
 # apart (their pulses take a known time: bench.cardholder.note_seconds). Each window
 # then follows WINDOW × a running mean of *measured* durations: every MEASURE_EVERY-th

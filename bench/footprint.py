@@ -39,7 +39,7 @@ BIN = Path(sys.executable).parent
 RSS_BUDGET_MB = 60.0
 # ¥10 each, taken in turn, so no card reaches its daily limit or balance cap in 240
 # (config/sim/demo-cards.toml: the active ones)
-CARDS = ("31044403000000100017", "31044403000000100025", "31044403000000100033")
+CARDS = ("03104440300000100017", "03104440300000100025", "31044403000000100033")
 START_BUDGET_MS = 150.0
 
 

@@ -36,7 +36,7 @@ from bench.cardholder import Cardholder, new_bill
 from bench.common import LONG_RUN_CENTRAL_ARGS, long_run_stack, no_blacklist_args, save
 from deploy.stack import Stack
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 KINDS = ("look", "topup", "bill", "history")
 GOAL = 0.05
 QUIET_S = 1.0

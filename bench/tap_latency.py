@@ -47,7 +47,7 @@ from hardware.card.nfc_reader import CardReader
 from hardware.card.sim import CardSimulator
 from hardware.card.wallet import Wallet
 
-T_UNION = "31044403000000100017"
+T_UNION = "03104440300000100017"
 CITY_UNION = "31044403000000100033"
 
 

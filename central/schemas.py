@@ -113,6 +113,9 @@ COMPONENTS: dict[str, Json] = {
     "TransferStatus": _obj(["old_card_no", "status", "available_at", "confirmed_balance_fen",
                             "late_fen", "transferred_fen", "transferable_fen"], {
         "old_card_no": CARD_NO,
+        "old_aid": _nullable({"type": "string", "description": "the old card's application "
+                              "(AID, hex): a T-Union card prints its serial without its "
+                              "first digit"}),
         "status": {"type": "string", "enum": ["held", "available", "in_progress", "done"]},
         "available_at": _TIME,
         "confirmed_balance_fen": {**_FEN, "description": "the old card's last confirmed "

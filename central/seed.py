@@ -28,6 +28,7 @@ from central.db import transaction
 from central.fares import TRANSFER_OFF_FEN, TRANSFER_WINDOW_S, ride_discount
 from central.routes.common import CHINA
 from central.routes.pin import hash_pin
+from protocol.cardno import T_UNION_AID
 
 __all__ = ["DEMO_CARDS_FILE", "DEMO_PIN", "SeedCard", "generated_cards", "load_demo_cards",
            "seed", "transactions_for"]
@@ -89,9 +90,12 @@ def generated_cards(count: int, rng: random.Random) -> list[SeedCard]:
     for i in range(count):
         start = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2000))
         status = rng.choices(["active", "lost", "blacklisted"], [97, 2, 1])[0]
+        aid = rng.choice([T_UNION_AID, "A00000000386980701"])
         cards.append(SeedCard(
-            card_no=f"31044403{500000000000 + i:012d}",
-            aid=rng.choice(["A000000632010105", "A00000000386980701"]),
+            # a T-Union serial is a pad digit and the 19 printed digits
+            card_no=(f"031044403{50000000000 + i:011d}" if aid == T_UNION_AID
+                     else f"31044403{500000000000 + i:012d}"),
+            aid=aid,
             card_type=rng.choice(_CARD_TYPES),
             holder_name=rng.choice(_SURNAMES) + rng.choice(_GIVEN),
             balance_fen=rng.randrange(0, 30000, 10),

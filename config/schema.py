@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-T_UNION_AID = "A000000632010105"
+from protocol.cardno import T_UNION_AID as T_UNION_AID  # re-exported
+
 CITY_UNION_AID = "A00000000386980701"
 
 _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")

@@ -45,6 +45,7 @@ from hardware.printer.receipts import (
     Statement,
 )
 from protocol import central as c
+from protocol.cardno import serial_for_typed
 from protocol.central import Dispute, PinResult, Redemption, TransactionPage, plain
 from protocol.central import FeedbackTicket as CentralTicket
 from protocol.central import LossCancelled as CentralLossCancelled
@@ -85,6 +86,11 @@ def _months_before(day: date, months: int) -> date:
     (31 May → 28 or 29 February)."""
     year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
     return date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
+
+
+def _printed(card: Any) -> str:
+    """The card's number as printed on it, for a receipt (hardware.card.CardInfo)."""
+    return str(getattr(card, "printed_no", card.card_no))
 
 
 def _pin(value: Any, name: str) -> str:
@@ -173,7 +179,7 @@ class Account:
             "/v1/cards/{card_no}/statement", card_no=card.card_no), body)
         entries = tuple(statement_entry(plain(i)) for i in data.items)
         reference = f"ST{datetime.now().strftime('%y%m%d%H%M%S')}{uuid.uuid4().hex[:4].upper()}"
-        facts = Statement(reference, datetime.now(), card.card_no, start, end,
+        facts = Statement(reference, datetime.now(), _printed(card), start, end,
                           data.opening_balance_fen, data.closing_balance_fen, entries)
         printed = self._printing.receipt("statement", facts, self._language())
         return {"reference": reference, "from": start.isoformat(), "to": end.isoformat(),
@@ -223,9 +229,10 @@ class Account:
     def report_loss(self, card_no: Any, pin: Any = None, id_last6: Any = None) -> dict[str, Any]:
         """挂失: the card number is typed in (the card is lost), with the payment
         password or the last 6 of the holder's ID. Prints the loss-report slip."""
-        if not isinstance(card_no, str) or not ascii_digits(card_no, range(20, 21)):
-            raise BadInput("bad_card_no", "The card number is 20 digits.",
-                           "卡号为20位数字。")
+        if not isinstance(card_no, str) or not ascii_digits(card_no, range(19, 21)):
+            raise BadInput("bad_card_no", "Enter the card number as printed on the card "
+                           "(19 or 20 digits).", "请输入卡面印刷的卡号（19位或20位数字）。")
+        typed, card_no = card_no, serial_for_typed(card_no)  # the centre knows serials
         if (pin is None) == (id_last6 is None):
             raise BadInput("pin_or_id", "Give the payment password or the ID's last 6.",
                            "请输入支付密码或身份证后6位（二选一）。")
@@ -234,7 +241,7 @@ class Account:
         reply = self._call(CentralLossReport, "POST", central_path(
             "/v1/cards/{card_no}/loss-report", card_no=card_no), body,
             key=f"loss-{uuid.uuid4().hex}")
-        facts = LossReport(reply.report_no, datetime.now(), card_no)
+        facts = LossReport(reply.report_no, datetime.now(), typed)
         printed = self._printing.receipt("loss_report", facts, self._language())
         return {"report_no": reply.report_no, "status": reply.status,
                 "message": reply.message, "message_zh": reply.message_zh,
@@ -259,7 +266,7 @@ class Account:
         self._card_status("active")
         report_no = reply.report_no or \
             f"UL{datetime.now():%y%m%d%H%M%S}{uuid.uuid4().hex[:4].upper()}"
-        facts = LossCancelled(report_no, datetime.now(), card.card_no)
+        facts = LossCancelled(report_no, datetime.now(), _printed(card))
         printed = self._printing.receipt("loss_cancel", facts, self._language())
         return {"report_no": report_no, "status": "active", "message": reply.message,
                 "message_zh": reply.message_zh, "printed": printed["printed"]}
@@ -302,12 +309,15 @@ class Account:
             self._card_status("lost")
         tx = reply.transaction
         try:
-            occurred = datetime.fromisoformat(tx.occurred_at)
+            occurred: datetime | None = datetime.fromisoformat(tx.occurred_at)
         except ValueError:
-            raise Unavailable("central_malformed", "The card centre's answer could not be read.",
-                              "一卡通中心的应答无法读取。") from None
+            # The ticket is filed: the cardholder gets its number and the slip, the
+            # slip without the transaction's time rather than no slip at all.
+            logger.warning("dispute %s: the centre's occurred_at %r is not ISO 8601",
+                           reply.ticket_no, tx.occurred_at[:40])
+            occurred = None
         reference = f"#{tx.id}" + (f" {tx.order_id}" if tx.order_id else "")
-        facts = DisputeSlip(reply.ticket_no, datetime.now(), card.card_no, reference,
+        facts = DisputeSlip(reply.ticket_no, datetime.now(), _printed(card), reference,
                             occurred, tx.amount_fen, loss_report_no=loss_no)
         printed = self._printing.receipt("dispute", facts, self._language())
         return {"ticket_no": reply.ticket_no, "transaction_id": tx.id,

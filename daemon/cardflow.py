@@ -29,6 +29,7 @@ from daemon.central import (
 from daemon.interop import Interop
 from daemon.state import KioskState
 from hardware.card.errors import CardRemoved
+from protocol.cardno import printed_card_no
 from protocol.central import CardInfo
 from protocol.local import CardView, Notice, RecordView, to_json
 from protocol.masking import mask_card_no
@@ -61,6 +62,7 @@ class SessionHooks(Protocol):
 
     def busy(self) -> bool: ...
     def tapped(self, card: Any) -> None: ...
+    def card_checking(self, card: Any) -> None: ...
     def card_shown(self, card: Any, central: CentralCard | None) -> None: ...
 
 
@@ -80,7 +82,7 @@ class CentralCard:
         self.pending_sources = {p.order_id: p.source for p in card.pending_loads}
         t = card.transfer
         self.transfer = None if t is None else TransferInfo(
-            t.old_card_no, t.status, t.available_at, t.transferable_fen)
+            t.old_card_no, t.status, t.available_at, t.transferable_fen, t.old_aid)
         # why a blacklisted card is (overdraft | fraud | other; a reason the kiosk does not
         # know reads as other) and what it owes
         black = card.blacklist
@@ -105,13 +107,16 @@ class TransferInfo:
     status: str  # held | available | in_progress | done
     available_at: str  # ISO 8601
     transferable_fen: int
+    old_aid: str | None = None  # how the old card prints its number
 
     def view(self, balance_fen: int, cap_fen: int | None) -> dict[str, Any]:
         """What the card screen shows: the old card masked, what moves on this tap
         (at most up to the e-purse cap; the rest stays transferable)."""
         fits = self.transferable_fen if cap_fen is None else \
             max(0, min(self.transferable_fen, cap_fen - balance_fen))
-        return {"old_card_no_masked": mask_card_no(self.old_card_no), "status": self.status,
+        return {"old_card_no_masked": mask_card_no(printed_card_no(self.old_card_no,
+                                                                    self.old_aid)),
+                "status": self.status,
                 "available_at": self.available_at, "transferable_fen": self.transferable_fen,
                 "amount_fen": fits}
 
@@ -160,6 +165,10 @@ class CardFlow:
             if self.hooks is not None and self.hooks.busy():
                 self.hooks.tapped(card)
             return
+        if self.hooks is not None:
+            # Before the screen shows it: a service pressed from then on is for this
+            # card, and waits for the centre's half if that is still coming.
+            self.hooks.card_checking(card)
         if lookup is None:
             self._state.update(screen="card", card=self._view(card, "offline"), notice=None)
             self._shown(card, "offline")
@@ -258,8 +267,9 @@ class CardFlow:
             logger.warning("central look-up for %s failed: %s", mask_card_no(card_no), exc)
             return "offline"
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, *, wait: bool = False) -> None:
+        """Stop looking cards up; ``wait``: let a look-up under way finish first."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _card_view(card: Any, central: CentralCard | str) -> CardView:
@@ -267,7 +277,9 @@ def _card_view(card: Any, central: CentralCard | str) -> CardView:
                           amount_fen=r.amount_fen, terminal_id=r.terminal_hex)
                for r in card.records]
     blocked = getattr(card, "blocked", False)
-    common = dict(card_no_masked=mask_card_no(card.card_no), balance_fen=card.balance_fen,
+    # as printed on the card: a T-Union number is the serial without its pad digit
+    printed = getattr(card, "printed_no", card.card_no)
+    common = dict(card_no_masked=mask_card_no(printed), balance_fen=card.balance_fen,
                   valid_from=card.valid_from.isoformat(), valid_until=card.valid_until.isoformat(),
                   records=records, overdraft_fen=getattr(card, "overdraft_fen", None) or None)
     if isinstance(central, CentralCard):

@@ -117,6 +117,11 @@ MIGRATIONS: list[str] = [
     );
     DROP TABLE cashbox;
     """,
+    # v3: the card's application beside its serial, so a session's receipts and
+    # vouchers print the number as the card does (a T-Union number is 19 digits).
+    """
+    ALTER TABLE sessions ADD COLUMN aid TEXT;
+    """,
 ]
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from daemon.journal import Journal
+from protocol.cardno import printed_card_no
 
 __all__ = ["FINAL", "Order", "OrderStore"]
 
@@ -50,6 +51,13 @@ class Order:
     @property
     def final(self) -> bool:
         return self.state in FINAL
+
+    @property
+    def printed_no(self) -> str:
+        """The card number as printed on the card (its ``aid`` fact says how); the
+        serial for an order journaled before orders kept the AID."""
+        aid = self.facts.get("aid")
+        return printed_card_no(self.card_no, aid if isinstance(aid, str) else None)
 
     def key(self, step: str) -> str:
         """The idempotency key of one central request of this order."""

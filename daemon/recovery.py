@@ -75,7 +75,7 @@ class Recovery:
 
     def _close_sessions(self) -> dict[str, str]:
         done: dict[str, str] = {}
-        for row in self._journal.query("SELECT id, kind, card_no FROM sessions"
+        for row in self._journal.query("SELECT id, kind, card_no, aid FROM sessions"
                                        " WHERE state = 'open'"):
             if row["kind"] == "topup" and not self._store.for_session(row["id"]):
                 cash = self._journal.query(
@@ -84,7 +84,7 @@ class Recovery:
                 if cash:
                     order = self._store.create(kind="load", card_no=row["card_no"],
                                                amount_fen=int(cash), session_id=row["id"],
-                                               facts={"recovered": True})
+                                               facts={"recovered": True, "aid": row["aid"]})
                     done[row["id"]] = f"load order {order.id} for {cash} fen"
             with self._journal.transaction() as db:
                 db.execute("UPDATE sessions SET state = 'recovered', ended_at = ? WHERE id = ?",

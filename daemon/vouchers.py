@@ -51,10 +51,10 @@ def voucher(printing: Printing, store: OrderStore, order: Order, reason: str,
         loaded = sum(o.amount_fen for o in store.for_session(order.session_id or "")
                      if o.kind == "load" and o.id != order.id and o.state != "refused")
         owed_reason = "over_limit" if order.facts.get("code") == "over_limit" else "refused"
-        facts = RefundVoucher(order.id, datetime.now(), order.card_no, order.amount_fen,
+        facts = RefundVoucher(order.id, datetime.now(), order.printed_no, order.amount_fen,
                               owed_reason, notes=notes if cash == order.amount_fen + loaded
                               else (), loaded_fen=loaded)
     else:
-        facts = PendingLoadVoucher(order.id, datetime.now(), order.card_no, order.amount_fen,
+        facts = PendingLoadVoucher(order.id, datetime.now(), order.printed_no, order.amount_fen,
                                    reason, notes=notes if cash == order.amount_fen else ())
     return printing.receipt(kind, facts, language)

@@ -28,6 +28,7 @@ from deploy.sessionkit import CARD as DEMO_CARD
 from deploy.sessionkit import wallet_balance
 from deploy.stack import Stack
 from deploy.uiprobe import TouchProbe
+from protocol.cardno import printed_card_no
 from protocol.money import format_fen
 
 logger = logging.getLogger(__name__)
@@ -43,14 +44,16 @@ def demo_cards(stack: Stack) -> list[dict[str, object]]:
     numbers = [card.card_no for card in load_demo_cards()]
     conn = sqlite3.connect(stack.db)
     try:
-        rows = conn.execute("SELECT card_no, card_type, status, id_last6, pin_hash IS NOT NULL"
+        rows = conn.execute("SELECT card_no, aid, card_type, status, id_last6,"
+                            " pin_hash IS NOT NULL"
                             f" FROM cards WHERE card_no IN ({', '.join('?' * len(numbers))})"
                             " ORDER BY card_no", numbers).fetchall()
     finally:
         conn.close()
-    return [{"card_no": no, "card_type": kind, "status": status, "id_last6": id6,
-             "pin": DEMO_PIN if has_pin else None, "balance_fen": wallet_balance(stack, no)}
-            for no, kind, status, id6, has_pin in rows]
+    return [{"card_no": no, "printed_no": printed_card_no(no, aid), "card_type": kind,
+             "status": status, "id_last6": id6, "pin": DEMO_PIN if has_pin else None,
+             "balance_fen": wallet_balance(stack, no)}
+            for no, aid, kind, status, id6, has_pin in rows]
 
 
 def _short(path: Path) -> Path:
@@ -71,11 +74,13 @@ def _how_to(stack: Stack, *, ui: bool) -> str:
         f"  .venv/bin/kioskctl --config {cfg} status",
         f"  curl -s --unix-socket {sock} localhost/v1/state    # what the screen shows",
         "",
-        "Demo cards (password = the payment password; ID = the last 6 of the holder's ID,"
-        " for setting a password or reporting a loss):"]
+        "Demo cards (the serial to tap, the number printed on the card; password = the"
+        " payment password; ID = the last 6 of the holder's ID, for setting a password or"
+        " reporting a loss):"]
     for c in demo_cards(stack):
         pin = f"password {c['pin']}" if c["pin"] else "no password yet (set one: /v1/pin/set)"
-        lines.append(f"  {c['card_no']}  {c['card_type']:<8} {c['status']:<11} "
+        lines.append(f"  {c['card_no']}  {c['printed_no']!s:<20}  {c['card_type']:<8} "
+                     f"{c['status']:<11} "
                      f"{format_fen(int(str(c['balance_fen']))):>8}  ID {c['id_last6']}  {pin}")
     lines.append("README.md, 'Tapping a virtual card during the demo', has more to try.")
     return "\n".join(lines) + "\n"

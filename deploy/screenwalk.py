@@ -29,10 +29,10 @@ logger = logging.getLogger("demo")
 
 SIZES = ((800, 480), (1024, 600))
 FULL = (1280, 800)
-CARD = "31044403000000100017"
-OTHER = "31044403000000100025"
+CARD = "03104440300000100017"
+OTHER = "03104440300000100025"
 NO_PIN = "31044403000000100033"
-LOST = "31044403000000100041"  # reported lost in the demo data
+LOST = "03104440300000100041"  # reported lost in the demo data
 PIN = "147258"
 
 
@@ -152,10 +152,10 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
     admin.post("/v1/admin/maintenance", {"on": False})
     w.at("attract")
     # Cards the centre or the chip refuses.
-    for card_no, name in (("31044403000000100041", "card_lost"),
-                          ("31044403000000100058", "card_blacklisted"),
+    for card_no, name in (("03104440300000100041", "card_lost"),
+                          ("03104440300000100058", "card_blacklisted"),
                           ("31044403000000100066", "card_expired"),
-                          ("31044403000000100074", "card_blocked")):
+                          ("03104440300000100074", "card_blocked")):
         w.card(card_no, name)
         w.shoot(name)
         if name == "card_lost":  # found again: its loss report cancelled by its holder

@@ -17,7 +17,7 @@ from protocol.localclient import LocalClient
 
 __all__ = ["CARD", "central_sql", "tap", "wait_state", "wallet_balance"]
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 
 
 def wait_state(client: LocalClient, predicate: Callable[[StateSnapshot], bool],

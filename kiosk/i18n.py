@@ -197,7 +197,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pin_done_text": ("大额缴费和打印对账单时需要输入", "You will need it for larger bills "
                       "and statements"),
     "loss_title": ("卡片挂失", "Report a lost card"),
-    "loss_card_no": ("请输入20位卡号（卡背面）", "The 20-digit card number (on the back)"),
+    "loss_card_no": ("请输入卡面印刷的卡号（19位或20位，卡背面）",
+                     "The card number as printed on the back (19 or 20 digits)"),
     "loss_proof": ("请选择身份验证方式", "How will you prove it is yours?"),
     "proof_id": ("身份证后6位", "Last 6 of ID"),
     "proof_pin": ("支付密码", "Payment password"),

@@ -126,6 +126,8 @@ class CardTransfer(Model, frozen=True):
     status: Literal["held", "available", "in_progress", "done"]
     available_at: Annotated[str, Meta(min_length=1)]  # ISO 8601
     transferable_fen: Fen
+    # the old card's AID, which says how its number is printed (absent: an older centre)
+    old_aid: str | None = None
     confirmed_balance_fen: Fen | None = None
     late_fen: Fen | None = None
     transferred_fen: Fen | None = None

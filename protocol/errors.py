@@ -168,7 +168,9 @@ LOCAL: dict[str, ErrorCode] = {
         "请输入支付密码或身份证后6位（二选一）。"),
     "bad_id_last6": ErrorCode(
         400, "Enter the last 6 characters of your ID.", "请输入身份证后6位。"),
-    "bad_card_no": ErrorCode(400, "The card number is 20 digits.", "卡号为20位数字。"),
+    "bad_card_no": ErrorCode(
+        400, "Enter the card number as printed on the card (19 or 20 digits).",
+        "请输入卡面印刷的卡号（19位或20位数字）。"),
     "bad_points": ErrorCode(400, "Choose how many points to redeem.", "请选择兑换的积分数。"),
     "bad_period": ErrorCode(
         400, "Choose this month, last month or the last 30 days.", "请选择本月、上月或最近30天"),
@@ -197,6 +199,9 @@ LOCAL: dict[str, ErrorCode] = {
     "no_card": ErrorCode(
         409, "Tap your card first.", "请先刷卡。",
         also=(408,)),  # 408: the admin card read saw no card within its timeout
+    "card_checking": ErrorCode(
+        409, "Still checking your card with the card centre. One moment, then try again.",
+        "正在向一卡通中心核验您的卡，请稍候再试。"),
     "other_city_card": ErrorCode(
         409, "This card of another city can show its balance and history here; other "
         "services at its own city's outlets.",

@@ -42,8 +42,9 @@ def _code(code: str, description: str = "", **constraints: Any) -> Meta:
 
 # -- field types the requests share -----------------------------------------------------
 Pin = Annotated[str, _code("bad_pin", "the payment password, 6 digits", pattern="^[0-9]{6}$")]
-CardNo = Annotated[str, _code("bad_card_no", "the card number, 20 digits",
-                              pattern="^[0-9]{20}$")]
+CardNo = Annotated[str, _code("bad_card_no", "the card number as printed on the card: "
+                              "19 digits (T-Union) or 20 (City Union)",
+                              pattern="^[0-9]{19,20}$")]
 IdLast6 = Annotated[str, _code("bad_id_last6", "the last 6 characters of the holder's ID",
                                min_length=6, max_length=6)]
 Cursor = Annotated[str, _code("bad_cursor", "next_cursor of the page before",

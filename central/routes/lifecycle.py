@@ -125,7 +125,10 @@ def transfer_view(conn: sqlite3.Connection, card_no: str, now: float,
     status = ("held" if now < available_at else
               "in_progress" if _open_transfer(conn, card_no) is not None else
               "available" if left > 0 else "done")
-    return {"old_card_no": rep["old_card_no"], "status": status,
+    old_aid = conn.execute("SELECT aid FROM cards WHERE card_no = ?",
+                           (rep["old_card_no"],)).fetchone()
+    return {"old_card_no": rep["old_card_no"], "old_aid": old_aid[0] if old_aid else None,
+            "status": status,
             "available_at": iso(available_at), "confirmed_balance_fen":
             int(rep["confirmed_balance_fen"]), "late_fen": late,
             "transferred_fen": int(rep["transferred_fen"]), "transferable_fen": left}

@@ -130,7 +130,8 @@ def _business_day(text: str | None) -> date:
 
 
 # Codes many routes share: what any money intent may meet on the way.
-_CARD_STATE = ("no_card", "other_city_card", "card_lost", "card_blacklisted", "card_expired")
+_CARD_STATE = ("no_card", "card_checking", "other_city_card", "card_lost", "card_blacklisted",
+               "card_expired")
 _MONEY = (*_CARD_STATE, "session_busy", "wrong_step", "maintenance", "central_offline",
           "central_malformed", "clock_skew")
 _TRIES = ("pin_wrong", "pin_locked", "pin_not_set")
@@ -202,8 +203,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "The card's history: its own records merged with the central side's, paged "
               "(a lost or blocked card: its own records only, with the reason as notice)",
               query=m.HistoryQuery, reply=m.HistoryPage,
-              errors=("no_card", "other_city_card", "central_offline", "central_malformed",
-                      "clock_skew"))
+              errors=("no_card", "card_checking", "other_city_card", "central_offline",
+                      "central_malformed", "clock_skew"))
 
     def statement(_: Request, body: m.StatementRequest) -> m.StatementPrinted:
         return _as(m.StatementPrinted, account.statement(body.period, body.pin))
@@ -213,8 +214,8 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "with a payment password needs it (sent to the central side only as an encrypted "
               "PIN block)",
               body=m.StatementRequest, reply=m.StatementPrinted,
-              errors=("no_card", "other_city_card", "card_lost", "card_blacklisted",
-                      "central_offline", "clock_skew"),
+              errors=("no_card", "card_checking", "other_city_card", "card_lost",
+                      "card_blacklisted", "central_offline", "clock_skew"),
               relays=("pin_required", *_TRIES),
               description="card_lost, card_blacklisted: no statement for a card reported lost "
               "or blocked. pin_wrong: details.tries_left (the message says how many); "
@@ -274,7 +275,7 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "Cancel the loss report of the card on the reader (it was found), with its "
               "payment password or the ID's last 6; prints the slip",
               body=m.LossCancelRequest, reply=m.LossCancelled,
-              errors=("no_card", "other_city_card", "session_busy", "pin_or_id",
+              errors=("no_card", "card_checking", "other_city_card", "session_busy", "pin_or_id",
                       "card_not_lost", "central_offline", "central_malformed", "clock_skew"),
               relays=("card_replaced", "card_blacklisted", "pin_not_set", "identity_mismatch",
                       "pin_wrong", "identity_locked", "pin_locked", "pin_block_invalid"),
@@ -291,8 +292,9 @@ def _account_routes(kiosk: Router, account: Any) -> None:
               "\"I did not make this\": dispute a transaction of the card on screen (from its "
               "history); prints the slip; optionally reports the card lost at once",
               body=m.DisputeRequest, reply=m.DisputeFiled,
-              errors=("no_card", "other_city_card", "session_busy", "bad_transaction",
-                      "pin_or_id", "central_offline", "central_malformed", "clock_skew"),
+              errors=("no_card", "card_checking", "other_city_card", "session_busy",
+                      "bad_transaction", "pin_or_id", "central_offline", "central_malformed",
+                      "clock_skew"),
               relays=("transaction_unknown", "dispute_exists", "card_lost", "card_blacklisted",
                       "pin_not_set", "identity_mismatch", "pin_wrong", "identity_locked",
                       "pin_locked", "pin_block_invalid"),

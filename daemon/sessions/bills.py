@@ -78,7 +78,7 @@ class Bills:
                                "支付密码为6位数字。")
             order = m.store.create(kind="purchase", card_no=session.card_no,
                                    amount_fen=amount, session_id=session.id,
-                                   facts={"bill_id": session.bill["bill_id"]})
+                                   facts={"bill_id": session.bill["bill_id"], "aid": session.aid})
             if pin and self._pin_block is not None:
                 self._purchases.with_pin_block(order, self._pin_block(pin, session.card_no))
             session.order_id = order.id

@@ -32,9 +32,14 @@ from protocol.errors import LOCAL
 from protocol.local import SessionView
 from protocol.masking import mask_card_no
 
-__all__ = ["Machine", "clock_skewed", "offline", "owes_overdraft"]
+__all__ = ["CARD_CHECK_WAIT_S", "Machine", "clock_skewed", "offline", "owes_overdraft"]
 
 logger = logging.getLogger(__name__)
+
+#: How long a service asked for while the card screen still says "checking with the
+#: card centre" waits for the centre's answer before it is refused ``card_checking``
+#: (the look-up normally answers well within this; docs/decisions.md).
+CARD_CHECK_WAIT_S = 3.0
 
 
 class Machine:
@@ -42,7 +47,7 @@ class Machine:
 
     def __init__(self, state: KioskState, journal: Journal, store: OrderStore, worker: Worker,
                  *, pin_threshold_fen: int, clock: Callable[[], float] = time.monotonic,
-                 hotline: str = "") -> None:
+                 hotline: str = "", check_wait_s: float = CARD_CHECK_WAIT_S) -> None:
         self.state = state
         self.journal = journal
         self.store = store
@@ -54,6 +59,10 @@ class Machine:
         self.hotline = hotline  # named by every refusal of a blocked card
         self._card: CardOnReader | None = None  # the last card read, and its central view
         self._central_card: CentralCard | None = None
+        # The chip's half of the tap is on screen, the centre's not yet (card_checking).
+        self._checking = False
+        self._check_wait_s = check_wait_s
+        self._card_seen = threading.Condition(self.lock)
 
     # -- sessions ---------------------------------------------------------------------
     def open(self, kind: Kind, card: CardOnReader, *, limits: Limits | None = None,
@@ -62,11 +71,11 @@ class Machine:
         before anything happens in it (the caller makes it current when it is set up)."""
         session = Session(f"S{uuid.uuid4().hex[:12].upper()}", kind, card.card_no,
                           card.balance_fen, FIRST[kind], limits=limits, bill=bill,
-                          last_activity=self.clock())
+                          last_activity=self.clock(), aid=getattr(card, "aid", None))
         with self.journal.transaction() as db:
-            db.execute("INSERT INTO sessions (id, kind, card_no, state, started_at)"
-                       " VALUES (?, ?, ?, 'open', ?)",
-                       (session.id, kind.value, card.card_no, time.time()))
+            db.execute("INSERT INTO sessions (id, kind, card_no, aid, state, started_at)"
+                       " VALUES (?, ?, ?, ?, 'open', ?)",
+                       (session.id, kind.value, card.card_no, session.aid, time.time()))
         logger.info("session %s (%s) opened in %s", session.id, kind, session.step)
         return session
 
@@ -129,7 +138,7 @@ class Machine:
             int(bill["amount_due_fen"]) if bill else
             (self.store.get(session.order_id).amount_fen if session.order_id else 0))
         view = SessionView(
-            session.kind.value, session.step.value, mask_card_no(session.card_no),
+            session.kind.value, session.step.value, mask_card_no(session.printed_no),
             amount_fen=amount,
             headroom_fen=(headroom(session.limits, session.balance_fen, inserted)
                           if session.limits else None),
@@ -142,9 +151,15 @@ class Machine:
         return view
 
     # -- the card on screen -----------------------------------------------------------
+    def card_checking(self, card: CardOnReader) -> None:
+        """``card`` is on screen from the chip's answers; the centre's are coming."""
+        with self.lock:
+            self._card, self._central_card, self._checking = card, None, True
+
     def card_read(self, card: CardOnReader, central: CentralCard | None) -> None:
         with self.lock:
-            self._card, self._central_card = card, central
+            self._card, self._central_card, self._checking = card, central, False
+            self._card_seen.notify_all()
 
     def card_for_money(self, *, repayment: bool = False) -> tuple[CardOnReader, CentralCard]:
         """The card on screen, if a money service may start for it now (``repayment``: a
@@ -170,6 +185,18 @@ class Machine:
 
     def _card_on_screen(self) -> tuple[CardOnReader, CentralCard]:
         snap = self.state.snapshot()
+        if self._checking and snap.screen == "card":
+            # Pressed while the screen says "checking with the card centre": the
+            # cardholder means this card, so wait for the centre's half (the lock is
+            # let go meanwhile), then go on as if pressed a moment later.
+            with self.lock:
+                if not self._card_seen.wait_for(lambda: not self._checking,
+                                                self._check_wait_s):
+                    raise Refused("card_checking", "Still checking your card with the card "
+                                  "centre. One moment, then try again.",
+                                  "正在向一卡通中心核验您的卡，请稍候再试。")
+                self.require_idle()  # another request may have started one meanwhile
+            snap = self.state.snapshot()
         if snap.screen != "card" or self._card is None:
             raise Refused("no_card", "Tap your card first.", "请先刷卡。")
         if snap.card is not None and snap.card.issuer_city is not None \

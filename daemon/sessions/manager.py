@@ -37,7 +37,7 @@ from daemon.maintwindow import CentralWindows
 from daemon.orders import OrderStore
 from daemon.printing import Printing
 from daemon.sessions.bills import Bills
-from daemon.sessions.machine import Machine
+from daemon.sessions.machine import CARD_CHECK_WAIT_S, Machine
 from daemon.sessions.maintenance import Maintenance
 from daemon.sessions.pending import PendingLoads
 from daemon.sessions.ports import Acceptor, CardOnReader, CentralApi, Loads, Purchases, Worker
@@ -69,11 +69,13 @@ class Sessions:
                  idle_s: float = 60.0, pin_block: Callable[[str, str], str] | None = None,
                  report: Callable[[str, dict[str, Any]], object] | None = None,
                  worker: Worker | None = None, clock: Callable[[], float] = time.monotonic,
-                 tick_every_s: float | None = 1.0, hotline: str = "") -> None:
+                 tick_every_s: float | None = 1.0, hotline: str = "",
+                 check_wait_s: float = CARD_CHECK_WAIT_S) -> None:
         report = report or (lambda kind, data: None)
         self._worker = worker or ThreadPoolExecutor(1, thread_name_prefix="session")
         self._m = Machine(state, journal, store, self._worker,
-                          pin_threshold_fen=pin_threshold_fen, clock=clock, hotline=hotline)
+                          pin_threshold_fen=pin_threshold_fen, clock=clock, hotline=hotline,
+                          check_wait_s=check_wait_s)
         self._runner = OrderRunner(self._m, loads=loads, purchases=purchases,
                                    printing=printing, report=report)
         self._topups = TopUps(self._m, self._runner, acceptor=acceptor, recorder=recorder,
@@ -158,6 +160,9 @@ class Sessions:
     def busy(self) -> bool:
         with self._m.lock:
             return self._m.current is not None
+
+    def card_checking(self, card: CardOnReader) -> None:
+        self._m.card_checking(card)
 
     def card_shown(self, card: CardOnReader, central: CentralCard | None) -> None:
         self._m.card_read(card, central)

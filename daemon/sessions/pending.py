@@ -71,9 +71,11 @@ class PendingLoads:
                 order = m.store.advance(known, "created", driven_by=session.id,
                                         completes=central_ref)
             else:
-                facts: dict[str, Any] = {"completes": central_ref, "source": source}
+                facts: dict[str, Any] = {"completes": central_ref, "source": source,
+                                         "aid": session.aid}
                 if source == "transfer" and central.transfer is not None:
                     facts["old_card_no"] = central.transfer.old_card_no
+                    facts["old_aid"] = central.transfer.old_aid
                 order = m.store.create(kind="load", card_no=card.card_no,
                                        amount_fen=amount, session_id=session.id, facts=facts)
                 order = m.store.advance(order, "created", central_ref=central_ref,
@@ -137,6 +139,7 @@ class PendingLoads:
             order = m.store.create(kind="load", card_no=card.card_no, amount_fen=amount,
                                    session_id=session.id,
                                    facts={"source": "transfer", "old_card_no": info.old_card_no,
+                                          "old_aid": info.old_aid, "aid": session.aid,
                                           "balance_fen": card.balance_fen})
             session.order_id = order.id
             m.current = session

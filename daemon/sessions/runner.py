@@ -154,9 +154,16 @@ class OrderRunner:
                 order = self._loads.hold(order, reason)
             refused = order.state == "refused"  # the cash is owed: a refund voucher
             language = m.state.snapshot().language
+            # An overdraft repayment the centre refused before the load of the rest:
+            # its cash is owed too, on its own voucher (as any owed cash).
+            repay = m.store.get(session.repay_id) \
+                if session.repay_id not in (None, order.id) else None
         if is_transfer(order):
             self._transfer_held(session, order)
             return
+        if repay is not None and repay.state == "refused":
+            voucher(self._printing, m.store, repay, str(repay.facts.get("code", reason)),
+                    language)
         printed = voucher(self._printing, m.store, order, reason, language)
         with m.lock:
             m.move(session, Step.FAILED if refused else Step.PENDING)
@@ -167,6 +174,13 @@ class OrderRunner:
                     "The card centre did not accept this top-up. Keep the voucher: staff "
                     "will refund your cash.",
                     "中心未接受本次充值，请保留凭条，工作人员将退还现金。"))
+            elif repay is not None and repay.state == "refused":
+                owed = format_fen(repay.amount_fen)
+                m.state.update(notice=Notice(
+                    "repayment_refused",
+                    f"The card centre did not accept the overdraft repayment: keep the "
+                    f"refund voucher, staff will refund {owed}.",
+                    f"中心未接受透支还款，请保留退款凭证，工作人员将退还 {owed}。"))
             else:
                 self._refund_notice(session)
 

@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from daemon.topup import Limits
+from protocol.cardno import printed_card_no
 
 __all__ = ["ENDS", "FIRST", "MOVES", "IllegalMove", "Kind", "Session", "Step", "check_move"]
 
@@ -108,7 +109,13 @@ class Session:
     repay_id: str | None = None  # that top-up's repayment order (before its load)
     bill: dict[str, Any] | None = None
     closed: bool = False
+    aid: str | None = None  # the card's application: how its number is printed
     last_activity: float = field(default_factory=time.monotonic)
+
+    @property
+    def printed_no(self) -> str:
+        """The card number as printed on the card (screens and receipts)."""
+        return printed_card_no(self.card_no, self.aid)
 
 
 def check_move(kind: Kind, current: Step, to: Step) -> None:

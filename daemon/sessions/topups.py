@@ -102,7 +102,7 @@ class TopUps:
             if amount == 0:
                 m.move(session, Step.CANCELLED)
                 m.state.reset()
-                return SessionView("topup", session.step.value, mask_card_no(session.card_no))
+                return SessionView("topup", session.step.value, mask_card_no(session.printed_no))
             self._journal_load(session, amount)
             m.move(session, Step.LOADING if self._runner.card_here(session) else Step.TAP_CARD)
             view = m.show(session)
@@ -142,16 +142,18 @@ class TopUps:
                     db, kind="load", card_no=session.card_no, amount_fen=repaid,
                     session_id=session.id,
                     facts={"repayment": True, "owed_fen": session.overdraft_fen,
-                           "balance_fen": session.balance_fen})
+                           "balance_fen": session.balance_fen, "aid": session.aid})
             if fits:
                 session.order_id = store.insert(
                     db, kind="load", card_no=session.card_no, amount_fen=fits,
-                    session_id=session.id, facts={"balance_fen": session.balance_fen})
+                    session_id=session.id, facts={"balance_fen": session.balance_fen,
+                                                  "aid": session.aid})
             if amount > fits:
                 session.owed_id = store.insert(
                     db, kind="load", card_no=session.card_no, amount_fen=amount - fits,
                     session_id=session.id, facts={"limits": session.limits.to_json(),
-                                                  "balance_fen": session.balance_fen},
+                                                  "balance_fen": session.balance_fen,
+                                                  "aid": session.aid},
                     refused={"code": "over_limit",
                              "message": "cash over the load limits, owed back"})
         if session.owed_id is not None:

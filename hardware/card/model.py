@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from config.schema import T_UNION_AID
 from hardware.card.errors import CardProtocolError
+from protocol.cardno import printed_card_no
 from protocol.pboc.secure import CardRecord
 
 __all__ = ["CARD_TYPES", "CardInfo", "CardRecord", "PublicInfo", "parse_balance",
@@ -125,7 +125,7 @@ class CardInfo:
     def printed_no(self) -> str:
         """The number as printed on the card: a T-Union number is the serial without
         its first digit (a BCD pad, 19 digits); others as the serial."""
-        return self.card_no[1:] if self.aid.upper() == T_UNION_AID else self.card_no
+        return printed_card_no(self.card_no, self.aid)
 
     @property
     def city_code(self) -> str:

@@ -213,7 +213,7 @@ class DisputeSlip:
     when: datetime
     card_number: str
     transaction_ref: str
-    transaction_when: datetime
+    transaction_when: datetime | None  # None: the centre's time could not be read
     amount_fen: int
     loss_report_no: str | None = None
 
@@ -579,7 +579,8 @@ def dispute_slip(ctx: ReceiptContext, data: DisputeSlip) -> Receipt:
     lines += [
         Text(data.ticket_no, Align.CENTER, bold=True, tall=True),
         Row(ctx.t("card"), mask_card(data.card_number)),
-        Row(ctx.t("disputed_tx"), _when(ctx, data.transaction_when)),
+        Row(ctx.t("disputed_tx"), _when(ctx, data.transaction_when)
+            if data.transaction_when is not None else "-"),
         Row(ctx.t("amount"), format_fen(data.amount_fen, sign=True)),
         Row(ctx.t("disputed_ref"), data.transaction_ref),
     ]

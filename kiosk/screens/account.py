@@ -151,8 +151,8 @@ class LossReportScreen(_Staged):
 
     def new_entry(self) -> Entry:
         stage = getattr(self, "stage", "card_no")
-        if stage == "card_no":
-            return Entry(20, 20)
+        if stage == "card_no":  # as printed: 19 digits (T-Union) or 20 (City Union)
+            return Entry(19, 20)
         if getattr(self, "proof", "id_last6") == "pin":
             return Entry(6, 6, masked=True)
         return Entry(6, 6, extra="X")

@@ -11,7 +11,7 @@ import pytest
 
 from bench.ledger import INVARIANTS, CardSide, Reading, check
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 
 
 def _audit(credited: int = 0, pending: int = 0, owed: int = 0) -> dict[str, Any]:

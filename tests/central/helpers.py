@@ -15,11 +15,11 @@ from central.server import CentralServer
 KIOSK = "KIOSK-DEV-0001"
 TERMINAL = "440300000001"
 # demo cards (config/sim/demo-cards.toml)
-ZHANG = "31044403000000100017"   # active, ordinary, 张伟, 86.50, PIN 147258
-LI = "31044403000000100025"      # active, student, 李娜, 12.30
+ZHANG = "03104440300000100017"   # active, ordinary, 张伟, 86.50, PIN 147258
+LI = "03104440300000100025"      # active, student, 李娜, 12.30
 WANG = "31044403000000100033"    # active, senior, 王秀英, 0.00, no PIN
-LIU = "31044403000000100041"     # lost
-CHEN = "31044403000000100058"    # blacklisted
+LIU = "03104440300000100041"     # lost
+CHEN = "03104440300000100058"    # blacklisted
 YANG = "31044403000000100066"    # expired
 UNKNOWN = "31044403999999999999"
 DEMO_PIN = "147258"

@@ -145,7 +145,8 @@ def test_every_rule_raises_its_alert_through_the_server(watched: tuple[Central, 
                  "--rule", "pin_failures"]) == 0
     line = capsys.readouterr().out
     assert "pin_failures" in line and "BLACKLISTED" in line
-    assert ZHANG not in line and "3104****0017" in line
+    # the serial, masked: the centre's consoles speak serials
+    assert ZHANG not in line and "0310****0017" in line
 
 
 def test_the_server_sweeps_for_silent_kiosks_on_its_own(

@@ -46,7 +46,7 @@ def test_tampered_body_is_refused_and_changes_nothing(central: Central) -> None:
 
 def test_tampered_path_or_query_is_refused(central: Central) -> None:
     headers = sign_headers("GET", CARD_PATH, b"", kiosk_id=KIOSK, secret=central.secret)
-    resp = requests.get(central.url + "/v1/cards/31044403000000100025", headers=headers,
+    resp = requests.get(central.url + "/v1/cards/03104440300000100025", headers=headers,
                         timeout=5)
     assert error_of(resp, 401, "unauthorized")["reason"] == "bad_signature"
     path = CARD_PATH + "/transactions?limit=5"

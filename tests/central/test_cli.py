@@ -202,12 +202,12 @@ def test_add_notice_stores_a_notice_and_refuses_a_bad_time_range(seeded: Path) -
 
 def test_replace_card_records_a_lost_cards_replacement_and_refuses_the_rest(
         seeded: Path) -> None:
-    lost, new, active = "31044403000000100041", "31044403000000100033", ZHANG
+    lost, new, active = "03104440300000100041", "31044403000000100033", ZHANG
     refused = run("replace-card", "--db", str(seeded), active, new)
     assert refused.returncode == 1 and "only a card reported lost" in refused.stderr
     done = run("replace-card", "--db", str(seeded), lost, new)
     assert done.returncode == 0, done.stderr
-    assert "3104 **** **** 0041 -> 3104 **** **** 0033" in done.stdout and lost not in done.stdout
+    assert "0310 **** **** 0041 -> 3104 **** **** 0033" in done.stdout and lost not in done.stdout
     again = run("replace-card", "--db", str(seeded), lost, new)
     assert again.returncode == 1 and "already has a replacement" in again.stderr
     with sqlite3.connect(seeded) as conn:

@@ -26,7 +26,7 @@ def test_served_document_is_the_committed_one(central: Central) -> None:
 
 
 def _concrete(template: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: {"card_no": "31044403000000100017",
+    return re.sub(r"\{(\w+)\}", lambda m: {"card_no": "03104440300000100017",
                                            "order_id": "LO" + "0" * 24}[m.group(1)], template)
 
 

@@ -58,3 +58,20 @@ def test_bill_payments_in_the_history_name_the_payee_as_the_bills_do(
     paid_to = {r[0] for r in seeded.execute(
         "SELECT merchant FROM transactions WHERE kind = 'bill_payment'")}
     assert paid_to and paid_to <= payees
+
+
+def test_every_t_union_serial_has_its_pad_digit_and_the_wallet_agrees(
+        seeded: sqlite3.Connection) -> None:
+    from hardware.card.wallet import OTHER_CITY_CARDS
+    from protocol.cardno import T_UNION_AID, printed_card_no
+    cards = [(r["card_no"], r["aid"]) for r in seeded.execute("SELECT card_no, aid FROM cards")]
+    assert any(aid == T_UNION_AID for _, aid in cards)
+    for serial, aid in cards + [(c.card_no, c.aid) for c in OTHER_CITY_CARDS]:
+        printed = printed_card_no(serial, aid)
+        assert len(serial) == 20 and serial.isdigit()
+        if aid == T_UNION_AID:  # 19 printed digits after the pad: 3104 + the city
+            assert serial[0] == "0" and len(printed) == 19 and printed.startswith("3104")
+        else:
+            assert printed == serial
+    # the simulator's wallet is made from the same demo cards
+    assert {c.card_no for c in load_demo_cards()} <= {no for no, _ in cards}

@@ -44,6 +44,7 @@ class FakeSessions:
 @dataclass
 class FakePrinting:
     printed: list[str] = field(default_factory=list)
+    facts: list[Any] = field(default_factory=list)
     zone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 
     def now(self) -> datetime:
@@ -51,6 +52,7 @@ class FakePrinting:
 
     def receipt(self, kind: str, facts: Any, language: str) -> dict[str, Any]:
         self.printed.append(kind)
+        self.facts.append(facts)
         return {"printed": True}
 
 
@@ -154,6 +156,30 @@ def test_a_typed_unknown_number_is_told_what_a_wrong_id_is_told(make_kit: Any) -
     assert kit.printing.printed == []
 
 
+@pytest.mark.parametrize(("typed", "serial"), [
+    (ZHANG[1:], ZHANG),  # T-Union: 19 digits on the card, a pad digit before them on the chip
+    (WANG, WANG),        # City Union: printed as the serial, 20 digits
+])
+def test_the_loss_report_keypad_takes_the_number_as_printed(make_kit: Any, typed: str,
+                                                             serial: str) -> None:
+    kit = make_kit(clock=Clock())
+    reply = kit.account.report_loss(typed, id_last6=serial[-6:])
+    assert reply["status"] == "lost"
+    assert kit.central.sql("SELECT status FROM cards WHERE card_no = ?", serial)[0][0] == "lost"
+    assert kit.printing.printed == ["loss_report"]
+    assert kit.printing.facts[0].card_number == typed  # the slip shows what was typed
+
+
+@pytest.mark.parametrize("typed", ["310444030000010001", "3104440300000100017X",
+                                   "003104440300000100017", "３１０４４４０３００００１０００１７"])
+def test_a_loss_report_number_neither_19_nor_20_digits_is_refused(make_kit: Any,
+                                                                   typed: str) -> None:
+    kit = make_kit(clock=Clock())
+    assert refusal(lambda: kit.account.report_loss(typed, id_last6="100017"))["code"] == \
+        "bad_card_no"
+    assert kit.printing.printed == []
+
+
 @pytest.mark.parametrize(("period", "today", "first", "last"), [
     ("this_month", date(2026, 12, 2), date(2026, 12, 1), date(2026, 12, 2)),
     ("last_month", date(2026, 1, 15), date(2025, 12, 1), date(2025, 12, 31)),
@@ -192,3 +218,27 @@ def test_a_three_month_statement_reaches_back_past_thirty_days(make_kit: Any) ->
     assert quarter["count"] == month["count"] + 1
     assert quarter["totals"]["purchases_fen"] == month["totals"]["purchases_fen"] + 100
     assert kit.printing.printed == ["statement", "statement"]
+
+
+class TimeGarbledCentre:
+    """A card centre that files the dispute but words the transaction's time wrongly."""
+
+    def request(self, method: str, path: str, body: Any = None, *,
+                idempotency_key: str | None = None) -> Any:
+        return {"ticket_no": "D20261202000007",
+                "transaction": {"id": 5, "occurred_at": "02/12/2026 08:15", "amount_fen": -300}}
+
+
+def test_a_filed_dispute_whose_time_cannot_be_read_still_gives_the_ticket() -> None:
+    from hardware.printer.receipts import ReceiptContext, build_receipt
+    printing = FakePrinting()
+    account = Account(sessions=FakeSessions(), central=TimeGarbledCentre(),  # type: ignore[arg-type]
+                      printing=printing,  # type: ignore[arg-type]
+                      state=KioskState(EventBus(keep=5), language="zh"),
+                      terminal_id="440300000001", pin_block=lambda pin, card_no: "00" * 8)
+    reply = account.dispute(5)
+    assert reply["ticket_no"] == "D20261202000007" and reply["printed"] is True
+    [slip] = printing.facts
+    assert slip.ticket_no == reply["ticket_no"] and slip.transaction_when is None
+    text = build_receipt(ReceiptContext("K1", "en", b"k"), slip).text
+    assert "D20261202000007" in text and "3.00" in text

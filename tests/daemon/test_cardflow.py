@@ -51,6 +51,9 @@ class Busy:
     def tapped(self, card: Any) -> None:
         pass
 
+    def card_checking(self, card: Any) -> None:
+        pass
+
     def card_shown(self, card: Any, central: Any) -> None:
         pass
 
@@ -117,7 +120,7 @@ def test_a_replacement_cards_transfer_and_a_blacklist_entry_are_read_or_malforme
     from daemon.cardflow import CentralCard
     from daemon.central import CentralMalformed
     card = {"status": "blacklisted", "card_type": "ordinary", "points": 0}
-    transfer = {"old_card_no": "31044403000000100041", "status": "held",
+    transfer = {"old_card_no": "03104440300000100041", "status": "held",
                 "available_at": "2026-12-08T10:00:00+08:00", "transferable_fen": 4700}
     read = CentralCard({**card, "transfer": transfer,
                         "blacklist": {"reason": "overdraft", "owed_fen": 800}})
@@ -133,3 +136,39 @@ def test_a_replacement_cards_transfer_and_a_blacklist_entry_are_read_or_malforme
                 {"blacklist": "overdraft"}):
         with pytest.raises(CentralMalformed):
             CentralCard({**card, **bad})
+
+
+def _chip_card(serial: str, aid: str) -> Any:
+    from hardware.card.model import CardInfo, PublicInfo
+    public = PublicInfo(bytes.fromhex("3104440300000000"), 0x02, 0x01, serial,
+                        date(2023, 1, 1), date(2033, 12, 31))
+    return CardInfo(aid, public, balance_fen=8650)
+
+
+@pytest.mark.parametrize(("serial", "aid", "shown"), [
+    # T-Union: the 19 printed digits (the chip's serial has a pad digit before them)
+    ("03104440300000100017", "A000000632010105", "3104 **** **** 0017"),
+    # City Union: the serial, as its issuer prints it
+    ("31044403000000100033", "A00000000386980701", "3104 **** **** 0033"),
+])
+def test_the_card_screen_masks_the_number_as_printed_on_the_card(serial: str, aid: str,
+                                                                 shown: str) -> None:
+    state = KioskState(EventBus(), language="zh")
+    flow = CardFlow(state, None)
+    flow.card_identified(serial)
+    flow.card_read(_chip_card(serial, aid))
+    view = state.snapshot().card
+    assert view is not None and view.card_no_masked == shown
+
+
+def test_a_replacement_card_names_the_lost_card_as_printed() -> None:
+    from daemon.cardflow import CentralCard
+    card = {"status": "active", "card_type": "ordinary", "points": 0}
+    transfer = {"old_card_no": "03104440300000100041", "status": "held",
+                "available_at": "2026-12-08T10:00:00+08:00", "transferable_fen": 4700}
+    t_union = CentralCard({**card, "transfer": {**transfer, "old_aid": "A000000632010105"}})
+    assert t_union.transfer is not None
+    assert t_union.transfer.view(0, None)["old_card_no_masked"] == "3104 **** **** 0041"
+    older_centre = CentralCard({**card, "transfer": transfer})  # no AID: the serial
+    assert older_centre.transfer is not None
+    assert older_centre.transfer.view(0, None)["old_card_no_masked"] == "0310 **** **** 0041"

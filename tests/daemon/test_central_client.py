@@ -32,7 +32,7 @@ def test_signed_get_returns_json_and_marks_link_up(server: Any) -> None:
     script, url = server
     script.answers = [(200, b'{"status": "active"}')]
     c = client(url)
-    assert c.request("GET", "/v1/cards/31044403000000100017") == {"status": "active"}
+    assert c.request("GET", "/v1/cards/03104440300000100017") == {"status": "active"}
     assert script.received[0]["kiosk"] == "K1"
     assert c.link.state == "up"
 

@@ -15,7 +15,7 @@ from daemon.ctl import _parser, main
     (["status"], "_cmd_status"),
     (["version"], "_cmd_version"),
     (["card", "read"], "_cmd_card_read"),
-    (["sim", "tap", "31044403000000100017"], "_cmd_sim_tap"),
+    (["sim", "tap", "03104440300000100017"], "_cmd_sim_tap"),
     (["sim", "remove"], "_cmd_sim_remove"),
     (["sim", "cards"], "_cmd_sim_cards"),
     (["sim", "insert", "50"], "_cmd_sim_insert"),

@@ -28,7 +28,11 @@ def test_the_page_cache_is_capped_for_the_memory_budget(tmp_path: Path) -> None:
         assert j.query("PRAGMA cache_size")[0][0] == -512
 
 
-def test_a_v1_journal_is_migrated_to_v2_keeping_its_data(tmp_path: Path) -> None:
+_SESSION = ("INSERT INTO sessions (id, kind, card_no, state, started_at)"
+            " VALUES ('s1', 'topup', NULL, 'open', 1.0)")
+
+
+def test_a_v1_journal_is_migrated_to_the_latest_keeping_its_data(tmp_path: Path) -> None:
     import sqlite3
 
     path = tmp_path / "j.sqlite"
@@ -39,7 +43,7 @@ def test_a_v1_journal_is_migrated_to_v2_keeping_its_data(tmp_path: Path) -> None
     db.commit()
     db.close()
     with Journal(path) as j:
-        assert j.schema_version == 2
+        assert j.schema_version == len(MIGRATIONS) == 3
         assert [tuple(r) for r in j.query("SELECT kind, value_fen FROM cash")] == \
             [("note", 5000)]
         assert j.query("SELECT COUNT(*) FROM cashbox_state")[0][0] == 0
@@ -48,7 +52,7 @@ def test_a_v1_journal_is_migrated_to_v2_keeping_its_data(tmp_path: Path) -> None
 def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     with Journal(path) as j, j.transaction() as db:
-        db.execute("INSERT INTO sessions VALUES ('s1', 'topup', NULL, 'open', 1.0, NULL)")
+        db.execute(_SESSION)
     with Journal(path) as j:
         assert [r["id"] for r in j.query("SELECT id FROM sessions")] == ["s1"]
 
@@ -56,7 +60,7 @@ def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None
 def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as j:
         with pytest.raises(sqlite3.IntegrityError), j.transaction() as db:
-            db.execute("INSERT INTO sessions VALUES ('s1', 'topup', NULL, 'open', 1.0, NULL)")
+            db.execute(_SESSION)
             db.execute("INSERT INTO cash (session_id, kind, value_fen, pulses, at) "
                        "VALUES ('s1', 'note', -5, 5, 1.0)")  # negative money: refused
         assert j.query("SELECT count(*) FROM sessions")[0][0] == 0

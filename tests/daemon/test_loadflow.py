@@ -168,7 +168,7 @@ def test_a_card_with_a_bad_mac1_is_refused_and_nothing_moves(kit: Kit) -> None:
 
 
 def test_the_wrong_card_on_the_reader_is_not_loaded(kit: Kit) -> None:
-    other = "31044403000000100025"
+    other = "03104440300000100025"
     before = kit.balance(other)
     kit.tap(other)
     order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=1000, session_id=None)

@@ -47,7 +47,7 @@ class FakeSim:
         self.log.append("remove")
 
     def cards(self) -> list[str]:
-        return ["31044403000000100017"]
+        return ["03104440300000100017"]
 
     def insert(self, amount_fen: int, force: bool) -> dict[str, object]:
         if amount_fen % 100:
@@ -220,14 +220,14 @@ def test_cardholder_socket_has_no_operator_or_sim_routes(served: Any) -> None:
             kiosk.get(path)
         assert info.value.status == 404
     with pytest.raises(LocalApiError):
-        kiosk.post("/v1/sim/tap", {"card_no": "31044403000000100017"})
+        kiosk.post("/v1/sim/tap", {"card_no": "03104440300000100017"})
     assert sim.log == []
     assert admin.status() == STATUS
-    admin.post("/v1/sim/tap", {"card_no": "31044403000000100017"})
+    admin.post("/v1/sim/tap", {"card_no": "03104440300000100017"})
     with pytest.raises(LocalApiError) as info:
         admin.post("/v1/sim/tap", {"card_no": "99"})
     assert info.value.code == "unknown_sim_card"
-    assert sim.log == ["tap 31044403000000100017"]
+    assert sim.log == ["tap 03104440300000100017"]
 
 
 def test_admin_card_read_times_out_with_408(served: Any) -> None:
@@ -330,7 +330,7 @@ def test_audit_period_must_be_numbers(served: Any) -> None:
 def test_history_paging_and_loss_report_arguments(served: Any) -> None:
     kiosk, _, _, sim = served
     kiosk.get("/v1/history?cursor=abc&limit=5")
-    kiosk.post("/v1/loss-report", {"card_no": "31044403000000100017", "id_last6": "100017"})
+    kiosk.post("/v1/loss-report", {"card_no": "03104440300000100017", "id_last6": "100017"})
     assert sim.log == ["history abc 5", "loss 0017 pin=none id=100017"]
     for path in ("/v1/history?limit=0", "/v1/history?limit=x"):
         with pytest.raises(LocalApiError) as err:

@@ -26,7 +26,7 @@ def test_a_receipt_that_could_not_print_is_reprinted_from_its_facts(tmp_path: Pa
     with Journal(tmp_path / "j.sqlite") as journal:
         printing = Printing(printer, journal, kiosk_id="K1", mac_key=b"k" * 16,
                             receipts_dir=tmp_path / "receipts")
-        facts = TopUp("L1", datetime(2026, 11, 24, 9, 0), "31044403000000100017", 5000, 8650,
+        facts = TopUp("L1", datetime(2026, 11, 24, 9, 0), "03104440300000100017", 5000, 8650,
                       13650, notes=((2000, 2), (1000, 1)), tac="1A2B3C4D")
         device.paper_out = True
         first = printing.receipt("topup", facts, "zh")
@@ -106,7 +106,7 @@ def test_printing_uses_the_configured_zone(tmp_path: Path, monkeypatch: pytest.M
 
 
 def _topup() -> TopUp:
-    return TopUp("L1", datetime(2026, 11, 24, 9, 0), "31044403000000100017", 5000, 8650,
+    return TopUp("L1", datetime(2026, 11, 24, 9, 0), "03104440300000100017", 5000, 8650,
                  13650, notes=((2000, 2), (1000, 1)), tac="1A2B3C4D")
 
 
@@ -116,7 +116,7 @@ def test_a_preview_asked_for_later_is_drawn_by_write_previews(tmp_path: Path) ->
     printer = ReceiptPrinter(device=SimPrinterDevice())
     with Journal(tmp_path / "j.sqlite") as journal:
         printing = _printing(tmp_path, journal, printer)
-        facts = TopUp("L2", datetime(2026, 11, 24, 9, 0), "31044403000000100017", 5000, 8650,
+        facts = TopUp("L2", datetime(2026, 11, 24, 9, 0), "03104440300000100017", 5000, 8650,
                       13650, notes=((5000, 1),), tac="1A2B3C4D")
         result = printing.receipt("topup", facts, "zh", preview_later=True)
         png = tmp_path / "receipts" / "L2-topup.png"
@@ -127,3 +127,20 @@ def test_a_preview_asked_for_later_is_drawn_by_write_previews(tmp_path: Path) ->
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         printing.write_previews()  # nothing left: nothing drawn twice
         assert len(list((tmp_path / "receipts").iterdir())) == 1
+
+
+def test_a_receipt_journaled_with_the_serial_is_reprinted_as_it_was_printed(
+        tmp_path: Path) -> None:
+    # Before card numbers were printed as on the card, a T-Union receipt carried the
+    # chip's 20-digit serial: a reprint of it prints that number again, not another.
+    printer = ReceiptPrinter()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        printing = _printing(tmp_path, journal, printer)
+        old = TopUp("L1", datetime(2026, 11, 24, 9, 0), "03104440300000100017", 5000, 8650,
+                    13650)
+        printing.receipt("topup", old, "zh")
+        first = printer.receipts[-1].receipt.text
+        printing.reprint("L1-topup")
+        again = printer.receipts[-1].receipt.text
+        assert "0310****0017" in first and "0310****0017" in again
+        assert "3104****0017" not in again

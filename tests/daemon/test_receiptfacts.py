@@ -54,7 +54,7 @@ def test_a_central_transaction_becomes_a_statement_entry_with_its_facts() -> Non
 def test_a_statement_journaled_before_the_discounts_were_split_still_reprints() -> None:
     stored = {"type": "Statement", "fields": {
         "reference": "S1", "generated_at": "2026-11-03T10:00:00+08:00",
-        "card_number": "31044403000000100017", "period_from": "2026-11-01",
+        "card_number": "03104440300000100017", "period_from": "2026-11-01",
         "period_to": "2026-11-03", "opening_balance_fen": 1000, "closing_balance_fen": 810,
         "entries": [{"when": "2026-11-03T08:12:00+08:00", "kind": "ride", "description": "",
                      "amount_fen": -190, "mode": "metro", "line": None, "station": None,

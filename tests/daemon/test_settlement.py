@@ -22,7 +22,7 @@ from hardware.printer import ReceiptPrinter
 from hardware.printer.model import Row, Text
 from hardware.printer.sim import SimPrinterDevice
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 
 
 @dataclass

@@ -29,7 +29,7 @@ from protocol.localclient import DaemonUnavailable, LocalClient
 from tests.deploy.tools import ANSIBLE_DIR, run, tool
 
 BIN = Path(sys.executable).parent
-CARD = "31044403000000100017"  # the demo card (tests/e2e/sessionkit.py)
+CARD = "03104440300000100017"  # the demo card (tests/e2e/sessionkit.py)
 
 @dataclass
 class Kiosk:

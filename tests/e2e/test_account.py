@@ -12,8 +12,8 @@ from deploy.stack import Stack
 from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, central_sql, tap, wait_state, wallet_balance
 
-LIU_LOST = "31044403000000100041"
-CHEN_BLACKLISTED = "31044403000000100058"
+LIU_LOST = "03104440300000100041"
+CHEN_BLACKLISTED = "03104440300000100058"
 YANG_EXPIRED = "31044403000000100066"
 WANG_NO_PIN = "31044403000000100033"
 

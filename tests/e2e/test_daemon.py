@@ -18,7 +18,7 @@ from PIL import Image
 from deploy.stack import Stack
 from protocol.localclient import LocalApiError, LocalClient
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 
 
 def _json(stack: Stack, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -56,7 +56,7 @@ def test_the_log_has_one_line_per_central_call_with_the_card_masked(stack: Stack
         time.sleep(0.1)
     log = log_file.read_text("utf-8")
     assert "ready (simulated hardware)" in log
-    assert "central GET /v1/cards/3104" in log and " -> 200 in " in log
+    assert "central GET /v1/cards/0310" in log and " -> 200 in " in log
     assert CARD not in log
 
 
@@ -88,7 +88,7 @@ def test_the_card_screen_state_carries_chip_and_central_halves(stack: Stack) -> 
 def test_unsupported_and_blocked_cards_are_clear_outcomes(stack: Stack) -> None:
     kiosk = stack.kiosk_client
     for card_no, code in (("bank-card", "card_not_supported"),
-                          ("31044403000000100074", "card_blocked")):
+                          ("03104440300000100074", "card_blocked")):
         stack.kioskctl("sim", "remove")
         stack.kioskctl("sim", "tap", card_no)
         deadline = time.monotonic() + 10

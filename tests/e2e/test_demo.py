@@ -97,14 +97,14 @@ def test_the_walkthrough_writes_every_screen_then_stays_up_for_the_readme_steps(
         assert demo.poll() is None, log_path.read_text("utf-8")[-2000:]
         _check_the_walkthrough(out, log_path.read_text("utf-8"))
         assert "keeps running" in text and "Press Ctrl-C here to stop it" in text, text
-        assert f"--config {var / 'kioskd.toml'} sim tap 31044403000000100017" in text
-        card = next(line for line in said if "31044403000000100017" in line and "ID" in line)
+        assert f"--config {var / 'kioskd.toml'} sim tap 03104440300000100017" in text
+        card = next(line for line in said if "03104440300000100017" in line and "ID" in line)
         assert card.split()[-4:] == ["ID", "100017", "password", "147258"]
         assert "100033" in text and "no password yet" in text
 
         # The README's steps, on the paths it names.
         config = var / "kioskd.toml"
-        assert _kioskctl(config, "sim", "tap", "31044403000000100017").returncode == 0
+        assert _kioskctl(config, "sim", "tap", "03104440300000100017").returncode == 0
         deadline = time.monotonic() + 20
         while json.loads(_kioskctl(config, "--json", "status").stdout)["screen"] != "card":
             assert time.monotonic() < deadline, "the tapped card never showed"

@@ -10,7 +10,7 @@ from deploy.stack import Stack
 from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, central_sql, tap
 
-LI = "31044403000000100025"
+LI = "03104440300000100025"
 
 
 def _refused(stack: Stack, body: dict, code: str) -> dict:  # type: ignore[type-arg]

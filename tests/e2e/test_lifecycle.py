@@ -24,11 +24,13 @@ PIN = "147258"
 
 def _lose_and_replace(stack: Stack) -> None:
     """The holder reports the card lost at the kiosk; the outlet issues NEW for it."""
-    reply = stack.kiosk_client.post("/v1/loss-report", {"card_no": CARD, "pin": PIN})
+    # typed as printed on the card: a T-Union number, the serial without its pad digit
+    reply = stack.kiosk_client.post("/v1/loss-report", {"card_no": CARD[1:], "pin": PIN})
     assert reply["status"] == "lost"
     done = subprocess.run([str(BIN / "citycard-central"), "replace-card", "--db",
                            str(stack.db), CARD, NEW], capture_output=True, text=True, check=True)
-    assert "3104 **** **** 0017" in done.stdout and CARD not in done.stdout
+    # the centre's console names cards by serial (masked)
+    assert "0310 **** **** 0017" in done.stdout and CARD not in done.stdout
 
 
 def _hold_passes(stack: Stack) -> None:
@@ -70,7 +72,7 @@ def test_loss_report_replacement_hold_and_one_transfer(stack: Stack) -> None:
     until = _refused(lambda: kiosk.post("/v1/transfer"), "transfer_not_yet")["available_at"]
     assert until == snap.card.transfer["available_at"]
     # Unrelated card: nothing to move; nothing changed.
-    tap(stack, "31044403000000100025")
+    tap(stack, "03104440300000100025")
     _refused(lambda: kiosk.post("/v1/transfer"), "transfer_none")
     assert _transfers(stack) == []
 

@@ -17,7 +17,7 @@ from deploy.stack import Stack
 from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, tap, wait_state
 
-LOST_ELSEWHERE = "31044403000000100025"  # typed in for a loss report
+LOST_ELSEWHERE = "03104440300000100025"  # typed in for a loss report
 KIOSK_ID = "KIOSK-DEV-0001"
 # A card number: a run of 16 to 20 digits. Digits glued to letters are ids (an order id
 # is L + yymmddHHMMSS + 6 hex digits, which can all be digits), not card numbers.
@@ -90,8 +90,8 @@ def test_no_full_card_number_reaches_either_log(stack: Stack) -> None:
     kioskd = (stack.workdir / "kioskd.log").read_text("utf-8")
     central = (stack.workdir / "central.log").read_text("utf-8")
     # The paths were logged (masked): the check below looked at the right lines.
-    assert "central GET /v1/cards/3104" in kioskd and "-> ConnectionError" in kioskd
-    assert "refused GET /v1/cards/3104" in central and "GET /v1/cards/3104" in central
+    assert "central GET /v1/cards/0310" in kioskd and "-> ConnectionError" in kioskd
+    assert "refused GET /v1/cards/0310" in central and "GET /v1/cards/0310" in central
     assert CARD_LIKE.findall(kioskd) == []
     assert CARD_LIKE.findall(central) == []
     link = status["central"]

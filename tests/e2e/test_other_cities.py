@@ -51,5 +51,5 @@ def test_a_shanghai_city_union_card(stack: Stack) -> None:
 
 
 def test_our_own_card_names_no_city_and_offers_every_service(stack: Stack) -> None:
-    card = _tap(stack, "31044403000000100017").card  # type: ignore[attr-defined]
+    card = _tap(stack, "03104440300000100017").card  # type: ignore[attr-defined]
     assert card.issuer_city is None and card.services is None

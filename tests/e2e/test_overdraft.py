@@ -15,7 +15,7 @@ from protocol.localclient import DaemonUnavailable, LocalApiError
 from tests.e2e.sessionkit import central_sql, previews, tap, wait_state, wallet_balance
 from tests.e2e.test_crash import _die_and_restart
 
-CHEN = "31044403000000100058"  # blacklisted for an overdraft of 15.00, 20.00 on the chip
+CHEN = "03104440300000100058"  # blacklisted for an overdraft of 15.00, 20.00 on the chip
 OWED, ON_CHIP = 1500, 2000
 
 

@@ -274,7 +274,7 @@ def test_reaching_the_limit_finishes_the_top_up_by_itself(tmp_path: Any) -> None
 
 
 def test_a_second_card_mid_session_is_told_to_wait_and_gets_nothing(stack: Stack) -> None:
-    other = "31044403000000100025"  # 李娜's student card, ¥12.30
+    other = "03104440300000100025"  # 李娜's student card, ¥12.30
     kiosk = stack.kiosk_client
     before = tap(stack).card.balance_fen  # type: ignore[union-attr]
     other_before = wallet_balance(stack, other)

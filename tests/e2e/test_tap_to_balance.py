@@ -18,7 +18,7 @@ from deploy.uiprobe import UiProbe
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"),
                                 reason="needs an X display: make test runs under xvfb-run")
 
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"
 
 
 @pytest.fixture

@@ -375,10 +375,11 @@ def test_set_and_change_the_payment_password(stack: Stack, ui: TouchProbe) -> No
 
 
 def test_report_a_lost_card_from_the_attract_screen(stack: Stack, ui: TouchProbe) -> None:
-    lost = "31044403000000100025"
+    lost = "03104440300000100025"  # T-Union: printed without the serial's pad digit
+    printed = lost[1:]
     ui.tap("loss_report")
     ui.wait_screen("loss_report")
-    ui.type_digits(lost)
+    ui.type_digits(printed)
     ui.tap("ok")
     ui.wait_screen("loss_report", also=lambda v: any(t["name"] == "proof_id"
                                                      for t in v["targets"]))
@@ -388,6 +389,7 @@ def test_report_a_lost_card_from_the_attract_screen(stack: Stack, ui: TouchProbe
     confirm = _clean(ui.wait_screen("loss_report", also=lambda v: "confirm" in
                                     [t["name"] for t in v["targets"]]))
     assert any("余额" in t for t in confirm["texts"])  # what happens to the balance
+    assert printed in confirm["texts"]  # the number as typed, as on the card
     ui.tap("confirm")
     done = _clean(ui.wait_screen("loss_report_done", timeout=30))
     assert "挂失成功" in done["texts"]
@@ -421,8 +423,8 @@ def test_feedback_and_help(stack: Stack, ui: TouchProbe) -> None:
     ui.tap("back")
 
 
-@pytest.mark.parametrize(("card_no", "screen"), [("31044403000000100041", "card_lost"),
-                                                 ("31044403000000100058", "card_blacklisted")])
+@pytest.mark.parametrize(("card_no", "screen"), [("03104440300000100041", "card_lost"),
+                                                 ("03104440300000100058", "card_blacklisted")])
 def test_a_card_error_names_the_hotline_and_opens_the_help(stack: Stack, ui: TouchProbe,
                                                            card_no: str, screen: str) -> None:
     view = tap_card(stack, ui, card_no, screen=screen)
@@ -592,7 +594,7 @@ def test_no_key_closes_the_app(stack: Stack, ui: TouchProbe, artifacts: Path) ->
 # -- the loss-report lifecycle, overdraft and disputes (issue 11) ------------------------------
 def test_cancel_the_loss_report_of_a_found_card(stack: Stack, ui: TouchProbe,
                                                 artifacts: Path) -> None:
-    found = "31044403000000100025"  # reported lost above, or here
+    found = "03104440300000100025"  # reported lost above, or here
     central_sql(stack, "UPDATE cards SET status = 'lost' WHERE card_no = ?", found)
     tap_card(stack, ui, found, screen="card_lost")
     ui.tap("cancel_loss")
@@ -617,7 +619,7 @@ def test_a_replacement_card_is_offered_its_old_balance(stack: Stack, ui: TouchPr
     import subprocess
 
     from deploy.stack import BIN
-    old, new = "31044403000000100041", WANG_NO_PIN  # 刘洋's lost card, 王秀英's
+    old, new = "03104440300000100041", WANG_NO_PIN  # 刘洋's lost card, 王秀英's
     before = wallet_balance(stack, new)
     subprocess.run([str(BIN / "citycard-central"), "replace-card", "--db", str(stack.db),
                     old, new], check=True, capture_output=True)
@@ -639,7 +641,7 @@ def test_a_replacement_card_is_offered_its_old_balance(stack: Stack, ui: TouchPr
 
 def test_an_overdraft_is_shown_and_repaid_by_touch(stack: Stack, ui: TouchProbe,
                                                    artifacts: Path) -> None:
-    chen = "31044403000000100058"
+    chen = "03104440300000100058"
     view = tap_card(stack, ui, chen, screen="card_blacklisted")
     assert any("¥15.00" in t for t in view["texts"]) and any("透支" in t for t in view["texts"])
     ui.screenshot(artifacts / "ui-overdraft-zh.png")

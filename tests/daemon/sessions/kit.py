@@ -30,8 +30,8 @@ from protocol.local import StateSnapshot
 
 __all__ = ["CARD", "IDLE_S", "OTHER_CARD", "Card", "Clock", "Kit", "make_kit"]
 
-CARD = "31044403000000100017"
-OTHER_CARD = "31044403000000200016"
+CARD = "03104440300000100017"
+OTHER_CARD = "03104440300000200016"
 IDLE_S = 60.0
 
 
@@ -96,6 +96,7 @@ class Acceptor:
 class Card:
     card_no: str = CARD
     balance_fen: int = 8650
+    aid: str | None = None  # the application (hardware.card.CardInfo.aid); None: unknown
 
 
 @dataclass
@@ -258,7 +259,8 @@ class Kit:
 
 
 def make_kit(tmp_path: Path, *, idle_s: float = IDLE_S, card_wait_s: float = IDLE_S,
-             limits: LimitsSection | None = None, pin_threshold_fen: int = 20000) -> Kit:
+             limits: LimitsSection | None = None, pin_threshold_fen: int = 20000,
+             check_wait_s: float = 3.0) -> Kit:
     journal = Journal(tmp_path / "journal.sqlite")
     store = OrderStore(journal)
     bus = EventBus(keep=50)
@@ -278,6 +280,6 @@ def make_kit(tmp_path: Path, *, idle_s: float = IDLE_S, card_wait_s: float = IDL
         card_wait_s=card_wait_s, idle_s=idle_s,
         pin_block=lambda pin, card_no: f"BLOCK-{card_no[-4:]}",
         report=lambda kind, data: reports.append((kind, data)),
-        worker=worker, clock=clock, tick_every_s=None)
+        worker=worker, clock=clock, tick_every_s=None, check_wait_s=check_wait_s)
     return Kit(sessions, state, journal, store, acceptor, central, loads, purchases, worker,
                clock, printer, reader, reports)

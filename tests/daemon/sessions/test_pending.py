@@ -49,7 +49,7 @@ def test_this_kiosks_own_held_order_goes_on(kit: Kit) -> None:
 
 
 def test_an_order_that_is_not_held_is_not_taken(kit: Kit) -> None:
-    order = kit.store.create(kind="load", card_no="31044403000000100017", amount_fen=2000,
+    order = kit.store.create(kind="load", card_no="03104440300000100017", amount_fen=2000,
                              session_id=None)
     kit.store.advance(order, "credit_sent", central_ref="C77")  # recovery is finishing it
     _remote(kit)

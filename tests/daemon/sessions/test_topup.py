@@ -4,6 +4,8 @@ cardholder meets (as domain errors, with the local API's codes)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from config.schema import LimitsSection
@@ -168,3 +170,58 @@ def test_one_session_at_a_time_and_each_intent_in_its_step(kit: Kit) -> None:
     assert _code(lambda: kit.sessions.pay_bill(None)) == "wrong_step"
     assert _code(kit.sessions.card_on_screen) == "session_busy"
     assert kit.journaled() == [("topup", "open")]
+
+
+@pytest.mark.parametrize(("card", "printed"), [
+    # T-Union: 19 printed digits; the chip's serial has a pad digit before them
+    (Card("03104440300000100017", aid="A000000632010105"), "3104440300000100017"),
+    # City Union: printed as the serial
+    (Card("31044403000000100033", aid="A00000000386980701"), "31044403000000100033"),
+])
+def test_the_screen_and_the_receipts_show_the_number_as_printed(
+        tmp_path: object, card: Card, printed: str) -> None:
+    kit = make_kit(tmp_path, limits=LimitsSection(single_load_max_fen=3000))  # type: ignore[arg-type]
+    try:
+        kit.show_card(card)
+        view = kit.sessions.start_topup()
+        assert view.card_no_masked == f"{printed[:4]} **** **** {printed[-4:]}"
+        kit.acceptor.insert(2000)
+        kit.acceptor.insert(2000)  # 1000 over the single-load limit: a refund voucher
+        kit.worker.run()
+        assert kit.step() == "done"
+        facts = {row["id"].rsplit("-", 1)[1]: json.loads(row["payload"])["facts"]["fields"]
+                 for row in kit.journal.query("SELECT id, payload FROM receipts")}
+        assert {kind: f["card_number"] for kind, f in facts.items()} == {
+            "topup": printed, "refund": printed}
+        # the central API and the journal keep the chip's serial, the AID beside it
+        [(session_id, serial, aid)] = [tuple(r) for r in kit.journal.query(
+            "SELECT id, card_no, aid FROM sessions")]
+        assert (serial, aid) == (card.card_no, card.aid)
+        orders = kit.store.for_session(session_id)
+        assert len(orders) == 2 and {o.card_no for o in orders} == {card.card_no}
+    finally:
+        kit.sessions.close()
+        kit.journal.close()
+
+
+def test_a_refused_overdraft_repayment_prints_a_refund_voucher_for_its_cash(kit: Kit) -> None:
+    from daemon.cardflow import CentralCard
+    card = Card()
+    kit.reader[:] = [card.card_no]
+    kit.state.update(screen="card", central="up")
+    kit.sessions.card_shown(card, CentralCard({
+        "status": "blacklisted", "card_type": "ordinary", "points": 0,
+        "blacklist": {"reason": "overdraft", "owed_fen": 1500}}))
+    kit.sessions.start_topup()
+    kit.acceptor.insert(2000)  # 15.00 repays the overdraft, 5.00 is loaded
+    kit.loads.script = ["refused"]  # the centre refuses the repayment
+    kit.sessions.finish_topup()
+    kit.worker.run()
+    [session_id] = [r["id"] for r in kit.journal.query("SELECT id FROM sessions")]
+    repay, load = sorted(kit.store.for_session(session_id), key=lambda o: -o.amount_fen)
+    assert (repay.amount_fen, repay.state, load.amount_fen) == (1500, "refused", 500)
+    # the repayment's cash is owed back on a refund voucher; the load waits (pending)
+    assert sorted(kit.receipts()) == ["refund", "voucher"]
+    assert f"{repay.id}-refund" in [r["id"] for r in kit.journal.query("SELECT id FROM receipts")]
+    notice = kit.snap().notice
+    assert notice is not None and notice.code == "repayment_refused" and "¥15.00" in notice.message

@@ -27,7 +27,7 @@ from hardware.card.sim import CardSimulator
 from hardware.card.wallet import Wallet
 from tests.hardware.card.cardkit import TERMINAL, ZHANG
 
-BLOCKED = "31044403000000100074"
+BLOCKED = "03104440300000100074"
 
 
 class Events:
