@@ -63,6 +63,7 @@ class Request:
     settings: Settings
     keys: IssuerKeys
     idempotency_key: str | None = None
+    admin: str = ""  # who calls an admin route (central.auth.authenticate_admin), for the audit
 
 
 Handler = Callable[[Request], Reply]
