@@ -59,8 +59,12 @@ class App:
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
         read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
         self.pool = Pool(db_path, size=pool_size)
-        with self.pool.connection() as conn:  # clear kiosk secrets sealed once a key is given
-            seal_existing(conn, self.settings.secret_key)
+        try:  # clear kiosk secrets sealed once a key is given; sealed ones need it
+            with self.pool.connection() as conn:
+                seal_existing(conn, self.settings.secret_key)
+        except BaseException:
+            self.pool.close()
+            raise
         self.clock = clock
         routes = api_routes(self)
         self.router = Router(routes)
