@@ -55,7 +55,7 @@ def _audit(central: Central) -> list[dict[str, Any]]:
     return list(resp.json()["events"])
 
 
-# -- credentials ---------------------------------------------------------------------------------
+# -- credentials -----------------------------------------------------------------------
 def test_admin_accounts_are_their_own_credentials(central: Central) -> None:
     # no account and no token file: the admin routes are off
     assert error_of(call(central, "GET", "/v1/admin/alerts", "cca1_x"), 401,
@@ -96,7 +96,7 @@ def test_the_interim_token_file_still_works_and_is_audited_as_such(
     assert _audit(central)[-1]["actor"] == "token-file"
 
 
-# -- the operations ---------------------------------------------------------------------------------
+# -- the operations -----------------------------------------------------------------------
 def test_list_and_acknowledge_alerts(central: Central) -> None:
     token = _admin(central)
     alert_id = _alert(central)
@@ -189,7 +189,7 @@ def test_add_a_kiosk_and_rotate_its_secret(start_central: Callable[..., Central]
     assert ("kiosk_secret_rotated", "KIOSK-NEW-7", "admin:wang.li") in actions
 
 
-# -- the console ------------------------------------------------------------------------------------
+# -- the console --------------------------------------------------------------------------
 def test_console_admin_commands(central: Central, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     db = str(central.db)

@@ -54,7 +54,7 @@ def _db(tmp_path: Path) -> Path:
     return path
 
 
-# -- the database file ----------------------------------------------------------------------
+# -- the database file ------------------------------------------------------------
 def test_a_new_database_file_and_its_wal_are_readable_by_the_owner_only(
         tmp_path: Path) -> None:
     path = _db(tmp_path)
@@ -66,7 +66,7 @@ def test_a_new_database_file_and_its_wal_are_readable_by_the_owner_only(
     conn.close()
 
 
-# -- kiosk secrets at rest ------------------------------------------------------------------------
+# -- kiosk secrets at rest --------------------------------------------------------------
 def test_kiosk_secrets_are_stored_encrypted_under_the_server_key(tmp_path: Path) -> None:
     conn = connect(_db(tmp_path))
     register_kiosk(conn, "K1", b"s" * 32, KEY)
@@ -121,7 +121,7 @@ def test_a_server_with_a_key_serves_kiosks_whose_secrets_were_in_clear(
     assert is_sealed(stored) and central.secret not in stored
 
 
-# -- rotation ------------------------------------------------------------------------------
+# -- rotation --------------------------------------------------------------------
 def test_both_secrets_are_accepted_during_the_overlap_and_the_old_one_not_after(
         start_central: Callable[..., Central]) -> None:
     clock = Clock()
@@ -165,7 +165,7 @@ def test_rotation_refuses_an_unknown_kiosk_and_a_short_secret(tmp_path: Path) ->
         rotate_secret(conn, "K1", b"short", overlap_s=1, now=0, material=None)
 
 
-# -- signatures ------------------------------------------------------------------------------
+# -- signatures --------------------------------------------------------------------
 def _raw_get(url: str, headers: dict[str, bytes]) -> bytes:
     """A GET with header bytes exactly as given (requests would refuse non-ASCII)."""
     host, port = url.removeprefix("http://").split(":")
@@ -211,7 +211,7 @@ def test_central_compares_macs_tacs_and_signatures_in_constant_time() -> None:
     assert offenders == []
 
 
-# -- payment-password verifiers -------------------------------------------------------------------
+# -- payment-password verifiers ---------------------------------------------------------
 def test_the_default_verifier_cost_meets_the_50_ms_rule() -> None:
     """The parameters, not a timing: scrypt N=2^15, r=8 (32 MiB a guess) measured at
     ≥ 50 ms a guess on the reference machine (docs/PERFORMANCE.md)."""
