@@ -6,6 +6,7 @@
     citycard-central rotate-secret --db central.sqlite KIOSK-X --secret-file PATH
                           [--overlap 24h]
     citycard-central add-admin --db central.sqlite NAME [--token-file PATH]
+    citycard-central revoke-admin --db central.sqlite NAME
     citycard-central ack-alert --db central.sqlite ID
     citycard-central lift-blacklist --db central.sqlite CARD_NO [--note TEXT]
     citycard-central audit --db central.sqlite [--json] [--limit N]
@@ -54,7 +55,7 @@ from pathlib import Path
 from types import FrameType
 
 from central import openapi
-from central.admin import add_admin, audit, audit_trail
+from central.admin import add_admin, audit, audit_trail, revoke_admin
 from central.auth import ensure_secret_file, register_kiosk
 from central.db import connect, migrate, transaction
 from central.errors import ApiError
@@ -172,6 +173,14 @@ def _cmd_add_admin(args: argparse.Namespace) -> int:
         sys.stdout.write(f"admin {args.name} added; token in {args.token_file}\n")
     else:
         sys.stdout.write(f"admin {args.name} added; token (shown once):\n{token}\n")
+    return 0
+
+
+def _cmd_revoke_admin(args: argparse.Namespace) -> int:
+    with _database(args.db) as conn, transaction(conn):
+        revoke_admin(conn, args.name, time.time())
+        audit(conn, _actor(), "admin_revoked", args.name, time.time())
+    sys.stdout.write(f"admin {args.name} revoked: its token is refused from now on\n")
     return 0
 
 
@@ -370,6 +379,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME")
     p.add_argument("--token-file", type=Path)
     p.set_defaults(func=_cmd_add_admin)
+
+    p = sub.add_parser("revoke-admin", help="revoke an admin account's token")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=_cmd_revoke_admin)
 
     p = sub.add_parser("ack-alert", help="acknowledge a risk alert")
     p.add_argument("--db", type=Path, required=True)

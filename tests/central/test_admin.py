@@ -219,6 +219,9 @@ def test_console_admin_commands(central: Central, tmp_path: Path,
     assert main(["audit", "--db", db]) == 0
     out = capsys.readouterr().out
     assert LI not in out and "blacklist_lifted" in out  # card numbers masked in lines
+    assert main(["revoke-admin", "--db", db, "zhao"]) == 0
+    assert error_of(call(central, "GET", "/v1/admin/alerts", token), 401, "unauthorized")
+    assert main(["revoke-admin", "--db", db, "zhao"]) == 1
 
 
 def test_console_rotate_secret(central: Central, tmp_path: Path) -> None:
