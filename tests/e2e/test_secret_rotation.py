@@ -16,7 +16,7 @@ from protocol.localclient import LocalApiError
 from tests.e2e.sessionkit import CARD, central_sql, tap
 
 KIOSK = "KIOSK-DEV-0001"
-OVERLAP_S = 8
+OVERLAP_S = 12
 DEMO_PIN = "147258"
 
 
@@ -51,10 +51,10 @@ def test_a_kiosk_keeps_working_across_a_secret_rotation(stack: Stack) -> None:
     new = stack.secret.read_bytes().strip()
     assert new != old
 
-    # during the overlap: the kiosk signs with the new secret, the old one still passes
-    _kiosk_works(stack, "258369", "369147")
+    # during the overlap: the old secret still passes, the kiosk signs with the new one
     assert old_signer.get(path).status_code == 200
     assert SignedClient(stack.central_url, KIOSK, new).get(path).status_code == 200
+    _kiosk_works(stack, "258369", "369147")
     log = (stack.workdir / "kioskd.log").read_text("utf-8")
     assert "holds a new secret" in log
     assert old.decode() not in log and new.decode() not in log
