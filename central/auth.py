@@ -19,8 +19,10 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from central.admin import TOKEN_FILE_ACTOR, admin_by_token, admins_exist
 from central.db import transaction
 from central.errors import ApiError
+from central.keys import kiosk_secrets, store_secret
 from protocol.masking import mask_card_numbers
 from protocol.signing import MAX_SKEW_S, SignatureProblem, verify
 
@@ -32,6 +34,9 @@ logger = logging.getLogger(__name__)
 _NONCE = re.compile(r"^[0-9A-Za-z_-]{16,64}$")
 _KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PRUNE_EVERY_S = 60.0
+# Checked against when a kiosk has fewer than two secrets (an unknown kiosk: none): no
+# request is signed with it (a kiosk secret file is text, this is not).
+_DECOY = b"\x00decoy, never a kiosk secret\x00" + secrets.token_bytes(32)
 _last_prune = 0.0
 
 
@@ -49,20 +54,25 @@ def ensure_secret_file(path: Path) -> bytes:
     return secret
 
 
-def register_kiosk(conn: sqlite3.Connection, kiosk_id: str, secret: bytes) -> None:
-    """Add a kiosk or replace its secret."""
+def register_kiosk(conn: sqlite3.Connection, kiosk_id: str, secret: bytes,
+                   secret_key: bytes | None = None) -> None:
+    """Add a kiosk or replace its secret (at once, no overlap: :func:`central.keys.rotate_secret`
+    keeps the old one valid a while), sealed under ``secret_key`` when there is one."""
     if not _KIOSK_ID.match(kiosk_id):
         raise ValueError(f"kiosk id {kiosk_id!r} is not valid")
     with transaction(conn):
         conn.execute(
             "INSERT INTO kiosks (kiosk_id, secret, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (kiosk_id) DO UPDATE SET secret = excluded.secret",
-            (kiosk_id, secret, int(time.time())))
+            "ON CONFLICT (kiosk_id) DO UPDATE SET secret = excluded.secret,"
+            " secret_prev = NULL, secret_prev_until = NULL",
+            (kiosk_id, store_secret(secret_key, kiosk_id, secret), int(time.time())))
 
 
-def kiosk_secret(conn: sqlite3.Connection, kiosk_id: str) -> bytes | None:
-    row = conn.execute("SELECT secret FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
-    return bytes(row[0]) if row else None
+def kiosk_secret(conn: sqlite3.Connection, kiosk_id: str,
+                 secret_key: bytes | None = None) -> bytes | None:
+    """The kiosk's current secret (None for an unknown kiosk)."""
+    found = kiosk_secrets(conn, kiosk_id, 0, secret_key)
+    return found[0] if found else None
 
 
 def _refuse(reason: str, message: str, now: float | None = None) -> ApiError:
@@ -75,17 +85,34 @@ def _refuse(reason: str, message: str, now: float | None = None) -> ApiError:
 
 
 def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
-                 headers: Mapping[str, str], *, now: float) -> str:
-    """The calling kiosk's id, or :class:`ApiError` ``unauthorized`` with ``details.reason``."""
+                 headers: Mapping[str, str], *, now: float,
+                 secret_key: bytes | None = None) -> str:
+    """The calling kiosk's id, or :class:`ApiError` ``unauthorized`` with ``details.reason``.
+
+    The signature is checked against each secret the kiosk may use now (two during a
+    rotation's overlap), always against two, a decoy filling in: an unknown kiosk, a
+    rotating one and a settled one cost the same and an unknown kiosk is answered
+    exactly like a bad signature (``bad_signature``)."""
     kiosk_id = headers.get("X-Kiosk-Id") or ""
-    secret = kiosk_secret(conn, kiosk_id) if kiosk_id else None
-    try:
-        kiosk_id, nonce = verify(method, path, body, headers,
-                                 secret_for={kiosk_id: secret} if secret else {}, now=now)
-    except SignatureProblem as exc:
+    candidates = kiosk_secrets(conn, kiosk_id, now, secret_key) if kiosk_id else []
+    candidates += [_DECOY] * (2 - len(candidates))
+    accepted: tuple[str, str] | None = None
+    problem: SignatureProblem | None = None
+    for secret in candidates:
+        try:
+            found = verify(method, path, body, headers, secret_for={kiosk_id: secret},
+                           now=now)
+        except SignatureProblem as exc:
+            problem = problem or exc
+            continue
+        if accepted is None and secret is not _DECOY:
+            accepted = found
+    if accepted is None:
+        assert problem is not None
         logger.info("refused %s %s: %s", method, mask_card_numbers(path.split("?")[0]),
-                    exc.reason)
-        raise _refuse(exc.reason, str(exc), now) from None
+                    problem.reason)
+        raise _refuse(problem.reason, str(problem), now) from None
+    kiosk_id, nonce = accepted
     if not _NONCE.match(nonce):
         raise _refuse("bad_nonce", "X-Nonce must be 16 to 64 letters or digits", now)
     try:
@@ -99,17 +126,25 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
     return kiosk_id
 
 
-def authenticate_admin(headers: Mapping[str, str], token: bytes | None) -> None:
-    """Let an ``Authorization: Bearer <token>`` request through, or refuse it as
-    ``unauthorized`` (an interim issuer credential, see docs/decisions.md)."""
-    if token is None:
-        raise _refuse("admin_disabled", "this server has no admin token (--admin-token-file)")
+def authenticate_admin(conn: sqlite3.Connection, headers: Mapping[str, str],
+                       token: bytes | None) -> str:
+    """Who is calling an admin route: ``admin:NAME`` for an admin account's token
+    (:mod:`central.admin`), ``token-file`` for the interim ``--admin-token-file`` token;
+    or ``unauthorized`` (``admin_disabled`` when the server has neither)."""
+    if token is None and not admins_exist(conn):
+        raise _refuse("admin_disabled", "this server has no admin account "
+                      "(citycard-central add-admin) and no --admin-token-file")
     scheme, _, given = (headers.get("Authorization") or "").partition(" ")
+    given = given.strip()
     if scheme.lower() != "bearer" or not given:
         raise _refuse("missing_auth", "an admin route needs Authorization: Bearer <token>")
-    if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), token):
-        logger.warning("refused an admin request: wrong token")
-        raise _refuse("bad_token", "the admin token is wrong")
+    name = admin_by_token(conn, given)
+    if name is not None:
+        return f"admin:{name}"
+    if token is not None and hmac.compare_digest(given.encode("utf-8", "replace"), token):
+        return TOKEN_FILE_ACTOR
+    logger.warning("refused an admin request: wrong token")
+    raise _refuse("bad_token", "the admin token is wrong")
 
 
 def _prune(conn: sqlite3.Connection, now: float) -> None:

@@ -3,11 +3,19 @@
     citycard-central seed --db central.sqlite [--cards N] [--transactions M]
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
+    citycard-central rotate-secret --db central.sqlite KIOSK-X --secret-file PATH
+                          [--overlap 24h]
+    citycard-central add-admin --db central.sqlite NAME [--token-file PATH]
+    citycard-central revoke-admin --db central.sqlite NAME
+    citycard-central ack-alert --db central.sqlite ID
+    citycard-central lift-blacklist --db central.sqlite CARD_NO [--note TEXT]
+    citycard-central audit --db central.sqlite [--json] [--limit N]
     citycard-central add-notice --db central.sqlite --kind maintenance --title T
                           --title-zh T --body B --body-zh B --starts ISO --ends ISO
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
                            [--clock-offset SECONDS]
                            [--risk-config risk.toml] [--admin-token-file PATH]
+                           [--secret-key-file PATH] [--pepper-file PATH]
     citycard-central alerts --db central.sqlite [--json] [--rule R] [--severity S]
     citycard-central replace-card --db central.sqlite OLD NEW
     citycard-central openapi > docs/central-api.yaml
@@ -17,6 +25,12 @@ before it starts, it is over, a text is missing) is refused with the error
 shape on stderr (``{"code", "message", "message_zh", "details"}``), exit 1,
 and nothing is stored.
 
+Every command that touches kiosk secrets takes ``--secret-key-file`` (created 0600
+if missing) or ``CITYCARD_CENTRAL_SECRET_KEY``: with a key, kiosk secrets are stored
+encrypted and clear ones already in the database are encrypted on opening; without
+one they stay in clear, with a warning (docs/operations.md, "Keys and secrets").
+Console actions are recorded in the audit trail as ``console:USER``.
+
 ``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
 (``--port 0`` picks a free port) and stops cleanly on SIGTERM or Ctrl-C.
 """
@@ -25,8 +39,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import json
 import logging
+import os
+import re
+import secrets
 import signal
 import sqlite3
 import sys
@@ -37,13 +55,22 @@ from pathlib import Path
 from types import FrameType
 
 from central import openapi
+from central.admin import add_admin, audit, audit_trail, revoke_admin
 from central.auth import ensure_secret_file, register_kiosk
 from central.db import connect, migrate, transaction
 from central.errors import ApiError
+from central.keys import ENV_PEPPER, ENV_SECRET_KEY, load_key, seal_existing, write_secret_file
 from central.notices import KINDS, add_notice, parse_time
 from central.risk import RULES, AlertQuery, RiskSettings, SqliteRiskStore, load_risk
+from central.routes.admin import (
+    DEFAULT_OVERLAP_S,
+    acknowledge_alert,
+    lift_blacklist,
+    record_replacement,
+    rotate_kiosk_secret,
+)
 from central.routes.alerts import alert_view
-from central.routes.lifecycle import replace_card
+from central.routes.common import iso
 from central.seed import seed
 from central.server import document, make_server, tls_context
 from central.settings import DEFAULT_HELP_FILE, DEFAULT_KEYS_FILE, Settings
@@ -57,23 +84,48 @@ DEMO_KIOSK = "KIOSK-DEV-0001"
 
 
 @contextlib.contextmanager
-def _database(path: Path) -> Iterator[sqlite3.Connection]:
-    """The central database at ``path``, migrated to the current schema, for one
-    console command; closed afterwards."""
+def _database(path: Path, secret_key: bytes | None = None, *,
+              kiosk_secrets: bool = False) -> Iterator[sqlite3.Connection]:
+    """The central database at ``path``, migrated to the current schema, for one console
+    command; closed afterwards. For a command that writes ``kiosk_secrets``, they are
+    checked against ``secret_key`` first (clear ones sealed when it is given; sealed ones
+    without it refused)."""
     conn = connect(path)
     try:
         migrate(conn)
+        if kiosk_secrets:
+            seal_existing(conn, secret_key)
         yield conn
     finally:
         conn.close()
 
 
+def _secret_key(args: argparse.Namespace) -> bytes | None:
+    return load_key(args.secret_key_file, ENV_SECRET_KEY)
+
+
+def _actor() -> str:
+    return f"console:{getpass.getuser()}"
+
+
+_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+
+
+def _duration(text: str) -> int:
+    """``90``, ``90s``, ``15m``, ``24h``, ``7d`` → seconds."""
+    m = _DURATION.match(text.strip())
+    if m is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (90s, 15m, 24h, 7d)")
+    return int(m[1]) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m[2]]
+
+
 def _cmd_seed(args: argparse.Namespace) -> int:
     secret_file = args.kiosk_secret or args.db.parent / "kiosk.secret"
-    with _database(args.db) as conn:
+    key = _secret_key(args)
+    with _database(args.db, key, kiosk_secrets=True) as conn:
         counts = seed(conn, cards=args.cards, transactions=args.transactions,
-                      rng_seed=args.seed)
-        register_kiosk(conn, DEMO_KIOSK, ensure_secret_file(secret_file))
+                      rng_seed=args.seed, pepper=load_key(args.pepper_file, ENV_PEPPER))
+        register_kiosk(conn, DEMO_KIOSK, ensure_secret_file(secret_file), key)
     sys.stdout.write(f"seeded {args.db}: {counts['cards']} cards, {counts['transactions']} "
                      f"transactions, {counts['bills']} bills; kiosk {DEMO_KIOSK} "
                      f"(secret {secret_file})\n")
@@ -81,9 +133,91 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_add_kiosk(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn:
-        register_kiosk(conn, args.id, ensure_secret_file(args.secret_file))
+    key = _secret_key(args)
+    with _database(args.db, key, kiosk_secrets=True) as conn:
+        register_kiosk(conn, args.id, ensure_secret_file(args.secret_file), key)
+        with transaction(conn):
+            audit(conn, _actor(), "kiosk_registered", args.id, time.time())
     sys.stdout.write(f"kiosk {args.id} registered (secret {args.secret_file})\n")
+    return 0
+
+
+def _cmd_rotate_secret(args: argparse.Namespace) -> int:
+    """The new secret goes into the secret file first (0600, replaced in one rename), then
+    into the database: a kiosk reading the file signs with a secret the server accepts
+    once this command has finished, and the old one stays valid for the overlap."""
+    key = _secret_key(args)
+    new_secret = secrets.token_hex(32).encode()
+    staged = args.secret_file.with_name(args.secret_file.name + ".new")
+    with _database(args.db, key, kiosk_secrets=True) as conn:
+        try:
+            with transaction(conn):
+                _, until = rotate_kiosk_secret(conn, args.kiosk, _actor(), time.time(), key,
+                                               args.overlap, new_secret)
+                write_secret_file(staged, new_secret)
+        except ApiError as exc:
+            raise ValueError(exc.message + f" ({args.kiosk})") from None
+    os.replace(staged, args.secret_file)
+    sys.stdout.write(f"kiosk {args.kiosk}: new secret in {args.secret_file}; the old one "
+                     + (f"is accepted until {iso(until)}\n" if until else "is refused now\n"))
+    return 0
+
+
+def _cmd_add_admin(args: argparse.Namespace) -> int:
+    with _database(args.db) as conn, transaction(conn):
+        token = add_admin(conn, args.name, time.time())
+        audit(conn, _actor(), "admin_added", args.name, time.time())
+        if args.token_file:
+            write_secret_file(args.token_file, token.encode(), replace=False)
+    if args.token_file:
+        sys.stdout.write(f"admin {args.name} added; token in {args.token_file}\n")
+    else:
+        sys.stdout.write(f"admin {args.name} added; token (shown once):\n{token}\n")
+    return 0
+
+
+def _cmd_revoke_admin(args: argparse.Namespace) -> int:
+    with _database(args.db) as conn, transaction(conn):
+        revoke_admin(conn, args.name, time.time())
+        audit(conn, _actor(), "admin_revoked", args.name, time.time())
+    sys.stdout.write(f"admin {args.name} revoked: its token is refused from now on\n")
+    return 0
+
+
+def _cmd_ack_alert(args: argparse.Namespace) -> int:
+    try:
+        with _database(args.db) as conn, transaction(conn):
+            view = acknowledge_alert(conn, args.id, _actor(), time.time())
+    except ApiError as exc:
+        raise ValueError(f"alert {args.id}: {exc.message}") from None
+    sys.stdout.write(f"alert #{view['id']} ({view['rule']}) acknowledged at "
+                     f"{view['acknowledged_at']}\n")
+    return 0
+
+
+def _cmd_lift_blacklist(args: argparse.Namespace) -> int:
+    try:
+        with _database(args.db) as conn, transaction(conn):
+            done = lift_blacklist(conn, args.card, _actor(), time.time(), args.note)
+    except ApiError as exc:
+        raise ValueError(f"{mask_card_no(args.card)}: {exc.message}") from None
+    sys.stdout.write(f"{mask_card_no(args.card)} is off the blacklist (was "
+                     f"{done['previous_reason']})\n")
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    with _database(args.db) as conn:
+        events = audit_trail(conn, limit=args.limit)
+    if args.json:
+        sys.stdout.write(json.dumps({"events": [{**e, "at": iso(e["at"])} for e in events]},
+                                    ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for e in events:
+        sys.stdout.write(f"#{e['id']:<5} {iso(e['at'])}  {e['actor']:<20} {e['action']:<22} "
+                         f"{mask_card_numbers(e['subject'])}\n")
+    if not events:
+        sys.stdout.write("no audit events\n")
     return 0
 
 
@@ -102,8 +236,11 @@ def _cmd_add_notice(args: argparse.Namespace) -> int:
 
 
 def _cmd_replace_card(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn, transaction(conn):
-        done = replace_card(conn, args.old, args.new, time.time())
+    try:
+        with _database(args.db) as conn, transaction(conn):
+            done = record_replacement(conn, args.old, args.new, _actor(), time.time())
+    except ApiError as exc:
+        raise ValueError(exc.details.get("reason") or exc.message) from None
     sys.stdout.write(f"replacement recorded: {mask_card_no(args.old)} -> "
                      f"{mask_card_no(args.new)}, balance {done['confirmed_balance_fen']} fen "
                      "held\n")
@@ -120,7 +257,9 @@ def _settings(args: argparse.Namespace) -> Settings:
                     help_file=args.help_file,
                     risk=load_risk(args.risk_config) if args.risk_config else RiskSettings(),
                     admin_token=(ensure_secret_file(args.admin_token_file)
-                                 if args.admin_token_file else None))
+                                 if args.admin_token_file else None),
+                    secret_key=_secret_key(args),
+                    pepper=load_key(args.pepper_file, ENV_PEPPER))
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -185,6 +324,18 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--secret-key-file", type=Path, metavar="PATH",
+                   help="the server key kiosk secrets are encrypted under (created 0600 if "
+                        f"missing; or {ENV_SECRET_KEY}); without one they are kept in clear")
+
+
+def _pepper_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pepper-file", type=Path, metavar="PATH",
+                   help="the payment-password pepper (created 0600 if missing; or "
+                        f"{ENV_PEPPER}); keep it: verifiers made with it need it")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citycard-central",
                                      description="Reference central API server for CityCard kiosks")
@@ -199,13 +350,57 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kiosk-secret", type=Path, default=None,
                    help=f"secret file of {DEMO_KIOSK} (default: kiosk.secret beside the db)")
     p.add_argument("--seed", type=int, default=4403, help="random seed")
+    _key_options(p)
+    _pepper_option(p)
     p.set_defaults(func=_cmd_seed)
 
     p = sub.add_parser("add-kiosk", help="register a kiosk (creates its 0600 secret file)")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--id", required=True)
     p.add_argument("--secret-file", type=Path, required=True)
+    _key_options(p)
     p.set_defaults(func=_cmd_add_kiosk)
+
+    p = sub.add_parser("rotate-secret", help="give a kiosk a new secret (written 0600 to "
+                       "--secret-file); the old one stays valid for --overlap")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("kiosk", metavar="KIOSK")
+    p.add_argument("--secret-file", type=Path, required=True,
+                   help="where the new secret is written (replaced in one rename)")
+    p.add_argument("--overlap", type=_duration, default=DEFAULT_OVERLAP_S,
+                   help="how long the old secret stays valid: 90s, 15m, 24h (default), 7d; "
+                        "0 refuses it at once")
+    _key_options(p)
+    p.set_defaults(func=_cmd_rotate_secret)
+
+    p = sub.add_parser("add-admin", help="create an admin account for /v1/admin/* (prints "
+                       "its token once, or writes it 0600 to --token-file)")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--token-file", type=Path)
+    p.set_defaults(func=_cmd_add_admin)
+
+    p = sub.add_parser("revoke-admin", help="revoke an admin account's token")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=_cmd_revoke_admin)
+
+    p = sub.add_parser("ack-alert", help="acknowledge a risk alert")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=_cmd_ack_alert)
+
+    p = sub.add_parser("lift-blacklist", help="take a card off the blacklist after review")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("card", metavar="CARD_NO")
+    p.add_argument("--note", default="", help="why (kept in the audit trail)")
+    p.set_defaults(func=_cmd_lift_blacklist)
+
+    p = sub.add_parser("audit", help="the audit trail, newest first: who did what")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("add-notice", help="file a notice or maintenance window for the kiosks")
     p.add_argument("--db", type=Path, required=True)
@@ -251,7 +446,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="risk thresholds ([risk] table; docs/operations.md)")
     p.add_argument("--admin-token-file", type=Path, metavar="PATH",
                    help="bearer token of /v1/admin/* (created 0600 if missing); "
-                        "without it those routes are off")
+                        "without it (and without admin accounts) those routes are off")
+    _key_options(p)
+    _pepper_option(p)
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("alerts", help="list risk alerts, newest first")
@@ -284,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:  # SecretKeyError is a RuntimeError
         logger.error("%s", exc)
         sys.stderr.write(f"citycard-central: {exc}\n")
         return 1

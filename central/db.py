@@ -8,6 +8,8 @@ a database from a newer build is refused.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import sqlite3
 from collections.abc import Iterator
@@ -240,6 +242,22 @@ MIGRATIONS: list[str] = [
     ALTER TABLE cards ADD COLUMN blacklist_reason TEXT;
     ALTER TABLE cards ADD COLUMN owed_fen INTEGER NOT NULL DEFAULT 0 CHECK (owed_fen >= 0);
     """,
+    # 5: keys and issuer administration (central/keys.py, central/admin.py): a kiosk's
+    # previous secret, valid until the end of a rotation's overlap; the scheme of each
+    # payment-password verifier (NULL: the PBKDF2 of before, upgraded when next proven);
+    # the issuer's admin accounts (their tokens as SHA-256; who did what is audit_events)
+    """
+    ALTER TABLE kiosks ADD COLUMN secret_prev BLOB;
+    ALTER TABLE kiosks ADD COLUMN secret_prev_until INTEGER;
+    ALTER TABLE kiosks ADD COLUMN secret_rotated_at INTEGER;
+    ALTER TABLE cards ADD COLUMN pin_kdf TEXT;
+    CREATE TABLE admins (
+        name        TEXT PRIMARY KEY,
+        token_hash  BLOB NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+    );
+    """,
 ]
 
 
@@ -248,6 +266,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
     Autocommit mode: callers open transactions explicitly (:func:`transaction`).
     """
+    _create_private(Path(path))
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -256,6 +275,15 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
+
+
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only (SQLite makes its -wal and
+    -shm files with the database file's mode); an existing file is left as it is."""
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def migrate(conn: sqlite3.Connection) -> int:

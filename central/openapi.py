@@ -34,16 +34,20 @@ and `X-Signature` = hex HMAC-SHA256(kiosk secret, METHOD \\n path?query \\n
 kiosk id \\n timestamp \\n nonce \\n hex SHA-256 of the body) — see
 `protocol/signing.py`. A missing or wrong signature, an unknown kiosk, a clock
 more than 300 s off or a reused nonce answer `401 unauthorized` with
-`details.reason` = `missing_auth`, `bad_signature`, `unknown_kiosk`,
-`clock_skew`, `bad_nonce` or `nonce_reused`, and `details.server_time` (the
+`details.reason` = `missing_auth`, `bad_signature` (an unknown kiosk too: its
+answer is the same), `clock_skew`, `bad_nonce` or `nonce_reused`, and
+`details.server_time` (the
 server's clock, Unix seconds), so a kiosk measures its clock skew from the
 refusal too; an accepted kiosk measures it from the heartbeat's `server_time`.
 
 **Issuer staff** (`/v1/admin/*`, tag `admin`) send `Authorization: Bearer
-<admin token>` (the server's `--admin-token-file`) instead of a kiosk
-signature; a missing or wrong token, or a server without one, answers `401
-unauthorized` with `details.reason` = `missing_auth`, `bad_token` or
-`admin_disabled`.
+<admin token>` (an admin account's token, `citycard-central add-admin NAME`;
+or the interim `--admin-token-file`) instead of a kiosk signature; a missing
+or wrong token, or a server with neither, answers `401 unauthorized` with
+`details.reason` = `missing_auth`, `bad_token` or `admin_disabled`. Every
+admin action is recorded with the account's name (`GET /v1/admin/audit`).
+During a kiosk secret's rotation (`rotateKioskSecret`) requests signed with
+the old or the new secret are accepted until the overlap ends.
 
 **Idempotency.** Money requests need an `Idempotency-Key` (8-128 of
 `A-Z a-z 0-9 _ . : -`), scoped to the kiosk. The first answer — success or
@@ -91,7 +95,8 @@ _TAGS = [
     ("loads", "Load orders (圈存) and pending loads"),
     ("bills", "Utility bills and paying them from the e-purse"),
     ("kiosk", "Notices, feedback, heartbeat, events"),
-    ("admin", "The issuer's staff: risk alerts (风险预警); admin token, not a kiosk"),
+    ("admin", "The issuer's staff: risk alerts (风险预警), blacklist, replacement cards, "
+              "kiosks and their secrets, the audit trail; admin token, not a kiosk"),
     ("meta", "Unsigned: liveness and this document"),
 ]
 
@@ -180,7 +185,8 @@ def build(routes: list[Route]) -> dict[str, Any]:
                                        "description": "part of the HMAC device signature"}
                                 for name, header in _AUTH_HEADERS.items()}
             | {"adminToken": {"type": "http", "scheme": "bearer",
-                              "description": "the issuer's admin token (--admin-token-file); "
+                              "description": "an admin account's token (add-admin) or the "
+                                             "interim --admin-token-file token; "
                                              "never a kiosk's"}},
         },
     }

@@ -26,6 +26,9 @@ PATH_PARAMS: dict[str, Json] = {
                 "description": "20-digit application serial (10 bytes BCD, as on the chip)"},
     "order_id": {"type": "string", "pattern": "^[LP]O[0-9a-f]{24}$",
                  "description": "order id (LO… load, PO… purchase)"},
+    "alert_id": {"type": "string", "pattern": "^[1-9][0-9]{0,15}$", "description": "alert id"},
+    "kiosk_id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                 "description": "kiosk id"},
 }
 
 
@@ -63,6 +66,7 @@ class Request:
     settings: Settings
     keys: IssuerKeys
     idempotency_key: str | None = None
+    admin: str = ""  # who calls an admin route (central.auth.authenticate_admin), for the audit
 
 
 Handler = Callable[[Request], Reply]

@@ -355,4 +355,35 @@ COMPONENTS: dict[str, Json] = {
         "alerts": {"type": "array", "items": ref("Alert")},
         "next_before_id": _nullable({"type": "integer", "minimum": 1}),
     }),
+    # the issuer's administration (central/routes/admin.py)
+    "Replacement": _obj(["old_card_no", "new_card_no", "recorded_at",
+                         "confirmed_balance_fen"], {
+        "old_card_no": CARD_NO, "new_card_no": CARD_NO, "recorded_at": _TIME,
+        "confirmed_balance_fen": {**_FEN, "minimum": 0, "description": "the old card's last "
+                                  "confirmed balance, held until the transfer hold ends"},
+    }, "A replacement card recorded for a lost one (补卡)"),
+    "BlacklistLifted": _obj(["card_no", "status", "lifted_at", "previous_reason"], {
+        "card_no": CARD_NO, "status": {"type": "string", "enum": ["active"]},
+        "lifted_at": _TIME,
+        "previous_reason": {"type": "string", "enum": ["overdraft", "fraud", "other"]},
+    }),
+    "KioskSecret": _obj(["kiosk_id", "secret", "previous_valid_until"], {
+        "kiosk_id": {"type": "string"},
+        "secret": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                   "description": "the kiosk's new HMAC secret (its secret file's content); "
+                                  "shown in this answer only"},
+        "previous_valid_until": _nullable({**_TIME, "description": "until when requests "
+                                           "signed with the previous secret are accepted"}),
+    }),
+    "AuditEvent": _obj(["id", "at", "actor", "action", "subject", "details"], {
+        "id": {"type": "integer", "minimum": 1}, "at": _TIME,
+        "actor": {"type": "string", "description": "admin:NAME, console:USER, token-file "
+                                                   "or risk-monitor"},
+        "action": {"type": "string"}, "subject": {"type": "string"},
+        "details": {"type": "object"},
+    }),
+    "AuditPage": _obj(["events", "next_before_id"], {
+        "events": {"type": "array", "items": ref("AuditEvent")},
+        "next_before_id": _nullable({"type": "integer", "minimum": 1}),
+    }),
 }

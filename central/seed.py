@@ -26,8 +26,8 @@ from pathlib import Path
 
 from central.db import transaction
 from central.fares import TRANSFER_OFF_FEN, TRANSFER_WINDOW_S, ride_discount
+from central.keys import DEFAULT_PIN_KDF, PinKdf, hash_pin
 from central.routes.common import CHINA
-from central.routes.pin import hash_pin
 from protocol.cardno import T_UNION_AID
 
 __all__ = ["DEMO_CARDS_FILE", "DEMO_PIN", "SeedCard", "generated_cards", "load_demo_cards",
@@ -232,29 +232,38 @@ def _notices(now: int) -> list[tuple[object, ...]]:
 
 def seed(conn: sqlite3.Connection, *, cards: int = 0, transactions: int = 500,
          demo_cards: Path = DEMO_CARDS_FILE, now: int | None = None,
-         rng_seed: int = 4403) -> dict[str, int]:
-    """Fill an empty, migrated database; return counts of what was written."""
+         rng_seed: int = 4403, pin_kdf: PinKdf = DEFAULT_PIN_KDF,
+         pepper: bytes | None = None) -> dict[str, int]:
+    """Fill an empty, migrated database; return counts of what was written.
+
+    Every card with a password has the demo PIN: one salt and one verifier for the run
+    (a memory-hard verifier per card would cost a thousand cards minutes, and the PINs
+    are equal anyway). Without ``pepper`` the verifiers are unpeppered; a server with a
+    pepper upgrades each one when its PIN is next proven right."""
     if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]:
         raise ValueError("the database already holds cards; seed an empty database")
     rng = random.Random(rng_seed)
     now = int(time.time()) if now is None else now
     all_cards = load_demo_cards(demo_cards) + generated_cards(cards, rng)
     started = time.monotonic()
+    demo_salt = secrets.token_bytes(16)
+    demo_verifier, demo_kdf = hash_pin(DEMO_PIN, demo_salt, pin_kdf, pepper)
     with transaction(conn):
         card_rows = []
         for card in all_cards:
-            salt = secrets.token_bytes(16) if card.card_no not in NO_PIN_CARDS else None
+            salt = demo_salt if card.card_no not in NO_PIN_CARDS else None
             card_rows.append((
                 card.card_no, card.aid, card.card_type, card.holder_name, card.card_no[-6:],
                 card.valid_from, card.valid_until, card.status, card.points,
-                hash_pin(DEMO_PIN, salt) if salt else None, salt,
+                demo_verifier if salt else None, salt, demo_kdf if salt else None,
                 now - 86400 if card.status == "lost" else None,
                 card.blacklist_reason or ("other" if card.status == "blacklisted" else None),
                 card.owed_fen))
         conn.executemany(
             "INSERT INTO cards (card_no, aid, card_type, holder_name, id_last6, valid_from,"
-            " valid_until, status, points, pin_hash, pin_salt, lost_at, blacklist_reason,"
-            " owed_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
+            " valid_until, status, points, pin_hash, pin_salt, pin_kdf, lost_at,"
+            " blacklist_reason, owed_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            card_rows)
         per_card, extra = divmod(transactions, len(all_cards))
         written = 0
         for index, card in enumerate(all_cards):

@@ -32,6 +32,7 @@ from central import openapi
 from central.auth import authenticate, authenticate_admin
 from central.db import Pool, transaction
 from central.errors import ApiError
+from central.keys import seal_existing
 from central.risk import Alert
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
 from central.routes import all_routes
@@ -58,6 +59,12 @@ class App:
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
         read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
         self.pool = Pool(db_path, size=pool_size)
+        try:  # clear kiosk secrets sealed once a key is given; sealed ones need it
+            with self.pool.connection() as conn:
+                seal_existing(conn, self.settings.secret_key)
+        except BaseException:
+            self.pool.close()
+            raise
         self.clock = clock
         routes = api_routes(self)
         self.router = Router(routes)
@@ -100,13 +107,14 @@ class App:
             raise ApiError("not_found", path=split.path)
         now = self.clock()
         with self.pool.connection() as conn:
-            kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now)
+            kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now,
+                                     secret_key=self.settings.secret_key)
                         if route.auth else "")
-            if route.admin:
-                authenticate_admin(headers, self.settings.admin_token)
+            admin = (authenticate_admin(conn, headers, self.settings.admin_token)
+                     if route.admin else "")
             req = Request(method, split.path, _check_params(params),
                           _parse_query(route, split.query), _parse_body(route, headers, body),
-                          kiosk_id, conn, now, self.settings, self.keys)
+                          kiosk_id, conn, now, self.settings, self.keys, admin=admin)
             key = headers.get("Idempotency-Key")
             if route.idempotency == "none" or not key:
                 if route.idempotency == "required":

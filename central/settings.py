@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from central.keys import DEFAULT_PIN_KDF, PinKdf
 from central.risk.settings import RiskSettings
 
 __all__ = ["DEFAULT_HELP_FILE", "DEFAULT_KEYS_FILE", "Settings"]
@@ -43,6 +44,14 @@ class Settings:
     risk: RiskSettings = field(default_factory=RiskSettings)
     # The bearer token of /v1/admin/* (--admin-token-file); None turns those routes off.
     admin_token: bytes | None = field(default=None, repr=False)
+    # The server key kiosk secrets are encrypted under (--secret-key-file or
+    # CITYCARD_CENTRAL_SECRET_KEY; central/keys.py); None keeps them in clear, with a warning.
+    secret_key: bytes | None = field(default=None, repr=False)
+    # The payment-password verifiers: scrypt's cost and the server-side pepper
+    # (--pepper-file or CITYCARD_CENTRAL_PEPPER). Tests lower the cost; the default
+    # meets the ≥ 50 ms a guess rule (docs/PERFORMANCE.md).
+    pin_kdf: PinKdf = field(default=DEFAULT_PIN_KDF)
+    pepper: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.tac_counter not in ("before", "after"):

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
 import requests
@@ -37,6 +37,9 @@ from daemon.clockskew import ClockSkew, server_time_of
 from protocol.masking import mask_card_numbers
 from protocol.signing import KioskAuth
 from protocol.wire import Invalid, Model, decode_reply, to_json
+
+if TYPE_CHECKING:
+    from daemon.kiosksecret import KioskSecret
 
 __all__ = ["PROBE_PATH", "CentralClient", "CentralError", "CentralMalformed", "CentralRejected",
            "CentralUnavailable", "LinkState", "LinkStatus", "SecretFileError", "central_path",
@@ -131,14 +134,17 @@ def read_secret(path: Path) -> bytes:
 class CentralClient:
     """Signed JSON requests to the central API."""
 
-    def __init__(self, settings: CentralSection, *, kiosk_id: str, secret: bytes,
+    def __init__(self, settings: CentralSection, *, kiosk_id: str,
+                 secret: bytes | KioskSecret,
                  wall: Callable[[], float] = time.time) -> None:
         self._settings = settings
         self._wall = wall  # this kiosk's clock, as the skew is measured against it
         self.clock = ClockSkew()
         self._base = settings.url.rstrip("/")
         self._session = requests.Session()
-        self._session.auth = KioskAuth(kiosk_id, secret)  # signs each attempt afresh
+        # Signs each attempt afresh; a KioskSecret with the secret its file holds now.
+        self._session.auth = (KioskAuth(kiosk_id, secret) if isinstance(secret, bytes)
+                              else secret.auth(kiosk_id))
         if settings.ca_file is not None:
             self._session.verify = str(settings.ca_file)
         if settings.client_cert is not None and settings.client_key is not None:

@@ -30,13 +30,14 @@ from daemon.audit import audit
 from daemon.cardflow import CardFlow
 from daemon.cashbox import Cashbox
 from daemon.cashlog import CashRecorder
-from daemon.central import CentralClient, read_secret
+from daemon.central import CentralClient
 from daemon.devices import Devices, open_devices
 from daemon.events import EventBus
 from daemon.export import export
 from daemon.helpdesk import HelpDesk
 from daemon.interop import Interop
 from daemon.journal import Journal
+from daemon.kiosksecret import KioskSecret
 from daemon.loadflow import LoadFlow
 from daemon.notices import NoticeBoard
 from daemon.notify import Notifier
@@ -99,10 +100,12 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
     started = time.time()
     notifier = Notifier()
     with ExitStack() as stack:
-        secret = read_secret(cfg.kiosk.secret_file)
+        # The secret its file holds now: a rotated secret is picked up without a restart.
+        kiosk_secret = KioskSecret(cfg.kiosk.secret_file)
+        secret = kiosk_secret.current()
         bus = EventBus()
         state = KioskState(bus, language=cfg.kiosk.language)  # type: ignore[arg-type]
-        central = CentralClient(cfg.central, kiosk_id=cfg.kiosk.id, secret=secret)
+        central = CentralClient(cfg.central, kiosk_id=cfg.kiosk.id, secret=kiosk_secret)
         stack.callback(central.close)
         journal = Journal(cfg.journal_path)
         stack.callback(journal.close)
@@ -133,10 +136,8 @@ def run(cfg: Config, *, simulate: bool, stop: threading.Event) -> int:
         loads = LoadFlow(store, central, devices.reader, terminal_id=terminal)
         purchases = PurchaseFlow(store, central, devices.reader, terminal_id=terminal)
         recovery = Recovery(journal, store, loads, purchases, printing)
-        pin_key = pinblock.pin_key(secret)
-
         def pin_block(pin: str, card_no: str) -> str:  # the PIN itself goes no further
-            return pinblock.encode(pin, card_no, pin_key)
+            return pinblock.encode(pin, card_no, pinblock.pin_key(kiosk_secret.current()))
 
         sessions = Sessions(
             state=state, journal=journal, store=store, loads=loads, purchases=purchases,

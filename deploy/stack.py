@@ -76,6 +76,11 @@ class Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db = self.workdir / "central.sqlite"
         self.secret = self.workdir / "kiosk.secret"
+        # The central server's own keys (created 0600 on first use): kiosk secrets are
+        # stored encrypted under the first, payment-password verifiers peppered with the
+        # second (central/keys.py).
+        self.server_key = self.workdir / "central.key"
+        self.pepper = self.workdir / "central.pepper"
         self.config = self.workdir / "kioskd.toml"
         self.config_extra = config_extra
         self.central_url = ""
@@ -94,14 +99,20 @@ class Stack:
     def seed(self) -> None:
         if not self.db.exists():
             subprocess.run([str(BIN / "citycard-central"), "seed", "--db", str(self.db),
-                            "--kiosk-secret", str(self.secret)], check=True)
+                            "--kiosk-secret", str(self.secret), *self.key_args],
+                           check=True)
+
+    @property
+    def key_args(self) -> list[str]:
+        """The central server's key options, for ``citycard-central`` commands."""
+        return ["--secret-key-file", str(self.server_key), "--pepper-file", str(self.pepper)]
 
     def start_central(self, port: int = 0, args: Sequence[str] = ()) -> str:
         """Start the reference server (``args``: more ``citycard-central serve`` options,
         e.g. ``--daily-load-max``) and return its URL."""
         proc = self._spawn("central", [str(BIN / "citycard-central"), "serve", "--db",
                                        str(self.db), "--host", "127.0.0.1", "--port", str(port),
-                                       *args],
+                                       *self.key_args, *args],
                            stdout=subprocess.PIPE)
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()

@@ -140,6 +140,17 @@ CENTRAL: dict[str, ErrorCode] = {
         409, "This card owes no overdraft.", "此卡没有需要偿还的透支金额。"),
     "repayment_amount": ErrorCode(
         422, "The amount is more than the overdraft owed.", "金额超过所欠透支金额。"),
+    # the issuer's administration (central/routes/admin.py; staff, not kiosks)
+    "alert_unknown": ErrorCode(404, "No such alert.", "无此预警。"),
+    "kiosk_unknown": ErrorCode(404, "No such kiosk.", "无此终端。"),
+    "kiosk_exists": ErrorCode(409, "This kiosk is already registered.", "此终端已登记。"),
+    "card_not_blacklisted": ErrorCode(
+        409, "This card is not blacklisted.", "此卡不在黑名单中。"),
+    "blacklist_owed": ErrorCode(
+        409, "This card still owes an overdraft; it leaves the blacklist when repaid.",
+        "此卡尚有透支欠款，还清后自动移出黑名单。"),
+    "replacement_refused": ErrorCode(
+        409, "A replacement card cannot be recorded for these cards.", "无法为此卡登记补办新卡。"),
     # server
     "internal_error": ErrorCode(500, "Internal error.", "服务器内部错误。"),
 }

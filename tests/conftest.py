@@ -3,6 +3,7 @@ on a free port (used by tests/central and by the daemon tests that talk to it)."
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -15,10 +16,11 @@ from hypothesis import settings
 from central.auth import ensure_secret_file, register_kiosk
 from central.client import SignedClient
 from central.db import connect, migrate
+from central.keys import DEFAULT_PIN_KDF
 from central.seed import seed
 from central.server import make_server
 from central.settings import Settings
-from tests.central.helpers import KIOSK, Central
+from tests.central.helpers import KIOSK, TEST_PIN_KDF, Central
 
 # Property tests are judged on their outcomes, never on their timing: a busy CI
 # machine must not fail one for being slow (no timing assertions in unit tests).
@@ -32,7 +34,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "central.sqlite"
     conn = connect(path)
     migrate(conn)
-    seed(conn, cards=3, transactions=400)
+    seed(conn, cards=3, transactions=400, pin_kdf=TEST_PIN_KDF)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return path
@@ -50,8 +52,10 @@ def start_central(tmp_path: Path, template_db: Path) -> Iterator[Callable[..., C
         conn = connect(db)
         register_kiosk(conn, KIOSK, secret)
         conn.close()
-        server = make_server(db, settings=settings or Settings(**overrides),
-                             clock=clock or time.time)
+        settings = settings or Settings(**overrides)
+        if settings.pin_kdf == DEFAULT_PIN_KDF:  # (tests/central/test_keys.py checks it)
+            settings = dataclasses.replace(settings, pin_kdf=TEST_PIN_KDF)
+        server = make_server(db, settings=settings, clock=clock or time.time)
         url = server.start()
         central = Central(server, url, db, secret, SignedClient(url, KIOSK, secret))
         started.append(central)

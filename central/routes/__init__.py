@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from central.router import Route
 from central.routes import (
+    admin,
     alerts,
     cards,
     disputes,
@@ -22,4 +23,4 @@ __all__ = ["all_routes"]
 def all_routes() -> list[Route]:
     return [*cards.ROUTES, *pin.ROUTES, *points.ROUTES, *loads.ROUTES, *purchases.ROUTES,
             *lifecycle.ROUTES, *overdraft.ROUTES,
-            *disputes.ROUTES, *kiosk.ROUTES, *alerts.ROUTES]
+            *disputes.ROUTES, *kiosk.ROUTES, *alerts.ROUTES, *admin.ROUTES]

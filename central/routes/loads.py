@@ -13,6 +13,7 @@ any kiosk may finish it at the card's next tap.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sqlite3
 from typing import Any
@@ -155,7 +156,8 @@ def mac2(req: Request) -> Reply:
     terminal = bytes.fromhex(req.body.get("terminal_id") or row["terminal_id"])
     keys = req.keys.card_keys(row["card_no"])
     seslk = load_session_key(keys.dlk, init.random, init.online_counter)
-    if load_mac1(seslk, init.balance, row["amount_fen"], terminal) != init.mac1:
+    if not hmac.compare_digest(load_mac1(seslk, init.balance, row["amount_fen"], terminal),
+                               init.mac1):
         logger.warning("load order %s: MAC1 invalid", row["order_id"])
         raise ApiError("mac1_invalid", order_id=row["order_id"])
     if init.balance_fen + row["amount_fen"] > req.settings.purse_cap_fen:
@@ -190,7 +192,7 @@ def confirm(req: Request) -> Reply:
     if row["status"] != "mac2_issued":
         raise order_state(row, "be confirmed before its MAC2")
     if tac is not None:
-        if bytes.fromhex(tac) != _expected_tac(req, row):
+        if not hmac.compare_digest(bytes.fromhex(tac), _expected_tac(req, row)):
             logger.warning("load order %s: TAC invalid", row["order_id"])
             raise ApiError("tac_invalid", order_id=row["order_id"])
         how = "tac"

@@ -10,6 +10,7 @@ completion writes differ, and those stay in :mod:`central.routes.loads` and
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import sqlite3
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -104,7 +105,8 @@ def is_repeat_confirm(row: sqlite3.Row, tac: str | None, record: str | None,
     if record is not None:
         check_record(row, record, tx_type)
         return True
-    if row["tac"] is not None and tac is not None and tac.upper() == row["tac"]:
+    if row["tac"] is not None and tac is not None and hmac.compare_digest(
+            tac.upper().encode("ascii", "replace"), str(row["tac"]).encode("ascii", "replace")):
         return True
     raise order_state(row, "be confirmed again with a different TAC")
 

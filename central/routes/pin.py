@@ -1,7 +1,8 @@
 """Payment password (支付密码): verify, set and change, and the checks other routes share.
 
 PINs arrive only as format-4 PIN blocks under the calling kiosk's PIN key
-(:mod:`protocol.pinblock`) and are stored as salted PBKDF2 hashes. Wrong
+(:mod:`protocol.pinblock`) and are stored as peppered scrypt verifiers
+(:mod:`central.keys`; older PBKDF2 ones are upgraded when next proven right). Wrong
 passwords and wrong ID numbers (``id_last6``) are counted per card and locked
 by one rule (:mod:`central.routes.lockout`): the ``pin_max_tries``-th wrong answer
 locks that check for ``pin_lock_s`` seconds (``pin_locked`` /
@@ -10,15 +11,15 @@ locks that check for ``pin_lock_s`` seconds (``pin_locked`` /
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import itertools
 import logging
 import secrets
 import sqlite3
 
-from central.auth import kiosk_secret
+from central import keys
 from central.errors import ApiError
+from central.keys import DEFAULT_PIN_KDF, PinKdf, kiosk_secrets
 from central.router import Reply, Request, Route
 from central.routes import lockout
 from central.routes.common import CARD_STATE_ERRORS, card_or_404, find_card, require_usable
@@ -29,7 +30,6 @@ __all__ = ["ROUTES", "check_identity", "check_pin", "check_pin_of", "hash_pin", 
 
 logger = logging.getLogger(__name__)
 
-_ITERATIONS = 20_000
 _ID_LAST6 = {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
              "description": "last 6 characters of the holder's ID number"}
 # Hashed against for a card number the centre does not know, so that answer
@@ -37,8 +37,10 @@ _ID_LAST6 = {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
 _DECOY_SALT = bytes(16)
 
 
-def hash_pin(pin: str, salt: bytes) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, _ITERATIONS)
+def hash_pin(pin: str, salt: bytes, kdf: PinKdf = DEFAULT_PIN_KDF,
+             pepper: bytes | None = None) -> tuple[bytes, str]:
+    """``(verifier, pin_kdf label)``: scrypt over the peppered PIN (:mod:`central.keys`)."""
+    return keys.hash_pin(pin, salt, kdf, pepper)
 
 
 def is_weak(pin: str) -> bool:
@@ -50,12 +52,18 @@ def is_weak(pin: str) -> bool:
 
 
 def _decode(req: Request, card_no: str, block: str) -> str:
-    secret = kiosk_secret(req.conn, req.kiosk_id)
-    assert secret is not None  # the request was authenticated with it
-    try:
-        return pinblock.decode(block, card_no, pinblock.pin_key(secret))
-    except pinblock.PinBlockError as exc:
-        raise ApiError("pin_block_invalid", str(exc)) from None
+    """The PIN in a block made under the kiosk's PIN key. During a secret rotation's
+    overlap the kiosk may have made it under either secret's key: a block opened under
+    the wrong key fails format 4's checks, so each valid secret is tried in turn."""
+    found = kiosk_secrets(req.conn, req.kiosk_id, req.now, req.settings.secret_key)
+    assert found  # the request was authenticated with one of them
+    problem: pinblock.PinBlockError | None = None
+    for secret in found:
+        try:
+            return pinblock.decode(block, card_no, pinblock.pin_key(secret))
+        except pinblock.PinBlockError as exc:
+            problem = problem or exc
+    raise ApiError("pin_block_invalid", str(problem)) from None
 
 
 def check_pin(req: Request, card: sqlite3.Row, block: str) -> None:
@@ -69,13 +77,20 @@ def check_pin_of(req: Request, card_no: str, card: sqlite3.Row | None, block: st
     if card is not None and card["pin_hash"] is None:
         raise ApiError("pin_not_set", card_no=card_no)
 
+    settings = req.settings
+
     def answer() -> bool:
         pin = _decode(req, card_no, block)
         if card is None:
-            hash_pin(pin, _DECOY_SALT)
+            hash_pin(pin, _DECOY_SALT, settings.pin_kdf, settings.pepper)
             return False
-        return hmac.compare_digest(hash_pin(pin, bytes(card["pin_salt"])),
-                                   bytes(card["pin_hash"]))
+        right = keys.verify_pin(pin, bytes(card["pin_salt"]), bytes(card["pin_hash"]),
+                                card["pin_kdf"], pepper=settings.pepper)
+        if right and keys.needs_upgrade(card["pin_kdf"], settings.pin_kdf, settings.pepper):
+            _write(req, card_no, pin)  # today's cost and pepper, now that the PIN is known
+            logger.info("payment-password verifier upgraded to %s",
+                        settings.pin_kdf.label(settings.pepper))
+        return right
 
     lockout.prove(req, card_no, lockout.PIN, answer)
 
@@ -95,9 +110,14 @@ def _store(req: Request, card_no: str, pin: str) -> None:
         raise ApiError("pin_weak", "The payment password must be 6 digits, not all the same "
                        "and not a straight run.",
                        message_zh="支付密码须为6位数字，不能全部相同或连续。")
+    _write(req, card_no, pin)
+
+
+def _write(req: Request, card_no: str, pin: str) -> None:
     salt = secrets.token_bytes(16)
-    req.conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ? WHERE card_no = ?",
-                     (hash_pin(pin, salt), salt, card_no))
+    verifier, label = hash_pin(pin, salt, req.settings.pin_kdf, req.settings.pepper)
+    req.conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ?, pin_kdf = ?"
+                     " WHERE card_no = ?", (verifier, salt, label, card_no))
 
 
 def _result(card_no: str, verified: bool) -> Reply:

@@ -12,6 +12,7 @@ Cancel after MAC1 only once the card log shows no debit for this order.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sqlite3
 from typing import Any
@@ -176,13 +177,13 @@ def _check_card_macs(req: Request, row: sqlite3.Row, tac: str, mac2: str) -> Non
     keys = req.keys.card_keys(row["card_no"])
     sespk = purchase_session_key(keys.dpk, bytes.fromhex(row["card_random"]),
                                  int(row["counter"]).to_bytes(2, "big"), row["terminal_seq"])
-    if bytes.fromhex(mac2) != purchase_mac2(sespk, row["amount_fen"]):
+    if not hmac.compare_digest(bytes.fromhex(mac2), purchase_mac2(sespk, row["amount_fen"])):
         logger.warning("purchase order %s: MAC2 invalid", row["order_id"])
         raise ApiError("mac2_invalid", order_id=row["order_id"])
     expected = purchase_tac(keys.dtk, row["amount_fen"], bytes.fromhex(row["terminal_id"]),
                             row["terminal_seq"], bytes.fromhex(row["host_date"]),
                             bytes.fromhex(row["host_time"]))
-    if bytes.fromhex(tac) != expected:
+    if not hmac.compare_digest(bytes.fromhex(tac), expected):
         logger.warning("purchase order %s: TAC invalid", row["order_id"])
         raise ApiError("tac_invalid", order_id=row["order_id"])
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from central.client import SignedClient
 from central.db import connect
+from central.keys import PinKdf
 from central.server import CentralServer
 
 KIOSK = "KIOSK-DEV-0001"
@@ -23,6 +24,9 @@ CHEN = "03104440300000100058"    # blacklisted
 YANG = "31044403000000100066"    # expired
 UNKNOWN = "31044403999999999999"
 DEMO_PIN = "147258"
+# The payment-password verifiers' cost in tests: the default's ≥ 50 ms a guess would make
+# every PIN test slow (tests/central/test_keys.py checks the default's parameters).
+TEST_PIN_KDF = PinKdf(n=16, r=1, p=1)
 
 
 @dataclass

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import requests
 
 from protocol.signing import sign_headers
-from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, error_of, new_key
+from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, Clock, error_of, new_key
 
 CARD_PATH = f"/v1/cards/{ZHANG}"
 
@@ -60,9 +61,16 @@ def test_wrong_key_is_refused(central: Central) -> None:
     assert error_of(other.get(CARD_PATH), 401, "unauthorized")["reason"] == "bad_signature"
 
 
-def test_unknown_kiosk_is_refused(central: Central) -> None:
+def test_unknown_kiosk_gets_exactly_the_answer_of_a_bad_signature(
+        start_central: Callable[..., Central]) -> None:
+    clock = Clock()  # one server_time in both answers
+    central = start_central(clock=clock)
     stranger = central.another_client(kiosk_id="KIOSK-NOBODY")
-    assert error_of(stranger.get(CARD_PATH), 401, "unauthorized")["reason"] == "unknown_kiosk"
+    wrong_key = central.another_client(secret=b"not-the-secret-of-this-kiosk")
+    unknown, bad = stranger.get(CARD_PATH, now=clock.now), wrong_key.get(CARD_PATH,
+                                                                        now=clock.now)
+    assert error_of(unknown, 401, "unauthorized")["reason"] == "bad_signature"
+    assert (unknown.status_code, unknown.json()) == (bad.status_code, bad.json())
 
 
 def test_old_and_future_timestamps_are_refused(central: Central) -> None:

@@ -27,7 +27,8 @@ def test_served_document_is_the_committed_one(central: Central) -> None:
 
 def _concrete(template: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: {"card_no": "03104440300000100017",
-                                           "order_id": "LO" + "0" * 24}[m.group(1)], template)
+                                           "order_id": "LO" + "0" * 24, "alert_id": "7",
+                                           "kiosk_id": "KIOSK-1"}[m.group(1)], template)
 
 
 def test_every_route_is_documented_and_every_entry_is_routed(central: Central) -> None:

@@ -49,7 +49,8 @@ def give_central(kiosk: Kiosk, tmp_path: Path, secret: str) -> None:
     path = tmp_path / "new.secret"
     path.write_text(secret + "\n")
     subprocess.run([str(BIN / "citycard-central"), "add-kiosk", "--db", str(kiosk.stack.db),
-                    "--id", DEMO_KIOSK, "--secret-file", str(path)], check=True)
+                    "--id", DEMO_KIOSK, "--secret-file", str(path),
+                    "--secret-key-file", str(kiosk.stack.server_key)], check=True)
 
 
 def test_rotate_secret_writes_the_new_one_and_keeps_the_old(kiosk: Kiosk,
