@@ -26,7 +26,8 @@ Sync dependencies and the endpoint run in FastAPI's thread pool (the routes use
 the blocking ``sqlite3`` module); the async ones (body, key) stay on the loop.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the endpoints' Annotated
+# dependencies at run time, and those of the generated endpoints name local variables.
 
 import hashlib
 import json
@@ -37,7 +38,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI
@@ -51,7 +52,7 @@ from central.auth import authenticate, authenticate_admin
 from central.db import transaction
 from central.errors import ApiError
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
-from central.validation import SchemaViolation, problems, validate
+from central.validation import SchemaViolation, problems
 from protocol.masking import mask_card_numbers
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 _JSON = "application/json; charset=utf-8"
 
 
-def _state(request: HttpRequest) -> App:
+def _state(request: HttpRequest) -> "App":
     app: App = request.app.state.central
     return app
 
@@ -109,8 +110,11 @@ def _target(request: HttpRequest) -> str:
     return (raw + (b"?" + query if query else b"")).decode("latin-1")
 
 
-def authenticated_kiosk(request: HttpRequest, body: bytes = Depends(raw_body),
-                        conn: sqlite3.Connection = Depends(db)) -> str:
+Body = Annotated[bytes, Depends(raw_body)]
+Connection = Annotated[sqlite3.Connection, Depends(db)]
+
+
+def authenticated_kiosk(request: HttpRequest, body: Body, conn: Connection) -> str:
     """The calling kiosk's id, from its HMAC signature (``401 unauthorized`` otherwise)."""
     state = _state(request)
     now = state.clock()
@@ -139,8 +143,7 @@ class IdempotencyKey:
 
 
 def _idempotency(mode: str) -> Callable[..., Awaitable[IdempotencyKey | None]]:
-    async def idempotency_key(request: HttpRequest,
-                              body: bytes = Depends(raw_body)) -> IdempotencyKey | None:
+    async def idempotency_key(request: HttpRequest, body: Body) -> IdempotencyKey | None:
         key = request.headers.get("idempotency-key")
         if mode == "none" or not key:
             if mode == "required":
@@ -271,9 +274,8 @@ def _endpoint(route: Route) -> Callable[..., Response]:
     caller = (authenticated_kiosk if route.auth else admin_staff if route.admin
               else anonymous)
 
-    def validated_request(request: HttpRequest, body: bytes = Depends(raw_body),
-                          conn: sqlite3.Connection = Depends(db),
-                          kiosk_id: str = Depends(caller)) -> Request:
+    def validated_request(request: HttpRequest, body: Body, conn: Connection,
+                          kiosk_id: Annotated[str, Depends(caller)]) -> Request:
         state = _state(request)
         now = getattr(request.state, "now", None)
         return Request(request.method, request.scope["path"],
@@ -283,9 +285,9 @@ def _endpoint(route: Route) -> Callable[..., Response]:
                        _parse_body(route, request, body), kiosk_id, conn,
                        state.clock() if now is None else now, state.settings, state.keys)
 
-    def endpoint(req: Request = Depends(validated_request),
-                 key: IdempotencyKey | None = Depends(_IDEMPOTENCY[route.idempotency])
-                 ) -> Response:
+    def endpoint(req: Annotated[Request, Depends(validated_request)],
+                 key: Annotated[IdempotencyKey | None,
+                                Depends(_IDEMPOTENCY[route.idempotency])]) -> Response:
         if key is None:
             return reply_response(run(route, req))
         req.idempotency_key = key.key
@@ -298,7 +300,7 @@ def _error_response(exc: ApiError) -> Response:
     return reply_response(Reply(exc.status, exc.body(), exc.headers))
 
 
-def create_app(routes: list[Route], central: App | None = None) -> FastAPI:
+def create_app(routes: list[Route], central: "App | None" = None) -> FastAPI:
     """The FastAPI application of ``routes``; ``central`` holds the database pool,
     keys, settings and clock (None: only to write the document)."""
     router = Router(routes)  # refuses a duplicate (method, path)

@@ -52,3 +52,24 @@ def test_oversized_body_is_refused(central: Central) -> None:
     headers["Content-Type"] = "application/json"
     resp = requests.post(central.url + "/v1/feedback", data=body, headers=headers, timeout=5)
     error_of(resp, 413, "payload_too_large")
+
+
+def test_an_invalid_body_lists_every_problem(central: Central) -> None:
+    resp = central.client.post("/v1/load-orders", {"card_no": "123", "amount_fen": 0,
+                                                   "terminal_id": "XYZ", "bonus": 1},
+                               key=new_key())
+    details = error_of(resp, 400, "validation_error")
+    assert details["field"] == "body.card_no"  # the first, for clients that read one
+    assert [p["field"] for p in details["problems"]] == [
+        "body.card_no", "body.amount_fen", "body.terminal_id", "body.bonus"]
+    assert all(p["message"] for p in details["problems"])
+    resp = central.client.post("/v1/load-orders", {"amount_fen": 100}, key=new_key())
+    details = error_of(resp, 400, "validation_error")
+    assert [p["field"] for p in details["problems"]] == ["body.card_no", "body.terminal_id"]
+    assert central.sql("SELECT COUNT(*) FROM orders")[0][0] == 0
+
+
+def test_invalid_query_parameters_are_all_listed(central: Central) -> None:
+    resp = central.client.get("/v1/bills?utility=fire&account_no=12")
+    details = error_of(resp, 400, "validation_error")
+    assert [p["field"] for p in details["problems"]] == ["utility", "account_no"]
