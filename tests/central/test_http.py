@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+from typing import Any
+
 import requests
 
+from central.settings import DEFAULT_HELP_FILE
 from protocol.signing import sign_headers
 from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, error_of, new_key
 
@@ -73,3 +78,14 @@ def test_invalid_query_parameters_are_all_listed(central: Central) -> None:
     resp = central.client.get("/v1/bills?utility=fire&account_no=12")
     details = error_of(resp, 400, "validation_error")
     assert [p["field"] for p in details["problems"]] == ["utility", "account_no"]
+
+
+def test_a_defect_answers_500_in_the_error_shape_and_the_server_goes_on(
+        start_central: Any, tmp_path: Path) -> None:
+    help_file = tmp_path / "help.json"
+    shutil.copy(DEFAULT_HELP_FILE, help_file)
+    central = start_central(help_file=help_file)
+    assert central.client.get("/v1/help").status_code == 200
+    help_file.write_text("{broken", encoding="utf-8")  # the issuer's bad edit
+    error_of(central.client.get("/v1/help"), 500, "internal_error")
+    assert central.client.get(f"/v1/cards/{ZHANG}").status_code == 200
