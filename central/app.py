@@ -22,8 +22,10 @@ as its effect (:func:`run_once`). Documented refusals (:class:`ApiError`) commit
 rolls back and answers ``500 internal_error``. The OpenAPI document is FastAPI's
 (``app.openapi()``), completed by :mod:`central.openapi`.
 
-Sync dependencies and the endpoint run in FastAPI's thread pool (the routes use
-the blocking ``sqlite3`` module); the async ones (body, key) stay on the loop.
+What touches the database (the signature's nonce, the handler) runs in FastAPI's
+thread pool (the routes use the blocking ``sqlite3`` module): two hops per
+signed request. The rest (body, connection slot, admin token, validation, key)
+stays on the event loop.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' Annotated
@@ -35,7 +37,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -94,13 +96,21 @@ async def raw_body(request: HttpRequest) -> bytes:
     return b"".join(chunks)
 
 
-def db(request: HttpRequest) -> Iterator[sqlite3.Connection]:
+async def db(request: HttpRequest) -> AsyncIterator[sqlite3.Connection]:
     """The request's database connection, for the dependencies and the handler alike.
 
     The one place a request gets its connection: the storage layer replaces this
-    function (and :func:`central.db.transaction`) and nothing else here."""
-    with _state(request).pool.connection() as conn:
-        yield conn
+    function (and :func:`central.db.transaction`) and nothing else here.
+
+    A request waits for a connection *here*, on the event loop (``db_slots``: one
+    per pooled connection), never in a worker thread: a thread blocked on an
+    empty pool while the requests holding its connections wait for a thread
+    would hang the server (100 kiosks at once did). With a slot held the pool
+    hands a connection out at once."""
+    state = _state(request)
+    async with state.db_slots:
+        with state.pool.connection() as conn:
+            yield conn
 
 
 def _target(request: HttpRequest) -> str:
@@ -123,13 +133,13 @@ def authenticated_kiosk(request: HttpRequest, body: Body, conn: Connection) -> s
                         now=now)
 
 
-def admin_staff(request: HttpRequest) -> str:
+async def admin_staff(request: HttpRequest) -> str:
     """Issuer staff's bearer token (``401 unauthorized`` otherwise); no kiosk id."""
     authenticate_admin(request.headers, _state(request).settings.admin_token)
     return ""
 
 
-def anonymous() -> str:
+async def anonymous() -> str:
     """The unsigned meta routes: nobody in particular."""
     return ""
 
@@ -274,7 +284,7 @@ def _endpoint(route: Route) -> Callable[..., Response]:
     caller = (authenticated_kiosk if route.auth else admin_staff if route.admin
               else anonymous)
 
-    def validated_request(request: HttpRequest, body: Body, conn: Connection,
+    async def validated_request(request: HttpRequest, body: Body, conn: Connection,
                           kiosk_id: Annotated[str, Depends(caller)]) -> Request:
         state = _state(request)
         now = getattr(request.state, "now", None)

@@ -14,6 +14,7 @@ background thread (tests, ``start()``/``stop()``) or in the foreground
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import socket
@@ -60,7 +61,10 @@ class App:
         self.settings = settings or Settings()
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
         read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
-        self.pool = Pool(db_path, size=pool_size)
+        # One connection more than the requests may hold (central.app.db): the risk
+        # sweep's, so it never takes one a request was promised.
+        self.pool = Pool(db_path, size=pool_size + 1)
+        self.db_slots = asyncio.Semaphore(pool_size)
         self.clock = clock
         routes = api_routes(self)
         self.router = Router(routes)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from central.client import SignedClient
 from central.settings import DEFAULT_HELP_FILE
 from protocol.signing import sign_headers
 from tests.central.helpers import KIOSK, TERMINAL, ZHANG, Central, error_of, new_key
@@ -89,3 +91,21 @@ def test_a_defect_answers_500_in_the_error_shape_and_the_server_goes_on(
     help_file.write_text("{broken", encoding="utf-8")  # the issuer's bad edit
     error_of(central.client.get("/v1/help"), 500, "internal_error")
     assert central.client.get(f"/v1/cards/{ZHANG}").status_code == 200
+
+
+def test_more_concurrent_requests_than_threads_and_connections_are_all_answered(
+        central: Central) -> None:
+    # 100 kiosks at once: more than the database pool's connections and the server's
+    # worker threads. Holding a connection while waiting for a thread (or the other
+    # way round) would hang them all; each must get its answer.
+    def one(i: int) -> int:
+        client = SignedClient(central.url, KIOSK, central.secret, timeout=30)
+        try:
+            path = f"/v1/cards/{ZHANG}" if i % 2 else "/health"
+            return int(client.get(path).status_code)
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(one, range(100)))
+    assert statuses == [200] * 100
