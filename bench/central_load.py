@@ -41,6 +41,7 @@ import platform
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +172,21 @@ def start_server(src: Path, db: Path, extra: list[str]) -> tuple[subprocess.Pope
     if not first.startswith("listening on "):
         proc.kill()
         raise RuntimeError(f"the server did not start: {first!r}")
-    return proc, first.removeprefix("listening on ")
+    url = first.removeprefix("listening on ")
+    deadline = time.monotonic() + 60  # workers start after the line: wait for an answer
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=5) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.1)
+    if "--workers" in extra:  # every worker, not just the first one up
+        time.sleep(5)
+    return proc, url
 
 
 def main() -> None:
