@@ -84,9 +84,10 @@ async def read_response(reader: asyncio.StreamReader) -> int:
 
 async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
                   latencies: list[float], errors: list[str], n: int) -> None:
-    try:
-        reader, writer = await asyncio.open_connection(host, port)
-    except OSError as exc:
+    try:  # a connection the server never accepts (a full backlog) is an error, not a hang
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                                max(1.0, until - time.monotonic()))
+    except (OSError, TimeoutError) as exc:
         errors.append(type(exc).__name__)
         return
     i = n
@@ -96,11 +97,11 @@ async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
             i += 1
             started = time.perf_counter()
             writer.write(data)
-            status = await read_response(reader)
+            status = await asyncio.wait_for(read_response(reader), 30)
             latencies.append(time.perf_counter() - started)
             if status != 200:
                 errors.append(f"HTTP {status}")
-    except (OSError, asyncio.IncompleteReadError) as exc:
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
         errors.append(type(exc).__name__)
     finally:
         writer.close()
