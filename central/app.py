@@ -139,6 +139,13 @@ async def admin_staff(request: HttpRequest) -> str:
     return ""
 
 
+async def kiosk_and_staff(request: HttpRequest,
+                          kiosk_id: Annotated[str, Depends(authenticated_kiosk)]) -> str:
+    """A route that wants both (none does today): the signature, then the token."""
+    authenticate_admin(request.headers, _state(request).settings.admin_token)
+    return kiosk_id
+
+
 async def anonymous() -> str:
     """The unsigned meta routes: nobody in particular."""
     return ""
@@ -281,11 +288,11 @@ def reply_response(reply: Reply) -> Response:
 
 # -- one FastAPI operation per route ----------------------------------------------------------
 def _endpoint(route: Route) -> Callable[..., Response]:
-    caller = (authenticated_kiosk if route.auth else admin_staff if route.admin
-              else anonymous)
+    caller = (kiosk_and_staff if route.auth and route.admin else authenticated_kiosk
+              if route.auth else admin_staff if route.admin else anonymous)
 
     async def validated_request(request: HttpRequest, body: Body, conn: Connection,
-                          kiosk_id: Annotated[str, Depends(caller)]) -> Request:
+                                kiosk_id: Annotated[str, Depends(caller)]) -> Request:
         state = _state(request)
         now = getattr(request.state, "now", None)
         return Request(request.method, request.scope["path"],
