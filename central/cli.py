@@ -13,7 +13,7 @@
     citycard-central add-notice --db central.sqlite --kind maintenance --title T
                           --title-zh T --body B --body-zh B --starts ISO --ends ISO
     citycard-central serve --db central.sqlite --host 127.0.0.1 --port 8600
-                           [--clock-offset SECONDS]
+                           [--workers N] [--backlog 2048] [--clock-offset SECONDS]
                            [--risk-config risk.toml] [--admin-token-file PATH]
                            [--secret-key-file PATH] [--pepper-file PATH]
     citycard-central alerts --db central.sqlite [--json] [--rule R] [--severity S]
@@ -31,7 +31,9 @@ encrypted and clear ones already in the database are encrypted on opening; witho
 one they stay in clear, with a warning (docs/operations.md, "Keys and secrets").
 Console actions are recorded in the audit trail as ``console:USER``.
 
-``serve`` prints ``listening on http://HOST:PORT`` as its first stdout line
+``serve`` runs the FastAPI application (:mod:`central.app`) under uvicorn,
+``--workers`` processes sharing one listening socket with a ``--backlog`` sized
+for a fleet. It prints ``listening on http://HOST:PORT`` as its first stdout line
 (``--port 0`` picks a free port) and stops cleanly on SIGTERM or Ctrl-C.
 """
 
@@ -47,12 +49,16 @@ import re
 import secrets
 import signal
 import sqlite3
+import ssl
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from central import openapi
 from central.admin import add_admin, audit, audit_trail, revoke_admin
@@ -72,7 +78,7 @@ from central.routes.admin import (
 from central.routes.alerts import alert_view
 from central.routes.common import iso
 from central.seed import seed
-from central.server import document, make_server, tls_context
+from central.server import DEFAULT_BACKLOG, App, bind, document, tls_context, url_of, uvicorn_config
 from central.settings import DEFAULT_HELP_FILE, DEFAULT_KEYS_FILE, Settings
 from protocol.masking import mask_card_no, mask_card_numbers
 
@@ -262,33 +268,71 @@ def _settings(args: argparse.Namespace) -> Settings:
                     pepper=load_key(args.pepper_file, ENV_PEPPER))
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise ValueError("--tls-cert and --tls-key go together")
-    if args.client_ca and not args.tls_cert:
-        raise ValueError("--client-ca needs --tls-cert and --tls-key")
-    tls = tls_context(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
+#: The command line of ``serve``, handed to each worker process (``--workers`` > 1).
+_SERVE_ARGS_ENV = "CITYCARD_CENTRAL_SERVE_ARGS"
+
+
+def _app(args: argparse.Namespace) -> App:
     offset = float(args.clock_offset)
 
     def clock() -> float:  # --clock-offset: a server whose clock is off, for kiosks' tests
         return time.time() + offset
 
-    server = make_server(args.db, args.host, args.port, settings=_settings(args), tls=tls,
-                         clock=clock)
+    return App(args.db, _settings(args), clock=clock)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping", signum)
-        threading.Thread(target=server.shutdown, daemon=True).start()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    sys.stdout.write(f"listening on {server.url}\n")
+def worker_app() -> Any:
+    """The ASGI application of one ``serve --workers N`` worker (a uvicorn factory,
+    run in a fresh process): built from the same ``serve`` options as the parent's."""
+    args = _parser().parse_args(json.loads(os.environ[_SERVE_ARGS_ENV]))
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
+    return _app(args).asgi
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    logger.info("signal %d: stopped", signum)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.client_ca and not args.tls_cert:
+        raise ValueError("--client-ca needs --tls-cert and --tls-key")
+    if args.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    if not 1 <= args.backlog <= 65535:
+        raise ValueError("--backlog must be between 1 and 65535")
+    tls = tls_context(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
+    # Everything a bad option or file stops is checked here, once, before the socket
+    # (keys, help file, risk thresholds, admin token, migrations).
+    app = _app(args)
+    sock = bind(args.host, args.port, args.backlog)
+    sys.stdout.write(f"listening on {url_of(sock, tls is not None)}\n")
     sys.stdout.flush()
     try:
-        server.serve_forever()
+        if args.workers == 1:
+            server = uvicorn.Server(uvicorn_config(app.asgi, backlog=args.backlog, tls=tls))
+            # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for
+            # the handler it found: ours is silent, so a stop asked for exits 0.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, _stopped)
+            server.run(sockets=[sock])
+        else:
+            app.close()
+            os.environ[_SERVE_ARGS_ENV] = json.dumps(args.argv)
+            tls_files: dict[str, Any] = {}
+            if args.tls_cert:
+                tls_files = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+                if args.client_ca:
+                    tls_files |= {"ssl_ca_certs": str(args.client_ca),
+                                  "ssl_cert_reqs": ssl.CERT_REQUIRED}
+            config = uvicorn_config("central.cli:worker_app", factory=True,
+                                    workers=args.workers, backlog=args.backlog, **tls_files)
+            Multiprocess(config, sockets=[sock]).run()
     finally:
-        server.server_close()
-        server.app.close()
+        sock.close()
+        app.close()
     return 0
 
 
@@ -447,6 +491,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token-file", type=Path, metavar="PATH",
                    help="bearer token of /v1/admin/* (created 0600 if missing); "
                         "without it (and without admin accounts) those routes are off")
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes sharing the socket (each with its own "
+                        "connection pool; SQLite serialises their writes)")
+    p.add_argument("--backlog", type=int, default=DEFAULT_BACKLOG,
+                   help="listen backlog: connections queued before accept (a fleet "
+                        "reconnecting at once; capped by net.core.somaxconn)")
     _key_options(p)
     _pepper_option(p)
     p.set_defaults(func=_cmd_serve)
@@ -476,7 +526,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
+    args.argv = argv  # serve hands them to its workers
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

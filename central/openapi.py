@@ -1,9 +1,16 @@
-"""The OpenAPI 3 document, written from the routes themselves.
+"""The OpenAPI 3 document: FastAPI's, from the routes themselves.
 
-``build(routes)`` is what the server answers at ``/openapi.json``;
-``citycard-central openapi`` prints it as YAML for ``docs/central-api.yaml``
-(a test keeps the two equal). Each operation lists, per HTTP status, the
-exact error codes it can answer.
+Each route is a FastAPI operation (:mod:`central.app`) whose endpoint takes the
+raw request, so what FastAPI cannot see — parameters, body schema, responses
+with the exact error codes per HTTP status, security — is given to it as the
+route's ``openapi_extra`` (:func:`operation_extra`); :func:`finish` adds the
+description, tags and components. The served ``/openapi.json`` is
+``app.openapi()``; the committed ``docs/central-api.yaml`` is regenerated with
+
+    .venv/bin/python -m central.openapi --write
+
+(or ``citycard-central openapi > docs/central-api.yaml``), and a test keeps
+the two equal.
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ from central.errors import CODES
 from central.router import PATH_PARAMS, Route
 from central.schemas import COMPONENTS, ref
 
-__all__ = ["SCHEMAS", "build", "error_codes", "to_yaml"]
+__all__ = ["SCHEMAS", "TITLE", "error_codes", "finish", "main", "operation_extra", "to_yaml"]
 
 SCHEMAS = COMPONENTS
+TITLE = "CityCard central API"
 
 _DESCRIPTION = """\
 The contract between a CityCard kiosk and the card issuer's backend.
@@ -142,11 +150,12 @@ def _responses(route: Route) -> dict[str, Any]:
     return out
 
 
-def _operation(route: Route) -> dict[str, Any]:
-    op: dict[str, Any] = {"operationId": route.operation_id, "summary": route.summary,
-                          "tags": [route.tag]}
-    if route.description:
-        op["description"] = route.description
+def operation_extra(route: Route) -> dict[str, Any]:
+    """What FastAPI cannot know of an operation (its endpoint takes the raw request):
+    parameters, request body, responses with their error codes, security. Given to
+    FastAPI as the route's ``openapi_extra``; operationId, summary, tags and
+    description are FastAPI's own fields."""
+    op: dict[str, Any] = {}
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": PATH_PARAMS[name]}
         for name in route.path_params]
@@ -168,17 +177,26 @@ def _operation(route: Route) -> dict[str, Any]:
     return op
 
 
-def build(routes: list[Route]) -> dict[str, Any]:
-    """The whole document."""
-    paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+_ORDER = ("operationId", "summary", "tags", "description", "parameters", "requestBody",
+          "responses", "security")
+
+
+def _ordered(op: dict[str, Any]) -> dict[str, Any]:
+    """An operation's keys in one stable order (a regenerated YAML diffs only where the
+    API changed)."""
+    return {k: op[k] for k in sorted(op, key=lambda k: (_ORDER.index(k) if k in _ORDER
+                                                        else len(_ORDER), k))}
+
+
+def finish(doc: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's document (``app.openapi()``) with what it does not generate: the
+    description, tags, component schemas and security schemes; paths sorted."""
     return {
         "openapi": "3.0.3",
-        "info": {"title": "CityCard central API", "version": __version__,
-                 "description": _DESCRIPTION},
+        "info": {"title": TITLE, "version": __version__, "description": _DESCRIPTION},
         "tags": [{"name": n, "description": d} for n, d in _TAGS],
-        "paths": dict(sorted(paths.items())),
+        "paths": {path: {method: _ordered(op) for method, op in ops.items()}
+                  for path, ops in sorted(doc.get("paths", {}).items())},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {name: {"type": "apiKey", "in": "header", "name": header,
@@ -241,3 +259,31 @@ def _yaml_lines(value: Any, indent: int) -> list[str]:
                 lines.append(f"{pad}- {_inline(item)}")
         return lines
     return [pad + _scalar(value)]
+
+
+COMMITTED = "docs/central-api.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m central.openapi [--write]``: print the document as YAML, or write
+    it to docs/central-api.yaml (from the repository's root)."""
+    import argparse
+    from pathlib import Path
+
+    from central.server import document
+
+    parser = argparse.ArgumentParser(prog="python -m central.openapi")
+    parser.add_argument("--write", action="store_true", help=f"write {COMMITTED}")
+    args = parser.parse_args(argv)
+    text = to_yaml(document())
+    if args.write:
+        target = Path(__file__).resolve().parents[1] / COMMITTED
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,8 +1,15 @@
 """Routes: what each operation takes, answers and may refuse.
 
-A :class:`Route` is the single description of an operation. The server
-dispatches and validates from it, and :mod:`central.openapi` writes the
-document from it, so a route cannot exist without its document entry.
+A :class:`Route` is the single description of an operation. :mod:`central.app`
+makes one FastAPI operation of each (a generic endpoint that checks the
+signature or admin token, validates path, query and body against the route's
+schemas, handles the ``Idempotency-Key`` and calls ``handler`` in one
+transaction), and FastAPI's document carries the route's schemas and error
+codes (:func:`central.openapi.operation_extra`), so a route cannot exist
+without its document entry. A new operation is one more ``Route(...)`` in its
+module's ``ROUTES`` (listed by :func:`central.routes.all_routes`) and a handler
+``(Request) -> Reply``; nothing FastAPI-specific. :class:`Router` finds a route
+by method and path (the 405's ``Allow`` list, the contract tests).
 """
 
 from __future__ import annotations

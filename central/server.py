@@ -1,64 +1,71 @@
-"""The reference central server: HTTP in, validated and authenticated route calls out.
+"""The reference central server: FastAPI (:mod:`central.app`) served by uvicorn.
 
-One :class:`App` owns the database pool, the issuer keys and the routes; the
-standard library's ``ThreadingHTTPServer`` feeds it. Each request runs in one
-SQLite transaction (``BEGIN IMMEDIATE`` for writes). A request that carries an
-``Idempotency-Key`` stores its answer in the same transaction as its effect,
-under a UNIQUE ``(kiosk, key)``; a repeat — sequential or concurrent — waits
-for the first and gets its answer back with ``Idempotent-Replayed: true``.
-Documented refusals commit (a wrong PIN must count); anything else rolls back
-and becomes ``500 internal_error``.
+One :class:`App` owns the database pool, the issuer keys, the settings, the
+clock and the routes, and makes the ASGI application from them
+(:func:`central.app.create_app`). :class:`CentralServer` serves it with uvicorn
+on a socket it binds itself — ``--port 0`` is known before serving, and the
+listen backlog is sized for a fleet reconnecting at once — either on a
+background thread (tests, ``start()``/``stop()``) or in the foreground
+(``citycard-central serve``, ``serve_forever()``; more workers are
+:func:`serve_workers`). Each request runs in one SQLite transaction
+(``BEGIN IMMEDIATE`` for writes); idempotency and refusals are as
+:mod:`central.app` says.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
+import asyncio
+import functools
 import logging
-import re
 import socket
-import sqlite3
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from central import openapi
-from central.auth import authenticate, authenticate_admin
+import uvicorn
+
+from central.app import create_app, document_of
 from central.db import Pool, transaction
-from central.errors import ApiError
 from central.keys import seal_existing
 from central.risk import Alert
-from central.router import PATH_PARAMS, Reply, Request, Route, Router
+from central.router import Reply, Request, Route, Router
 from central.routes import all_routes
 from central.routes.kiosk import read_help
 from central.routes.riskfeed import monitor_on
 from central.settings import Settings
-from central.validation import SchemaViolation, validate
-from protocol.masking import mask_card_numbers
 from protocol.pboc.secure import IssuerKeys
 
-__all__ = ["App", "CentralServer", "api_routes", "document", "make_server", "tls_context"]
+__all__ = ["DEFAULT_BACKLOG", "App", "CentralServer", "api_routes", "bind", "document",
+           "make_server", "tls_context", "uvicorn_config"]
 
 logger = logging.getLogger(__name__)
 
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+#: The listen backlog: a fleet of 1,000 kiosks reconnecting after an outage at once
+#: must queue, not be refused (socketserver's default was 5). Capped by the
+#: kernel's net.core.somaxconn.
+DEFAULT_BACKLOG = 2048
+#: How long an idle keep-alive connection stays open. kioskd keeps one
+#: connection to the central side and calls it every few seconds to minutes; a
+#: server that closes it just as a request leaves costs that request, so idle
+#: connections are kept longer than uvicorn's 5 s default.
+KEEP_ALIVE_S = 120
 
 
 class App:
-    """The API without the socket: ``handle(method, path, headers, body)`` → :class:`Reply`."""
+    """The API without the socket: the pool, keys, settings, clock and the ASGI app."""
 
     def __init__(self, db_path: Path, settings: Settings | None = None, *,
                  clock: Callable[[], float] = time.time, pool_size: int = 8) -> None:
         self.settings = settings or Settings()
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
         read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
-        self.pool = Pool(db_path, size=pool_size)
+        # One connection more than the requests may hold (central.app.db): the risk
+        # sweep's, so it never takes one a request was promised.
+        self.pool = Pool(db_path, size=pool_size + 1)
+        self.db_slots = asyncio.Semaphore(pool_size)
         try:  # clear kiosk secrets sealed once a key is given; sealed ones need it
             with self.pool.connection() as conn:
                 seal_existing(conn, self.settings.secret_key)
@@ -68,9 +75,13 @@ class App:
         self.clock = clock
         routes = api_routes(self)
         self.router = Router(routes)
-        self.document = openapi.build(routes)
+        self.asgi = create_app(routes, self)
+        self.document = document_of(self.asgi)
+        self._sweeper: threading.Thread | None = None
+        self._stop_sweeping = threading.Event()
 
     def close(self) -> None:
+        self.stop_sweeping()
         self.pool.close()
 
     def sweep_risk(self) -> list[Alert]:
@@ -79,89 +90,33 @@ class App:
         with self.pool.connection() as conn, transaction(conn):
             return monitor_on(conn, self.settings.risk, self.clock()).sweep()
 
-    # -- one request ------------------------------------------------------------------
-    def handle(self, method: str, raw_path: str, headers: Mapping[str, str],
-               body: bytes) -> Reply:
-        started = time.monotonic()
-        try:
-            reply = self._handle(method, raw_path, headers, body)
-        except ApiError as exc:
-            reply = Reply(exc.status, exc.body(), exc.headers)
-        except Exception:
-            logger.exception("%s %s failed", method, mask_card_numbers(raw_path))
-            reply = Reply(500, ApiError("internal_error").body())
-        logger.info("%s %s -> %d in %.1f ms", method,
-                    mask_card_numbers(raw_path.split("?")[0]), reply.status,
-                    (time.monotonic() - started) * 1000)
-        return reply
+    # -- the risk sweep, every sweep_every_s while the app is served ----------------------
+    def start_sweeping(self) -> None:
+        if self._sweeper is not None:
+            return
+        self._stop_sweeping.clear()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="central-risk-sweep",
+                                         daemon=True)
+        self._sweeper.start()
 
-    def _handle(self, method: str, raw_path: str, headers: Mapping[str, str],
-                body: bytes) -> Reply:
-        split = urlsplit(raw_path)
-        route, params, allowed = self.router.match(method, split.path)
-        if route is None:
-            if allowed:
-                refusal = ApiError("method_not_allowed", allowed=sorted(allowed))
-                refusal.headers["Allow"] = ", ".join(sorted(allowed))
-                raise refusal
-            raise ApiError("not_found", path=split.path)
-        now = self.clock()
-        with self.pool.connection() as conn:
-            kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now,
-                                     secret_key=self.settings.secret_key)
-                        if route.auth else "")
-            admin = (authenticate_admin(conn, headers, self.settings.admin_token)
-                     if route.admin else "")
-            req = Request(method, split.path, _check_params(params),
-                          _parse_query(route, split.query), _parse_body(route, headers, body),
-                          kiosk_id, conn, now, self.settings, self.keys, admin=admin)
-            key = headers.get("Idempotency-Key")
-            if route.idempotency == "none" or not key:
-                if route.idempotency == "required":
-                    raise ApiError("idempotency_key_required")
-                return self._run(route, req, write=method != "GET")
-            if not _IDEMPOTENCY_KEY.match(key):
-                raise ApiError("validation_error", "Idempotency-Key must be 8 to 128 "
-                               "letters, digits or _.:-", field="Idempotency-Key")
-            req.idempotency_key = key
-            digest = hashlib.sha256(f"{method}\n{raw_path}\n".encode() + body).hexdigest()
-            return self._run_once(route, req, key, digest)
+    def stop_sweeping(self) -> None:
+        self._stop_sweeping.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=10)
+            self._sweeper = None
 
-    @staticmethod
-    def _call(route: Route, req: Request) -> Reply:
-        try:
-            return route.handler(req)
-        except ApiError as exc:
-            return Reply(exc.status, exc.body())
-
-    def _run(self, route: Route, req: Request, *, write: bool) -> Reply:
-        with transaction(req.conn, write=write):
-            return self._call(route, req)
-
-    def _run_once(self, route: Route, req: Request, key: str, digest: str) -> Reply:
-        conn = req.conn
-        for _ in range(2):
+    def _sweep_loop(self) -> None:
+        every = self.settings.risk.sweep_every_s
+        while True:
             try:
-                with transaction(conn):
-                    stored = conn.execute(
-                        "SELECT request_hash, status, response FROM idempotency "
-                        "WHERE kiosk_id = ? AND key = ?", (req.kiosk_id, key)).fetchone()
-                    if stored is not None:
-                        if stored["request_hash"] != digest:
-                            raise ApiError("idempotency_conflict")
-                        return Reply(int(stored["status"]), json.loads(stored["response"]),
-                                     {"Idempotent-Replayed": "true"})
-                    reply = self._call(route, req)
-                    conn.execute(
-                        "INSERT INTO idempotency (kiosk_id, key, request_hash, status, response,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (req.kiosk_id, key, digest, reply.status,
-                         json.dumps(reply.body, ensure_ascii=False), int(req.now)))
-                    return reply
-            except sqlite3.IntegrityError:
-                # Another connection stored this key first; its answer is the answer.
-                logger.info("idempotency key raced; replaying the first answer")
-        raise RuntimeError("idempotency record vanished")
+                raised = self.sweep_risk()
+            except Exception:
+                logger.exception("risk sweep failed; next one in %d s", every)
+            else:
+                if raised:
+                    logger.info("risk sweep raised %d alert(s)", len(raised))
+            if self._stop_sweeping.wait(every):
+                return
 
 
 def _health(req: Request) -> Reply:
@@ -182,183 +137,93 @@ def api_routes(app: App | None = None) -> list[Route]:
                   response="", auth=False)]
 
 
+@functools.cache
 def document() -> dict[str, Any]:
-    """The OpenAPI document, without a database."""
-    return openapi.build(api_routes())
+    """The OpenAPI document, without a database (what ``/openapi.json`` serves)."""
+    return document_of(create_app(api_routes()))
 
 
-def _check_params(params: dict[str, str]) -> dict[str, str]:
-    for name, value in params.items():
-        try:
-            validate(value, PATH_PARAMS[name], where=name)
-        except SchemaViolation as exc:
-            raise ApiError("validation_error", str(exc), field=exc.where) from None
-    return params
+class _Config(uvicorn.Config):
+    """uvicorn's configuration with a ready TLS context (uvicorn itself takes files)."""
+
+    def __init__(self, app: Any, tls: ssl.SSLContext | None = None, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._tls = tls
+
+    def load(self) -> None:
+        super().load()
+        if self._tls is not None:
+            self.ssl = self._tls
 
 
-def _parse_query(route: Route, query: str) -> dict[str, Any]:
-    raw = parse_qs(query, keep_blank_values=True)
-    out: dict[str, Any] = {}
-    for param in route.query:
-        values = raw.get(param.name)
-        if not values:
-            if param.required:
-                raise ApiError("validation_error", f"query parameter {param.name} is required",
-                               field=param.name)
-            continue
-        value: Any = values[-1]
-        if param.schema.get("type") == "integer":
-            try:
-                value = int(value)
-            except ValueError:
-                raise ApiError("validation_error", f"{param.name} must be an integer",
-                               field=param.name) from None
-        try:
-            validate(value, param.schema, where=param.name)
-        except SchemaViolation as exc:
-            raise ApiError("validation_error", str(exc), field=exc.where) from None
-        out[param.name] = value
-    return out
+def uvicorn_config(app: Any, *, backlog: int = DEFAULT_BACKLOG,
+                   tls: ssl.SSLContext | None = None, **kwargs: Any) -> uvicorn.Config:
+    """How every central server runs uvicorn: uvloop and httptools where installed,
+    no access log (:mod:`central.app` logs each request with card numbers masked),
+    uvicorn leaving the logging configuration alone."""
+    return _Config(app, tls, loop="auto", http="auto", lifespan="on", log_config=None,
+                   access_log=False, server_header=False, date_header=True,
+                   backlog=backlog, timeout_keep_alive=KEEP_ALIVE_S,
+                   timeout_graceful_shutdown=5, **kwargs)
 
 
-def _parse_body(route: Route, headers: Mapping[str, str], body: bytes) -> Any:
-    if route.body is None:
-        return None
-    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if ctype != "application/json":
-        raise ApiError("unsupported_media_type", content_type=ctype)
+def bind(host: str, port: int, backlog: int = DEFAULT_BACKLOG) -> socket.socket:
+    """A listening TCP socket (``port`` 0: a free one), shared by every worker."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError("validation_error", "the body is not JSON", field="body") from None
-    try:
-        validate(value, route.body, components=openapi.SCHEMAS)
-    except SchemaViolation as exc:
-        raise ApiError("validation_error", str(exc), field=exc.where) from None
-    return value
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: CentralServer
-    protocol_version = "HTTP/1.1"
-    server_version = "citycard-central"
-    sys_version = ""
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in separate writes; without NODELAY the second one waits
-        # for the client's delayed ACK (~40 ms on Linux).
-        with contextlib.suppress(OSError):
-            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self) -> None:
-        app = self.server.app
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > app.settings.max_body_bytes:
-            self.close_connection = True
-            self._send(Reply(413, ApiError("payload_too_large",
-                                           limit=app.settings.max_body_bytes).body()))
-            return
-        body = self.rfile.read(length) if length else b""
-        headers = {k: v for k, v in self.headers.items()}
-        headers = _Caseless(headers)
-        reply = app.handle(self.command, self.path, headers, body)
-        self._send(reply)
-
-    def _send(self, reply: Reply) -> None:
-        data = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-    do_TRACE = do_CONNECT = _serve
-
-    def send_error(self, code: int, message: str | None = None,
-                   explain: str | None = None) -> None:
-        """The standard library's own refusals (bad request line, unknown method) as JSON."""
-        self.close_connection = True
-        if code == 501:  # a method http.server has no do_ for
-            error = ApiError("method_not_allowed", method=self.command)
-        else:
-            error = ApiError("validation_error", message or "malformed request",
-                             http_status=code)
-            error.status = code if 400 <= code < 500 else 400
-        self._send(Reply(error.status, error.body()))
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("http: %s", mask_card_numbers(format % args))  # the request line
+def url_of(sock: socket.socket, tls: bool) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"{'https' if tls else 'http'}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-class _Caseless(dict[str, str]):
-    """Header look-up that ignores case, as HTTP does."""
-
-    def __init__(self, items: dict[str, str]) -> None:
-        super().__init__({k.lower(): v for k, v in items.items()})
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
-
-
-class CentralServer(ThreadingHTTPServer):
-    """``ThreadingHTTPServer`` bound to one :class:`App`."""
-
-    daemon_threads = True
-    allow_reuse_address = True
+class CentralServer:
+    """One :class:`App` served by uvicorn on a bound socket."""
 
     def __init__(self, address: tuple[str, int], app: App,
-                 tls: ssl.SSLContext | None = None) -> None:
-        super().__init__(address, _Handler)
+                 tls: ssl.SSLContext | None = None, *, backlog: int = DEFAULT_BACKLOG) -> None:
         self.app = app
-        self.scheme = "https" if tls else "http"
-        if tls is not None:
-            # The handshake happens on the request's own thread, not in accept().
-            self.socket = tls.wrap_socket(self.socket, server_side=True,
-                                          do_handshake_on_connect=False)
+        self.socket = bind(address[0], address[1], backlog)
+        self.url = url_of(self.socket, tls is not None)
+        self.server = uvicorn.Server(uvicorn_config(app.asgi, backlog=backlog, tls=tls))
         self._thread: threading.Thread | None = None
-        self._next_sweep = time.monotonic()
 
-    def service_actions(self) -> None:
-        """Between polls of the listening socket: the risk sweep, when it is due."""
-        super().service_actions()
-        if time.monotonic() < self._next_sweep:
-            return
-        self._next_sweep = time.monotonic() + self.app.settings.risk.sweep_every_s
-        try:
-            raised = self.app.sweep_risk()
-        except Exception:
-            logger.exception("risk sweep failed; next one in %d s",
-                             self.app.settings.risk.sweep_every_s)
-            return
-        if raised:
-            logger.info("risk sweep raised %d alert(s)", len(raised))
+    def serve_forever(self) -> None:
+        """Serve in this thread until SIGTERM/SIGINT (main thread) or :meth:`shutdown`."""
+        self.server.run(sockets=[self.socket])
 
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"{self.scheme}://{host if isinstance(host, str) else host.decode()}:{port}"
+    def shutdown(self) -> None:
+        self.server.should_exit = True
+
+    def server_close(self) -> None:
+        self.socket.close()
 
     def start(self) -> str:
-        """Serve on a background thread; return the base URL."""
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,),
-                                        name="central-http",
+        """Serve on a background thread; return the base URL once it answers."""
+        self._thread = threading.Thread(target=self.serve_forever, name="central-http",
                                         daemon=True)
         self._thread.start()
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the central server did not start (see the log)")
+            time.sleep(0.005)
         return self.url
 
     def stop(self) -> None:
         self.shutdown()
-        self.server_close()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=10)
+        self.server_close()
         self.app.close()
 
 
@@ -375,6 +240,8 @@ def tls_context(cert: Path, key: Path, client_ca: Path | None = None) -> ssl.SSL
 
 def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, *,
                 settings: Settings | None = None, tls: ssl.SSLContext | None = None,
-                clock: Callable[[], float] = time.time) -> CentralServer:
+                clock: Callable[[], float] = time.time,
+                backlog: int = DEFAULT_BACKLOG) -> CentralServer:
     """An app on a bound (not yet serving) socket."""
-    return CentralServer((host, port), App(db_path, settings, clock=clock), tls)
+    return CentralServer((host, port), App(db_path, settings, clock=clock), tls,
+                         backlog=backlog)

@@ -2,8 +2,11 @@
 
 A deliberately small subset of JSON Schema (type, properties, required,
 additionalProperties, enum, pattern, min/max length, minimum/maximum, items,
-maxItems, oneOf, $ref into ``components.schemas``): enough for this API's
-requests, and it keeps the document and the checks one thing.
+min/maxItems, minProperties, oneOf, $ref into ``components.schemas``): enough
+for this API's requests, and it keeps the document and the checks one thing.
+
+:func:`problems` lists *every* place a value breaks its schema (a 400 names
+them all, issue 14); :func:`validate` raises the first of them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["SchemaViolation", "validate"]
+__all__ = ["SchemaViolation", "problems", "validate"]
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
@@ -21,7 +24,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 
 class SchemaViolation(ValueError):
-    """The first place where a value breaks its schema."""
+    """One place where a value breaks its schema."""
 
     def __init__(self, where: str, problem: str) -> None:
         super().__init__(f"{where}: {problem}")
@@ -31,70 +34,88 @@ class SchemaViolation(ValueError):
 
 def validate(value: Any, schema: Mapping[str, Any], *, where: str = "body",
              components: Mapping[str, Any] | None = None) -> None:
-    """Raise :class:`SchemaViolation` unless ``value`` satisfies ``schema``."""
+    """Raise the first :class:`SchemaViolation` unless ``value`` satisfies ``schema``."""
+    found = problems(value, schema, where=where, components=components)
+    if found:
+        raise found[0]
+
+
+def problems(value: Any, schema: Mapping[str, Any], *, where: str = "body",
+             components: Mapping[str, Any] | None = None) -> list[SchemaViolation]:
+    """Every :class:`SchemaViolation` of ``value`` (empty: it satisfies ``schema``), in
+    the order a reader meets them: required fields first, then the fields as sent."""
+    out: list[SchemaViolation] = []
+    _collect(value, schema, where, components, out)
+    return out
+
+
+def _collect(value: Any, schema: Mapping[str, Any], where: str,
+             components: Mapping[str, Any] | None, out: list[SchemaViolation]) -> None:
     if "$ref" in schema:
         name = str(schema["$ref"]).rsplit("/", 1)[-1]
         if components is None or name not in components:
             raise KeyError(f"unresolved $ref {schema['$ref']}")
-        validate(value, components[name], where=where, components=components)
+        _collect(value, components[name], where, components, out)
         return
     if "oneOf" in schema:
-        matches = 0
-        for option in schema["oneOf"]:
-            try:
-                validate(value, option, where=where, components=components)
-            except SchemaViolation:
-                continue
-            matches += 1
+        matches = sum(1 for option in schema["oneOf"]
+                      if not problems(value, option, where=where, components=components))
         if matches != 1:
-            raise SchemaViolation(where, "must match exactly one of the documented forms")
+            out.append(SchemaViolation(where, "must match exactly one of the documented forms"))
     kind = schema.get("type")
     if kind is not None:
         ok = isinstance(value, _TYPES[kind])
         if kind in ("integer", "number") and isinstance(value, bool):
             ok = False
         if not ok:
-            raise SchemaViolation(where, f"must be {'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+            # A value of the wrong type has no further problems worth naming.
+            out.append(SchemaViolation(
+                where, f"must be {'an' if kind[0] in 'aeiou' else 'a'} {kind}"))
+            return
     if "enum" in schema and value not in schema["enum"]:
-        raise SchemaViolation(where, f"must be one of {', '.join(map(str, schema['enum']))}")
+        out.append(SchemaViolation(
+            where, f"must be one of {', '.join(map(str, schema['enum']))}"))
     if isinstance(value, str):
-        _check_string(value, schema, where)
+        _check_string(value, schema, where, out)
     elif isinstance(value, int) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
-            raise SchemaViolation(where, f"must be at least {schema['minimum']}")
+            out.append(SchemaViolation(where, f"must be at least {schema['minimum']}"))
         if "maximum" in schema and value > schema["maximum"]:
-            raise SchemaViolation(where, f"must be at most {schema['maximum']}")
+            out.append(SchemaViolation(where, f"must be at most {schema['maximum']}"))
     elif isinstance(value, list):
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            raise SchemaViolation(where, f"must have at most {schema['maxItems']} items")
+            out.append(SchemaViolation(where, f"must have at most {schema['maxItems']} items"))
         if "minItems" in schema and len(value) < schema["minItems"]:
-            raise SchemaViolation(where, f"must have at least {schema['minItems']} items")
+            out.append(SchemaViolation(where,
+                                       f"must have at least {schema['minItems']} items"))
         for i, item in enumerate(value):
-            validate(item, schema.get("items", {}), where=f"{where}[{i}]",
-                     components=components)
+            _collect(item, schema.get("items", {}), f"{where}[{i}]", components, out)
     elif isinstance(value, dict):
-        _check_object(value, schema, where, components)
+        _check_object(value, schema, where, components, out)
 
 
-def _check_string(value: str, schema: Mapping[str, Any], where: str) -> None:
+def _check_string(value: str, schema: Mapping[str, Any], where: str,
+                  out: list[SchemaViolation]) -> None:
     if "minLength" in schema and len(value) < schema["minLength"]:
-        raise SchemaViolation(where, f"must be at least {schema['minLength']} characters")
+        out.append(SchemaViolation(where,
+                                   f"must be at least {schema['minLength']} characters"))
     if "maxLength" in schema and len(value) > schema["maxLength"]:
-        raise SchemaViolation(where, f"must be at most {schema['maxLength']} characters")
+        out.append(SchemaViolation(where, f"must be at most {schema['maxLength']} characters"))
     if "pattern" in schema and not re.search(schema["pattern"], value):
-        raise SchemaViolation(where, f"must match {schema['pattern']}")
+        out.append(SchemaViolation(where, f"must match {schema['pattern']}"))
 
 
 def _check_object(value: dict[str, Any], schema: Mapping[str, Any], where: str,
-                  components: Mapping[str, Any] | None) -> None:
+                  components: Mapping[str, Any] | None, out: list[SchemaViolation]) -> None:
     for name in schema.get("required", []):
         if name not in value:
-            raise SchemaViolation(f"{where}.{name}", "is required")
+            out.append(SchemaViolation(f"{where}.{name}", "is required"))
     properties = schema.get("properties", {})
     if "minProperties" in schema and len(value) < schema["minProperties"]:
-        raise SchemaViolation(where, f"must have at least {schema['minProperties']} fields")
+        out.append(SchemaViolation(where,
+                                   f"must have at least {schema['minProperties']} fields"))
     for name, item in value.items():
         if name in properties:
-            validate(item, properties[name], where=f"{where}.{name}", components=components)
+            _collect(item, properties[name], f"{where}.{name}", components, out)
         elif schema.get("additionalProperties", True) is False:
-            raise SchemaViolation(f"{where}.{name}", "is not a known field")
+            out.append(SchemaViolation(f"{where}.{name}", "is not a known field"))

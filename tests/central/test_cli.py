@@ -103,6 +103,41 @@ def test_add_kiosk_registers_a_second_kiosk(seeded: Path,
     assert bad.returncode == 1
 
 
+
+def test_serve_with_workers_shares_one_socket_and_one_database(seeded: Path) -> None:
+    proc = subprocess.Popen([*CLI, "serve", "--db", str(seeded), "--port", "0",
+                             "--workers", "2", "--backlog", "512"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().removeprefix("listening on ")
+        secret = seeded.parent / "kiosk.secret"
+        for _ in range(10):  # new connections, spread over the workers by the kernel
+            client = SignedClient.from_secret_file(url, KIOSK, secret)
+            assert client.get(f"/v1/cards/{ZHANG}").status_code == 200
+            client.close()
+        one, other = (SignedClient.from_secret_file(url, KIOSK, secret) for _ in range(2))
+        assert one.get("/health").status_code == 200
+        # A nonce seen by one worker is refused by any: the record is the database's.
+        assert one.get(f"/v1/cards/{ZHANG}", nonce="n" * 16, now=None).status_code == 200
+        replay = other.get(f"/v1/cards/{ZHANG}", nonce="n" * 16)
+        assert replay.status_code == 401 and replay.json()["details"]["reason"] == \
+            "nonce_reused"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_refuses_a_bad_worker_count_or_backlog(seeded: Path) -> None:
+    done = run("serve", "--db", str(seeded), "--port", "0", "--workers", "0")
+    assert done.returncode == 1 and "--workers must be at least 1" in done.stderr
+    done = run("serve", "--db", str(seeded), "--port", "0", "--backlog", "0")
+    assert done.returncode == 1 and "--backlog must be between 1 and 65535" in done.stderr
+
+
 def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
 

@@ -15,7 +15,7 @@ from tests.central.helpers import Central
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "central-api.yaml"
-REGENERATE = "regenerate with: .venv/bin/citycard-central openapi > docs/central-api.yaml"
+REGENERATE = "regenerate with: .venv/bin/python -m central.openapi --write"
 
 
 def test_served_document_is_the_committed_one(central: Central) -> None:

@@ -1,0 +1,254 @@
+"""The central server under a fleet: signed requests per second against unsigned
+``/health``, latency percentiles, and a reconnect storm.
+
+    .venv/bin/python -m bench.central_load                        # 1, 8, 32, 100, 1000 clients
+    .venv/bin/python -m bench.central_load --clients 32 100 --seconds 5 --workers 2
+    .venv/bin/python -m bench.central_load --src /tmp/old-tree     # another tree's server
+
+Seeds a database (``citycard-central seed``, once per run, in
+``var/bench/central-load/``), starts the real server (``citycard-central serve``
+in its own process on loopback; ``--src`` runs another source tree's, e.g. an
+older commit unpacked with ``git archive``), then, from one asyncio process
+(uvloop when installed) holding one keep-alive HTTP/1.1 connection per
+simulated kiosk, for each client count runs each kind of request back to back
+for ``--seconds``:
+
+- ``health``: ``GET /health``, unsigned — the server's HTTP floor;
+- ``card``: the signed card look-up ``GET /v1/cards/{card_no}`` (a kiosk's
+  first call after a tap);
+- ``heartbeat``: the signed ``POST /v1/kiosk/heartbeat`` (every kiosk, every
+  few minutes; a write).
+
+Each signed request has a fresh nonce (one kiosk id for all simulated kiosks:
+the server's cost per request is the same). Reported per kind: requests/s,
+p50/p99 latency, errors; for the signed kinds the ratio to ``health`` at the
+same client count (issue 14's goal: ≥ 0.7 at 32 and 100 clients, p99 ≤ 50 ms
+at 100).
+
+Then the reconnect storm: ``--storm`` kiosks open a new connection at once and
+each sends one signed heartbeat; refused, reset or timed-out connections are
+counted and the time until the last answer is measured (goal: none refused,
+all within 5 s). Results go to ``bench/results/central_load[-LABEL].json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from protocol.signing import sign_headers
+
+ROOT = Path(__file__).resolve().parents[1]
+KIOSK = "KIOSK-DEV-0001"
+CARDS = ["31044403000000100017", "31044403000000100025", "31044403000000100033"]
+HEARTBEAT = json.dumps({"software_version": "bench", "state": "idle",
+                        "queue_depth": 0}).encode()
+
+
+def request_bytes(kind: str, host: str, secret: bytes, i: int) -> bytes:
+    if kind == "health":
+        return f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    if kind == "card":
+        path, method, body = f"/v1/cards/{CARDS[i % len(CARDS)]}", "GET", b""
+    else:
+        path, method, body = "/v1/kiosk/heartbeat", "POST", HEARTBEAT
+    headers = sign_headers(method, path, body, kiosk_id=KIOSK, secret=secret)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
+                  latencies: list[float], errors: list[str], n: int) -> None:
+    try:  # a connection the server never accepts (a full backlog) is an error, not a hang
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                                max(1.0, until - time.monotonic()))
+    except (OSError, TimeoutError) as exc:
+        errors.append(type(exc).__name__)
+        return
+    i = n
+    try:
+        while time.monotonic() < until:
+            data = request_bytes(kind, f"{host}:{port}", secret, i)
+            i += 1
+            started = time.perf_counter()
+            writer.write(data)
+            status = await asyncio.wait_for(read_response(reader), 30)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                errors.append(f"HTTP {status}")
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+        errors.append(type(exc).__name__)
+    finally:
+        writer.close()
+
+
+def _pct(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def run_kind(kind: str, clients: int, host: str, port: int, secret: bytes,
+                   seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    until = started + seconds
+    await asyncio.gather(*(_client(kind, host, port, secret, until, latencies, errors, n)
+                           for n in range(clients)))
+    elapsed = time.monotonic() - started
+    return {"kind": kind, "clients": clients, "requests": len(latencies),
+            "rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(_pct(latencies, 0.50), 2), "p99_ms": round(_pct(latencies, 0.99), 2),
+            "errors": len(errors), "error_kinds": sorted(set(errors))}
+
+
+async def storm(n: int, host: str, port: int, secret: bytes,
+                timeout: float) -> dict[str, Any]:
+    """``n`` kiosks reconnect at once, each with one signed heartbeat."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+
+    async def one(i: int) -> None:
+        t0 = time.perf_counter()
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                                    timeout)
+        except (OSError, TimeoutError) as exc:
+            errors.append(type(exc).__name__)
+            return
+        try:
+            writer.write(request_bytes("heartbeat", f"{host}:{port}", secret, i))
+            status = await asyncio.wait_for(read_response(reader), timeout)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200:
+                errors.append(f"HTTP {status}")
+        except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+            errors.append(type(exc).__name__)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return {"kiosks": n, "served": len(latencies), "errors": len(errors),
+            "error_kinds": sorted(set(errors)),
+            "all_served_s": round(time.perf_counter() - started, 2),
+            "p50_ms": round(_pct(latencies, 0.50), 1), "p99_ms": round(_pct(latencies, 0.99), 1)}
+
+
+def start_server(src: Path, db: Path, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    proc = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING",
+                             "serve", "--db", str(db), "--port", "0", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=src, env=env)
+    assert proc.stdout is not None
+    first = proc.stdout.readline().strip()
+    if not first.startswith("listening on "):
+        proc.kill()
+        raise RuntimeError(f"the server did not start: {first!r}")
+    url = first.removeprefix("listening on ")
+    deadline = time.monotonic() + 60  # workers start after the line: wait for an answer
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=5) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.1)
+    if "--workers" in extra:  # every worker, not just the first one up
+        time.sleep(5)
+    return proc, url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32, 100, 1000])
+    parser.add_argument("--kinds", nargs="+", default=["health", "card", "heartbeat"])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--storm", type=int, default=1000, help="kiosks reconnecting at once "
+                        "(0: no storm)")
+    parser.add_argument("--workers", type=int, default=None, help="serve --workers")
+    parser.add_argument("--src", type=Path, default=ROOT, help="the source tree to serve")
+    parser.add_argument("--label", default="", help="suffix of the results file")
+    args = parser.parse_args()
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+
+    work = ROOT / "var" / "bench" / "central-load"
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "central.sqlite"
+    for old in work.glob("central.sqlite*"):
+        old.unlink()
+    subprocess.run([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "seed",
+                    "--db", str(db), "--cards", "1000", "--transactions", "20000",
+                    "--kiosk-secret", str(work / "kiosk.secret")],
+                   check=True, capture_output=True, cwd=ROOT)
+    secret = (work / "kiosk.secret").read_bytes().strip()
+    extra = ["--workers", str(args.workers)] if args.workers else []
+    proc, url = start_server(args.src.resolve(), db, extra)
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    results: dict[str, Any] = {"src": str(args.src), "workers": args.workers or 1,
+                               "seconds": args.seconds, "machine": platform.platform(),
+                               "cpus": os.cpu_count(), "runs": [], "storm": None}
+    try:
+        for clients in args.clients:
+            by_kind: dict[str, dict[str, Any]] = {}
+            for kind in args.kinds:
+                run = asyncio.run(run_kind(kind, clients, host, int(port), secret, args.seconds))
+                by_kind[kind] = run
+                health = by_kind.get("health")
+                if kind != "health" and health and health["rps"]:
+                    run["ratio_to_health"] = round(run["rps"] / health["rps"], 2)
+                results["runs"].append(run)
+                print(f"{clients:>5} clients  {kind:<9} {run['rps']:>8.1f} req/s  "
+                      f"p50 {run['p50_ms']:>7.2f} ms  p99 {run['p99_ms']:>8.2f} ms  "
+                      f"errors {run['errors']}"
+                      + (f"  ratio {run['ratio_to_health']}" if "ratio_to_health" in run
+                         else ""), flush=True)
+        if args.storm:
+            results["storm"] = asyncio.run(storm(args.storm, host, int(port), secret, 30.0))
+            print(f"storm: {results['storm']}", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    name = "central_load" + (f"-{args.label}" if args.label else "") + ".json"
+    out = ROOT / "bench" / "results" / name
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
