@@ -16,12 +16,10 @@ state event was most of a switch's time and left memory growing tap after tap.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -36,10 +34,6 @@ if TYPE_CHECKING:
     from kiosk.api import LocalApiError, StateSnapshot
 
 __all__ = ["Ctx", "KioskScreen", "Services"]
-
-
-def _collect(_dt: float) -> None:
-    gc.collect()
 
 
 class Services(Protocol):
@@ -118,17 +112,7 @@ class KioskScreen(Screen):  # type: ignore[misc]
             return
         self.stale, self.drawn_key = False, key
         self.builds += 1
-        if self.page.children:
-            self.page.clear_widgets()
-            # The old widgets hold reference cycles (Kivy properties, kv bindings), so
-            # only the cyclic collector frees them, at some later moment, and the
-            # process kept old and new (a rebuilt screen grew the UI by 1-3 MB each
-            # time; docs/PERFORMANCE.md). Collected at the next clock tick: a
-            # collection here, inside the draw, left layouts undone (widgets outside
-            # their boxes in tests/e2e/test_touch.py; the cause was not found). The
-            # app freezes what it made at start (KioskApp.on_start), so this looks at
-            # the screens' objects only.
-            Clock.schedule_once(_collect, 0)
+        self.page.clear_widgets()
         self.build(ctx)
         self.add_message()
 
