@@ -44,7 +44,7 @@ from kiosk.intents import Intent, IntentWorker, Outcome
 from kiosk.lockdown import TouchDeduper
 from kiosk.probe import Probe
 from kiosk.routing import screen_for
-from kiosk.screens import Ctx, KioskScreen, make_screen
+from kiosk.screens import Ctx, KioskScreen, all_screens
 from kiosk.screens.base import act, body, panel, title
 from kiosk.screens.money import PinEntryScreen, refusal_text
 from kiosk.screenshot import window_png
@@ -167,6 +167,9 @@ class KioskApp(App):  # type: ignore[misc]
         self.shell.lang_button.bind(on_release=lambda *_: self._switch_language())
         self.manager = self.shell.manager
         self.manager.transition = NoTransition()
+        for screen in all_screens():
+            self._screens[screen.screen_name] = screen
+            self.manager.add_widget(screen)
         self._lock_down()
         return self.stage
 
@@ -242,7 +245,7 @@ class KioskApp(App):  # type: ignore[misc]
     def _route(self) -> None:
         ctx = self.ctx()
         name = screen_for(ctx.snap, self.local, self.origin)
-        screen = self.screen(name)
+        screen = self._screens[name]
         self.shell.title_label.text = t("title", self._language)
         self.shell.lang_button.text = t("switch_language", self._language)
         if self.manager.current != name:
@@ -259,12 +262,7 @@ class KioskApp(App):  # type: ignore[misc]
 
     # -- what screens ask for ----------------------------------------------------------------
     def screen(self, name: str) -> Any:
-        """The screen ``name``, made and added to the manager on its first use."""
-        screen = self._screens.get(name)
-        if screen is None:
-            screen = self._screens[name] = make_screen(name)
-            self.manager.add_widget(screen)
-        return screen
+        return self._screens[name]
 
     def go(self, local: str | None, origin: str | None = None) -> None:
         self.local = local
@@ -277,7 +275,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._route()
 
     def pin_for(self, purpose: str, on_pin: Callable[[str], None]) -> None:
-        pad = self.screen("pin_entry")
+        pad = self._screens["pin_entry"]
         assert isinstance(pad, PinEntryScreen)
         pad.purpose, pad.on_pin = purpose, on_pin
         pad.back_to = self.local if self.local != "pin_entry" else pad.back_to
