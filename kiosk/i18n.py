@@ -22,7 +22,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "card_no": ("卡号", "Card number"),
     "balance": ("余额", "Balance"),
     "card_type": ("卡类型", "Card type"),
-    "validity": ("有效期", "Valid"),
+    "valid_until": ("有效期至", "Expires"),
     "status": ("状态", "Status"),
     "points": ("积分", "Points"),
     "pending_load": ("待圈存", "Waiting to load"),

@@ -33,9 +33,16 @@ CARD = (1, 1, 1, 1)
 AMBER = (1.0, 0.95, 0.80, 1)
 LIGHT = (0.86, 0.88, 0.91, 1)
 
-# Font sizes (sp, before the large-text scale) by role.
-SIZES = {"hero": 46, "title": 28, "body": 19, "small": 16, "amount": 52, "key": 28,
+# Font sizes (sp, before the large-text scale) by role. Few sizes on purpose: Kivy's
+# SDL2 text provider opens the font once per size (a FreeType face, ~300 KB for the
+# CJK font, kept up to 64 of them), so every size on screen costs memory; the header,
+# the language button and body text share one size (they were 22, 18 and 19).
+SIZES = {"hero": 46, "title": 28, "body": 20, "small": 16, "amount": 52, "key": 28,
          "button": 20, "tile": 20}
+# What a one-line amount shrinks to: the largest of these that fits (sizes already
+# open, and three small ones), not any size: each shrink to a new size opened the
+# font once more, and a long-running kiosk filled the provider's 64 faces.
+FIT_STEPS = (10, 12, 14, *sorted(set(SIZES.values())))
 
 
 class Panel(BoxLayout):  # type: ignore[misc]
@@ -60,8 +67,11 @@ class Fit(Label):  # type: ignore[misc]
 
     def on_texture_size(self, _: Any, size: tuple[float, float]) -> None:
         font = float(getattr(self, "font_size"))  # noqa: B009 (a Kivy property mypy cannot type)
-        if self.width > dp(10) and size[0] > self.width and font > sp(10):
-            self.font_size = max(sp(10), font * self.width / size[0] * 0.97)
+        if self.width > dp(10) and size[0] > self.width and font > sp(FIT_STEPS[0]):
+            wanted = font * self.width / size[0] * 0.97
+            self.font_size = max([sp(FIT_STEPS[0])] + [
+                sp(s) * k for s in FIT_STEPS for k in (1.0, _scale())
+                if sp(s) * k <= wanted])
 
     def on_size(self, *_: Any) -> None:
         self.refit()
@@ -70,10 +80,14 @@ class Fit(Label):  # type: ignore[misc]
         self.refit()
 
     def refit(self) -> None:
-        from kivy.app import App
-        app = App.get_running_app()
-        scale = float(getattr(app, "text_scale", 1.0)) if app else 1.0
-        self.font_size = sp(SIZES[self.role]) * scale
+        self.font_size = sp(SIZES[self.role]) * _scale()
+
+
+def _scale() -> float:
+    """The app's text scale (1.0, or 1.3 with large text)."""
+    from kivy.app import App
+    app = App.get_running_app()
+    return float(getattr(app, "text_scale", 1.0)) if app else 1.0
 
 
 class Act(Button):  # type: ignore[misc]

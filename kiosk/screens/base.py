@@ -173,8 +173,8 @@ def act(text: str, on_press: Callable[[], None], name: str, kind: str = "primary
 
 
 def tiles(items: Iterable[tuple[str, str, Callable[[], None]]], cols: int,
-          kind: str = "primary") -> GridLayout:
-    grid = GridLayout(cols=cols, spacing=dp(10))
+          kind: str = "primary", **kwargs: Any) -> GridLayout:
+    grid = GridLayout(cols=cols, spacing=dp(10), **kwargs)
     for name, text, on_press in items:
         tile = Tile(text=text, name=name, kind=kind)
         tile.bind(on_release=lambda *_b, f=on_press: f())

@@ -140,11 +140,12 @@ class HomeScreen(KioskScreen):
             self.add(panel(body(note, tone=RED), bg=AMBER, size_hint_y=None,
                            height=dp(44), padding=(dp(12), dp(4))))
         self.add(*announcements(ctx, services_only=True))
-        row = BoxLayout(orientation="horizontal", spacing=dp(14))
         details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
                    *([(ctx.t("card_discount"), discount_text(ctx, card.discount))]
                      if card.discount else []),
-                   (ctx.t("validity"), f"{card.valid_from} – {card.valid_until}")]
+                   # The date it ends: the day it began is no use at the kiosk, and the
+                   # range took two lines of the panel (docs/ui.md, the home screen).
+                   (ctx.t("valid_until"), card.valid_until)]
         # An active card needs no status line (a refused one has its own screen), nor a
         # card the centre does not know (the banner says why): room for the discount.
         if card.status not in ("active", "unknown"):
@@ -153,11 +154,17 @@ class HomeScreen(KioskScreen):
             details.append((ctx.t("points"), str(card.points)))
         if card.overdraft_fen:
             details.insert(0, (ctx.t("overdraft"), f"-{format_yuan(card.overdraft_fen)}"))
+        # The card's panel runs from the banner to the bottom of the page, 40 % of the
+        # width (the tiles' 60 % keeps "Payment password" on one line in large text at
+        # 800x480); its keys a third of it. A senior card's discount takes two or three
+        # lines in English: under a central banner at 800x480, with large text, the
+        # panel had no room for them beside the bottom bar (the balance was pushed out).
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
-                     pairs(details, key_width=0.4, role="small"), spacer(), size_hint_x=0.42)
+                     pairs(details, key_width=0.6, role="small"), spacer(),
+                     size_hint_x=0.4, padding=dp(12), spacing=dp(4))
         # What waits for this card (the old card's balance, a pending load) goes in the
-        # bar at the bottom: the panel is full at 800x480 under a central banner.
+        # bar at the bottom, across the page: its text needs the width.
         offer = transfer_line(ctx, card.transfer) if card.transfer else []
         if card.pending_load_fen:  # a transfer left unfinished is one too: finished here
             offer += [body(f"{ctx.t('pending_load')} {format_yuan(card.pending_load_fen)}",
@@ -165,7 +172,6 @@ class HomeScreen(KioskScreen):
                       act(ctx.t("complete_pending"),
                           lambda: app.send("POST", "/v1/pending-load/complete"),
                           "complete_pending")]
-        row.add_widget(left)
         every = [
             ("topup", ctx.t("tile_topup"), lambda: app.send("POST", "/v1/topup/start")),
             ("bill", ctx.t("tile_bill"), lambda: app.go("bill_utility")),
@@ -179,10 +185,19 @@ class HomeScreen(KioskScreen):
         if card.services is not None:  # another city's card: what config opens to it
             open_ = {*card.services, "feedback", "help"}
             every = [tile for tile in every if tile[0] in open_]
-        row.add_widget(tiles(every, cols=2))
         done = act(ctx.t("done"), lambda: app.send("POST", "/v1/session/end"), "done",
                    "secondary")
-        self.add(row, _bar(offer, done) if offer else buttons(done))
+        row = BoxLayout(orientation="horizontal", spacing=dp(14))
+        row.add_widget(left)
+        if offer:  # the tiles beside the card, the offer's bar under both
+            row.add_widget(tiles(every, cols=2, size_hint_x=0.6))
+            self.add(row, _bar(offer, done))
+        else:  # "Done" under the tiles: the card's panel has the page's full height
+            right = BoxLayout(orientation="vertical", spacing=dp(8), size_hint_x=0.6)
+            right.add_widget(tiles(every, cols=2))
+            right.add_widget(buttons(done))
+            row.add_widget(right)
+            self.add(row)
 
 
 def _bar(offer: list[Any], done: Any) -> BoxLayout:

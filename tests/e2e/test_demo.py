@@ -32,7 +32,9 @@ UI_SCREENS = ["attract", "reading", "home", "home_other_city", "home_city_union_
               "card_expired", "card_blocked", "read_failed", "maintenance", "out_of_service",
               "idle_countdown",
               # the loss-report lifecycle and disputes
-              "loss_cancel", "dispute_done", "home_transfer_held", "home_transfer"]
+              "loss_cancel", "dispute_done", "home_transfer_held", "home_transfer",
+              # a senior card's discount under the central banner, normal and large text
+              "home_senior", "home_senior_large"]
 SCREENS = ["attract-zh", "attract-en", "card-zh", "card-en", "topup-inserted-zh",
            "topup-done-zh", "bill-found-en", "bill-done-en"]
 
