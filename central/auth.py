@@ -2,9 +2,16 @@
 
 The signature scheme itself is :mod:`protocol.signing` (shared with the kiosk);
 this module adds what only the server can do: look kiosk secrets up in the
-database and refuse a nonce already seen within the skew window (a UNIQUE
-key on ``(kiosk_id, nonce)``, so two copies of one request racing each other
-cannot both pass).
+database and refuse a nonce already seen within the skew window.
+
+The nonce is inserted in the request's own transaction (:func:`authenticate` runs
+inside it), ``ON CONFLICT DO NOTHING`` under the UNIQUE key ``(kiosk_id, nonce)``:
+no row inserted means seen before, and the request is refused. Two copies racing
+each other cannot both pass (SQLite serialises writers; PostgreSQL makes the second
+wait for the first's commit and then finds the row). Being in the database, the
+window holds across a restart and across worker processes; being in the request's
+transaction, it costs no commit of its own (a GET's transaction commits without a
+synchronous flush: docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -14,12 +21,12 @@ import logging
 import os
 import re
 import secrets
-import sqlite3
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from central.db import transaction
+from central import db
+from central.db import Connection, transaction
 from central.errors import ApiError
 from protocol.masking import mask_card_numbers
 from protocol.signing import MAX_SKEW_S, SignatureProblem, verify
@@ -49,20 +56,21 @@ def ensure_secret_file(path: Path) -> bytes:
     return secret
 
 
-def register_kiosk(conn: sqlite3.Connection, kiosk_id: str, secret: bytes) -> None:
+def register_kiosk(conn: Connection, kiosk_id: str, secret: bytes) -> None:
     """Add a kiosk or replace its secret."""
     if not _KIOSK_ID.match(kiosk_id):
         raise ValueError(f"kiosk id {kiosk_id!r} is not valid")
     with transaction(conn):
-        conn.execute(
-            "INSERT INTO kiosks (kiosk_id, secret, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (kiosk_id) DO UPDATE SET secret = excluded.secret",
-            (kiosk_id, secret, int(time.time())))
+        db.run(conn, "INSERT INTO kiosks (kiosk_id, secret, created_at) "
+               "VALUES (:kiosk_id, :secret, :now) "
+               "ON CONFLICT (kiosk_id) DO UPDATE SET secret = excluded.secret",
+               kiosk_id=kiosk_id, secret=secret, now=int(time.time()))
 
 
-def kiosk_secret(conn: sqlite3.Connection, kiosk_id: str) -> bytes | None:
-    row = conn.execute("SELECT secret FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
-    return bytes(row[0]) if row else None
+def kiosk_secret(conn: Connection, kiosk_id: str) -> bytes | None:
+    secret = db.scalar(conn, "SELECT secret FROM kiosks WHERE kiosk_id = :kiosk_id",
+                       kiosk_id=kiosk_id)
+    return bytes(secret) if secret is not None else None
 
 
 def _refuse(reason: str, message: str, now: float | None = None) -> ApiError:
@@ -74,9 +82,11 @@ def _refuse(reason: str, message: str, now: float | None = None) -> ApiError:
                     reason=reason, **extra)
 
 
-def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
+def authenticate(conn: Connection, method: str, path: str, body: bytes,
                  headers: Mapping[str, str], *, now: float) -> str:
-    """The calling kiosk's id, or :class:`ApiError` ``unauthorized`` with ``details.reason``."""
+    """The calling kiosk's id, or :class:`ApiError` ``unauthorized`` with ``details.reason``.
+
+    Runs inside the request's transaction and stores the nonce in it."""
     kiosk_id = headers.get("X-Kiosk-Id") or ""
     secret = kiosk_secret(conn, kiosk_id) if kiosk_id else None
     try:
@@ -88,15 +98,19 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
         raise _refuse(exc.reason, str(exc), now) from None
     if not _NONCE.match(nonce):
         raise _refuse("bad_nonce", "X-Nonce must be 16 to 64 letters or digits", now)
-    try:
-        with transaction(conn):
-            _prune(conn, now)
-            conn.execute("INSERT INTO nonces (kiosk_id, nonce, seen_at) VALUES (?, ?, ?)",
-                         (kiosk_id, nonce, int(now)))
-    except sqlite3.IntegrityError:
+    if not record_nonce(conn, kiosk_id, nonce, now):
         logger.warning("replayed nonce from kiosk %s", kiosk_id)
-        raise _refuse("nonce_reused", "this nonce was already used", now) from None
+        raise _refuse("nonce_reused", "this nonce was already used", now)
     return kiosk_id
+
+
+def record_nonce(conn: Connection, kiosk_id: str, nonce: str, now: float) -> bool:
+    """Store ``nonce`` in the caller's transaction; False when it was seen before."""
+    _prune(conn, now)
+    stored = db.run(conn, "INSERT INTO nonces (kiosk_id, nonce, seen_at) "
+                    "VALUES (:kiosk_id, :nonce, :now) ON CONFLICT DO NOTHING",
+                    kiosk_id=kiosk_id, nonce=nonce, now=int(now)).rowcount
+    return bool(stored)
 
 
 def authenticate_admin(headers: Mapping[str, str], token: bytes | None) -> None:
@@ -112,10 +126,11 @@ def authenticate_admin(headers: Mapping[str, str], token: bytes | None) -> None:
         raise _refuse("bad_token", "the admin token is wrong")
 
 
-def _prune(conn: sqlite3.Connection, now: float) -> None:
+def _prune(conn: Connection, now: float) -> None:
     """Forget nonces older than twice the skew window: their timestamps are refused anyway."""
     global _last_prune
     if now - _last_prune < _PRUNE_EVERY_S:
         return
     _last_prune = now
-    conn.execute("DELETE FROM nonces WHERE seen_at < ?", (int(now) - 2 * MAX_SKEW_S,))
+    db.run(conn, "DELETE FROM nonces WHERE seen_at < :before",
+           before=int(now) - 2 * MAX_SKEW_S)

@@ -1,5 +1,9 @@
 """``citycard-central``: seed a database, register kiosks, serve the API, print the document.
 
+Every command that opens the database takes ``--db PATH`` (an SQLite file, the
+embedded default) or ``--database-url URL`` (``postgresql+psycopg://user@host/db``,
+or ``sqlite:///PATH``), and first brings its schema to the newest Alembic revision.
+
     citycard-central seed --db central.sqlite [--cards N] [--transactions M]
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
@@ -28,7 +32,6 @@ import contextlib
 import json
 import logging
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -38,10 +41,10 @@ from types import FrameType
 
 from central import openapi
 from central.auth import ensure_secret_file, register_kiosk
-from central.db import connect, migrate, transaction
+from central.db import Connection, connect, database_url, migrate, transaction
 from central.errors import ApiError
 from central.notices import KINDS, add_notice, parse_time
-from central.risk import RULES, AlertQuery, RiskSettings, SqliteRiskStore, load_risk
+from central.risk import RULES, AlertQuery, RiskSettings, SqlRiskStore, load_risk
 from central.routes.alerts import alert_view
 from central.routes.lifecycle import replace_card
 from central.seed import seed
@@ -57,10 +60,10 @@ DEMO_KIOSK = "KIOSK-DEV-0001"
 
 
 @contextlib.contextmanager
-def _database(path: Path) -> Iterator[sqlite3.Connection]:
-    """The central database at ``path``, migrated to the current schema, for one
+def _database(database: Path | str) -> Iterator[Connection]:
+    """The central database (a path or URL), migrated to the current schema, for one
     console command; closed afterwards."""
-    conn = connect(path)
+    conn = connect(database)
     try:
         migrate(conn)
         yield conn
@@ -69,19 +72,21 @@ def _database(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
+    if args.kiosk_secret is None and args.db is None:
+        raise ValueError("with --database-url, name the kiosk's secret file: --kiosk-secret")
     secret_file = args.kiosk_secret or args.db.parent / "kiosk.secret"
-    with _database(args.db) as conn:
+    with _database(args.database) as conn:
         counts = seed(conn, cards=args.cards, transactions=args.transactions,
                       rng_seed=args.seed)
         register_kiosk(conn, DEMO_KIOSK, ensure_secret_file(secret_file))
-    sys.stdout.write(f"seeded {args.db}: {counts['cards']} cards, {counts['transactions']} "
+    sys.stdout.write(f"seeded {_shown(args)}: {counts['cards']} cards, {counts['transactions']} "
                      f"transactions, {counts['bills']} bills; kiosk {DEMO_KIOSK} "
                      f"(secret {secret_file})\n")
     return 0
 
 
 def _cmd_add_kiosk(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn:
+    with _database(args.database) as conn:
         register_kiosk(conn, args.id, ensure_secret_file(args.secret_file))
     sys.stdout.write(f"kiosk {args.id} registered (secret {args.secret_file})\n")
     return 0
@@ -89,7 +94,7 @@ def _cmd_add_kiosk(args: argparse.Namespace) -> int:
 
 def _cmd_add_notice(args: argparse.Namespace) -> int:
     try:
-        with _database(args.db) as conn, transaction(conn):
+        with _database(args.database) as conn, transaction(conn):
             notice_id = add_notice(conn, kind=args.kind, title=args.title,
                                    title_zh=args.title_zh, body=args.body,
                                    body_zh=args.body_zh, starts_at=parse_time(args.starts),
@@ -102,7 +107,7 @@ def _cmd_add_notice(args: argparse.Namespace) -> int:
 
 
 def _cmd_replace_card(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn, transaction(conn):
+    with _database(args.database) as conn, transaction(conn):
         done = replace_card(conn, args.old, args.new, time.time())
     sys.stdout.write(f"replacement recorded: {mask_card_no(args.old)} -> "
                      f"{mask_card_no(args.new)}, balance {done['confirmed_balance_fen']} fen "
@@ -134,7 +139,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     def clock() -> float:  # --clock-offset: a server whose clock is off, for kiosks' tests
         return time.time() + offset
 
-    server = make_server(args.db, args.host, args.port, settings=_settings(args), tls=tls,
+    server = make_server(args.database, args.host, args.port, settings=_settings(args), tls=tls,
                          clock=clock)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -154,12 +159,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    if not args.db.exists():
+    if args.db is not None and not args.db.exists():
         raise ValueError(f"{args.db}: no such database")
     if not 1 <= args.limit <= 500:
         raise ValueError("--limit must be between 1 and 500")
-    with _database(args.db) as conn:
-        found = SqliteRiskStore(conn).alerts(AlertQuery(
+    with _database(args.database) as conn:
+        found = SqlRiskStore(conn).alerts(AlertQuery(
             rule=args.rule, severity=args.severity, card_no=args.card, kiosk_id=args.kiosk,
             limit=args.limit))
     views = [alert_view(a) for a in found]
@@ -185,6 +190,23 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_options(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, metavar="PATH",
+                       help="an SQLite file (created 0600 if missing)")
+    where.add_argument("--database-url", metavar="URL",
+                       help="a database URL: postgresql+psycopg://USER@HOST/DB (or "
+                            "sqlite:///PATH); see docs/operations.md")
+
+
+def _shown(args: argparse.Namespace) -> str:
+    """The database named in output, without a password."""
+    if args.db is not None:
+        return str(args.db)
+    from sqlalchemy.engine import make_url
+    return make_url(args.database_url).render_as_string(hide_password=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citycard-central",
                                      description="Reference central API server for CityCard kiosks")
@@ -193,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("seed", help="create and fill a database")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--cards", type=int, default=0, help="generated cards beside the demo cards")
     p.add_argument("--transactions", type=int, default=500, help="history rows in all")
     p.add_argument("--kiosk-secret", type=Path, default=None,
@@ -202,13 +224,13 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_seed)
 
     p = sub.add_parser("add-kiosk", help="register a kiosk (creates its 0600 secret file)")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--id", required=True)
     p.add_argument("--secret-file", type=Path, required=True)
     p.set_defaults(func=_cmd_add_kiosk)
 
     p = sub.add_parser("add-notice", help="file a notice or maintenance window for the kiosks")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--kind", choices=KINDS, default="announcement")
     for name in ("title", "title-zh", "body", "body-zh"):
         p.add_argument(f"--{name}", required=True)
@@ -218,7 +240,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = Settings()
     p = sub.add_parser("serve", help="serve the API")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8600, help="0 picks a free port")
     p.add_argument("--tls-cert", type=Path)
@@ -255,7 +277,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("alerts", help="list risk alerts, newest first")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--json", action="store_true", help="JSON (full card numbers) instead of "
                    "lines (masked)")
     p.add_argument("--rule", choices=RULES)
@@ -267,7 +289,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replace-card", help="record NEW as the replacement of the lost card "
                        "OLD (the outlet's action); its balance moves after the hold")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("old", help="the lost card's number")
     p.add_argument("new", help="the replacement card's number")
     p.set_defaults(func=_cmd_replace_card)
@@ -280,6 +302,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if hasattr(args, "database_url"):
+        args.database = database_url(args.database_url or args.db)
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

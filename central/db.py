@@ -30,8 +30,8 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +42,7 @@ from sqlalchemy.exc import DBAPIError
 
 from protocol import migrations
 
-__all__ = ["LEGACY_SQLITE_MIGRATIONS", "Connection", "Database", "SchemaTooNew",
+__all__ = ["LEGACY_SQLITE_MIGRATIONS", "Connection", "Database", "RowMapping", "SchemaTooNew",
            "create_engine", "database_url", "migrate", "one", "rows", "run", "scalar",
            "sql", "transaction"]
 
@@ -298,10 +298,8 @@ def database_url(db: str | Path) -> str:
 def _create_private(path: Path) -> None:
     """Create the database file 0600 before SQLite opens it (its -wal and -shm
     files take the same mode)."""
-    try:
+    with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def create_engine(db: str | Path, *, pool_size: int = 8, pooled: bool = True) -> Engine:
@@ -313,9 +311,10 @@ def create_engine(db: str | Path, *, pool_size: int = 8, pooled: bool = True) ->
     pool: dict[str, Any] = ({"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
                             if pooled else {"poolclass": sa.pool.NullPool})
     if backend == "sqlite":
-        if not url.database or url.database == ":memory:":
+        if not url.database:
             raise ValueError("an SQLite database needs a file: sqlite:///PATH")
-        _create_private(Path(url.database))
+        if url.database != ":memory:":  # (the memory database: a test's, unpooled)
+            _create_private(Path(url.database))
         if pooled:
             pool["poolclass"] = sa.pool.QueuePool
         engine = sa.create_engine(url, connect_args={"timeout": 30.0,
@@ -409,7 +408,7 @@ def run(conn: Connection, statement: str, /, **params: Any) -> sa.CursorResult[A
     return conn.execute(sql(statement), params)
 
 
-def run_many(conn: Connection, statement: str, rows_: list[Mapping[str, Any]]) -> None:
+def run_many(conn: Connection, statement: str, rows_: Sequence[Mapping[str, Any]]) -> None:
     """One statement for each of ``rows_`` (the driver's executemany)."""
     if rows_:
         conn.execute(sql(statement), list(rows_))

@@ -1,8 +1,11 @@
 """The reference central server: HTTP in, validated and authenticated route calls out.
 
-One :class:`App` owns the database pool, the issuer keys and the routes; the
-standard library's ``ThreadingHTTPServer`` feeds it. Each request runs in one
-SQLite transaction (``BEGIN IMMEDIATE`` for writes). A request that carries an
+One :class:`App` owns the database (:class:`central.db.Database`: SQLite or
+PostgreSQL), the issuer keys and the routes; the standard library's
+``ThreadingHTTPServer`` feeds it. Each request runs in one transaction
+(:func:`central.db.atomic`: ``BEGIN IMMEDIATE`` on SQLite, SERIALIZABLE and retried
+on PostgreSQL), its nonce included: a signed GET's only write is its nonce, so it
+commits without a synchronous flush (``durable=False``). A request that carries an
 ``Idempotency-Key`` stores its answer in the same transaction as its effect,
 under a UNIQUE ``(kiosk, key)``; a repeat — sequential or concurrent — waits
 for the first and gets its answer back with ``Idempotent-Replayed: true``.
@@ -18,7 +21,6 @@ import json
 import logging
 import re
 import socket
-import sqlite3
 import ssl
 import threading
 import time
@@ -28,9 +30,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from central import openapi
+from sqlalchemy.exc import IntegrityError
+
+from central import db, openapi
 from central.auth import authenticate, authenticate_admin
-from central.db import Pool, transaction
 from central.errors import ApiError
 from central.risk import Alert
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
@@ -52,25 +55,26 @@ _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 class App:
     """The API without the socket: ``handle(method, path, headers, body)`` → :class:`Reply`."""
 
-    def __init__(self, db_path: Path, settings: Settings | None = None, *,
+    def __init__(self, database: Path | str, settings: Settings | None = None, *,
                  clock: Callable[[], float] = time.time, pool_size: int = 8) -> None:
         self.settings = settings or Settings()
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
         read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
-        self.pool = Pool(db_path, size=pool_size)
+        self.db = db.Database(database, pool_size=pool_size)
         self.clock = clock
         routes = api_routes(self)
         self.router = Router(routes)
         self.document = openapi.build(routes)
 
     def close(self) -> None:
-        self.pool.close()
+        self.db.close()
 
     def sweep_risk(self) -> list[Alert]:
         """Run the risk monitor's sweep (silent kiosks, old events) in its own
         transaction; the alerts it raised."""
-        with self.pool.connection() as conn, transaction(conn):
-            return monitor_on(conn, self.settings.risk, self.clock()).sweep()
+        with self.db.connect() as conn:
+            return db.atomic(conn, lambda: monitor_on(conn, self.settings.risk,
+                                                      self.clock()).sweep())
 
     # -- one request ------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str],
@@ -99,25 +103,61 @@ class App:
                 raise refusal
             raise ApiError("not_found", path=split.path)
         now = self.clock()
-        with self.pool.connection() as conn:
-            kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now)
-                        if route.auth else "")
-            if route.admin:
-                authenticate_admin(headers, self.settings.admin_token)
-            req = Request(method, split.path, _check_params(params),
-                          _parse_query(route, split.query), _parse_body(route, headers, body),
-                          kiosk_id, conn, now, self.settings, self.keys)
-            key = headers.get("Idempotency-Key")
-            if route.idempotency == "none" or not key:
-                if route.idempotency == "required":
-                    raise ApiError("idempotency_key_required")
-                return self._run(route, req, write=method != "GET")
-            if not _IDEMPOTENCY_KEY.match(key):
-                raise ApiError("validation_error", "Idempotency-Key must be 8 to 128 "
-                               "letters, digits or _.:-", field="Idempotency-Key")
-            req.idempotency_key = key
-            digest = hashlib.sha256(f"{method}\n{raw_path}\n".encode() + body).hexdigest()
-            return self._run_once(route, req, key, digest)
+        key = headers.get("Idempotency-Key")
+        with self.db.connect() as conn:
+            def attempt() -> Reply:
+                return self._in_transaction(conn, route, method, raw_path, params, headers,
+                                            body, now)
+            # A signed request writes its nonce, so it takes SQLite's write lock from its
+            # BEGIN; a GET commits that nonce without a synchronous flush.
+            write, durable = route.auth or method != "GET", method != "GET"
+            for _ in range(2):
+                try:
+                    return db.atomic(conn, attempt, write=write, durable=durable)
+                except IntegrityError:
+                    if not key:
+                        raise
+                    # Another connection stored this Idempotency-Key first; its answer
+                    # is the answer (found by the next attempt).
+                    logger.info("idempotency key raced; replaying the first answer")
+        raise RuntimeError("idempotency record vanished")
+
+    def _in_transaction(self, conn: db.Connection, route: Route, method: str, raw_path: str,
+                        params: dict[str, str], headers: Mapping[str, str], body: bytes,
+                        now: float) -> Reply:
+        """Authenticate (the nonce is stored in this transaction), then the route, once."""
+        split = urlsplit(raw_path)
+        kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now)
+                    if route.auth else "")
+        if route.admin:
+            authenticate_admin(headers, self.settings.admin_token)
+        req = Request(method, split.path, _check_params(params),
+                      _parse_query(route, split.query), _parse_body(route, headers, body),
+                      kiosk_id, conn, now, self.settings, self.keys)
+        key = headers.get("Idempotency-Key")
+        if route.idempotency == "none" or not key:
+            if route.idempotency == "required":
+                raise ApiError("idempotency_key_required")
+            return self._call(route, req)
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise ApiError("validation_error", "Idempotency-Key must be 8 to 128 "
+                           "letters, digits or _.:-", field="Idempotency-Key")
+        req.idempotency_key = key
+        digest = hashlib.sha256(f"{method}\n{raw_path}\n".encode() + body).hexdigest()
+        stored = db.one(conn, "SELECT request_hash, status, response FROM idempotency "
+                        "WHERE kiosk_id = :kiosk_id AND key = :key",
+                        kiosk_id=req.kiosk_id, key=key)
+        if stored is not None:
+            if stored["request_hash"] != digest:
+                raise ApiError("idempotency_conflict")
+            return Reply(int(stored["status"]), json.loads(stored["response"]),
+                         {"Idempotent-Replayed": "true"})
+        reply = self._call(route, req)
+        db.run(conn, "INSERT INTO idempotency (kiosk_id, key, request_hash, status, response,"
+               " created_at) VALUES (:kiosk_id, :key, :digest, :status, :response, :now)",
+               kiosk_id=req.kiosk_id, key=key, digest=digest, status=reply.status,
+               response=json.dumps(reply.body, ensure_ascii=False), now=int(req.now))
+        return reply
 
     @staticmethod
     def _call(route: Route, req: Request) -> Reply:
@@ -126,38 +166,9 @@ class App:
         except ApiError as exc:
             return Reply(exc.status, exc.body())
 
-    def _run(self, route: Route, req: Request, *, write: bool) -> Reply:
-        with transaction(req.conn, write=write):
-            return self._call(route, req)
-
-    def _run_once(self, route: Route, req: Request, key: str, digest: str) -> Reply:
-        conn = req.conn
-        for _ in range(2):
-            try:
-                with transaction(conn):
-                    stored = conn.execute(
-                        "SELECT request_hash, status, response FROM idempotency "
-                        "WHERE kiosk_id = ? AND key = ?", (req.kiosk_id, key)).fetchone()
-                    if stored is not None:
-                        if stored["request_hash"] != digest:
-                            raise ApiError("idempotency_conflict")
-                        return Reply(int(stored["status"]), json.loads(stored["response"]),
-                                     {"Idempotent-Replayed": "true"})
-                    reply = self._call(route, req)
-                    conn.execute(
-                        "INSERT INTO idempotency (kiosk_id, key, request_hash, status, response,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (req.kiosk_id, key, digest, reply.status,
-                         json.dumps(reply.body, ensure_ascii=False), int(req.now)))
-                    return reply
-            except sqlite3.IntegrityError:
-                # Another connection stored this key first; its answer is the answer.
-                logger.info("idempotency key raced; replaying the first answer")
-        raise RuntimeError("idempotency record vanished")
-
 
 def _health(req: Request) -> Reply:
-    req.conn.execute("SELECT 1").fetchone()
+    db.scalar(req.conn, "SELECT 1")
     return Reply(200, {"status": "ok", "time": int(req.now)})
 
 
@@ -365,8 +376,9 @@ def tls_context(cert: Path, key: Path, client_ca: Path | None = None) -> ssl.SSL
     return ctx
 
 
-def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, *,
+def make_server(database: Path | str, host: str = "127.0.0.1", port: int = 0, *,
                 settings: Settings | None = None, tls: ssl.SSLContext | None = None,
                 clock: Callable[[], float] = time.time) -> CentralServer:
-    """An app on a bound (not yet serving) socket."""
-    return CentralServer((host, port), App(db_path, settings, clock=clock), tls)
+    """An app on a bound (not yet serving) socket; ``database`` is a SQLite path or a
+    database URL (``postgresql+psycopg://…``)."""
+    return CentralServer((host, port), App(database, settings, clock=clock), tls)

@@ -15,9 +15,10 @@ import hmac
 import itertools
 import logging
 import secrets
-import sqlite3
 
+from central import db
 from central.auth import kiosk_secret
+from central.db import RowMapping
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes import lockout
@@ -58,12 +59,12 @@ def _decode(req: Request, card_no: str, block: str) -> str:
         raise ApiError("pin_block_invalid", str(exc)) from None
 
 
-def check_pin(req: Request, card: sqlite3.Row, block: str) -> None:
+def check_pin(req: Request, card: RowMapping, block: str) -> None:
     """Verify a PIN block against the card's payment password, counting wrong tries."""
     check_pin_of(req, card["card_no"], card, block)
 
 
-def check_pin_of(req: Request, card_no: str, card: sqlite3.Row | None, block: str) -> None:
+def check_pin_of(req: Request, card_no: str, card: RowMapping | None, block: str) -> None:
     """:func:`check_pin` for a typed card number: a number the centre does not
     know (``card`` None) is answered like a card whose password is wrong."""
     if card is not None and card["pin_hash"] is None:
@@ -80,7 +81,7 @@ def check_pin_of(req: Request, card_no: str, card: sqlite3.Row | None, block: st
     lockout.prove(req, card_no, lockout.PIN, answer)
 
 
-def check_identity(req: Request, card_no: str, card: sqlite3.Row | None, id_last6: str) -> None:
+def check_identity(req: Request, card_no: str, card: RowMapping | None, id_last6: str) -> None:
     """The last 6 of the holder's ID, counted and locked like the payment password.
     A number the centre does not know gets exactly the answer a wrong ID gets."""
     def answer() -> bool:
@@ -96,8 +97,8 @@ def _store(req: Request, card_no: str, pin: str) -> None:
                        "and not a straight run.",
                        message_zh="支付密码须为6位数字，不能全部相同或连续。")
     salt = secrets.token_bytes(16)
-    req.conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ? WHERE card_no = ?",
-                     (hash_pin(pin, salt), salt, card_no))
+    db.run(req.conn, "UPDATE cards SET pin_hash = :pin_hash, pin_salt = :salt "
+           "WHERE card_no = :card_no", pin_hash=hash_pin(pin, salt), salt=salt, card_no=card_no)
 
 
 def _result(card_no: str, verified: bool) -> Reply:

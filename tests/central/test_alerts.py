@@ -165,9 +165,7 @@ def test_the_server_sweeps_for_silent_kiosks_on_its_own(
 def test_a_fault_in_the_monitor_does_not_cost_the_request(watched: tuple[Central, Clock]
                                                           ) -> None:
     central, _ = watched
-    conn = connect(central.db)
-    conn.execute("DROP TABLE risk_events")
-    conn.close()
+    central.sql("DROP TABLE risk_events")
     load(central, EPurse(ZHANG, balance=0, online_ctr=1), 1000)
     assert central.sql("SELECT status FROM orders")[0][0] == "completed"
 
