@@ -102,7 +102,7 @@ def start() -> Cluster:
                                     "citycard", "--auth=trust", "-E", "UTF8",
                                     "--locale=C", "--no-sync"),
                        check=True, capture_output=True, timeout=120)
-        options = (f"-k {root} -c listen_addresses='' -F -c synchronous_commit=off "
+        options = (f"-k {root} -c listen_addresses='' -F "
                    "-c max_connections=200 -c shared_buffers=32MB")
         started = subprocess.run(
             cluster._cmd(str(bindir / "pg_ctl"), "-D", str(cluster.data), "-o", options,

@@ -139,9 +139,9 @@ def test_every_rule_raises_its_alert_through_the_server(watched: tuple[Central, 
     assert alerts(central, "?since=4000000000") == []
 
     # the console lists the same alerts: JSON in full, lines with card numbers masked
-    assert main(["--log-level", "ERROR", "alerts", "--db", str(central.db), "--json"]) == 0
+    assert main(["--log-level", "ERROR", "alerts", *central.db_args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["alerts"] == listed
-    assert main(["--log-level", "ERROR", "alerts", "--db", str(central.db),
+    assert main(["--log-level", "ERROR", "alerts", *central.db_args,
                  "--rule", "pin_failures"]) == 0
     line = capsys.readouterr().out
     assert "pin_failures" in line and "BLACKLISTED" in line
