@@ -75,7 +75,7 @@ class Cluster:
 
         with psycopg.connect(host=str(self.root), user="citycard", dbname="postgres",
                              autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement.encode())
 
     def stop(self) -> None:
         subprocess.run(self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m",
