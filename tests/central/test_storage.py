@@ -7,12 +7,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from central import db
+from central.cli import main
 from central.client import SignedClient
 from central.db import (
     ALEMBIC_USER_VERSION,
@@ -25,6 +28,7 @@ from central.db import (
 from central.server import make_server
 from central.settings import Settings
 from protocol import migrations
+from tests import pgcluster
 from tests.central.helpers import KIOSK, ZHANG, Central, error_of
 
 CARD_PATH = f"/v1/cards/{ZHANG}"
@@ -196,3 +200,42 @@ def test_migrating_twice_changes_nothing(fresh_database: Callable[[], Path | str
         assert db.scalar(conn, "SELECT COUNT(*) FROM cards") == cards
     finally:
         conn.close()
+
+
+# -- the console on PostgreSQL -----------------------------------------------------------
+@pytest.mark.postgresql
+def test_the_console_seeds_and_serves_a_postgresql_database(
+        pg_cluster: pgcluster.Cluster, tmp_path: Path) -> None:
+    name = pg_cluster.new_name("cli")
+    pg_cluster.admin(f"CREATE DATABASE {name}")
+    url = pg_cluster.url(name)
+    secret_file = tmp_path / "kiosk.secret"
+    try:
+        assert main(["--log-level", "ERROR", "seed", "--database-url", url,
+                     "--kiosk-secret", str(secret_file), "--transactions", "50"]) == 0
+        assert main(["--log-level", "ERROR", "seed", "--database-url", url,
+                     "--kiosk-secret", str(secret_file)]) == 1  # it holds cards already
+        conn = connect(url)
+        assert db.scalar(conn, "SELECT COUNT(*) FROM transactions") == 50
+        conn.close()
+        proc = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING",
+                                 "serve", "--database-url", url, "--port", "0"],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().strip()
+            assert line.startswith("listening on "), line
+            client = SignedClient(line.removeprefix("listening on "), KIOSK,
+                                  secret_file.read_bytes().strip())
+            assert client.get(CARD_PATH).json()["card_no"] == ZHANG
+            client.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    finally:
+        pg_cluster.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_seed_with_a_database_url_needs_the_kiosk_secret_file(tmp_path: Path) -> None:
+    assert main(["--log-level", "ERROR", "seed", "--database-url",
+                 f"sqlite:///{tmp_path / 'c.sqlite'}"]) == 1
