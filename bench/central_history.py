@@ -168,7 +168,7 @@ def run_bench(args: argparse.Namespace, database: Path | str) -> None:
     pages = {"newest": ((FAR, FAR), ""),
              "deep": ((middle[0], middle[1]),
                       f"&cursor={encode_cursor(middle[0], middle[1])}")}
-    proc, url = start_server(args.db)
+    proc, url = start_server(database)
     results: dict[str, Any] = {
         "transactions": total, "card_rows": len(rows), "page_size": args.limit,
         "requests": args.requests, "machine": f"{platform.machine()} {platform.system()}, "

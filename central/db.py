@@ -343,12 +343,16 @@ def _sqlite_connect(dbapi_conn: Any, record: Any) -> None:
 def _sqlite_begin(conn: Connection) -> None:
     write, durable = conn.info.pop(_MODE, (True, True))
     want = "FULL" if durable else "NORMAL"
+    # Straight to the driver: SQLAlchemy's statement machinery would double the
+    # cost of a short transaction's bookkeeping, and it tracks nothing here.
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
     if conn.info.get(_SYNC) != want:  # may only change outside a transaction: here
-        conn.exec_driver_sql(f"PRAGMA synchronous={want}")
+        dbapi.execute(f"PRAGMA synchronous={want}")
         conn.info[_SYNC] = want
     # IMMEDIATE: writers queue here for the write lock (busy_timeout), never fail
     # later on a lock upgrade; the request's checks and writes are one serial unit.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _pg_begin(conn: Connection) -> None:
