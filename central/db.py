@@ -449,6 +449,14 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return str(self.engine.dialect.name)
 
+    @property
+    def nonce_in_reads(self) -> bool:
+        """Whether a signed GET stores its nonce inside its own transaction
+        (PostgreSQL: writers do not exclude each other) or, on SQLite, in a short
+        unflushed transaction of its own before a read-only one (one writer at a
+        time: a GET must not hold the write lock while it works)."""
+        return self.dialect != "sqlite"
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A pooled connection, outside any transaction; rolled back if left in one."""

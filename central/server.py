@@ -4,8 +4,10 @@ One :class:`App` owns the database (:class:`central.db.Database`: SQLite or
 PostgreSQL), the issuer keys and the routes; the standard library's
 ``ThreadingHTTPServer`` feeds it. Each request runs in one transaction
 (:func:`central.db.atomic`: ``BEGIN IMMEDIATE`` on SQLite, SERIALIZABLE and retried
-on PostgreSQL), its nonce included: a signed GET's only write is its nonce, so it
-commits without a synchronous flush (``durable=False``). A request that carries an
+on PostgreSQL), its nonce included; a signed GET's only write is its nonce, so it
+commits without a synchronous flush (``durable=False``) — on SQLite in a short
+transaction of its own just before the GET's read-only one, so that GETs do not
+queue for the one write lock while they work. A request that carries an
 ``Idempotency-Key`` stores its answer in the same transaction as its effect,
 under a UNIQUE ``(kiosk, key)``; a repeat — sequential or concurrent — waits
 for the first and gets its answer back with ``Idempotent-Replayed: true``.
@@ -105,12 +107,23 @@ class App:
         now = self.clock()
         key = headers.get("Idempotency-Key")
         with self.db.connect() as conn:
+            kiosk_id: str | None = None
+            if route.auth and method == "GET" and not self.db.nonce_in_reads:
+                # SQLite: the nonce in a short write transaction of its own, committed
+                # without a synchronous flush; the GET then reads in a plain BEGIN,
+                # beside other requests (WAL), instead of holding the one write lock
+                # for the whole request.
+                kiosk_id = db.atomic(conn, lambda: authenticate(
+                    conn, method, raw_path, body, headers, now=now), durable=False)
+
             def attempt() -> Reply:
                 return self._in_transaction(conn, route, method, raw_path, params, headers,
-                                            body, now)
-            # A signed request writes its nonce, so it takes SQLite's write lock from its
-            # BEGIN; a GET commits that nonce without a synchronous flush.
-            write, durable = route.auth or method != "GET", method != "GET"
+                                            body, now, kiosk_id)
+            # A signed request whose nonce is stored here takes SQLite's write lock from
+            # its BEGIN; a GET commits without a synchronous flush (its only write is
+            # the nonce).
+            write = method != "GET" or (route.auth and kiosk_id is None)
+            durable = method != "GET"
             for _ in range(2):
                 try:
                     return db.atomic(conn, attempt, write=write, durable=durable)
@@ -124,11 +137,12 @@ class App:
 
     def _in_transaction(self, conn: db.Connection, route: Route, method: str, raw_path: str,
                         params: dict[str, str], headers: Mapping[str, str], body: bytes,
-                        now: float) -> Reply:
-        """Authenticate (the nonce is stored in this transaction), then the route, once."""
+                        now: float, authenticated: str | None = None) -> Reply:
+        """Authenticate (the nonce stored in this transaction, unless ``authenticated``
+        names the kiosk already), then the route, once."""
         split = urlsplit(raw_path)
-        kiosk_id = (authenticate(conn, method, raw_path, body, headers, now=now)
-                    if route.auth else "")
+        kiosk_id = authenticated if authenticated is not None else (
+            authenticate(conn, method, raw_path, body, headers, now=now) if route.auth else "")
         if route.admin:
             authenticate_admin(headers, self.settings.admin_token)
         req = Request(method, split.path, _check_params(params),
