@@ -21,7 +21,7 @@ from central.risk import (
     Refund,
     RiskConfigError,
     RiskSettings,
-    SqliteRiskStore,
+    SqlRiskStore,
     Tear,
     load_risk,
     parse_risk,
@@ -48,7 +48,7 @@ def clock() -> Clock:
 
 
 def monitor(db: Connection, clock: Clock, **settings: object) -> Monitor:
-    return Monitor(SqliteRiskStore(db), RiskSettings(**settings), clock)  # type: ignore[arg-type]
+    return Monitor(SqlRiskStore(db), RiskSettings(**settings), clock)  # type: ignore[arg-type]
 
 
 def status(db: Connection, card_no: str) -> str:
@@ -106,7 +106,7 @@ def test_load_velocity_per_day_is_high_and_blacklists_the_card_with_an_audit_eve
     assert status(db, ZHANG) == "blacklisted"
     assert audit_events(db) == [("risk-monitor", "card_blacklisted", ZHANG, {
         "alert_id": alert.id, "rule": "load_velocity_day", "pending_review": True})]
-    stored = SqliteRiskStore(db).open_alert("load_velocity_day", ZHANG, 0)
+    stored = SqlRiskStore(db).open_alert("load_velocity_day", ZHANG, 0)
     assert stored is not None and stored.card_blacklisted
 
 
@@ -191,7 +191,7 @@ def test_a_silent_kiosk_raises_one_alert_per_silence(db: Connection,
     clock.advance(3600 * 3)
     assert m.sweep() == []  # the same silence: one alert
     m.observe(Heartbeat(KIOSK))
-    resumed = SqliteRiskStore(db).open_alert("heartbeat_stopped", KIOSK, 0)
+    resumed = SqlRiskStore(db).open_alert("heartbeat_stopped", KIOSK, 0)
     assert resumed is not None and resumed.details["resumed_at"] == int(clock.now)
     assert resumed.hits == 1
     run(db, "UPDATE kiosks SET last_seen_at = :t WHERE kiosk_id = :k", t=int(clock.now), k=KIOSK)
