@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def rolled_back(event: Callable[[], Event]) -> Callable[[], object]:
             def run() -> object:
+                if conn.in_transaction():  # the floor's reads began one on their own
+                    conn.rollback()
                 outer = conn.begin()  # BEGIN IMMEDIATE (central/db.py)
                 savepoint = conn.begin_nested()  # as central.routes.riskfeed.observe
                 try:
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         }
 
         def sweep() -> object:
+            if conn.in_transaction():
+                conn.rollback()
             outer = conn.begin()
             try:
                 return monitor.sweep()
