@@ -162,6 +162,12 @@ def test_a_pre_alembic_sqlite_file_is_stamped_and_kept_not_recreated(
     assert db.scalar(conn, "SELECT card_seq FROM orders") == 1
     # the v4 columns are there whichever version the file was at
     assert db.scalar(conn, "SELECT owed_fen FROM cards") == 0
+    # and revision 0003's (the keys branch's schema 5): previous secrets, verifier
+    # schemes, admin accounts
+    assert db.scalar(conn, "SELECT pin_kdf FROM cards") is None
+    assert db.rows(conn, "SELECT secret_prev, secret_prev_until, secret_rotated_at "
+                   "FROM kiosks") == []
+    assert db.scalar(conn, "SELECT COUNT(*) FROM admins") == 0
     conn.close()
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(_head(),)]
@@ -169,10 +175,14 @@ def test_a_pre_alembic_sqlite_file_is_stamped_and_kept_not_recreated(
     raw.close()
 
 
-def test_a_sqlite_file_of_a_newer_pre_alembic_schema_is_refused(tmp_path: Path) -> None:
+# 5: a development file of the keys branch (its schema 5 never reached a release; it
+# is Alembic revision 0003 now): refused, not guessed at
+@pytest.mark.parametrize("newer", [ALEMBIC_USER_VERSION + 1, 5])
+def test_a_sqlite_file_of_a_newer_pre_alembic_schema_is_refused(tmp_path: Path,
+                                                                  newer: int) -> None:
     path = tmp_path / "newer.sqlite"
     raw = sqlite3.connect(path)
-    raw.execute(f"PRAGMA user_version = {ALEMBIC_USER_VERSION + 1}")
+    raw.execute(f"PRAGMA user_version = {newer}")
     raw.close()
     conn = connect(path)
     with pytest.raises(SchemaTooNew):
