@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # `make test TEST_WORKERS=0` runs it serially.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; [ $$n -lt 2 ] && n=2; echo $$n)
 
-.PHONY: demo test test-install lint lock syspkgs clean
+.PHONY: demo test test-install lint lock syspkgs syspkgs-test clean
 
 # Two distributions: the kiosk (what a Pi installs) and the reference central
 # server (central/pyproject.toml), installed together so the server finds the
@@ -28,10 +28,16 @@ $(STAMP): pyproject.toml central/pyproject.toml
 syspkgs:
 	@bash deploy/syspkgs.sh
 
+# `make test` also wants PostgreSQL (Debian's postgresql): the central tests run
+# against a throwaway server of their own as well as SQLite. Not root and
+# without it, it is named and its test variants skip.
+syspkgs-test:
+	@bash deploy/syspkgs.sh --test
+
 demo: syspkgs $(STAMP)
 	$(BIN)/python -m deploy.demo
 
-test: syspkgs $(STAMP)
+test: syspkgs-test $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The Ansible role applied for real to a throwaway Debian Bookworm root

@@ -16,8 +16,10 @@ import hashlib
 import json
 import re
 import secrets
-import sqlite3
 from typing import Any
+
+from central import db
+from central.db import Connection
 
 __all__ = ["ADMIN_NAME", "TOKEN_FILE_ACTOR", "add_admin", "admin_by_token", "admins_exist",
            "audit", "audit_trail", "revoke_admin"]
@@ -31,53 +33,55 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "replace")).digest()
 
 
-def add_admin(conn: sqlite3.Connection, name: str, now: float) -> str:
+def add_admin(conn: Connection, name: str, now: float) -> str:
     """Create the account ``name`` (inside the caller's transaction); its token, the only
     time it exists in clear. ValueError for a bad or taken name."""
     if not ADMIN_NAME.match(name):
         raise ValueError(f"admin name {name!r} is not valid (2-32 of a-z 0-9 _ . -, "
                          "starting with a letter)")
-    if conn.execute("SELECT 1 FROM admins WHERE name = ?", (name,)).fetchone():
+    if db.one(conn, "SELECT 1 FROM admins WHERE name = :name", name=name):
         raise ValueError(f"admin {name} exists")
     token = _TOKEN_PREFIX + secrets.token_urlsafe(32)
-    conn.execute("INSERT INTO admins (name, token_hash, created_at) VALUES (?, ?, ?)",
-                 (name, _digest(token), int(now)))
+    db.run(conn, "INSERT INTO admins (name, token_hash, created_at)"
+           " VALUES (:name, :token_hash, :now)", name=name, token_hash=_digest(token),
+           now=int(now))
     return token
 
 
-def revoke_admin(conn: sqlite3.Connection, name: str, now: float) -> None:
-    cur = conn.execute("UPDATE admins SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                       (int(now), name))
+def revoke_admin(conn: Connection, name: str, now: float) -> None:
+    cur = db.run(conn, "UPDATE admins SET revoked_at = :now"
+                 " WHERE name = :name AND revoked_at IS NULL", now=int(now), name=name)
     if not cur.rowcount:
         raise ValueError(f"no active admin {name}")
 
 
-def admins_exist(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM admins WHERE revoked_at IS NULL LIMIT 1"
-                        ).fetchone() is not None
+def admins_exist(conn: Connection) -> bool:
+    return db.one(conn, "SELECT 1 FROM admins WHERE revoked_at IS NULL LIMIT 1") is not None
 
 
-def admin_by_token(conn: sqlite3.Connection, token: str) -> str | None:
+def admin_by_token(conn: Connection, token: str) -> str | None:
     """The name of the active account this token belongs to, or None."""
-    row = conn.execute("SELECT name FROM admins WHERE token_hash = ? AND revoked_at IS NULL",
-                       (_digest(token),)).fetchone()
-    return str(row[0]) if row else None
+    name = db.scalar(conn, "SELECT name FROM admins"
+                     " WHERE token_hash = :token_hash AND revoked_at IS NULL",
+                     token_hash=_digest(token))
+    return str(name) if name is not None else None
 
 
-def audit(conn: sqlite3.Connection, actor: str, action: str, subject: str, now: float,
+def audit(conn: Connection, actor: str, action: str, subject: str, now: float,
           **details: Any) -> None:
     """One line of the audit trail (inside the caller's transaction)."""
-    conn.execute("INSERT INTO audit_events (at, actor, action, subject, details)"
-                 " VALUES (?, ?, ?, ?, ?)",
-                 (int(now), actor, action, subject,
-                  json.dumps(details, ensure_ascii=False, sort_keys=True)))
+    db.run(conn, "INSERT INTO audit_events (at, actor, action, subject, details)"
+           " VALUES (:at, :actor, :action, :subject, :details)",
+           at=int(now), actor=actor, action=action, subject=subject,
+           details=json.dumps(details, ensure_ascii=False, sort_keys=True))
 
 
-def audit_trail(conn: sqlite3.Connection, *, limit: int = 100,
+def audit_trail(conn: Connection, *, limit: int = 100,
                 before_id: int | None = None) -> list[dict[str, Any]]:
     """The newest audit events first."""
-    rows = conn.execute("SELECT id, at, actor, action, subject, details FROM audit_events"
-                        " WHERE id < ? ORDER BY id DESC LIMIT ?",
-                        (before_id or 2 ** 62, limit)).fetchall()
-    return [{"id": int(r[0]), "at": int(r[1]), "actor": r[2], "action": r[3],
-             "subject": r[4], "details": json.loads(r[5])} for r in rows]
+    found = db.rows(conn, "SELECT id, at, actor, action, subject, details FROM audit_events"
+                    " WHERE id < :before ORDER BY id DESC LIMIT :limit",
+                    before=before_id or 2 ** 62, limit=limit)
+    return [{"id": int(r["id"]), "at": int(r["at"]), "actor": r["actor"],
+             "action": r["action"], "subject": r["subject"],
+             "details": json.loads(r["details"])} for r in found]

@@ -15,17 +15,27 @@ the handler is FastAPI dependencies, resolved in this order:
                         problem listed (``400 validation_error``)
 ``idempotency_key``     the ``Idempotency-Key`` header checked (none/optional/required)
 
-The endpoint then runs the handler in one transaction (``BEGIN IMMEDIATE`` for
-writes) or, with an idempotency key, stores its answer in the same transaction
-as its effect (:func:`run_once`). Documented refusals (:class:`ApiError`) commit
-— a wrong PIN must count — and answer the project's error shape; anything else
-rolls back and answers ``500 internal_error``. The OpenAPI document is FastAPI's
-(``app.openapi()``), completed by :mod:`central.openapi`.
+What touches the database is not done by the dependencies themselves: the caller's
+check (signature and nonce, or admin token), the request's validation and the key's
+are steps they hand to the endpoint, which runs them in that order, then the handler,
+in ONE transaction (:func:`central.db.atomic`: ``BEGIN IMMEDIATE`` on SQLite,
+SERIALIZABLE and retried on PostgreSQL; :func:`run`) — the nonce, the idempotency
+record and the handler's effect commit together, and a retried transaction runs all
+of them again. With an idempotency key the answer is stored in the transaction of its
+effect (:func:`run_once`). Documented refusals (:class:`ApiError`) from the handler
+commit — a wrong PIN must count — and answer the project's error shape; a refusal of
+the caller, the request or the key rolls back; anything else rolls back and answers
+``500 internal_error``. The OpenAPI document is FastAPI's (``app.openapi()``),
+completed by :mod:`central.openapi`.
 
-What touches the database (the signature's nonce, the handler) runs in FastAPI's
-thread pool (the routes use the blocking ``sqlite3`` module): two hops per
-signed request. The rest (body, connection slot, admin token, validation, key)
-stays on the event loop.
+One exception, on SQLite only (one writer at a time): a signed GET stores its nonce
+in a short write transaction of its own, committed without a synchronous flush,
+in :func:`authenticated_kiosk`; the GET then reads in a plain ``BEGIN`` beside other
+requests (WAL) instead of holding the write lock for the whole request.
+
+The transaction runs in FastAPI's thread pool (the storage is blocking SQLAlchemy):
+one hop per request, two for a signed GET on SQLite. The rest (body, connection
+slot, validation of the body) stays on the event loop.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' Annotated
@@ -35,7 +45,6 @@ import hashlib
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -46,12 +55,14 @@ from urllib.parse import parse_qs
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central import __version__, openapi
+from central import db as storage
 from central.auth import authenticate, authenticate_admin
-from central.db import transaction
 from central.errors import ApiError
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
 from central.validation import SchemaViolation, problems
@@ -62,6 +73,9 @@ if TYPE_CHECKING:
 
 __all__ = ["IdempotencyKey", "create_app", "db", "document_of", "reply_response", "run",
            "run_once"]
+
+#: A step a dependency hands to the endpoint, run inside the request's transaction.
+Step = Callable[[], Any]
 
 logger = logging.getLogger(__name__)
 
@@ -96,20 +110,18 @@ async def raw_body(request: HttpRequest) -> bytes:
     return b"".join(chunks)
 
 
-async def db(request: HttpRequest) -> AsyncIterator[sqlite3.Connection]:
-    """The request's database connection, for the dependencies and the handler alike.
+async def db(request: HttpRequest) -> AsyncIterator[storage.Connection]:
+    """The request's database connection (SQLAlchemy, from :class:`central.db.Database`'s
+    pool, outside any transaction), for the dependencies and the endpoint alike.
 
-    The one place a request gets its connection: the storage layer replaces this
-    function (and :func:`central.db.transaction`) and nothing else here.
-
-    A request waits for a connection *here*, on the event loop (``db_slots``: one
-    per pooled connection), never in a worker thread: a thread blocked on an
-    empty pool while the requests holding its connections wait for a thread
-    would hang the server (100 kiosks at once did). With a slot held the pool
-    hands a connection out at once."""
+    The one place a request gets its connection. A request waits for a connection
+    *here*, on the event loop (``db_slots``: one per pooled connection), never in a
+    worker thread: a thread blocked on an empty pool while the requests holding its
+    connections wait for a thread would hang the server (100 kiosks at once did).
+    With a slot held the pool hands a connection out at once."""
     state = _state(request)
     async with state.db_slots:
-        with state.pool.connection() as conn:
+        with state.db.connect() as conn:
             yield conn
 
 
@@ -121,41 +133,65 @@ def _target(request: HttpRequest) -> str:
 
 
 Body = Annotated[bytes, Depends(raw_body)]
-Connection = Annotated[sqlite3.Connection, Depends(db)]
+Connection = Annotated[storage.Connection, Depends(db)]
 
 
-def authenticated_kiosk(request: HttpRequest, body: Body, conn: Connection) -> str:
-    """The calling kiosk's id, from its HMAC signature (``401 unauthorized`` otherwise)."""
+def _now(request: HttpRequest) -> float:
+    now: float | None = getattr(request.state, "now", None)
+    if now is None:
+        now = request.state.now = _state(request).clock()
+    return now
+
+
+async def authenticated_kiosk(request: HttpRequest, body: Body, conn: Connection) -> Step:
+    """The check of the calling kiosk's HMAC signature, which stores its nonce and
+    answers its id (``401 unauthorized`` otherwise), run in the request's transaction.
+
+    On SQLite a GET's nonce is stored here, in a short transaction of its own
+    (committed without a synchronous flush), and the check only answers the id."""
     state = _state(request)
-    now = state.clock()
-    request.state.now = now
-    return authenticate(conn, request.method, _target(request), body, request.headers,
-                        now=now, secret_key=state.settings.secret_key)
+    now = _now(request)
+
+    def check() -> str:
+        return authenticate(conn, request.method, _target(request), body, request.headers,
+                            now=now, secret_key=state.settings.secret_key)
+
+    if request.method == "GET" and not state.db.nonce_in_reads:
+        kiosk_id: str = await run_in_threadpool(storage.atomic, conn, check, durable=False)
+        request.state.nonce_stored = True
+        return lambda: kiosk_id
+    return check
 
 
-def _staff(request: HttpRequest, conn: sqlite3.Connection) -> None:
+def _staff(request: HttpRequest, conn: storage.Connection) -> None:
     """Who of the issuer's staff calls (``admin:NAME`` or the token file's actor),
     kept on the request for the handler's audit trail; ``401`` otherwise."""
     request.state.admin = authenticate_admin(conn, request.headers,
                                              _state(request).settings.admin_token)
 
 
-def admin_staff(request: HttpRequest, conn: Connection) -> str:
-    """Issuer staff's bearer token (``401 unauthorized`` otherwise); no kiosk id."""
-    _staff(request, conn)
-    return ""
+async def admin_staff(request: HttpRequest, conn: Connection) -> Step:
+    """The check of issuer staff's bearer token (``401 unauthorized`` otherwise); no
+    kiosk id."""
+    def check() -> str:
+        _staff(request, conn)
+        return ""
+    return check
 
 
-def kiosk_and_staff(request: HttpRequest, conn: Connection,
-                    kiosk_id: Annotated[str, Depends(authenticated_kiosk)]) -> str:
+async def kiosk_and_staff(request: HttpRequest, conn: Connection,
+                          kiosk: Annotated[Step, Depends(authenticated_kiosk)]) -> Step:
     """A route that wants both (none does today): the signature, then the token."""
-    _staff(request, conn)
-    return kiosk_id
+    def check() -> str:
+        kiosk_id: str = kiosk()
+        _staff(request, conn)
+        return kiosk_id
+    return check
 
 
-async def anonymous() -> str:
+async def anonymous() -> Step:
     """The unsigned meta routes: nobody in particular."""
-    return ""
+    return lambda: ""
 
 
 @dataclass(frozen=True)
@@ -166,19 +202,21 @@ class IdempotencyKey:
     digest: str
 
 
-def _idempotency(mode: str) -> Callable[..., Awaitable[IdempotencyKey | None]]:
-    async def idempotency_key(request: HttpRequest, body: Body) -> IdempotencyKey | None:
-        key = request.headers.get("idempotency-key")
-        if mode == "none" or not key:
-            if mode == "required":
-                raise ApiError("idempotency_key_required")
-            return None
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise ApiError("validation_error", "Idempotency-Key must be 8 to 128 "
-                           "letters, digits or _.:-", field="Idempotency-Key")
-        digest = hashlib.sha256(f"{request.method}\n{_target(request)}\n".encode()
-                                + body).hexdigest()
-        return IdempotencyKey(key, digest)
+def _idempotency(mode: str) -> Callable[..., Awaitable[Step]]:
+    async def idempotency_key(request: HttpRequest, body: Body) -> Step:
+        def check() -> IdempotencyKey | None:
+            key = request.headers.get("idempotency-key")
+            if mode == "none" or not key:
+                if mode == "required":
+                    raise ApiError("idempotency_key_required")
+                return None
+            if not _IDEMPOTENCY_KEY.match(key):
+                raise ApiError("validation_error", "Idempotency-Key must be 8 to 128 "
+                               "letters, digits or _.:-", field="Idempotency-Key")
+            digest = hashlib.sha256(f"{request.method}\n{_target(request)}\n".encode()
+                                    + body).hexdigest()
+            return IdempotencyKey(key, digest)
+        return check
     return idempotency_key
 
 
@@ -254,37 +292,31 @@ def _call(route: Route, req: Request) -> Reply:
 
 
 def run(route: Route, req: Request) -> Reply:
-    """The handler in one transaction; a documented refusal commits."""
-    with transaction(req.conn, write=req.method != "GET"):
-        return _call(route, req)
+    """The handler, inside the request's transaction; a documented refusal is an answer
+    (its writes commit)."""
+    return _call(route, req)
 
 
 def run_once(route: Route, req: Request, key: IdempotencyKey) -> Reply:
-    """The handler once per ``(kiosk, key)``: its answer is stored in the transaction
-    of its effect; a repeat (sequential or concurrent) answers it again."""
+    """The handler once per ``(kiosk, key)``, inside the request's transaction: its
+    answer is stored with its effect; a repeat answers it again. A concurrent repeat
+    that stored first makes this transaction's INSERT fail (``IntegrityError``): the
+    endpoint runs the request again and finds the stored answer."""
     conn = req.conn
-    for _ in range(2):
-        try:
-            with transaction(conn):
-                stored = conn.execute(
-                    "SELECT request_hash, status, response FROM idempotency "
-                    "WHERE kiosk_id = ? AND key = ?", (req.kiosk_id, key.key)).fetchone()
-                if stored is not None:
-                    if stored["request_hash"] != key.digest:
-                        raise ApiError("idempotency_conflict")
-                    return Reply(int(stored["status"]), json.loads(stored["response"]),
-                                 {"Idempotent-Replayed": "true"})
-                reply = _call(route, req)
-                conn.execute(
-                    "INSERT INTO idempotency (kiosk_id, key, request_hash, status, response,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (req.kiosk_id, key.key, key.digest, reply.status,
-                     json.dumps(reply.body, ensure_ascii=False), int(req.now)))
-                return reply
-        except sqlite3.IntegrityError:
-            # Another connection stored this key first; its answer is the answer.
-            logger.info("idempotency key raced; replaying the first answer")
-    raise RuntimeError("idempotency record vanished")
+    stored = storage.one(conn, "SELECT request_hash, status, response FROM idempotency "
+                         "WHERE kiosk_id = :kiosk_id AND key = :key",
+                         kiosk_id=req.kiosk_id, key=key.key)
+    if stored is not None:
+        if stored["request_hash"] != key.digest:
+            raise ApiError("idempotency_conflict")
+        return Reply(int(stored["status"]), json.loads(stored["response"]),
+                     {"Idempotent-Replayed": "true"})
+    reply = _call(route, req)
+    storage.run(conn, "INSERT INTO idempotency (kiosk_id, key, request_hash, status, response,"
+                " created_at) VALUES (:kiosk_id, :key, :digest, :status, :response, :now)",
+                kiosk_id=req.kiosk_id, key=key.key, digest=key.digest, status=reply.status,
+                response=json.dumps(reply.body, ensure_ascii=False), now=int(req.now))
+    return reply
 
 
 def reply_response(reply: Reply) -> Response:
@@ -299,24 +331,51 @@ def _endpoint(route: Route) -> Callable[..., Response]:
               if route.auth else admin_staff if route.admin else anonymous)
 
     async def validated_request(request: HttpRequest, body: Body, conn: Connection,
-                                kiosk_id: Annotated[str, Depends(caller)]) -> Request:
+                                who: Annotated[Step, Depends(caller)]) -> Step:
+        """The step that checks the caller, then path, query and body (in that order:
+        an unsigned request is ``401`` whatever its body), and makes the Request."""
         state = _state(request)
-        now = getattr(request.state, "now", None)
-        return Request(request.method, request.scope["path"],
-                       _check_params(dict(request.path_params)),
-                       _parse_query(route, request.scope.get("query_string", b"")
-                                    .decode("latin-1")),
-                       _parse_body(route, request, body), kiosk_id, conn,
-                       state.clock() if now is None else now, state.settings, state.keys,
-                       admin=getattr(request.state, "admin", ""))
+        now = _now(request)
 
-    def endpoint(req: Annotated[Request, Depends(validated_request)],
-                 key: Annotated[IdempotencyKey | None,
-                                Depends(_IDEMPOTENCY[route.idempotency])]) -> Response:
-        if key is None:
-            return reply_response(run(route, req))
-        req.idempotency_key = key.key
-        return reply_response(run_once(route, req, key))
+        def check() -> Request:
+            kiosk_id: str = who()
+            return Request(request.method, request.scope["path"],
+                           _check_params(dict(request.path_params)),
+                           _parse_query(route, request.scope.get("query_string", b"")
+                                        .decode("latin-1")),
+                           _parse_body(route, request, body), kiosk_id, conn, now,
+                           state.settings, state.keys,
+                           admin=getattr(request.state, "admin", ""))
+        return check
+
+    def endpoint(request: HttpRequest, conn: Connection,
+                 make_request: Annotated[Step, Depends(validated_request)],
+                 check_key: Annotated[Step, Depends(_IDEMPOTENCY[route.idempotency])]
+                 ) -> Response:
+        def attempt() -> Reply:
+            req: Request = make_request()
+            key: IdempotencyKey | None = check_key()
+            if key is None:
+                return run(route, req)
+            req.idempotency_key = key.key
+            return run_once(route, req, key)
+
+        # A signed request whose nonce is stored here takes SQLite's write lock from its
+        # BEGIN; a GET commits without a synchronous flush (its only write is the nonce).
+        nonce_here = route.auth and not getattr(request.state, "nonce_stored", False)
+        write = request.method != "GET" or nonce_here
+        durable = request.method != "GET"
+        for _ in range(2):
+            try:
+                return reply_response(storage.atomic(conn, attempt, write=write,
+                                                     durable=durable))
+            except IntegrityError:
+                if not request.headers.get("idempotency-key"):
+                    raise
+                # Another connection stored this Idempotency-Key first; its answer is
+                # the answer (found by the next attempt).
+                logger.info("idempotency key raced; replaying the first answer")
+        raise RuntimeError("idempotency record vanished")
 
     return endpoint
 
@@ -326,7 +385,7 @@ def _error_response(exc: ApiError) -> Response:
 
 
 def create_app(routes: list[Route], central: "App | None" = None) -> FastAPI:
-    """The FastAPI application of ``routes``; ``central`` holds the database pool,
+    """The FastAPI application of ``routes``; ``central`` holds the database,
     keys, settings and clock (None: only to write the document)."""
     router = Router(routes)  # refuses a duplicate (method, path)
 

@@ -2,9 +2,16 @@
 
 The signature scheme itself is :mod:`protocol.signing` (shared with the kiosk);
 this module adds what only the server can do: look kiosk secrets up in the
-database and refuse a nonce already seen within the skew window (a UNIQUE
-key on ``(kiosk_id, nonce)``, so two copies of one request racing each other
-cannot both pass).
+database and refuse a nonce already seen within the skew window.
+
+The nonce is inserted in the request's own transaction (:func:`authenticate` runs
+inside it), ``ON CONFLICT DO NOTHING`` under the UNIQUE key ``(kiosk_id, nonce)``:
+no row inserted means seen before, and the request is refused. Two copies racing
+each other cannot both pass (SQLite serialises writers; PostgreSQL makes the second
+wait for the first's commit and then finds the row). Being in the database, the
+window holds across a restart and across worker processes; being in the request's
+transaction, it costs no commit of its own (a GET's transaction commits without a
+synchronous flush: docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -14,13 +21,13 @@ import logging
 import os
 import re
 import secrets
-import sqlite3
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from central import db
 from central.admin import TOKEN_FILE_ACTOR, admin_by_token, admins_exist
-from central.db import transaction
+from central.db import Connection, transaction
 from central.errors import ApiError
 from central.keys import kiosk_secrets, store_secret
 from protocol.masking import mask_card_numbers
@@ -54,21 +61,22 @@ def ensure_secret_file(path: Path) -> bytes:
     return secret
 
 
-def register_kiosk(conn: sqlite3.Connection, kiosk_id: str, secret: bytes,
+def register_kiosk(conn: Connection, kiosk_id: str, secret: bytes,
                    secret_key: bytes | None = None) -> None:
     """Add a kiosk or replace its secret (at once, no overlap: :func:`central.keys.rotate_secret`
     keeps the old one valid a while), sealed under ``secret_key`` when there is one."""
     if not _KIOSK_ID.match(kiosk_id):
         raise ValueError(f"kiosk id {kiosk_id!r} is not valid")
     with transaction(conn):
-        conn.execute(
-            "INSERT INTO kiosks (kiosk_id, secret, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (kiosk_id) DO UPDATE SET secret = excluded.secret,"
-            " secret_prev = NULL, secret_prev_until = NULL",
-            (kiosk_id, store_secret(secret_key, kiosk_id, secret), int(time.time())))
+        db.run(conn, "INSERT INTO kiosks (kiosk_id, secret, created_at) "
+               "VALUES (:kiosk_id, :secret, :now) "
+               "ON CONFLICT (kiosk_id) DO UPDATE SET secret = excluded.secret,"
+               " secret_prev = NULL, secret_prev_until = NULL",
+               kiosk_id=kiosk_id, secret=store_secret(secret_key, kiosk_id, secret),
+               now=int(time.time()))
 
 
-def kiosk_secret(conn: sqlite3.Connection, kiosk_id: str,
+def kiosk_secret(conn: Connection, kiosk_id: str,
                  secret_key: bytes | None = None) -> bytes | None:
     """The kiosk's current secret (None for an unknown kiosk)."""
     found = kiosk_secrets(conn, kiosk_id, 0, secret_key)
@@ -84,7 +92,7 @@ def _refuse(reason: str, message: str, now: float | None = None) -> ApiError:
                     reason=reason, **extra)
 
 
-def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
+def authenticate(conn: Connection, method: str, path: str, body: bytes,
                  headers: Mapping[str, str], *, now: float,
                  secret_key: bytes | None = None) -> str:
     """The calling kiosk's id, or :class:`ApiError` ``unauthorized`` with ``details.reason``.
@@ -92,7 +100,9 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
     The signature is checked against each secret the kiosk may use now (two during a
     rotation's overlap), always against two, a decoy filling in: an unknown kiosk, a
     rotating one and a settled one cost the same and an unknown kiosk is answered
-    exactly like a bad signature (``bad_signature``)."""
+    exactly like a bad signature (``bad_signature``).
+
+    Runs inside the request's transaction and stores the nonce in it."""
     kiosk_id = headers.get("X-Kiosk-Id") or ""
     candidates = kiosk_secrets(conn, kiosk_id, now, secret_key) if kiosk_id else []
     candidates += [_DECOY] * (2 - len(candidates))
@@ -115,18 +125,22 @@ def authenticate(conn: sqlite3.Connection, method: str, path: str, body: bytes,
     kiosk_id, nonce = accepted
     if not _NONCE.match(nonce):
         raise _refuse("bad_nonce", "X-Nonce must be 16 to 64 letters or digits", now)
-    try:
-        with transaction(conn):
-            _prune(conn, now)
-            conn.execute("INSERT INTO nonces (kiosk_id, nonce, seen_at) VALUES (?, ?, ?)",
-                         (kiosk_id, nonce, int(now)))
-    except sqlite3.IntegrityError:
+    if not record_nonce(conn, kiosk_id, nonce, now):
         logger.warning("replayed nonce from kiosk %s", kiosk_id)
-        raise _refuse("nonce_reused", "this nonce was already used", now) from None
+        raise _refuse("nonce_reused", "this nonce was already used", now)
     return kiosk_id
 
 
-def authenticate_admin(conn: sqlite3.Connection, headers: Mapping[str, str],
+def record_nonce(conn: Connection, kiosk_id: str, nonce: str, now: float) -> bool:
+    """Store ``nonce`` in the caller's transaction; False when it was seen before."""
+    _prune(conn, now)
+    stored = db.run(conn, "INSERT INTO nonces (kiosk_id, nonce, seen_at) "
+                    "VALUES (:kiosk_id, :nonce, :now) ON CONFLICT DO NOTHING",
+                    kiosk_id=kiosk_id, nonce=nonce, now=int(now)).rowcount
+    return bool(stored)
+
+
+def authenticate_admin(conn: Connection, headers: Mapping[str, str],
                        token: bytes | None) -> str:
     """Who is calling an admin route: ``admin:NAME`` for an admin account's token
     (:mod:`central.admin`), ``token-file`` for the interim ``--admin-token-file`` token;
@@ -147,10 +161,11 @@ def authenticate_admin(conn: sqlite3.Connection, headers: Mapping[str, str],
     raise _refuse("bad_token", "the admin token is wrong")
 
 
-def _prune(conn: sqlite3.Connection, now: float) -> None:
+def _prune(conn: Connection, now: float) -> None:
     """Forget nonces older than twice the skew window: their timestamps are refused anyway."""
     global _last_prune
     if now - _last_prune < _PRUNE_EVERY_S:
         return
     _last_prune = now
-    conn.execute("DELETE FROM nonces WHERE seen_at < ?", (int(now) - 2 * MAX_SKEW_S,))
+    db.run(conn, "DELETE FROM nonces WHERE seen_at < :before",
+           before=int(now) - 2 * MAX_SKEW_S)

@@ -1,5 +1,9 @@
 """``citycard-central``: seed a database, register kiosks, serve the API, print the document.
 
+Every command that opens the database takes ``--db PATH`` (an SQLite file, the
+embedded default) or ``--database-url URL`` (``postgresql+psycopg://user@host/db``,
+or ``sqlite:///PATH``), and first brings its schema to the newest Alembic revision.
+
     citycard-central seed --db central.sqlite [--cards N] [--transactions M]
                           [--kiosk-secret PATH]
     citycard-central add-kiosk --db central.sqlite --id KIOSK-X --secret-file PATH
@@ -48,7 +52,6 @@ import os
 import re
 import secrets
 import signal
-import sqlite3
 import ssl
 import sys
 import time
@@ -63,11 +66,11 @@ from uvicorn.supervisors import Multiprocess
 from central import openapi
 from central.admin import add_admin, audit, audit_trail, revoke_admin
 from central.auth import ensure_secret_file, register_kiosk
-from central.db import connect, migrate, transaction
+from central.db import Connection, connect, database_url, migrate, transaction
 from central.errors import ApiError
 from central.keys import ENV_PEPPER, ENV_SECRET_KEY, load_key, seal_existing, write_secret_file
 from central.notices import KINDS, add_notice, parse_time
-from central.risk import RULES, AlertQuery, RiskSettings, SqliteRiskStore, load_risk
+from central.risk import RULES, AlertQuery, RiskSettings, SqlRiskStore, load_risk
 from central.routes.admin import (
     DEFAULT_OVERLAP_S,
     acknowledge_alert,
@@ -90,13 +93,13 @@ DEMO_KIOSK = "KIOSK-DEV-0001"
 
 
 @contextlib.contextmanager
-def _database(path: Path, secret_key: bytes | None = None, *,
-              kiosk_secrets: bool = False) -> Iterator[sqlite3.Connection]:
-    """The central database at ``path``, migrated to the current schema, for one console
-    command; closed afterwards. For a command that writes ``kiosk_secrets``, they are
-    checked against ``secret_key`` first (clear ones sealed when it is given; sealed ones
-    without it refused)."""
-    conn = connect(path)
+def _database(database: Path | str, secret_key: bytes | None = None, *,
+              kiosk_secrets: bool = False) -> Iterator[Connection]:
+    """The central database (a path or URL), migrated to the current schema, for one
+    console command; closed afterwards. For a command that writes ``kiosk_secrets``, they
+    are checked against ``secret_key`` first (clear ones sealed when it is given; sealed
+    ones without it refused)."""
+    conn = connect(database)
     try:
         migrate(conn)
         if kiosk_secrets:
@@ -126,13 +129,15 @@ def _duration(text: str) -> int:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
+    if args.kiosk_secret is None and args.db is None:
+        raise ValueError("with --database-url, name the kiosk's secret file: --kiosk-secret")
     secret_file = args.kiosk_secret or args.db.parent / "kiosk.secret"
     key = _secret_key(args)
-    with _database(args.db, key, kiosk_secrets=True) as conn:
+    with _database(args.database, key, kiosk_secrets=True) as conn:
         counts = seed(conn, cards=args.cards, transactions=args.transactions,
                       rng_seed=args.seed, pepper=load_key(args.pepper_file, ENV_PEPPER))
         register_kiosk(conn, DEMO_KIOSK, ensure_secret_file(secret_file), key)
-    sys.stdout.write(f"seeded {args.db}: {counts['cards']} cards, {counts['transactions']} "
+    sys.stdout.write(f"seeded {_shown(args)}: {counts['cards']} cards, {counts['transactions']} "
                      f"transactions, {counts['bills']} bills; kiosk {DEMO_KIOSK} "
                      f"(secret {secret_file})\n")
     return 0
@@ -140,7 +145,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 def _cmd_add_kiosk(args: argparse.Namespace) -> int:
     key = _secret_key(args)
-    with _database(args.db, key, kiosk_secrets=True) as conn:
+    with _database(args.database, key, kiosk_secrets=True) as conn:
         register_kiosk(conn, args.id, ensure_secret_file(args.secret_file), key)
         with transaction(conn):
             audit(conn, _actor(), "kiosk_registered", args.id, time.time())
@@ -155,7 +160,7 @@ def _cmd_rotate_secret(args: argparse.Namespace) -> int:
     key = _secret_key(args)
     new_secret = secrets.token_hex(32).encode()
     staged = args.secret_file.with_name(args.secret_file.name + ".new")
-    with _database(args.db, key, kiosk_secrets=True) as conn:
+    with _database(args.database, key, kiosk_secrets=True) as conn:
         try:
             with transaction(conn):
                 _, until = rotate_kiosk_secret(conn, args.kiosk, _actor(), time.time(), key,
@@ -170,7 +175,7 @@ def _cmd_rotate_secret(args: argparse.Namespace) -> int:
 
 
 def _cmd_add_admin(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn, transaction(conn):
+    with _database(args.database) as conn, transaction(conn):
         token = add_admin(conn, args.name, time.time())
         audit(conn, _actor(), "admin_added", args.name, time.time())
         if args.token_file:
@@ -183,7 +188,7 @@ def _cmd_add_admin(args: argparse.Namespace) -> int:
 
 
 def _cmd_revoke_admin(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn, transaction(conn):
+    with _database(args.database) as conn, transaction(conn):
         revoke_admin(conn, args.name, time.time())
         audit(conn, _actor(), "admin_revoked", args.name, time.time())
     sys.stdout.write(f"admin {args.name} revoked: its token is refused from now on\n")
@@ -192,7 +197,7 @@ def _cmd_revoke_admin(args: argparse.Namespace) -> int:
 
 def _cmd_ack_alert(args: argparse.Namespace) -> int:
     try:
-        with _database(args.db) as conn, transaction(conn):
+        with _database(args.database) as conn, transaction(conn):
             view = acknowledge_alert(conn, args.id, _actor(), time.time())
     except ApiError as exc:
         raise ValueError(f"alert {args.id}: {exc.message}") from None
@@ -203,7 +208,7 @@ def _cmd_ack_alert(args: argparse.Namespace) -> int:
 
 def _cmd_lift_blacklist(args: argparse.Namespace) -> int:
     try:
-        with _database(args.db) as conn, transaction(conn):
+        with _database(args.database) as conn, transaction(conn):
             done = lift_blacklist(conn, args.card, _actor(), time.time(), args.note)
     except ApiError as exc:
         raise ValueError(f"{mask_card_no(args.card)}: {exc.message}") from None
@@ -213,7 +218,7 @@ def _cmd_lift_blacklist(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    with _database(args.db) as conn:
+    with _database(args.database) as conn:
         events = audit_trail(conn, limit=args.limit)
     if args.json:
         sys.stdout.write(json.dumps({"events": [{**e, "at": iso(e["at"])} for e in events]},
@@ -229,7 +234,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_add_notice(args: argparse.Namespace) -> int:
     try:
-        with _database(args.db) as conn, transaction(conn):
+        with _database(args.database) as conn, transaction(conn):
             notice_id = add_notice(conn, kind=args.kind, title=args.title,
                                    title_zh=args.title_zh, body=args.body,
                                    body_zh=args.body_zh, starts_at=parse_time(args.starts),
@@ -243,7 +248,7 @@ def _cmd_add_notice(args: argparse.Namespace) -> int:
 
 def _cmd_replace_card(args: argparse.Namespace) -> int:
     try:
-        with _database(args.db) as conn, transaction(conn):
+        with _database(args.database) as conn, transaction(conn):
             done = record_replacement(conn, args.old, args.new, _actor(), time.time())
     except ApiError as exc:
         raise ValueError(exc.details.get("reason") or exc.message) from None
@@ -278,13 +283,14 @@ def _app(args: argparse.Namespace) -> App:
     def clock() -> float:  # --clock-offset: a server whose clock is off, for kiosks' tests
         return time.time() + offset
 
-    return App(args.db, _settings(args), clock=clock)
+    return App(args.database, _settings(args), clock=clock)
 
 
 def worker_app() -> Any:
     """The ASGI application of one ``serve --workers N`` worker (a uvicorn factory,
     run in a fresh process): built from the same ``serve`` options as the parent's."""
     args = _parser().parse_args(json.loads(os.environ[_SERVE_ARGS_ENV]))
+    args.database = database_url(args.database_url or args.db)
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
     return _app(args).asgi
@@ -337,12 +343,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    if not args.db.exists():
+    if args.db is not None and not args.db.exists():
         raise ValueError(f"{args.db}: no such database")
     if not 1 <= args.limit <= 500:
         raise ValueError("--limit must be between 1 and 500")
-    with _database(args.db) as conn:
-        found = SqliteRiskStore(conn).alerts(AlertQuery(
+    with _database(args.database) as conn:
+        found = SqlRiskStore(conn).alerts(AlertQuery(
             rule=args.rule, severity=args.severity, card_no=args.card, kiosk_id=args.kiosk,
             limit=args.limit))
     views = [alert_view(a) for a in found]
@@ -380,6 +386,23 @@ def _pepper_option(p: argparse.ArgumentParser) -> None:
                         f"{ENV_PEPPER}); keep it: verifiers made with it need it")
 
 
+def _database_options(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, metavar="PATH",
+                       help="an SQLite file (created 0600 if missing)")
+    where.add_argument("--database-url", metavar="URL",
+                       help="a database URL: postgresql+psycopg://USER@HOST/DB (or "
+                            "sqlite:///PATH); see docs/operations.md")
+
+
+def _shown(args: argparse.Namespace) -> str:
+    """The database named in output, without a password."""
+    if args.db is not None:
+        return str(args.db)
+    from sqlalchemy.engine import make_url
+    return make_url(args.database_url).render_as_string(hide_password=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citycard-central",
                                      description="Reference central API server for CityCard kiosks")
@@ -388,7 +411,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("seed", help="create and fill a database")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--cards", type=int, default=0, help="generated cards beside the demo cards")
     p.add_argument("--transactions", type=int, default=500, help="history rows in all")
     p.add_argument("--kiosk-secret", type=Path, default=None,
@@ -399,7 +422,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_seed)
 
     p = sub.add_parser("add-kiosk", help="register a kiosk (creates its 0600 secret file)")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--id", required=True)
     p.add_argument("--secret-file", type=Path, required=True)
     _key_options(p)
@@ -407,7 +430,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rotate-secret", help="give a kiosk a new secret (written 0600 to "
                        "--secret-file); the old one stays valid for --overlap")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("kiosk", metavar="KIOSK")
     p.add_argument("--secret-file", type=Path, required=True,
                    help="where the new secret is written (replaced in one rename)")
@@ -419,35 +442,35 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("add-admin", help="create an admin account for /v1/admin/* (prints "
                        "its token once, or writes it 0600 to --token-file)")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("name", metavar="NAME")
     p.add_argument("--token-file", type=Path)
     p.set_defaults(func=_cmd_add_admin)
 
     p = sub.add_parser("revoke-admin", help="revoke an admin account's token")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=_cmd_revoke_admin)
 
     p = sub.add_parser("ack-alert", help="acknowledge a risk alert")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("id", type=int, metavar="ID")
     p.set_defaults(func=_cmd_ack_alert)
 
     p = sub.add_parser("lift-blacklist", help="take a card off the blacklist after review")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("card", metavar="CARD_NO")
     p.add_argument("--note", default="", help="why (kept in the audit trail)")
     p.set_defaults(func=_cmd_lift_blacklist)
 
     p = sub.add_parser("audit", help="the audit trail, newest first: who did what")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("add-notice", help="file a notice or maintenance window for the kiosks")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--kind", choices=KINDS, default="announcement")
     for name in ("title", "title-zh", "body", "body-zh"):
         p.add_argument(f"--{name}", required=True)
@@ -457,7 +480,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = Settings()
     p = sub.add_parser("serve", help="serve the API")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8600, help="0 picks a free port")
     p.add_argument("--tls-cert", type=Path)
@@ -502,7 +525,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("alerts", help="list risk alerts, newest first")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("--json", action="store_true", help="JSON (full card numbers) instead of "
                    "lines (masked)")
     p.add_argument("--rule", choices=RULES)
@@ -514,7 +537,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replace-card", help="record NEW as the replacement of the lost card "
                        "OLD (the outlet's action); its balance moves after the hold")
-    p.add_argument("--db", type=Path, required=True)
+    _database_options(p)
     p.add_argument("old", help="the lost card's number")
     p.add_argument("new", help="the replacement card's number")
     p.set_defaults(func=_cmd_replace_card)
@@ -529,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     args.argv = argv  # serve hands them to its workers
+    if hasattr(args, "database_url"):
+        args.database = database_url(args.database_url or args.db)
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -1,27 +1,65 @@
-"""The central database: schema, versioned migrations and a small connection pool.
+"""The central database: SQLAlchemy Core over SQLite (the embedded default) or PostgreSQL.
 
-SQLite in WAL mode with ``synchronous=FULL`` (a confirmed load is durable
-before its answer leaves). Migrations are an append-only list recorded in
-``PRAGMA user_version``, applied by the one runner (:mod:`protocol.migrations`);
-a database from a newer build is refused.
+:func:`create_engine` takes a database URL (``sqlite:///path`` — what ``--db PATH``
+means — or ``postgresql+psycopg://…``). Handlers get a
+:class:`sqlalchemy.engine.Connection` already inside the request's transaction and
+run SQL through :func:`text` with named binds (or Core constructs); rows come back
+as mappings (``row["col"]``) through :func:`one`, :func:`rows` and :func:`scalar`.
+
+SQLite keeps what the hand-made pool had: WAL, ``synchronous=FULL``, ``BEGIN
+IMMEDIATE`` for writers (SQLAlchemy's documented pysqlite hooks: the driver's own
+transaction handling off, ``BEGIN`` emitted by the ``begin`` event), foreign keys on,
+and the file created 0600. PostgreSQL runs every transaction SERIALIZABLE, and
+:func:`run` retries one that lost a serialisation race — the same "as if one at a
+time" the SQLite code was written against.
+
+A transaction may be declared not durable (``durable=False``): a GET whose only
+write is its nonce. SQLite commits it with ``synchronous=NORMAL`` (in WAL mode: no
+fsync, still atomic and still there after a process restart), PostgreSQL with
+``synchronous_commit = off``. See docs/decisions.md.
+
+The schema's history is Alembic revisions in ``central/migrations`` (:func:`migrate`);
+the SQLite-only builds' ``PRAGMA user_version`` scripts are kept below so an old file
+is brought to their v4 and stamped with the baseline revision, not re-created.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import logging
 import os
-import queue
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import DBAPIError
 
 from protocol import migrations
 
-__all__ = ["MIGRATIONS", "Pool", "connect", "migrate", "transaction"]
+__all__ = ["LEGACY_SQLITE_MIGRATIONS", "Connection", "Database", "RowMapping", "SchemaTooNew",
+           "create_engine", "database_url", "migrate", "one", "rows", "run", "scalar",
+           "sql", "transaction"]
 
+logger = logging.getLogger(__name__)
 
-MIGRATIONS: list[str] = [
+SchemaTooNew = migrations.SchemaTooNew
+T = TypeVar("T")
+
+#: the Alembic scripts (env.py, versions/)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: the revision equal to the SQLite-only builds' user_version 4
+BASELINE = "0001"
+#: user_version of a SQLite file managed by Alembic: an older (pre-Alembic) build
+#: sees a schema newer than its v4 and refuses it
+ALEMBIC_USER_VERSION = 5
+
+LEGACY_SQLITE_MIGRATIONS: list[str] = [
     # 1: the whole first schema
     """
     CREATE TABLE kiosks (
@@ -242,90 +280,253 @@ MIGRATIONS: list[str] = [
     ALTER TABLE cards ADD COLUMN blacklist_reason TEXT;
     ALTER TABLE cards ADD COLUMN owed_fen INTEGER NOT NULL DEFAULT 0 CHECK (owed_fen >= 0);
     """,
-    # 5: keys and issuer administration (central/keys.py, central/admin.py): a kiosk's
-    # previous secret, valid until the end of a rotation's overlap; the scheme of each
-    # payment-password verifier (NULL: the PBKDF2 of before, upgraded when next proven);
-    # the issuer's admin accounts (their tokens as SHA-256; who did what is audit_events)
-    """
-    ALTER TABLE kiosks ADD COLUMN secret_prev BLOB;
-    ALTER TABLE kiosks ADD COLUMN secret_prev_until INTEGER;
-    ALTER TABLE kiosks ADD COLUMN secret_rotated_at INTEGER;
-    ALTER TABLE cards ADD COLUMN pin_kdf TEXT;
-    CREATE TABLE admins (
-        name        TEXT PRIMARY KEY,
-        token_hash  BLOB NOT NULL UNIQUE,
-        created_at  INTEGER NOT NULL,
-        revoked_at  INTEGER
-    );
-    """,
 ]
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """One connection with the pragmas every user of the database needs.
+_MODE = "citycard.txn_mode"   # (write, durable) of the next BEGIN, in Connection.info
+_SYNC = "citycard.synchronous"  # the SQLite connection's current synchronous level
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_PG_MIGRATION_LOCK = 4403_0014  # pg_advisory_xact_lock key: one migrating process at a time
 
-    Autocommit mode: callers open transactions explicitly (:func:`transaction`).
-    """
-    _create_private(Path(path))
-    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None,
-                           check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
+
+def database_url(db: str | Path) -> str:
+    """``db`` as a SQLAlchemy URL: a URL as it is, a path as ``sqlite:///path``."""
+    text = str(db)
+    return text if "://" in text else f"sqlite:///{Path(text)}"
 
 
 def _create_private(path: Path) -> None:
-    """Create a new database file readable by its owner only (SQLite makes its -wal and
-    -shm files with the database file's mode); an existing file is left as it is."""
-    if str(path) == ":memory:" or str(path).startswith("file:"):
-        return
-    with contextlib.suppress(FileExistsError):
+    """Create the database file 0600 before SQLite opens it (its -wal and -shm
+    files take the same mode)."""
+    with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema to the newest version; return that version
-    (:class:`protocol.migrations.SchemaTooNew` for a database from a newer build)."""
-    return migrations.migrate(conn, MIGRATIONS, name="central database")
+def create_engine(db: str | Path, *, pool_size: int = 8, pooled: bool = True) -> Engine:
+    """An engine for ``db`` (a path or a ``sqlite:///`` / ``postgresql+psycopg://`` URL)
+    with the hooks this module's transactions rely on. ``pooled=False``: each
+    ``connect()`` opens a connection and closing it closes it (console commands, tests)."""
+    url = sa.engine.make_url(database_url(db))
+    backend = url.get_backend_name()
+    pool: dict[str, Any] = ({"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
+                            if pooled else {"poolclass": sa.pool.NullPool})
+    if backend == "sqlite":
+        if not url.database:
+            raise ValueError("an SQLite database needs a file: sqlite:///PATH")
+        if url.database != ":memory:":  # (the memory database: a test's, unpooled)
+            _create_private(Path(url.database))
+        if pooled:
+            pool["poolclass"] = sa.pool.QueuePool
+        engine = sa.create_engine(url, connect_args={"timeout": 30.0,
+                                                     "check_same_thread": False}, **pool)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        engine = sa.create_engine(url, isolation_level="SERIALIZABLE", **pool)
+        event.listen(engine, "begin", _pg_begin)
+        return engine
+    raise ValueError(f"unsupported database {backend!r}: sqlite:///PATH or "
+                     "postgresql+psycopg://…")
+
+
+def _sqlite_connect(dbapi_conn: Any, record: Any) -> None:
+    # SQLAlchemy's documented recipe for pysqlite: the driver's own BEGIN handling off
+    # (it would defer BEGIN and skip it for DDL); _sqlite_begin emits BEGIN itself.
+    dbapi_conn.isolation_level = None
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                   "busy_timeout=30000"):
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+    record.info[_SYNC] = "FULL"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    write, durable = conn.info.pop(_MODE, (True, True))
+    want = "FULL" if durable else "NORMAL"
+    # Straight to the driver: SQLAlchemy's statement machinery would double the
+    # cost of a short transaction's bookkeeping, and it tracks nothing here.
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.info.get(_SYNC) != want:  # may only change outside a transaction: here
+        dbapi.execute(f"PRAGMA synchronous={want}")
+        conn.info[_SYNC] = want
+    # IMMEDIATE: writers queue here for the write lock (busy_timeout), never fail
+    # later on a lock upgrade; the request's checks and writes are one serial unit.
+    dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _pg_begin(conn: Connection) -> None:
+    _write, durable = conn.info.pop(_MODE, (True, True))
+    if not durable:
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` (writers serialise here, not later) … ``COMMIT``/``ROLLBACK``."""
-    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+def transaction(conn: Connection, *, write: bool = True,
+                durable: bool = True) -> Iterator[Connection]:
+    """One transaction on ``conn``: ``BEGIN IMMEDIATE`` (``BEGIN`` when not ``write``) on
+    SQLite, SERIALIZABLE on PostgreSQL; commit, or roll back on an exception.
+
+    A transaction SQLAlchemy began by itself on the connection's first statement
+    (a read before this block) is committed first."""
+    if conn.in_transaction():
+        conn.commit()
+    conn.info[_MODE] = (write, durable)
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        with conn.begin():
+            yield conn
+    finally:
+        conn.info.pop(_MODE, None)
 
 
-class Pool:
-    """A fixed set of connections handed out one per request."""
+def retryable(exc: BaseException) -> bool:
+    """A PostgreSQL serialisation failure or deadlock: run the transaction again."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
 
-    def __init__(self, path: Path | str, size: int = 8) -> None:
-        self.path = Path(path)
-        first = connect(self.path)
-        migrate(first)
-        self._free: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-        self._all = [first] + [connect(self.path) for _ in range(size - 1)]
-        for conn in self._all:
-            self._free.put(conn)
+
+def atomic(conn: Connection, body: Callable[[], T], *, write: bool = True,
+           durable: bool = True, attempts: int = 10) -> T:
+    """``body()`` in one :func:`transaction`, run again (with a short random back-off)
+    when PostgreSQL aborts it as a serialisation failure; SQLite never does."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(conn, write=write, durable=durable):
+                return body()
+        except DBAPIError as exc:
+            if attempt == attempts or not retryable(exc):
+                raise
+            logger.debug("transaction lost a serialisation race (attempt %d); again", attempt)
+        time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
+    raise AssertionError("unreachable")
+
+
+# -- statements -----------------------------------------------------------------------
+@functools.lru_cache(maxsize=2048)
+def sql(statement: str) -> sa.TextClause:
+    """``text(statement)``, parsed once."""
+    return sa.text(statement)
+
+
+def run(conn: Connection, statement: str, /, **params: Any) -> sa.CursorResult[Any]:
+    """Execute one statement with named binds (``:name``)."""
+    return conn.execute(sql(statement), params)
+
+
+def run_many(conn: Connection, statement: str, rows_: Sequence[Mapping[str, Any]]) -> None:
+    """One statement for each of ``rows_`` (the driver's executemany)."""
+    if rows_:
+        conn.execute(sql(statement), list(rows_))
+
+
+def rows(conn: Connection, statement: str, /, **params: Any) -> list[RowMapping]:
+    """Every row, each a mapping (``row["col"]``)."""
+    return list(conn.execute(sql(statement), params).mappings())
+
+
+def one(conn: Connection, statement: str, /, **params: Any) -> RowMapping | None:
+    """The first row as a mapping, or None."""
+    return conn.execute(sql(statement), params).mappings().first()
+
+
+def scalar(conn: Connection, statement: str, /, **params: Any) -> Any:
+    """The first column of the first row, or None."""
+    return conn.execute(sql(statement), params).scalar()
+
+
+# -- the database of one server ---------------------------------------------------------
+class Database:
+    """The engine (and its connection pool) of one server process, migrated on open."""
+
+    def __init__(self, db: str | Path, *, pool_size: int = 8, migrate_schema: bool = True) -> None:
+        self.url = database_url(db)
+        self.engine = create_engine(self.url, pool_size=pool_size)
+        if migrate_schema:
+            with self.engine.connect() as conn:
+                migrate(conn)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return str(self.engine.dialect.name)
+
+    @property
+    def nonce_in_reads(self) -> bool:
+        """Whether a signed GET stores its nonce inside its own transaction
+        (PostgreSQL: writers do not exclude each other) or, on SQLite, in a short
+        unflushed transaction of its own before a read-only one (one writer at a
+        time: a GET must not hold the write lock while it works)."""
+        return self.dialect != "sqlite"
 
     @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        conn = self._free.get()
-        try:
+    def connect(self) -> Iterator[Connection]:
+        """A pooled connection, outside any transaction; rolled back if left in one."""
+        with self.engine.connect() as conn:
             yield conn
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            self._free.put(conn)
 
     def close(self) -> None:
-        for conn in self._all:
-            conn.close()
+        self.engine.dispose()
+
+
+def connect(db: str | Path) -> Connection:
+    """One unpooled connection (console commands, tests, benches); ``close()`` it."""
+    return create_engine(db, pooled=False).connect()
+
+
+# -- migrations -----------------------------------------------------------------------
+def _alembic(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(conn: Connection) -> str:
+    """Bring the schema to the newest Alembic revision in one transaction; return it.
+
+    A SQLite file of the pre-Alembic builds (``user_version`` 1–4) is brought to v4
+    by their scripts and stamped with the baseline; a database from a newer build
+    (an unknown revision, or a ``user_version`` above 5 without Alembic's table) is
+    refused with :class:`SchemaTooNew`."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    cfg = _alembic(conn)
+    script = ScriptDirectory.from_config(cfg)
+    head = str(script.get_current_head())
+    sqlite = conn.dialect.name == "sqlite"
+    with transaction(conn):
+        if not sqlite:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is None and sqlite:
+            legacy = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+            if legacy > len(LEGACY_SQLITE_MIGRATIONS):
+                raise SchemaTooNew(f"central database has schema v{legacy} and no Alembic "
+                                   f"revision; this build knows v{len(LEGACY_SQLITE_MIGRATIONS)}")
+            if legacy:
+                for number, old in enumerate(LEGACY_SQLITE_MIGRATIONS[legacy:], legacy + 1):
+                    for statement in migrations.statements(old):
+                        conn.exec_driver_sql(statement)
+                    logger.info("central database migrated to legacy schema v%d", number)
+                command.stamp(cfg, BASELINE)
+                logger.info("central database at legacy v%d stamped as revision %s",
+                            len(LEGACY_SQLITE_MIGRATIONS), BASELINE)
+                current = BASELINE
+        if current is not None:
+            try:
+                known = script.get_revision(current) is not None
+            except CommandError:
+                known = False
+            if not known:
+                raise SchemaTooNew(f"central database is at revision {current}, which this "
+                                   f"build does not know (its newest is {head})")
+        if current != head:
+            command.upgrade(cfg, "head")
+            logger.info("central database migrated to revision %s", head)
+        if sqlite:
+            conn.exec_driver_sql(f"PRAGMA user_version = {ALEMBIC_USER_VERSION}")
+    return head

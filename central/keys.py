@@ -34,13 +34,15 @@ import logging
 import os
 import re
 import secrets
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from central import db
+from central.db import Connection
 
 __all__ = ["DEFAULT_PIN_KDF", "ENV_PEPPER", "ENV_SECRET_KEY", "KIOSK_ID", "PinKdf",
            "SecretKeyError", "hash_pin", "is_sealed", "kiosk_secrets", "load_key",
@@ -142,11 +144,14 @@ def open_secret(material: bytes | None, kiosk_id: str, stored: bytes) -> bytes:
                              "key (altered, or moved from another kiosk)") from None
 
 
-def seal_existing(conn: sqlite3.Connection, material: bytes | None) -> int:
+def seal_existing(conn: Connection, material: bytes | None) -> int:
     """The data migration of kiosk secrets: with a key, encrypt every clear secret
     (current and previous) in one transaction and return how many; without one, check
     that nothing is sealed (SecretKeyError) and warn of clear secrets."""
-    rows = conn.execute("SELECT kiosk_id, secret, secret_prev FROM kiosks").fetchall()
+    rows = [(r["kiosk_id"], r["secret"], r["secret_prev"])
+            for r in db.rows(conn, "SELECT kiosk_id, secret, secret_prev FROM kiosks")]
+    if conn.in_transaction():  # the read's autobegun transaction
+        conn.commit()
     clear = [(r[0], col, bytes(r[i])) for r in rows
              for i, col in ((1, "secret"), (2, "secret_prev"))
              if r[i] is not None and not is_sealed(bytes(r[i]))]
@@ -165,25 +170,22 @@ def seal_existing(conn: sqlite3.Connection, material: bytes | None) -> int:
         open_secret(material, kiosk_id, stored)  # a wrong key stops here, before writing
     if not clear:
         return 0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with db.transaction(conn):
         for kiosk_id, column, secret in clear:
-            conn.execute(f"UPDATE kiosks SET {column} = ? WHERE kiosk_id = ?",
-                         (seal(material, kiosk_id, secret), kiosk_id))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+            db.run(conn, f"UPDATE kiosks SET {column} = :sealed WHERE kiosk_id = :kiosk_id",
+                   sealed=seal(material, kiosk_id, secret), kiosk_id=kiosk_id)
     logger.info("encrypted %d kiosk secret(s) under the server key", len(clear))
     return len(clear)
 
 
-def kiosk_secrets(conn: sqlite3.Connection, kiosk_id: str, now: float,
+def kiosk_secrets(conn: Connection, kiosk_id: str, now: float,
                   material: bytes | None) -> list[bytes]:
     """The secrets a request of ``kiosk_id`` may be signed with now: the current one,
     then the previous one while a rotation's overlap lasts; [] for an unknown kiosk."""
-    row = conn.execute("SELECT secret, secret_prev, secret_prev_until FROM kiosks"
-                       " WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
+    found_row = db.one(conn, "SELECT secret, secret_prev, secret_prev_until FROM kiosks"
+                       " WHERE kiosk_id = :kiosk_id", kiosk_id=kiosk_id)
+    row = None if found_row is None else (found_row["secret"], found_row["secret_prev"],
+                                          found_row["secret_prev_until"])
     if row is None:
         return []
     found = [open_secret(material, kiosk_id, bytes(row[0]))]
@@ -192,7 +194,7 @@ def kiosk_secrets(conn: sqlite3.Connection, kiosk_id: str, now: float,
     return found
 
 
-def rotate_secret(conn: sqlite3.Connection, kiosk_id: str, new_secret: bytes, *,
+def rotate_secret(conn: Connection, kiosk_id: str, new_secret: bytes, *,
                   overlap_s: int, now: float, material: bytes | None) -> int:
     """Make ``new_secret`` the kiosk's secret, the current one staying valid for
     ``overlap_s`` more seconds (inside the caller's transaction); the end of the overlap
@@ -202,16 +204,17 @@ def rotate_secret(conn: sqlite3.Connection, kiosk_id: str, new_secret: bytes, *,
         raise ValueError("the overlap must not be negative")
     if len(new_secret) < 16:
         raise ValueError("a kiosk secret has at least 16 bytes")
-    row = conn.execute("SELECT secret FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
-    if row is None:
+    current = db.scalar(conn, "SELECT secret FROM kiosks WHERE kiosk_id = :kiosk_id",
+                        kiosk_id=kiosk_id)
+    if current is None:
         raise LookupError(f"no kiosk {kiosk_id}")
     until = int(now) + overlap_s
-    old = open_secret(material, kiosk_id, bytes(row[0]))
-    conn.execute("UPDATE kiosks SET secret = ?, secret_prev = ?, secret_prev_until = ?,"
-                 " secret_rotated_at = ? WHERE kiosk_id = ?",
-                 (store_secret(material, kiosk_id, new_secret),
-                  store_secret(material, kiosk_id, old) if overlap_s else None,
-                  until if overlap_s else None, int(now), kiosk_id))
+    old = open_secret(material, kiosk_id, bytes(current))
+    db.run(conn, "UPDATE kiosks SET secret = :secret, secret_prev = :prev,"
+           " secret_prev_until = :until, secret_rotated_at = :now WHERE kiosk_id = :kiosk_id",
+           secret=store_secret(material, kiosk_id, new_secret),
+           prev=store_secret(material, kiosk_id, old) if overlap_s else None,
+           until=until if overlap_s else None, now=int(now), kiosk_id=kiosk_id)
     return until
 
 

@@ -10,8 +10,9 @@ a language is missing) is refused in the error shape and nothing is stored.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
+from central import db
+from central.db import Connection
 from central.errors import ApiError
 from central.routes.common import CHINA
 
@@ -32,7 +33,7 @@ def parse_time(text: str) -> int:
     return int(when.timestamp())
 
 
-def add_notice(conn: sqlite3.Connection, *, kind: str, title: str, title_zh: str, body: str,
+def add_notice(conn: Connection, *, kind: str, title: str, title_zh: str, body: str,
                body_zh: str, starts_at: int, ends_at: int, now: int) -> int:
     """Store one notice; returns its id. ``ApiError("validation_error")`` and nothing
     stored when it is not fit to show."""
@@ -51,8 +52,8 @@ def add_notice(conn: sqlite3.Connection, *, kind: str, title: str, title_zh: str
     if ends_at <= now:
         raise ApiError("validation_error", "This notice is over already.",
                        message_zh="此公告的结束时间已过。", field="ends_at", ends_at=ends_at)
-    cur = conn.execute(
-        "INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)", (kind, title, title_zh, body, body_zh, starts_at,
-                                          ends_at))
-    return int(cur.lastrowid or 0)
+    return int(db.scalar(
+        conn, "INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
+        " VALUES (:kind, :title, :title_zh, :body, :body_zh, :starts_at, :ends_at)"
+        " RETURNING notice_id", kind=kind, title=title, title_zh=title_zh, body=body,
+        body_zh=body_zh, starts_at=starts_at, ends_at=ends_at))

@@ -15,10 +15,11 @@ by method and path (the 405's ``Allow`` list, the contract tests).
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from central.settings import Settings
 from protocol.pboc.secure import IssuerKeys
@@ -68,7 +69,7 @@ class Request:
     query: dict[str, Any]
     body: Any
     kiosk_id: str
-    conn: sqlite3.Connection
+    conn: Connection  # SQLAlchemy Core, inside the request's transaction (central.db)
     now: float
     settings: Settings
     keys: IssuerKeys

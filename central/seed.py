@@ -17,14 +17,14 @@ import datetime as dt
 import logging
 import random
 import secrets
-import sqlite3
 import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from central.db import transaction
+from central import db
+from central.db import Connection, transaction
 from central.fares import TRANSFER_OFF_FEN, TRANSFER_WINDOW_S, ride_discount
 from central.keys import DEFAULT_PIN_KDF, PinKdf, hash_pin
 from central.routes.common import CHINA
@@ -230,7 +230,24 @@ def _notices(now: int) -> list[tuple[object, ...]]:
     ]
 
 
-def seed(conn: sqlite3.Connection, *, cards: int = 0, transactions: int = 500,
+_CARD_COLUMNS = ("card_no", "aid", "card_type", "holder_name", "id_last6", "valid_from",
+                 "valid_until", "status", "points", "pin_hash", "pin_salt", "pin_kdf", "lost_at",
+                 "blacklist_reason", "owed_fen")
+_TX_COLUMNS = ("card_no", "occurred_at", "kind", "amount_fen", "balance_after_fen", "fare_fen",
+               "ride_discount_fen", "transfer_discount_fen", "mode", "line", "station",
+               "merchant", "points_delta", "terminal_id", "order_id")
+_BILL_COLUMNS = ("bill_id", "utility", "account_no", "payee", "payee_zh", "holder_name",
+                 "period", "amount_due_fen", "due_date", "status", "paid_at", "paid_order_id")
+_NOTICE_COLUMNS = ("kind", "title", "title_zh", "body", "body_zh", "starts_at", "ends_at")
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    """``INSERT INTO table (a, b) VALUES (:a, :b)``."""
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)})")
+
+
+def seed(conn: Connection, *, cards: int = 0, transactions: int = 500,
          demo_cards: Path = DEMO_CARDS_FILE, now: int | None = None,
          rng_seed: int = 4403, pin_kdf: PinKdf = DEFAULT_PIN_KDF,
          pepper: bytes | None = None) -> dict[str, int]:
@@ -240,8 +257,6 @@ def seed(conn: sqlite3.Connection, *, cards: int = 0, transactions: int = 500,
     (a memory-hard verifier per card would cost a thousand cards minutes, and the PINs
     are equal anyway). Without ``pepper`` the verifiers are unpeppered; a server with a
     pepper upgrades each one when its PIN is next proven right."""
-    if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]:
-        raise ValueError("the database already holds cards; seed an empty database")
     rng = random.Random(rng_seed)
     now = int(time.time()) if now is None else now
     all_cards = load_demo_cards(demo_cards) + generated_cards(cards, rng)
@@ -249,36 +264,31 @@ def seed(conn: sqlite3.Connection, *, cards: int = 0, transactions: int = 500,
     demo_salt = secrets.token_bytes(16)
     demo_verifier, demo_kdf = hash_pin(DEMO_PIN, demo_salt, pin_kdf, pepper)
     with transaction(conn):
+        if db.scalar(conn, "SELECT COUNT(*) FROM cards"):
+            raise ValueError("the database already holds cards; seed an empty database")
         card_rows = []
         for card in all_cards:
             salt = demo_salt if card.card_no not in NO_PIN_CARDS else None
-            card_rows.append((
+            card_rows.append(dict(zip(_CARD_COLUMNS, (
                 card.card_no, card.aid, card.card_type, card.holder_name, card.card_no[-6:],
                 card.valid_from, card.valid_until, card.status, card.points,
                 demo_verifier if salt else None, salt, demo_kdf if salt else None,
                 now - 86400 if card.status == "lost" else None,
                 card.blacklist_reason or ("other" if card.status == "blacklisted" else None),
-                card.owed_fen))
-        conn.executemany(
-            "INSERT INTO cards (card_no, aid, card_type, holder_name, id_last6, valid_from,"
-            " valid_until, status, points, pin_hash, pin_salt, pin_kdf, lost_at,"
-            " blacklist_reason, owed_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            card_rows)
+                card.owed_fen), strict=True)))
+        db.run_many(conn, _insert("cards", _CARD_COLUMNS), card_rows)
         per_card, extra = divmod(transactions, len(all_cards))
         written = 0
         for index, card in enumerate(all_cards):
             rows = transactions_for(card, per_card + (1 if index < extra else 0), now, rng)
-            conn.executemany(
-                "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen,"
-                " balance_after_fen, fare_fen, ride_discount_fen, transfer_discount_fen, mode,"
-                " line, station, merchant, points_delta, terminal_id, order_id) VALUES"
-                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.run_many(conn, _insert("transactions", _TX_COLUMNS),
+                        [dict(zip(_TX_COLUMNS, row, strict=True)) for row in rows])
             written += len(rows)
         bills = list(_bills(now, rng))
-        conn.executemany("INSERT INTO bills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", bills)
-        conn.executemany(
-            "INSERT INTO notices (kind, title, title_zh, body, body_zh, starts_at, ends_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)", _notices(now))
+        db.run_many(conn, _insert("bills", _BILL_COLUMNS),
+                    [dict(zip(_BILL_COLUMNS, bill, strict=True)) for bill in bills])
+        db.run_many(conn, _insert("notices", _NOTICE_COLUMNS),
+                    [dict(zip(_NOTICE_COLUMNS, n, strict=True)) for n in _notices(now)])
     logger.info("seeded %d cards, %d transactions in %.1f s", len(all_cards), written,
                 time.monotonic() - started)
     return {"cards": len(all_cards), "transactions": written, "bills": len(bills)}

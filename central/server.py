@@ -7,9 +7,10 @@ on a socket it binds itself — ``--port 0`` is known before serving, and the
 listen backlog is sized for a fleet reconnecting at once — either on a
 background thread (tests, ``start()``/``stop()``) or in the foreground
 (``citycard-central serve``, ``serve_forever()``; more workers are
-:func:`serve_workers`). Each request runs in one SQLite transaction
-(``BEGIN IMMEDIATE`` for writes); idempotency and refusals are as
-:mod:`central.app` says.
+:func:`serve_workers`). The database is :class:`central.db.Database` (SQLite or
+PostgreSQL); each request runs in one transaction (:func:`central.db.atomic`:
+``BEGIN IMMEDIATE`` on SQLite, SERIALIZABLE and retried on PostgreSQL), its nonce
+included; idempotency and refusals are as :mod:`central.app` says.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from typing import Any
 
 import uvicorn
 
+from central import db
 from central.app import create_app, document_of
-from central.db import Pool, transaction
 from central.keys import seal_existing
 from central.risk import Alert
 from central.router import Reply, Request, Route, Router
@@ -55,22 +56,22 @@ KEEP_ALIVE_S = 120
 
 
 class App:
-    """The API without the socket: the pool, keys, settings, clock and the ASGI app."""
+    """The API without the socket: the database, keys, settings, clock and the ASGI app."""
 
-    def __init__(self, db_path: Path, settings: Settings | None = None, *,
+    def __init__(self, database: Path | str, settings: Settings | None = None, *,
                  clock: Callable[[], float] = time.time, pool_size: int = 8) -> None:
         self.settings = settings or Settings()
         self.keys = IssuerKeys.from_file(self.settings.keys_file)
         read_help(self.settings.help_file)  # a broken help file stops start-up, not a kiosk
         # One connection more than the requests may hold (central.app.db): the risk
         # sweep's, so it never takes one a request was promised.
-        self.pool = Pool(db_path, size=pool_size + 1)
+        self.db = db.Database(database, pool_size=pool_size + 1)
         self.db_slots = asyncio.Semaphore(pool_size)
         try:  # clear kiosk secrets sealed once a key is given; sealed ones need it
-            with self.pool.connection() as conn:
+            with self.db.connect() as conn:
                 seal_existing(conn, self.settings.secret_key)
         except BaseException:
-            self.pool.close()
+            self.db.close()
             raise
         self.clock = clock
         routes = api_routes(self)
@@ -82,13 +83,14 @@ class App:
 
     def close(self) -> None:
         self.stop_sweeping()
-        self.pool.close()
+        self.db.close()
 
     def sweep_risk(self) -> list[Alert]:
         """Run the risk monitor's sweep (silent kiosks, old events) in its own
         transaction; the alerts it raised."""
-        with self.pool.connection() as conn, transaction(conn):
-            return monitor_on(conn, self.settings.risk, self.clock()).sweep()
+        with self.db.connect() as conn:
+            return db.atomic(conn, lambda: monitor_on(conn, self.settings.risk,
+                                                      self.clock()).sweep())
 
     # -- the risk sweep, every sweep_every_s while the app is served ----------------------
     def start_sweeping(self) -> None:
@@ -120,7 +122,7 @@ class App:
 
 
 def _health(req: Request) -> Reply:
-    req.conn.execute("SELECT 1").fetchone()
+    db.scalar(req.conn, "SELECT 1")
     return Reply(200, {"status": "ok", "time": int(req.now)})
 
 
@@ -238,10 +240,11 @@ def tls_context(cert: Path, key: Path, client_ca: Path | None = None) -> ssl.SSL
     return ctx
 
 
-def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, *,
+def make_server(database: Path | str, host: str = "127.0.0.1", port: int = 0, *,
                 settings: Settings | None = None, tls: ssl.SSLContext | None = None,
                 clock: Callable[[], float] = time.time,
                 backlog: int = DEFAULT_BACKLOG) -> CentralServer:
-    """An app on a bound (not yet serving) socket."""
-    return CentralServer((host, port), App(db_path, settings, clock=clock), tls,
+    """An app on a bound (not yet serving) socket; ``database`` is a SQLite path or a
+    database URL (``postgresql+psycopg://…``)."""
+    return CentralServer((host, port), App(database, settings, clock=clock), tls,
                          backlog=backlog)

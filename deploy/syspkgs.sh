@@ -5,7 +5,15 @@
 # deployment tests (tests/deploy/): Ansible and ansible-lint, promtool (in
 # Debian's prometheus package) and debootstrap (`make test-install`).
 # Installs them when run as root; otherwise names what is missing and fails.
+#
+# With --test (what `make test` runs) also PostgreSQL (Debian's postgresql): the
+# central tests start a throwaway server of their own (tests/pgcluster.py); the
+# machine's own cluster is neither started nor enabled. Not root and without it,
+# this names it and goes on: those test variants skip, saying why. `make demo`
+# stays on SQLite and needs none of it.
 set -euo pipefail
+test_pkgs=()
+[ "${1:-}" = "--test" ] && test_pkgs=(postgresql)
 needed=(xvfb xauth xdotool libgl1-mesa-dri libegl1 libmtdev1 fonts-wqy-microhei python3-venv)
 # Installed without their recommends (Ansible's whole collection bundle, the
 # node exporter): only these tools are used.
@@ -18,6 +26,17 @@ missing_of() {
 }
 mapfile -t missing < <(missing_of "${needed[@]}")
 mapfile -t missing_tools < <(missing_of "${tools[@]}")
+if [ ${#test_pkgs[@]} -gt 0 ]; then
+  mapfile -t missing_test < <(missing_of "${test_pkgs[@]}")
+  if [ ${#missing_test[@]} -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
+    echo "PostgreSQL is not installed: the PostgreSQL variants of tests/central will be" \
+      "skipped. Install it with:  sudo apt-get install --no-install-recommends" \
+      "${missing_test[*]}  (then sudo systemctl disable --now postgresql: the tests run" \
+      "their own server)" >&2
+  else
+    missing_tools+=("${missing_test[@]}")
+  fi
+fi
 [ ${#missing[@]} -eq 0 ] && [ ${#missing_tools[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing system packages: ${missing[*]} ${missing_tools[*]}" >&2
@@ -46,5 +65,9 @@ if [ ${#missing_tools[@]} -gt 0 ]; then
   if [[ " ${missing_tools[*]} " == *" prometheus "* ]]; then
     systemctl disable --now prometheus.service >/dev/null 2>&1 \
       || systemctl disable prometheus.service >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing_tools[*]} " == *" postgresql "* ]]; then
+    systemctl disable --now postgresql.service >/dev/null 2>&1 \
+      || systemctl disable postgresql.service >/dev/null 2>&1 || true
   fi
 fi

@@ -7,7 +7,7 @@ transaction, and sweeps it on a timer for silences.
 
     events.py    what the monitor is told (loads, PIN failures, tears, ...) and Alert
     settings.py  RiskSettings: thresholds, validated with every problem at once
-    store.py     RiskStore (the interface) and SqliteRiskStore
+    store.py     RiskStore (the interface) and SqlRiskStore
     monitor.py   Monitor: the rules (table in its docstring)
 """
 
@@ -26,8 +26,9 @@ from central.risk.events import (
 )
 from central.risk.monitor import Monitor
 from central.risk.settings import RULES, RiskConfigError, RiskSettings, load_risk, parse_risk
-from central.risk.store import AlertQuery, RiskStore, SqliteRiskStore, Window
+from central.risk.store import AlertQuery, RiskStore, SqliteRiskStore, SqlRiskStore, Window
 
 __all__ = ["RULES", "Alert", "AlertQuery", "AuditReport", "Event", "Heartbeat", "LoadCompleted",
            "LostCardUse", "Monitor", "PinFailure", "Refund", "RiskConfigError", "RiskSettings",
-           "RiskStore", "SqliteRiskStore", "Tear", "Window", "load_risk", "parse_risk"]
+           "RiskStore", "SqlRiskStore", "SqliteRiskStore", "Tear", "Window", "load_risk",
+           "parse_risk"]

@@ -1,23 +1,23 @@
 """Where the risk monitor keeps what it saw and what it raised.
 
-:class:`RiskStore` is the whole surface the rules need; :class:`SqliteRiskStore`
-implements it inside the caller's SQLite transaction (the request's own, so an
-alert commits or rolls back with the effect that raised it). A PostgreSQL store
-implements the same methods with the same SQL (nothing here is SQLite-only but
-``?`` placeholders).
+:class:`RiskStore` is the whole surface the rules need; :class:`SqlRiskStore`
+implements it inside the caller's transaction (the request's own, so an alert
+commits or rolls back with the effect that raised it), on SQLite and PostgreSQL
+alike (SQLAlchemy ``text()`` with named binds; nothing dialect-specific).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from central import db
+from central.db import Connection, RowMapping
 from central.risk.events import Alert
 
-__all__ = ["AlertQuery", "RiskStore", "SqliteRiskStore", "Window"]
+__all__ = ["AlertQuery", "RiskStore", "SqlRiskStore", "SqliteRiskStore", "Window"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ _ALERT_COLUMNS = ("id, rule, severity, subject_kind, subject, kiosk_id, first_at
                   "hits, details, card_blacklisted, acknowledged_at")
 
 
-def _alert(row: sqlite3.Row) -> Alert:
+def _alert(row: RowMapping) -> Alert:
     return Alert(rule=row["rule"], severity=row["severity"],
                  subject_kind=row["subject_kind"], subject=row["subject"],
                  kiosk_id=row["kiosk_id"], first_at=int(row["first_at"]),
@@ -85,97 +85,111 @@ def _alert(row: sqlite3.Row) -> Alert:
                  acknowledged_at=row["acknowledged_at"], id=int(row["id"]))
 
 
-class SqliteRiskStore:
-    """:class:`RiskStore` on the central database (tables of migration 3)."""
+class SqlRiskStore:
+    """:class:`RiskStore` on the central database (SQLite or PostgreSQL; the tables of
+    the risk migration), in the caller's transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def record(self, kind: str, card_no: str, kiosk_id: str, amount_fen: int,
                at: int) -> None:
-        self.conn.execute("INSERT INTO risk_events (kind, card_no, kiosk_id, amount_fen, at) "
-                          "VALUES (?, ?, ?, ?, ?)", (kind, card_no, kiosk_id, amount_fen, at))
+        db.run(self.conn, "INSERT INTO risk_events (kind, card_no, kiosk_id, amount_fen, at) "
+               "VALUES (:kind, :card_no, :kiosk_id, :amount, :at)", kind=kind,
+               card_no=card_no, kiosk_id=kiosk_id, amount=amount_fen, at=at)
 
     def window(self, kinds: Sequence[str], card_no: str, since: int) -> Window:
-        marks = ", ".join("?" * len(kinds))
-        rows = self.conn.execute(
+        named = {f"kind{i}": kind for i, kind in enumerate(kinds)}
+        marks = ", ".join(f":{name}" for name in named)
+        rows = db.rows(
+            self.conn,
             f"SELECT kiosk_id, COUNT(*) AS n, SUM(amount_fen) AS fen FROM risk_events "
-            f"WHERE card_no = ? AND kind IN ({marks}) AND at >= ? GROUP BY kiosk_id",
-            (card_no, *kinds, since)).fetchall()
+            f"WHERE card_no = :card_no AND kind IN ({marks}) AND at >= :since "
+            "GROUP BY kiosk_id", card_no=card_no, since=since, **named)
         return Window(sum(int(r["n"]) for r in rows), sum(int(r["fen"] or 0) for r in rows),
                       frozenset(r["kiosk_id"] for r in rows))
 
     def open_alert(self, rule: str, subject: str, since: int) -> Alert | None:
-        row = self.conn.execute(
-            f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE rule = ? AND subject = ? "
-            "AND acknowledged_at IS NULL AND last_at >= ? ORDER BY id DESC LIMIT 1",
-            (rule, subject, since)).fetchone()
+        row = db.one(
+            self.conn, f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE rule = :rule "
+            "AND subject = :subject AND acknowledged_at IS NULL AND last_at >= :since "
+            "ORDER BY id DESC LIMIT 1", rule=rule, subject=subject, since=since)
         return None if row is None else _alert(row)
 
     def last_alert_at(self, rule: str, subject: str) -> int | None:
-        row = self.conn.execute("SELECT MAX(last_at) FROM alerts WHERE rule = ? AND subject = ?",
-                                (rule, subject)).fetchone()
-        return None if row[0] is None else int(row[0])
+        last = db.scalar(self.conn, "SELECT MAX(last_at) FROM alerts WHERE rule = :rule "
+                         "AND subject = :subject", rule=rule, subject=subject)
+        return None if last is None else int(last)
 
     def add_alert(self, alert: Alert) -> int:
-        cur = self.conn.execute(
+        return int(db.scalar(
+            self.conn,
             "INSERT INTO alerts (rule, severity, subject_kind, subject, kiosk_id, first_at, "
-            "last_at, hits, details, card_blacklisted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (alert.rule, alert.severity, alert.subject_kind, alert.subject, alert.kiosk_id,
-             alert.first_at, alert.last_at, alert.hits,
-             json.dumps(alert.details, ensure_ascii=False), int(alert.card_blacklisted)))
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+            "last_at, hits, details, card_blacklisted) VALUES (:rule, :severity, "
+            ":subject_kind, :subject, :kiosk_id, :first_at, :last_at, :hits, :details, "
+            ":card_blacklisted) RETURNING id",
+            rule=alert.rule, severity=alert.severity, subject_kind=alert.subject_kind,
+            subject=alert.subject, kiosk_id=alert.kiosk_id, first_at=alert.first_at,
+            last_at=alert.last_at, hits=alert.hits,
+            details=json.dumps(alert.details, ensure_ascii=False),
+            card_blacklisted=int(alert.card_blacklisted)))
 
     def fold(self, alert_id: int, at: int, details: dict[str, Any], *,
              hit: bool = True) -> None:
-        row = self.conn.execute("SELECT details FROM alerts WHERE id = ?", (alert_id,)).fetchone()
-        merged = {**json.loads(row["details"]), **details}
-        self.conn.execute(
-            "UPDATE alerts SET hits = hits + ?, last_at = MAX(last_at, ?), details = ? "
-            "WHERE id = ?", (int(hit), at, json.dumps(merged, ensure_ascii=False), alert_id))
+        stored = db.scalar(self.conn, "SELECT details FROM alerts WHERE id = :id", id=alert_id)
+        merged = {**json.loads(stored), **details}
+        db.run(self.conn,
+               "UPDATE alerts SET hits = hits + :hit, last_at = CASE WHEN last_at > :at "
+               "THEN last_at ELSE :at END, details = :details WHERE id = :id",
+               hit=int(hit), at=at, details=json.dumps(merged, ensure_ascii=False), id=alert_id)
 
     def blacklist(self, card_no: str, alert_id: int, rule: str, at: int) -> bool:
-        cur = self.conn.execute("UPDATE cards SET status = 'blacklisted' "
-                                "WHERE card_no = ? AND status = 'active'", (card_no,))
-        if not cur.rowcount:
+        changed = db.run(self.conn, "UPDATE cards SET status = 'blacklisted' "
+                         "WHERE card_no = :card_no AND status = 'active'",
+                         card_no=card_no).rowcount
+        if not changed:
             return False
-        self.conn.execute("UPDATE alerts SET card_blacklisted = 1 WHERE id = ?", (alert_id,))
-        self.conn.execute(
-            "INSERT INTO audit_events (at, actor, action, subject, details) "
-            "VALUES (?, 'risk-monitor', 'card_blacklisted', ?, ?)",
-            (at, card_no, json.dumps({"alert_id": alert_id, "rule": rule,
-                                      "pending_review": True})))
+        db.run(self.conn, "UPDATE alerts SET card_blacklisted = 1 WHERE id = :id", id=alert_id)
+        db.run(self.conn,
+               "INSERT INTO audit_events (at, actor, action, subject, details) "
+               "VALUES (:at, 'risk-monitor', 'card_blacklisted', :card_no, :details)",
+               at=at, card_no=card_no,
+               details=json.dumps({"alert_id": alert_id, "rule": rule,
+                                   "pending_review": True}))
         return True
 
     def silent_kiosks(self, before: int) -> list[tuple[str, int]]:
-        rows = self.conn.execute("SELECT kiosk_id, last_seen_at FROM kiosks WHERE "
-                                 "last_seen_at < ? ORDER BY kiosk_id", (before,)).fetchall()
-        return [(str(r[0]), int(r[1])) for r in rows]
+        rows = db.rows(self.conn, "SELECT kiosk_id, last_seen_at FROM kiosks WHERE "
+                       "last_seen_at < :before ORDER BY kiosk_id", before=before)
+        return [(str(r["kiosk_id"]), int(r["last_seen_at"])) for r in rows]
 
     def alerts(self, query: AlertQuery) -> list[Alert]:
         where: list[str] = ["1 = 1"]
-        args: list[str | int] = []
+        args: dict[str, str | int] = {"limit": query.limit}
         for column, value in (("rule", query.rule), ("severity", query.severity)):
             if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
+                where.append(f"{column} = :{column}")
+                args[column] = value
         if query.card_no is not None:
-            where.append("subject_kind = 'card' AND subject = ?")
-            args.append(query.card_no)
+            where.append("subject_kind = 'card' AND subject = :card_no")
+            args["card_no"] = query.card_no
         if query.kiosk_id is not None:
-            where.append("kiosk_id = ?")
-            args.append(query.kiosk_id)
+            where.append("kiosk_id = :kiosk_id")
+            args["kiosk_id"] = query.kiosk_id
         if query.since is not None:
-            where.append("last_at >= ?")
-            args.append(query.since)
+            where.append("last_at >= :since")
+            args["since"] = query.since
         if query.before_id is not None:
-            where.append("id < ?")
-            args.append(query.before_id)
-        rows = self.conn.execute(
-            f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(where)} "
-            "ORDER BY id DESC LIMIT ?", (*args, query.limit)).fetchall()
+            where.append("id < :before_id")
+            args["before_id"] = query.before_id
+        rows = db.rows(self.conn, f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE "
+                       f"{' AND '.join(where)} ORDER BY id DESC LIMIT :limit", **args)
         return [_alert(r) for r in rows]
 
     def prune(self, before: int) -> int:
-        return self.conn.execute("DELETE FROM risk_events WHERE at < ?", (before,)).rowcount
+        return int(db.run(self.conn, "DELETE FROM risk_events WHERE at < :before",
+                          before=before).rowcount)
+
+
+#: the name this class had while it ran on SQLite only
+SqliteRiskStore = SqlRiskStore

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 from typing import Any
 
+from central import db
 from central.admin import audit, audit_trail
+from central.db import Connection
 from central.errors import ApiError
 from central.keys import KIOSK_ID, rotate_secret, store_secret
-from central.risk import AlertQuery, SqliteRiskStore
+from central.risk import AlertQuery, SqlRiskStore
 from central.router import Param, Reply, Request, Route
 from central.routes.alerts import alert_view
 from central.routes.common import find_card, iso
@@ -36,12 +37,12 @@ MAX_OVERLAP_S = 30 * 86400
 
 
 # -- the operations (HTTP and console) --------------------------------------------------------
-def acknowledge_alert(conn: sqlite3.Connection, alert_id: int, actor: str,
+def acknowledge_alert(conn: Connection, alert_id: int, actor: str,
                       now: float) -> dict[str, Any]:
     """Mark an alert seen (the first acknowledgement's time stays); its view."""
-    cur = conn.execute("UPDATE alerts SET acknowledged_at = ? WHERE id = ?"
-                       " AND acknowledged_at IS NULL", (int(now), alert_id))
-    found = SqliteRiskStore(conn).alerts(AlertQuery(before_id=alert_id + 1, limit=1))
+    cur = db.run(conn, "UPDATE alerts SET acknowledged_at = :now WHERE id = :alert_id"
+                 " AND acknowledged_at IS NULL", now=int(now), alert_id=alert_id)
+    found = SqlRiskStore(conn).alerts(AlertQuery(before_id=alert_id + 1, limit=1))
     if not found or found[0].id != alert_id:
         raise ApiError("alert_unknown", alert_id=alert_id)
     if cur.rowcount:
@@ -49,7 +50,7 @@ def acknowledge_alert(conn: sqlite3.Connection, alert_id: int, actor: str,
     return alert_view(found[0])
 
 
-def lift_blacklist(conn: sqlite3.Connection, card_no: str, actor: str, now: float,
+def lift_blacklist(conn: Connection, card_no: str, actor: str, now: float,
                    note: str = "") -> dict[str, Any]:
     """Take a card off the blacklist after review. An overdraft entry that still owes
     is refused (``blacklist_owed``): repaying it lifts it."""
@@ -61,8 +62,8 @@ def lift_blacklist(conn: sqlite3.Connection, card_no: str, actor: str, now: floa
     reason = card["blacklist_reason"] or "other"
     if reason == "overdraft" and int(card["owed_fen"]) > 0:
         raise ApiError("blacklist_owed", card_no=card_no, owed_fen=int(card["owed_fen"]))
-    conn.execute("UPDATE cards SET status = 'active', blacklist_reason = NULL"
-                 " WHERE card_no = ?", (card_no,))
+    db.run(conn, "UPDATE cards SET status = 'active', blacklist_reason = NULL"
+           " WHERE card_no = :card_no", card_no=card_no)
     card_event(conn, card_no, "blacklist_lifted", now, by=actor, reason=reason, note=note)
     audit(conn, actor, "blacklist_lifted", card_no, now, previous_reason=reason, note=note)
     logger.info("blacklist entry lifted by %s", actor)
@@ -70,7 +71,7 @@ def lift_blacklist(conn: sqlite3.Connection, card_no: str, actor: str, now: floa
             "previous_reason": reason}
 
 
-def record_replacement(conn: sqlite3.Connection, old_no: str, new_no: str, actor: str,
+def record_replacement(conn: Connection, old_no: str, new_no: str, actor: str,
                        now: float) -> dict[str, Any]:
     """:func:`central.routes.lifecycle.replace_card`, audited; its refusals as errors."""
     for card_no in (old_no, new_no):
@@ -85,22 +86,23 @@ def record_replacement(conn: sqlite3.Connection, old_no: str, new_no: str, actor
     return done
 
 
-def add_kiosk(conn: sqlite3.Connection, kiosk_id: str, actor: str, now: float,
+def add_kiosk(conn: Connection, kiosk_id: str, actor: str, now: float,
               secret_key: bytes | None, secret: bytes | None = None) -> bytes:
     """Register a new kiosk with ``secret`` (a fresh one if None); the secret."""
     if not KIOSK_ID.match(kiosk_id):
         raise ApiError("validation_error", f"kiosk id {kiosk_id!r} is not valid",
                        field="kiosk_id")
-    if conn.execute("SELECT 1 FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)).fetchone():
+    if db.one(conn, "SELECT 1 FROM kiosks WHERE kiosk_id = :kiosk_id", kiosk_id=kiosk_id):
         raise ApiError("kiosk_exists", kiosk_id=kiosk_id)
     secret = secret or secrets.token_hex(32).encode()
-    conn.execute("INSERT INTO kiosks (kiosk_id, secret, created_at) VALUES (?, ?, ?)",
-                 (kiosk_id, store_secret(secret_key, kiosk_id, secret), int(now)))
+    db.run(conn, "INSERT INTO kiosks (kiosk_id, secret, created_at)"
+           " VALUES (:kiosk_id, :secret, :now)", kiosk_id=kiosk_id,
+           secret=store_secret(secret_key, kiosk_id, secret), now=int(now))
     audit(conn, actor, "kiosk_added", kiosk_id, now)
     return secret
 
 
-def rotate_kiosk_secret(conn: sqlite3.Connection, kiosk_id: str, actor: str, now: float,
+def rotate_kiosk_secret(conn: Connection, kiosk_id: str, actor: str, now: float,
                         secret_key: bytes | None, overlap_s: int = DEFAULT_OVERLAP_S,
                         secret: bytes | None = None) -> tuple[bytes, int | None]:
     """A new secret for the kiosk, the old one valid ``overlap_s`` more seconds;

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from central.risk import RULES, Alert, AlertQuery, SqliteRiskStore
+from central.risk import RULES, Alert, AlertQuery, SqlRiskStore
 from central.router import Param, Reply, Request, Route
 from central.routes.common import iso
 from central.schemas import CARD_NO
@@ -31,7 +31,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
 def list_alerts(req: Request) -> Reply:
     q = req.query
     limit = int(q.get("limit", 100))
-    found = SqliteRiskStore(req.conn).alerts(AlertQuery(
+    found = SqlRiskStore(req.conn).alerts(AlertQuery(
         rule=q.get("rule"), severity=q.get("severity"), since=q.get("since"),
         card_no=q.get("card_no"), kiosk_id=q.get("kiosk_id"), before_id=q.get("before_id"),
         limit=limit + 1))

@@ -12,9 +12,10 @@ import base64
 import binascii
 import datetime as dt
 import logging
-import sqlite3
 from typing import Any
 
+from central import db
+from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.fares import discount_view
 from central.router import Param, Reply, Request, Route
@@ -47,15 +48,16 @@ _TX_COLUMNS = ("id, kind, occurred_at, amount_fen, balance_after_fen, fare_fen, 
 # One page of history, newest first: the query the benchmark compares against. Parameters:
 # card, from, to (exclusive), cursor time (twice: the plain bound lets the index seek to
 # the cursor instead of scanning down to it), cursor id, page size + 1.
-HISTORY_SQL = (f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = ? "
-               "AND occurred_at >= ? AND occurred_at < ? AND occurred_at <= ? "
-               "AND (occurred_at, id) < (?, ?) ORDER BY occurred_at DESC, id DESC LIMIT ?")
-_HISTORY_KIND_SQL = HISTORY_SQL.replace("AND (occurred_at", "AND kind = ? AND (occurred_at")
+HISTORY_SQL = (f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = :card_no "
+               "AND occurred_at >= :start AND occurred_at < :end AND occurred_at <= :before_at "
+               "AND (occurred_at, id) < (:before_at, :before_id) "
+               "ORDER BY occurred_at DESC, id DESC LIMIT :limit")
+_HISTORY_KIND_SQL = HISTORY_SQL.replace("AND (occurred_at", "AND kind = :kind AND (occurred_at")
 
 _FAR_FUTURE = 2**62
 
 
-def card_view(conn: sqlite3.Connection, card: sqlite3.Row, now: float,
+def card_view(conn: Connection, card: RowMapping, now: float,
               settings: Settings) -> dict[str, Any]:
     locked = lockout.locked_until(conn, card["card_no"], lockout.PIN, now)
     return {
@@ -82,8 +84,8 @@ def get_card(req: Request) -> Reply:
     return Reply(200, card_view(req.conn, card, req.now, req.settings))
 
 
-def transaction_view(row: sqlite3.Row) -> dict[str, Any]:
-    out = dict(zip(row.keys(), tuple(row), strict=True))
+def transaction_view(row: RowMapping) -> dict[str, Any]:
+    out = dict(row)
     out["occurred_at"] = iso(row["occurred_at"])
     return out
 
@@ -129,7 +131,7 @@ _HISTORY_REFUSED = {
 HISTORY_STATE_ERRORS = ("card_lost", "card_blacklisted")
 
 
-def history_card(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row:
+def history_card(conn: Connection, card_no: str) -> RowMapping:
     """The card whose history is asked for, refused if it is lost or blocked."""
     card = card_or_404(conn, card_no)
     status = str(card["status"])
@@ -146,13 +148,12 @@ def history(req: Request) -> Reply:
     limit = int(req.query.get("limit", 20))
     before = (decode_cursor(req.query["cursor"]) if "cursor" in req.query
               else (_FAR_FUTURE, _FAR_FUTURE))
+    params = {"card_no": card["card_no"], "start": start, "end": end, "before_at": before[0],
+              "before_id": before[1], "limit": limit + 1}
     if "kind" in req.query:
-        rows = req.conn.execute(_HISTORY_KIND_SQL, (card["card_no"], start, end, before[0],
-                                                    req.query["kind"], *before,
-                                                    limit + 1)).fetchall()
+        rows = db.rows(req.conn, _HISTORY_KIND_SQL, kind=req.query["kind"], **params)
     else:
-        rows = req.conn.execute(HISTORY_SQL, (card["card_no"], start, end, before[0], *before,
-                                              limit + 1)).fetchall()
+        rows = db.rows(req.conn, HISTORY_SQL, **params)
     page = rows[:limit]
     more = len(rows) > limit
     return Reply(200, {
@@ -173,16 +174,17 @@ def statement(req: Request) -> Reply:
         raise ApiError("pin_required", "This card's statement needs its payment password.",
                        message_zh="打印此卡的对账单需输入支付密码。")
     start, end = _range(body)
-    rows = conn.execute(
-        f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = ? AND occurred_at >= ? "
-        "AND occurred_at < ? ORDER BY occurred_at, id", (card["card_no"], start, end)).fetchall()
-    earlier = conn.execute(
-        "SELECT balance_after_fen FROM transactions WHERE card_no = ? AND occurred_at < ? "
-        "AND balance_after_fen IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
-        (card["card_no"], start)).fetchone()
+    rows = db.rows(
+        conn, f"SELECT {_TX_COLUMNS} FROM transactions WHERE card_no = :card_no "
+        "AND occurred_at >= :start AND occurred_at < :end ORDER BY occurred_at, id",
+        card_no=card["card_no"], start=start, end=end)
+    earlier = db.one(
+        conn, "SELECT balance_after_fen FROM transactions WHERE card_no = :card_no "
+        "AND occurred_at < :start AND balance_after_fen IS NOT NULL "
+        "ORDER BY occurred_at DESC, id DESC LIMIT 1", card_no=card["card_no"], start=start)
     with_balance = [r for r in rows if r["balance_after_fen"] is not None]
     if earlier is not None:
-        opening = int(earlier[0])
+        opening = int(earlier["balance_after_fen"])
     elif with_balance:
         first = with_balance[0]
         opening = first["balance_after_fen"] - first["amount_fen"]
@@ -209,15 +211,16 @@ def statement(req: Request) -> Reply:
     })
 
 
-def mark_lost(conn: sqlite3.Connection, card: sqlite3.Row, now: int) -> str:
+def mark_lost(conn: Connection, card: RowMapping, now: int) -> str:
     """Report a card lost once its holder's proof passed; its report number."""
     status = str(card["status"])
     if status in ("lost", "blacklisted"):
         raise ApiError(f"card_{status}", card_no=card["card_no"], status=status)
     day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
     report_no = f"LR{day}{next_counter(conn, 'loss_report'):06d}"
-    conn.execute("UPDATE cards SET status = 'lost', lost_at = ?, loss_report_no = ? "
-                 "WHERE card_no = ?", (now, report_no, card["card_no"]))
+    db.run(conn, "UPDATE cards SET status = 'lost', lost_at = :now, "
+           "loss_report_no = :report_no WHERE card_no = :card_no",
+           now=now, report_no=report_no, card_no=card["card_no"])
     logger.info("card reported lost: %s", report_no)
     return report_no
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import sqlite3
 
+from central import db
+from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.risk import LostCardUse
 from central.router import Request
@@ -40,20 +41,18 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def find_card(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM cards WHERE card_no = ?", (card_no,)).fetchone()
-    return row
+def find_card(conn: Connection, card_no: str) -> RowMapping | None:
+    return db.one(conn, "SELECT * FROM cards WHERE card_no = :card_no", card_no=card_no)
 
 
-def card_or_404(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row:
+def card_or_404(conn: Connection, card_no: str) -> RowMapping:
     row = find_card(conn, card_no)
     if row is None:
         raise ApiError("card_unknown", card_no=card_no)
     return row
 
 
-def effective_status(card: sqlite3.Row, now: float) -> str:
+def effective_status(card: RowMapping, now: float) -> str:
     """The stored status, or ``expired`` once the validity has passed."""
     status = str(card["status"])
     if status == "active":
@@ -67,7 +66,7 @@ def effective_status(card: sqlite3.Row, now: float) -> str:
 CARD_STATE_ERRORS = ("card_lost", "card_blacklisted", "card_expired")
 
 
-def require_usable(req: Request, card: sqlite3.Row, action: str) -> None:
+def require_usable(req: Request, card: RowMapping, action: str) -> None:
     """Refuse value movement on a lost, blacklisted or expired card; a lost card's
     ``action`` (load, payment, ...) is a risk event (central/risk/)."""
     status = effective_status(card, req.now)
@@ -81,9 +80,8 @@ def new_order_id(prefix: str) -> str:
     return prefix + secrets.token_hex(12)
 
 
-def next_counter(conn: sqlite3.Connection, name: str) -> int:
+def next_counter(conn: Connection, name: str) -> int:
     """A durable sequence (inside the caller's transaction)."""
-    row = conn.execute(
-        "INSERT INTO counters (name, value) VALUES (?, 1) "
-        "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value", (name,)).fetchone()
-    return int(row[0])
+    return int(db.scalar(conn, "INSERT INTO counters (name, value) VALUES (:name, 1) "
+                         "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 "
+                         "RETURNING value", name=name))

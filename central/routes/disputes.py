@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from central import db
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.cards import mark_lost
@@ -31,13 +32,13 @@ logger = logging.getLogger(__name__)
 def open_dispute(req: Request) -> Reply:
     conn, now, body = req.conn, int(req.now), req.body
     card = card_or_404(conn, req.params["card_no"])
-    tx = conn.execute("SELECT id, occurred_at, kind, amount_fen, order_id, terminal_id"
-                      " FROM transactions WHERE id = ? AND card_no = ?",
-                      (body["transaction_id"], card["card_no"])).fetchone()
+    tx = db.one(conn, "SELECT id, occurred_at, kind, amount_fen, order_id, terminal_id"
+                " FROM transactions WHERE id = :id AND card_no = :card_no",
+                id=body["transaction_id"], card_no=card["card_no"])
     if tx is None:
         raise ApiError("transaction_unknown", transaction_id=body["transaction_id"])
-    earlier = conn.execute("SELECT ticket_no FROM disputes WHERE transaction_id = ?",
-                           (tx["id"],)).fetchone()
+    earlier = db.one(conn, "SELECT ticket_no FROM disputes WHERE transaction_id = :id",
+                     id=tx["id"])
     if earlier is not None:
         raise ApiError("dispute_exists", ticket_no=earlier["ticket_no"])
     report_no = None
@@ -50,9 +51,10 @@ def open_dispute(req: Request) -> Reply:
         report_no = mark_lost(conn, card, now)
     day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
     ticket_no = f"D{day}{next_counter(conn, 'dispute'):06d}"
-    conn.execute("INSERT INTO disputes (ticket_no, card_no, transaction_id, kiosk_id,"
-                 " loss_report_no, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                 (ticket_no, card["card_no"], tx["id"], req.kiosk_id, report_no, now))
+    db.run(conn, "INSERT INTO disputes (ticket_no, card_no, transaction_id, kiosk_id,"
+           " loss_report_no, created_at) VALUES (:ticket_no, :card_no, :tx_id, :kiosk_id,"
+           " :report_no, :now)", ticket_no=ticket_no, card_no=card["card_no"], tx_id=tx["id"],
+           kiosk_id=req.kiosk_id, report_no=report_no, now=now)
     card_event(conn, card["card_no"], "dispute_opened", now, ticket_no=ticket_no,
                transaction_id=tx["id"], loss_report_no=report_no)
     logger.info("dispute %s opened", ticket_no)

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from central import db
 from central.risk import AuditReport, Heartbeat
 from central.router import Reply, Request, Route
 from central.routes.common import CHINA, iso, next_counter
@@ -23,8 +24,8 @@ logger = logging.getLogger(__name__)
 
 def notices(req: Request) -> Reply:
     now = int(req.now)
-    rows = req.conn.execute("SELECT * FROM notices WHERE ends_at > ? ORDER BY starts_at, "
-                            "notice_id", (now,)).fetchall()
+    rows = db.rows(req.conn, "SELECT * FROM notices WHERE ends_at > :now "
+                   "ORDER BY starts_at, notice_id", now=now)
     return Reply(200, {"notices": [
         {"notice_id": r["notice_id"], "kind": r["kind"], "title": r["title"],
          "title_zh": r["title_zh"], "body": r["body"], "body_zh": r["body_zh"],
@@ -50,23 +51,24 @@ def feedback(req: Request) -> Reply:
     body = req.body
     day = dt.datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
     ticket = f"FB{day}{next_counter(req.conn, 'feedback'):06d}"
-    req.conn.execute(
-        "INSERT INTO feedback (ticket_no, kiosk_id, category, text, phone, card_no, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (ticket, req.kiosk_id, body["category"], body["text"], body.get("phone"),
-         body.get("card_no"), now))
+    db.run(req.conn,
+           "INSERT INTO feedback (ticket_no, kiosk_id, category, text, phone, card_no,"
+           " created_at) VALUES (:ticket, :kiosk_id, :category, :text, :phone, :card_no, :now)",
+           ticket=ticket, kiosk_id=req.kiosk_id, category=body["category"], text=body["text"],
+           phone=body.get("phone"), card_no=body.get("card_no"), now=now)
     logger.info("feedback ticket %s (%s)", ticket, body["category"])
     return Reply(201, {"ticket_no": ticket, "created_at": iso(now)})
 
 
 def heartbeat(req: Request) -> Reply:
     now = int(req.now)
-    req.conn.execute("UPDATE kiosks SET last_seen_at = ?, last_status = ? WHERE kiosk_id = ?",
-                     (now, json.dumps(req.body, ensure_ascii=False), req.kiosk_id))
+    db.run(req.conn, "UPDATE kiosks SET last_seen_at = :now, last_status = :status "
+           "WHERE kiosk_id = :kiosk_id", now=now,
+           status=json.dumps(req.body, ensure_ascii=False), kiosk_id=req.kiosk_id)
     observe(req, Heartbeat(req.kiosk_id))
-    windows = req.conn.execute(
-        "SELECT starts_at, ends_at FROM notices WHERE kind = 'maintenance' AND ends_at > ? "
-        "ORDER BY starts_at, notice_id", (now,)).fetchall()
+    windows = db.rows(
+        req.conn, "SELECT starts_at, ends_at FROM notices WHERE kind = 'maintenance' "
+        "AND ends_at > :now ORDER BY starts_at, notice_id", now=now)
     active = [w["ends_at"] for w in windows if w["starts_at"] <= now]
     coming = [w for w in windows if w["starts_at"] > now]
     # The window's ends (and the next start) let the kiosk act on time between
@@ -82,11 +84,12 @@ def heartbeat(req: Request) -> Reply:
 def events(req: Request) -> Reply:
     accepted = duplicates = 0
     for event in req.body["events"]:
-        cur = req.conn.execute(
-            "INSERT INTO kiosk_events (kiosk_id, event_id, kind, occurred_at, data, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (req.kiosk_id, event["event_id"], event["kind"], event["occurred_at"],
-             json.dumps(event.get("data", {}), ensure_ascii=False), int(req.now)))
+        cur = db.run(
+            req.conn, "INSERT INTO kiosk_events (kiosk_id, event_id, kind, occurred_at, data,"
+            " received_at) VALUES (:kiosk_id, :event_id, :kind, :occurred_at, :data, :now)"
+            " ON CONFLICT DO NOTHING", kiosk_id=req.kiosk_id, event_id=event["event_id"],
+            kind=event["kind"], occurred_at=event["occurred_at"],
+            data=json.dumps(event.get("data", {}), ensure_ascii=False), now=int(req.now))
         if cur.rowcount:
             accepted += 1
             if event["kind"] == "settlement":

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
+from central import db
+from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.common import (
@@ -46,16 +47,16 @@ __all__ = ["ROUTES", "card_event", "on_load_cancelled", "on_load_confirmed", "re
 logger = logging.getLogger(__name__)
 
 
-def card_event(conn: sqlite3.Connection, card_no: str, kind: str, now: float,
+def card_event(conn: Connection, card_no: str, kind: str, now: float,
                **detail: Any) -> None:
     """An audit event of a card (inside the caller's transaction)."""
-    conn.execute("INSERT INTO card_events (card_no, kind, occurred_at, detail)"
-                 " VALUES (?, ?, ?, ?)",
-                 (card_no, kind, int(now), json.dumps(detail, ensure_ascii=False)))
+    db.run(conn, "INSERT INTO card_events (card_no, kind, occurred_at, detail)"
+           " VALUES (:card_no, :kind, :now, :detail)", card_no=card_no, kind=kind,
+           now=int(now), detail=json.dumps(detail, ensure_ascii=False))
 
 
 # -- replacement ---------------------------------------------------------------------------
-def replace_card(conn: sqlite3.Connection, old_no: str, new_no: str, now: float) -> dict[str, Any]:
+def replace_card(conn: Connection, old_no: str, new_no: str, now: float) -> dict[str, Any]:
     """Record ``new_no`` as the replacement of the lost card ``old_no`` (the outlet's
     action, ``citycard-central replace-card``); ValueError says why not."""
     if old_no == new_no:
@@ -68,53 +69,53 @@ def replace_card(conn: sqlite3.Connection, old_no: str, new_no: str, now: float)
                          "replaced")
     if new["status"] != "active":
         raise ValueError(f"card {new_no} is {new['status']}: the replacement must be active")
-    taken = conn.execute("SELECT old_card_no FROM replacements WHERE old_card_no IN (?, ?)"
-                         " OR new_card_no IN (?, ?)", (old_no, new_no, old_no, new_no)).fetchone()
+    taken = db.scalar(conn, "SELECT old_card_no FROM replacements WHERE old_card_no IN"
+                      " (:old, :new) OR new_card_no IN (:old, :new)", old=old_no, new=new_no)
     if taken is not None:
-        raise ValueError(f"card {taken[0]} already has a replacement on record")
-    last = conn.execute("SELECT id, balance_after_fen FROM transactions WHERE card_no = ?"
-                        " AND balance_after_fen IS NOT NULL ORDER BY occurred_at DESC, id DESC"
-                        " LIMIT 1", (old_no,)).fetchone()
-    newest = conn.execute("SELECT COALESCE(MAX(id), 0) FROM transactions").fetchone()[0]
+        raise ValueError(f"card {taken} already has a replacement on record")
+    last = db.one(conn, "SELECT id, balance_after_fen FROM transactions WHERE card_no = :old"
+                  " AND balance_after_fen IS NOT NULL ORDER BY occurred_at DESC, id DESC"
+                  " LIMIT 1", old=old_no)
+    newest = db.scalar(conn, "SELECT COALESCE(MAX(id), 0) FROM transactions")
     balance = int(last["balance_after_fen"]) if last is not None else 0
-    conn.execute("INSERT INTO replacements (old_card_no, new_card_no, recorded_at,"
-                 " confirmed_balance_fen, confirmed_tx_id) VALUES (?, ?, ?, ?, ?)",
-                 (old_no, new_no, int(now), balance, int(newest)))
+    db.run(conn, "INSERT INTO replacements (old_card_no, new_card_no, recorded_at,"
+           " confirmed_balance_fen, confirmed_tx_id) VALUES (:old, :new, :now, :balance,"
+           " :newest)", old=old_no, new=new_no, now=int(now), balance=balance,
+           newest=int(newest))
     card_event(conn, old_no, "replaced", now, new_card_no=new_no, balance_fen=balance)
     logger.info("replacement recorded: balance %d fen held", balance)
     return {"old_card_no": old_no, "new_card_no": new_no, "recorded_at": iso(now),
             "confirmed_balance_fen": balance}
 
 
-def _replacement_of(conn: sqlite3.Connection, new_no: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM replacements WHERE new_card_no = ?", (new_no,)).fetchone()
-    return row
+def _replacement_of(conn: Connection, new_no: str) -> RowMapping | None:
+    return db.one(conn, "SELECT * FROM replacements WHERE new_card_no = :new", new=new_no)
 
 
-def _late_fen(conn: sqlite3.Connection, rep: sqlite3.Row) -> int:
+def _late_fen(conn: Connection, rep: RowMapping) -> int:
     """Debits of the old card that reached the centre after its balance was taken."""
-    return -int(conn.execute(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM transactions WHERE card_no = ? AND id > ?"
-        " AND amount_fen < 0 AND kind != 'transfer_out'",
-        (rep["old_card_no"], rep["confirmed_tx_id"])).fetchone()[0])
+    return -int(db.scalar(
+        conn, "SELECT COALESCE(SUM(amount_fen), 0) FROM transactions WHERE card_no = :old"
+        " AND id > :tx_id AND amount_fen < 0 AND kind != 'transfer_out'",
+        old=rep["old_card_no"], tx_id=rep["confirmed_tx_id"]))
 
 
-def _amounts(conn: sqlite3.Connection, rep: sqlite3.Row) -> tuple[int, int]:
+def _amounts(conn: Connection, rep: RowMapping) -> tuple[int, int]:
     """(late records, transferable now) of a replacement."""
     late = _late_fen(conn, rep)
     left = max(0, int(rep["confirmed_balance_fen"]) - late) - int(rep["transferred_fen"])
     return late, max(0, left)
 
 
-def _open_transfer(conn: sqlite3.Connection, card_no: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM orders WHERE card_no = ? AND kind = 'load' AND source = 'transfer'"
-        " AND status IN (?, ?) ORDER BY created_at LIMIT 1", (card_no, *PENDING)).fetchone()
-    return row
+def _open_transfer(conn: Connection, card_no: str) -> RowMapping | None:
+    created, issued = PENDING
+    return db.one(conn, "SELECT * FROM orders WHERE card_no = :card_no AND kind = 'load'"
+                  " AND source = 'transfer' AND status IN (:created, :issued)"
+                  " ORDER BY created_at LIMIT 1", card_no=card_no, created=created,
+                  issued=issued)
 
 
-def transfer_view(conn: sqlite3.Connection, card_no: str, now: float,
+def transfer_view(conn: Connection, card_no: str, now: float,
                   hold_s: int) -> dict[str, Any] | None:
     """What the card view says of a replacement card's balance transfer, or None."""
     rep = _replacement_of(conn, card_no)
@@ -125,9 +126,9 @@ def transfer_view(conn: sqlite3.Connection, card_no: str, now: float,
     status = ("held" if now < available_at else
               "in_progress" if _open_transfer(conn, card_no) is not None else
               "available" if left > 0 else "done")
-    old_aid = conn.execute("SELECT aid FROM cards WHERE card_no = ?",
-                           (rep["old_card_no"],)).fetchone()
-    return {"old_card_no": rep["old_card_no"], "old_aid": old_aid[0] if old_aid else None,
+    old_aid = db.scalar(conn, "SELECT aid FROM cards WHERE card_no = :card_no",
+                        card_no=rep["old_card_no"])
+    return {"old_card_no": rep["old_card_no"], "old_aid": old_aid,
             "status": status,
             "available_at": iso(available_at), "confirmed_balance_fen":
             int(rep["confirmed_balance_fen"]), "late_fen": late,
@@ -157,37 +158,38 @@ def transfer(req: Request) -> Reply:
     # The e-purse cap holds; a transfer is no cash, so the cash load limits do not apply.
     order = create_load(req, card, amount, body["terminal_id"], source="transfer",
                         balance_fen=body.get("balance_fen"), limits=False)
-    conn.execute("UPDATE replacements SET transferred_fen = transferred_fen + ?"
-                 " WHERE old_card_no = ?", (amount, rep["old_card_no"]))
+    db.run(conn, "UPDATE replacements SET transferred_fen = transferred_fen + :amount"
+           " WHERE old_card_no = :old", amount=amount, old=rep["old_card_no"])
     card_event(conn, rep["old_card_no"], "transfer_started", now, order_id=order["order_id"],
                amount_fen=amount)
     return Reply(201, {**load_view(order), "old_card_no": rep["old_card_no"],
                        "transferable_left_fen": left - amount})
 
 
-def on_load_confirmed(conn: sqlite3.Connection, order: sqlite3.Row, now: float) -> None:
+def on_load_confirmed(conn: Connection, order: RowMapping, now: float) -> None:
     """A transfer reached the new card: the old card's balance goes down by as much."""
-    rep = conn.execute("SELECT * FROM replacements WHERE new_card_no = ?",
-                       (order["card_no"],)).fetchone()
+    rep = _replacement_of(conn, order["card_no"])
     if rep is None:  # pragma: no cover - a transfer order always has its replacement
         return
     late, left = _amounts(conn, rep)
-    done = conn.execute(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE card_no = ? AND kind = 'load'"
-        " AND source = 'transfer' AND status = 'completed'", (order["card_no"],)).fetchone()[0]
+    done = db.scalar(
+        conn, "SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE card_no = :card_no"
+        " AND kind = 'load' AND source = 'transfer' AND status = 'completed'",
+        card_no=order["card_no"])
     after = max(0, int(rep["confirmed_balance_fen"]) - late) - int(done)
-    conn.execute("INSERT INTO transactions (card_no, occurred_at, kind, amount_fen,"
-                 " balance_after_fen, terminal_id, order_id) VALUES (?, ?, 'transfer_out',"
-                 " ?, ?, ?, ?)", (rep["old_card_no"], int(now), -order["amount_fen"],
-                                  max(0, after), order["terminal_id"], order["order_id"]))
+    db.run(conn, "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen,"
+           " balance_after_fen, terminal_id, order_id) VALUES (:old, :now, 'transfer_out',"
+           " :amount, :after, :terminal_id, :order_id)", old=rep["old_card_no"], now=int(now),
+           amount=-order["amount_fen"], after=max(0, after), terminal_id=order["terminal_id"],
+           order_id=order["order_id"])
     card_event(conn, rep["old_card_no"], "transfer_completed", now,
                order_id=order["order_id"], amount_fen=order["amount_fen"], left_fen=left)
 
 
-def on_load_cancelled(conn: sqlite3.Connection, order: sqlite3.Row) -> None:
+def on_load_cancelled(conn: Connection, order: RowMapping) -> None:
     """A transfer order cancelled before its MAC2: its amount is transferable again."""
-    conn.execute("UPDATE replacements SET transferred_fen = transferred_fen - ?"
-                 " WHERE new_card_no = ?", (order["amount_fen"], order["card_no"]))
+    db.run(conn, "UPDATE replacements SET transferred_fen = transferred_fen - :amount"
+           " WHERE new_card_no = :new", amount=order["amount_fen"], new=order["card_no"])
 
 
 # -- cancelling a loss report ----------------------------------------------------------------
@@ -203,12 +205,12 @@ def cancel_loss(req: Request) -> Reply:
     assert card is not None  # an unknown number never passes either check
     if card["status"] != "lost":
         raise ApiError("card_not_lost", card_no=card_no, status=card["status"])
-    replaced = conn.execute("SELECT new_card_no FROM replacements WHERE old_card_no = ?",
-                            (card_no,)).fetchone()
+    replaced = db.one(conn, "SELECT new_card_no FROM replacements WHERE old_card_no = :old",
+                      old=card_no)
     if replaced is not None:
         raise ApiError("card_replaced", card_no=card_no)
-    conn.execute("UPDATE cards SET status = 'active', lost_at = NULL WHERE card_no = ?",
-                 (card_no,))
+    db.run(conn, "UPDATE cards SET status = 'active', lost_at = NULL WHERE card_no = :card_no",
+           card_no=card_no)
     card_event(conn, card_no, "loss_cancelled", now, report_no=card["loss_report_no"])
     logger.info("loss report %s cancelled", card["loss_report_no"])
     return Reply(200, {

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hmac
 import logging
-import sqlite3
 from typing import Any
 
+from central import db
+from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.risk import LoadCompleted, Refund, Tear
 from central.router import Reply, Request, Route
@@ -30,6 +31,7 @@ from central.routes.common import (
     require_usable,
 )
 from central.routes.orders import (
+    NEXT_CARD_SEQ,
     cancel_order,
     check_record,
     host_datetime,
@@ -61,7 +63,7 @@ logger = logging.getLogger(__name__)
 PENDING = ("created", "mac2_issued")
 
 
-def load_view(row: sqlite3.Row) -> dict[str, Any]:
+def load_view(row: RowMapping) -> dict[str, Any]:
     before = row["balance_before_fen"]
     done = row["status"] == "completed"
     return {
@@ -76,25 +78,26 @@ def load_view(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def pending_loads(conn: sqlite3.Connection, card_no: str) -> list[sqlite3.Row]:
-    return list(conn.execute(
-        "SELECT * FROM orders WHERE card_no = ? AND kind = 'load' AND status IN (?, ?) "
-        "ORDER BY created_at, rowid", (card_no, *PENDING)))
+def pending_loads(conn: Connection, card_no: str) -> list[RowMapping]:
+    created, issued = PENDING
+    return db.rows(conn, "SELECT * FROM orders WHERE card_no = :card_no AND kind = 'load' "
+                   "AND status IN (:created, :issued) ORDER BY created_at, card_seq",
+                   card_no=card_no, created=created, issued=issued)
 
 
-def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:
+def _order(conn: Connection, order_id: str) -> RowMapping:
     return order_of(conn, order_id, "load")
 
 
-def loaded_today(conn: sqlite3.Connection, card_no: str, now: float) -> int:
+def loaded_today(conn: Connection, card_no: str, now: float) -> int:
     """Fen in this card's load orders today (China time), cancelled ones excepted."""
-    return int(conn.execute(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE card_no = ? AND kind = 'load' "
-        "AND status != 'cancelled' AND created_at >= ?",
-        (card_no, china_day_start(int(now)))).fetchone()[0])
+    return int(db.scalar(
+        conn, "SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE card_no = :card_no "
+        "AND kind = 'load' AND status != 'cancelled' AND created_at >= :since",
+        card_no=card_no, since=china_day_start(int(now))))
 
 
-def load_limits(conn: sqlite3.Connection, card_no: str, now: float,
+def load_limits(conn: Connection, card_no: str, now: float,
                 settings: Settings) -> dict[str, int]:
     """The limits a kiosk shows before the first note (the card's balance is on the card)."""
     used = loaded_today(conn, card_no, now)
@@ -104,9 +107,9 @@ def load_limits(conn: sqlite3.Connection, card_no: str, now: float,
             "purse_cap_fen": settings.purse_cap_fen}
 
 
-def create_load(req: Request, card: sqlite3.Row, amount: int, terminal_id: str, *,
+def create_load(req: Request, card: RowMapping, amount: int, terminal_id: str, *,
                 source: str = "cash", points_used: int = 0,
-                balance_fen: int | None = None, limits: bool = True) -> sqlite3.Row:
+                balance_fen: int | None = None, limits: bool = True) -> RowMapping:
     """Check the limits and insert a ``created`` order (inside the request's transaction).
     ``limits`` False: no cash limits (a balance transfer); the e-purse cap always holds."""
     settings: Settings = req.settings
@@ -122,12 +125,14 @@ def create_load(req: Request, card: sqlite3.Row, amount: int, terminal_id: str, 
         raise ApiError("balance_cap", cap_fen=settings.purse_cap_fen,
                        max_amount_fen=max(0, settings.purse_cap_fen - balance_fen))
     order_id = new_order_id("LO")
-    conn.execute(
-        "INSERT INTO orders (order_id, kind, source, card_no, amount_fen, terminal_id, kiosk_id,"
-        " status, created_at, updated_at, points_used) VALUES (?, 'load', ?, ?, ?, ?, ?,"
-        " 'created', ?, ?, ?)",
-        (order_id, source, card["card_no"], amount, terminal_id.upper(), req.kiosk_id, now, now,
-         points_used))
+    db.run(conn,
+           "INSERT INTO orders (order_id, kind, source, card_no, amount_fen, terminal_id,"
+           " kiosk_id, status, created_at, updated_at, points_used, card_seq) VALUES"
+           " (:order_id, 'load', :source, :card_no, :amount, :terminal_id, :kiosk_id, 'created',"
+           f" :now, :now, :points_used, {NEXT_CARD_SEQ})",
+           order_id=order_id, source=source, card_no=card["card_no"], amount=amount,
+           terminal_id=terminal_id.upper(), kiosk_id=req.kiosk_id, now=now,
+           points_used=points_used)
     logger.info("load order %s created: %d fen from %s", order_id, amount, source)
     return _order(conn, order_id)
 
@@ -166,16 +171,18 @@ def mac2(req: Request) -> Reply:
     date, time_ = host_datetime(now)
     mac = load_mac2(seslk, row["amount_fen"], terminal, bytes.fromhex(date),
                     bytes.fromhex(time_))
-    conn.execute(
-        "UPDATE orders SET status = 'mac2_issued', balance_before_fen = ?, counter = ?, "
-        "card_random = ?, host_date = ?, host_time = ?, mac2 = ?, terminal_id = ?, "
-        "updated_at = ? WHERE order_id = ?",
-        (init.balance_fen, init.counter, init.random.hex().upper(), date, time_,
-         mac.hex().upper(), terminal.hex().upper(), int(now), row["order_id"]))
+    db.run(conn,
+           "UPDATE orders SET status = 'mac2_issued', balance_before_fen = :balance, "
+           "counter = :counter, card_random = :random, host_date = :date, host_time = :time, "
+           "mac2 = :mac2, terminal_id = :terminal_id, updated_at = :now "
+           "WHERE order_id = :order_id",
+           balance=init.balance_fen, counter=init.counter, random=init.random.hex().upper(),
+           date=date, time=time_, mac2=mac.hex().upper(), terminal_id=terminal.hex().upper(),
+           now=int(now), order_id=row["order_id"])
     return Reply(200, load_view(_order(conn, row["order_id"])))
 
 
-def _expected_tac(req: Request, row: sqlite3.Row) -> bytes:
+def _expected_tac(req: Request, row: RowMapping) -> bytes:
     counter = int(row["counter"]) + (1 if req.settings.tac_counter == "after" else 0)
     return load_tac(req.keys.card_keys(row["card_no"]).dtk,
                     row["balance_before_fen"] + row["amount_fen"], counter & 0xFFFF,
@@ -202,11 +209,12 @@ def confirm(req: Request) -> Reply:
     now = int(req.now)
     after = row["balance_before_fen"] + row["amount_fen"]
     mark_completed(conn, row, tac, how, now)
-    conn.execute(
-        "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen, balance_after_fen,"
-        " points_delta, terminal_id, order_id) VALUES (?, ?, 'load', ?, ?, ?, ?, ?)",
-        (row["card_no"], now, row["amount_fen"], after, -row["points_used"],
-         row["terminal_id"], row["order_id"]))
+    db.run(conn,
+           "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen, balance_after_fen,"
+           " points_delta, terminal_id, order_id) VALUES (:card_no, :now, 'load', :amount,"
+           " :after, :points, :terminal_id, :order_id)",
+           card_no=row["card_no"], now=now, amount=row["amount_fen"], after=after,
+           points=-row["points_used"], terminal_id=row["terminal_id"], order_id=row["order_id"])
     if row["source"] == "transfer":
         from central.routes.lifecycle import on_load_confirmed  # (it builds on this module)
         on_load_confirmed(conn, row, now)
@@ -224,8 +232,8 @@ def cancel(req: Request) -> Reply:
                         int(req.now)):
         return Reply(200, load_view(row))
     if row["points_used"]:
-        conn.execute("UPDATE cards SET points = points + ? WHERE card_no = ?",
-                     (row["points_used"], row["card_no"]))
+        db.run(conn, "UPDATE cards SET points = points + :points WHERE card_no = :card_no",
+               points=row["points_used"], card_no=row["card_no"])
     if (req.body or {}).get("reason") == "cash_refunded":
         observe(req, Refund(row["card_no"], req.kiosk_id, row["order_id"], row["amount_fen"]))
     if row["source"] == "transfer":

@@ -17,11 +17,12 @@ wrong answer counts even though the answer is an error.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from central import db
+from central.db import Connection
 from central.errors import ApiError
 from central.risk import PinFailure
 from central.router import Request
@@ -46,11 +47,11 @@ PIN = Secret("pin", "pin_wrong", "pin_locked")
 IDENTITY = Secret("identity", "identity_mismatch", "identity_locked")
 
 
-def locked_until(conn: sqlite3.Connection, card_no: str, secret: Secret,
+def locked_until(conn: Connection, card_no: str, secret: Secret,
                  now: float) -> int | None:
     """When the secret's lock ends, or None if it is not locked now."""
-    row = conn.execute("SELECT locked_until FROM secret_tries WHERE card_no = ? AND secret = ?",
-                       (card_no, secret.name)).fetchone()
+    row = db.one(conn, "SELECT locked_until FROM secret_tries WHERE card_no = :card_no "
+                 "AND secret = :secret", card_no=card_no, secret=secret.name)
     until = None if row is None else row["locked_until"]
     return int(until) if until is not None and until > now else None
 
@@ -62,16 +63,17 @@ def prove(req: Request, card_no: str, secret: Secret, answer: Callable[[], bool]
     decoded): that is not an answer and is not counted.
     """
     conn, now, settings = req.conn, int(req.now), req.settings
-    row = conn.execute("SELECT failures, locked_until FROM secret_tries "
-                       "WHERE card_no = ? AND secret = ?", (card_no, secret.name)).fetchone()
+    row = db.one(conn, "SELECT failures, locked_until FROM secret_tries "
+                 "WHERE card_no = :card_no AND secret = :secret",
+                 card_no=card_no, secret=secret.name)
     until = None if row is None else row["locked_until"]
     if until is not None and until > now:
         _refuse_locked(secret, until, now)
     # A lock that has run out starts a fresh count.
     failures = 0 if row is None or until is not None else int(row["failures"])
     if answer():
-        conn.execute("DELETE FROM secret_tries WHERE card_no = ? AND secret = ?",
-                     (card_no, secret.name))
+        db.run(conn, "DELETE FROM secret_tries WHERE card_no = :card_no AND secret = :secret",
+               card_no=card_no, secret=secret.name)
         return
     failures += 1
     if secret is PIN:
@@ -86,12 +88,12 @@ def prove(req: Request, card_no: str, secret: Secret, answer: Callable[[], bool]
     raise ApiError(secret.wrong, tries_left=settings.pin_max_tries - failures)
 
 
-def _store(conn: sqlite3.Connection, card_no: str, secret: Secret, failures: int,
+def _store(conn: Connection, card_no: str, secret: Secret, failures: int,
            until: int | None) -> None:
-    conn.execute("INSERT INTO secret_tries (card_no, secret, failures, locked_until) "
-                 "VALUES (?, ?, ?, ?) ON CONFLICT (card_no, secret) DO UPDATE SET "
-                 "failures = excluded.failures, locked_until = excluded.locked_until",
-                 (card_no, secret.name, failures, until))
+    db.run(conn, "INSERT INTO secret_tries (card_no, secret, failures, locked_until) "
+           "VALUES (:card_no, :secret, :failures, :until) ON CONFLICT (card_no, secret) "
+           "DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+           card_no=card_no, secret=secret.name, failures=failures, until=until)
 
 
 def _refuse_locked(secret: Secret, until: int, now: int, **extra: str) -> NoReturn:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import sqlite3
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from central import db
+from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.routes.common import CHINA
 from protocol.pboc.secure import CardRecord, IssuerKeys
 
-__all__ = ["cancel_order", "check_record", "host_datetime",
+__all__ = ["NEXT_CARD_SEQ", "cancel_order", "check_record", "host_datetime",
            "idempotency_note", "is_repeat_confirm", "mark_completed", "order_of",
            "order_state", "parse_init", "refuse_moved_counter"]
 
@@ -41,16 +42,20 @@ def idempotency_note(kind: str) -> str:
             "answers with the first result.")
 
 
-def order_of(conn: sqlite3.Connection, order_id: str, kind: str) -> sqlite3.Row:
+#: the next number of a card's orders (orders.card_seq: a card's orders as created)
+NEXT_CARD_SEQ = "(SELECT COALESCE(MAX(card_seq), 0) + 1 FROM orders WHERE card_no = :card_no)"
+
+
+def order_of(conn: Connection, order_id: str, kind: str) -> RowMapping:
     """The ``kind`` order ``order_id``, or ``order_unknown``."""
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM orders WHERE order_id = ? AND kind = ?", (order_id, kind)).fetchone()
+    row = db.one(conn, "SELECT * FROM orders WHERE order_id = :order_id AND kind = :kind",
+                 order_id=order_id, kind=kind)
     if row is None:
         raise ApiError("order_unknown", order_id=order_id)
     return row
 
 
-def order_state(row: sqlite3.Row, action: str, **details: Any) -> ApiError:
+def order_state(row: RowMapping, action: str, **details: Any) -> ApiError:
     """``order_state``: this order's status does not allow ``action``."""
     return ApiError("order_state", f"A {row['status']} {row['kind']} order cannot {action}.",
                     order_id=row["order_id"], status=row["status"], **details)
@@ -71,7 +76,7 @@ def parse_init(parse: Callable[[bytes], InitT], raw_hex: str, keys: IssuerKeys) 
     return init
 
 
-def refuse_moved_counter(row: sqlite3.Row, issued: str, init: _Init, mac: str,
+def refuse_moved_counter(row: RowMapping, issued: str, init: _Init, mac: str,
                          counter_name: str) -> None:
     """An order whose MAC was issued may take a new one only while the card's counter
     has not moved; once it moved, the card may hold the transaction: read its log."""
@@ -81,7 +86,7 @@ def refuse_moved_counter(row: sqlite3.Row, issued: str, init: _Init, mac: str,
                           **{counter_name: row["counter"], f"card_{counter_name}": init.counter})
 
 
-def check_record(row: sqlite3.Row, raw_hex: str, tx_type: int) -> None:
+def check_record(row: RowMapping, raw_hex: str, tx_type: int) -> None:
     """The card-log record proves the order's transaction, or ``evidence_mismatch``."""
     record = CardRecord.parse(bytes.fromhex(raw_hex))
     checks = {
@@ -95,7 +100,7 @@ def check_record(row: sqlite3.Row, raw_hex: str, tx_type: int) -> None:
         raise ApiError("evidence_mismatch", order_id=row["order_id"], fields=wrong)
 
 
-def is_repeat_confirm(row: sqlite3.Row, tac: str | None, record: str | None,
+def is_repeat_confirm(row: RowMapping, tac: str | None, record: str | None,
                       tx_type: int) -> bool:
     """True for a confirm of an order already completed that carries evidence of the
     same transaction (it changes nothing); an ``order_state`` error for other evidence;
@@ -111,14 +116,14 @@ def is_repeat_confirm(row: sqlite3.Row, tac: str | None, record: str | None,
     raise order_state(row, "be confirmed again with a different TAC")
 
 
-def mark_completed(conn: sqlite3.Connection, row: sqlite3.Row, tac: str | None, how: str,
+def mark_completed(conn: Connection, row: RowMapping, tac: str | None, how: str,
                    now: int) -> None:
-    conn.execute("UPDATE orders SET status = 'completed', tac = ?, confirmed_by = ?, "
-                 "updated_at = ? WHERE order_id = ?",
-                 (tac.upper() if tac else None, how, now, row["order_id"]))
+    db.run(conn, "UPDATE orders SET status = 'completed', tac = :tac, confirmed_by = :how, "
+           "updated_at = :now WHERE order_id = :order_id",
+           tac=tac.upper() if tac else None, how=how, now=now, order_id=row["order_id"])
 
 
-def cancel_order(conn: sqlite3.Connection, row: sqlite3.Row, allowed: tuple[str, ...],
+def cancel_order(conn: Connection, row: RowMapping, allowed: tuple[str, ...],
                  action: str, now: int) -> bool:
     """Cancel ``row`` when its status is in ``allowed``; False when it already was
     cancelled (a repeat changes nothing), ``order_state`` otherwise."""
@@ -126,6 +131,6 @@ def cancel_order(conn: sqlite3.Connection, row: sqlite3.Row, allowed: tuple[str,
         return False
     if row["status"] not in allowed:
         raise order_state(row, action)
-    conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE order_id = ?",
-                 (now, row["order_id"]))
+    db.run(conn, "UPDATE orders SET status = 'cancelled', updated_at = :now "
+           "WHERE order_id = :order_id", now=now, order_id=row["order_id"])
     return True

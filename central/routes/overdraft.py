@@ -13,9 +13,10 @@ hotline or a service outlet.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
+from central import db
+from central.db import RowMapping
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.common import card_or_404, iso, new_order_id
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 REASONS = ("overdraft", "fraud", "other")
 
 
-def blacklist_view(card: sqlite3.Row) -> dict[str, Any] | None:
+def blacklist_view(card: RowMapping) -> dict[str, Any] | None:
     """Why a blacklisted card is, and what an overdraft owes; None for any other card."""
     if card["status"] != "blacklisted":
         return None
@@ -48,15 +49,17 @@ def repay(req: Request) -> Reply:
         raise ApiError("repayment_amount", owed_fen=owed)
     left = owed - amount
     repayment_id = new_order_id("RP")
-    conn.execute("UPDATE cards SET owed_fen = ? WHERE card_no = ?", (left, card["card_no"]))
-    conn.execute("INSERT INTO transactions (card_no, occurred_at, kind, amount_fen,"
-                 " terminal_id, order_id) VALUES (?, ?, 'repayment', ?, ?, ?)",
-                 (card["card_no"], now, amount, req.body.get("terminal_id"), repayment_id))
+    db.run(conn, "UPDATE cards SET owed_fen = :left WHERE card_no = :card_no",
+           left=left, card_no=card["card_no"])
+    db.run(conn, "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen,"
+           " terminal_id, order_id) VALUES (:card_no, :now, 'repayment', :amount,"
+           " :terminal_id, :repayment_id)", card_no=card["card_no"], now=now, amount=amount,
+           terminal_id=req.body.get("terminal_id"), repayment_id=repayment_id)
     card_event(conn, card["card_no"], "repayment", now, repayment_id=repayment_id,
                amount_fen=amount, owed_fen=left)
     if left == 0:
-        conn.execute("UPDATE cards SET status = 'active', blacklist_reason = NULL"
-                     " WHERE card_no = ?", (card["card_no"],))
+        db.run(conn, "UPDATE cards SET status = 'active', blacklist_reason = NULL"
+               " WHERE card_no = :card_no", card_no=card["card_no"])
         card_event(conn, card["card_no"], "blacklist_lifted", now, reason="overdraft",
                    repayment_id=repayment_id)
         logger.info("overdraft repaid: blacklist entry lifted (%s)", repayment_id)

@@ -15,9 +15,9 @@ import hmac
 import itertools
 import logging
 import secrets
-import sqlite3
 
-from central import keys
+from central import db, keys
+from central.db import RowMapping
 from central.errors import ApiError
 from central.keys import DEFAULT_PIN_KDF, PinKdf, kiosk_secrets
 from central.router import Reply, Request, Route
@@ -66,12 +66,12 @@ def _decode(req: Request, card_no: str, block: str) -> str:
     raise ApiError("pin_block_invalid", str(problem)) from None
 
 
-def check_pin(req: Request, card: sqlite3.Row, block: str) -> None:
+def check_pin(req: Request, card: RowMapping, block: str) -> None:
     """Verify a PIN block against the card's payment password, counting wrong tries."""
     check_pin_of(req, card["card_no"], card, block)
 
 
-def check_pin_of(req: Request, card_no: str, card: sqlite3.Row | None, block: str) -> None:
+def check_pin_of(req: Request, card_no: str, card: RowMapping | None, block: str) -> None:
     """:func:`check_pin` for a typed card number: a number the centre does not
     know (``card`` None) is answered like a card whose password is wrong."""
     if card is not None and card["pin_hash"] is None:
@@ -95,7 +95,7 @@ def check_pin_of(req: Request, card_no: str, card: sqlite3.Row | None, block: st
     lockout.prove(req, card_no, lockout.PIN, answer)
 
 
-def check_identity(req: Request, card_no: str, card: sqlite3.Row | None, id_last6: str) -> None:
+def check_identity(req: Request, card_no: str, card: RowMapping | None, id_last6: str) -> None:
     """The last 6 of the holder's ID, counted and locked like the payment password.
     A number the centre does not know gets exactly the answer a wrong ID gets."""
     def answer() -> bool:
@@ -116,8 +116,9 @@ def _store(req: Request, card_no: str, pin: str) -> None:
 def _write(req: Request, card_no: str, pin: str) -> None:
     salt = secrets.token_bytes(16)
     verifier, label = hash_pin(pin, salt, req.settings.pin_kdf, req.settings.pepper)
-    req.conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ?, pin_kdf = ?"
-                     " WHERE card_no = ?", (verifier, salt, label, card_no))
+    db.run(req.conn, "UPDATE cards SET pin_hash = :pin_hash, pin_salt = :salt, pin_kdf = :kdf"
+           " WHERE card_no = :card_no", pin_hash=verifier, salt=salt, kdf=label,
+           card_no=card_no)
 
 
 def _result(card_no: str, verified: bool) -> Reply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from central import db
 from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.common import CARD_STATE_ERRORS, card_or_404, require_usable
@@ -31,8 +32,8 @@ def redeem(req: Request) -> Reply:
         raise ApiError("points_insufficient", points=card["points"])
     order = create_load(req, card, points // rate * 100, req.body["terminal_id"],
                         source="points", points_used=points)
-    req.conn.execute("UPDATE cards SET points = points - ? WHERE card_no = ?",
-                     (points, card["card_no"]))
+    db.run(req.conn, "UPDATE cards SET points = points - :points WHERE card_no = :card_no",
+           points=points, card_no=card["card_no"])
     return Reply(201, {"order": load_view(order), "points_left": card["points"] - points})
 
 

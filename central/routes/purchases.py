@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hmac
 import logging
-import sqlite3
 from typing import Any
 
+from central import db
+from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.risk import Tear
 from central.router import Param, Reply, Request, Route
@@ -30,6 +31,7 @@ from central.routes.common import (
     require_usable,
 )
 from central.routes.orders import (
+    NEXT_CARD_SEQ,
     cancel_order,
     check_record,
     host_datetime,
@@ -60,7 +62,7 @@ logger = logging.getLogger(__name__)
 OPEN = ("created", "mac1_issued")
 
 
-def bill_view(row: sqlite3.Row, threshold_fen: int) -> dict[str, Any]:
+def bill_view(row: RowMapping, threshold_fen: int) -> dict[str, Any]:
     return {
         "bill_id": row["bill_id"], "utility": row["utility"], "account_no": row["account_no"],
         "payee": row["payee"], "payee_zh": row["payee_zh"],
@@ -70,7 +72,7 @@ def bill_view(row: sqlite3.Row, threshold_fen: int) -> dict[str, Any]:
     }
 
 
-def purchase_view(row: sqlite3.Row) -> dict[str, Any]:
+def purchase_view(row: RowMapping) -> dict[str, Any]:
     before = row["balance_before_fen"]
     done = row["status"] == "completed"
     return {
@@ -85,13 +87,12 @@ def purchase_view(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def _order(conn: sqlite3.Connection, order_id: str) -> sqlite3.Row:
+def _order(conn: Connection, order_id: str) -> RowMapping:
     return order_of(conn, order_id, "purchase")
 
 
-def _bill(conn: sqlite3.Connection, bill_id: str) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM bills WHERE bill_id = ?", (bill_id,)).fetchone()
+def _bill(conn: Connection, bill_id: str) -> RowMapping:
+    row = db.one(conn, "SELECT * FROM bills WHERE bill_id = :bill_id", bill_id=bill_id)
     if row is None:
         raise ApiError("bill_not_found", bill_id=bill_id)
     return row
@@ -99,10 +100,9 @@ def _bill(conn: sqlite3.Connection, bill_id: str) -> sqlite3.Row:
 
 
 def find_bill(req: Request) -> Reply:
-    row = req.conn.execute(
-        "SELECT * FROM bills WHERE utility = ? AND account_no = ? "
-        "ORDER BY status = 'unpaid' DESC, period DESC LIMIT 1",
-        (req.query["utility"], req.query["account_no"])).fetchone()
+    row = db.one(req.conn, "SELECT * FROM bills WHERE utility = :utility AND account_no = "
+                 ":account_no ORDER BY status = 'unpaid' DESC, period DESC LIMIT 1",
+                 utility=req.query["utility"], account_no=req.query["account_no"])
     if row is None:
         raise ApiError("bill_not_found", utility=req.query["utility"])
     return Reply(200, bill_view(row, req.settings.bill_pin_threshold_fen))
@@ -122,12 +122,14 @@ def create(req: Request) -> Reply:
             raise ApiError("pin_required", threshold_fen=req.settings.bill_pin_threshold_fen)
         check_pin(req, card, body["pin_block"])
     order_id = new_order_id("PO")
-    conn.execute(
-        "INSERT INTO orders (order_id, kind, source, card_no, amount_fen, terminal_id, kiosk_id,"
-        " status, created_at, updated_at, bill_id) VALUES (?, 'purchase', 'e_purse', ?, ?, ?,"
-        " ?, 'created', ?, ?, ?)",
-        (order_id, card["card_no"], body["amount_fen"], body["terminal_id"].upper(),
-         req.kiosk_id, now, now, bill["bill_id"]))
+    db.run(conn,
+           "INSERT INTO orders (order_id, kind, source, card_no, amount_fen, terminal_id,"
+           " kiosk_id, status, created_at, updated_at, bill_id, card_seq) VALUES (:order_id,"
+           " 'purchase', 'e_purse', :card_no, :amount, :terminal_id, :kiosk_id, 'created',"
+           f" :now, :now, :bill_id, {NEXT_CARD_SEQ})",
+           order_id=order_id, card_no=card["card_no"], amount=body["amount_fen"],
+           terminal_id=body["terminal_id"].upper(), kiosk_id=req.kiosk_id, now=now,
+           bill_id=bill["bill_id"])
     logger.info("purchase order %s created for bill %s", order_id, bill["bill_id"])
     return Reply(201, purchase_view(_order(conn, order_id)))
 
@@ -146,12 +148,12 @@ def mac1(req: Request) -> Reply:
     bill = _bill(conn, row["bill_id"])
     if bill["status"] == "paid":
         raise ApiError("bill_already_paid", bill_id=bill["bill_id"])
-    other = conn.execute(
-        "SELECT order_id FROM orders WHERE bill_id = ? AND status = 'mac1_issued' "
-        "AND order_id != ?", (row["bill_id"], row["order_id"])).fetchone()
+    other = db.one(conn, "SELECT order_id FROM orders WHERE bill_id = :bill_id "
+                   "AND status = 'mac1_issued' AND order_id != :order_id",
+                   bill_id=row["bill_id"], order_id=row["order_id"])
     if other is not None:
         raise order_state(row, "take a MAC1 while another order pays this bill",
-                     other_order_id=other[0])
+                     other_order_id=other["order_id"])
     init = parse_init(InitPurchase.parse, req.body["init_response"], req.keys)
     refuse_moved_counter(row, "mac1_issued", init, "MAC1", "offline_counter")
     if init.balance_fen < row["amount_fen"]:
@@ -164,16 +166,17 @@ def mac1(req: Request) -> Reply:
     sespk = purchase_session_key(keys.dpk, init.random, init.offline_counter, seq)
     mac = purchase_mac1(sespk, row["amount_fen"], terminal, bytes.fromhex(date),
                         bytes.fromhex(time_))
-    conn.execute(
-        "UPDATE orders SET status = 'mac1_issued', balance_before_fen = ?, counter = ?, "
-        "card_random = ?, host_date = ?, host_time = ?, mac2 = ?, terminal_seq = ?, "
-        "updated_at = ? WHERE order_id = ?",
-        (init.balance_fen, init.counter, init.random.hex().upper(), date, time_,
-         mac.hex().upper(), seq, int(now), row["order_id"]))
+    db.run(conn,
+           "UPDATE orders SET status = 'mac1_issued', balance_before_fen = :balance, "
+           "counter = :counter, card_random = :random, host_date = :date, host_time = :time, "
+           "mac2 = :mac, terminal_seq = :seq, updated_at = :now WHERE order_id = :order_id",
+           balance=init.balance_fen, counter=init.counter, random=init.random.hex().upper(),
+           date=date, time=time_, mac=mac.hex().upper(), seq=seq, now=int(now),
+           order_id=row["order_id"])
     return Reply(200, purchase_view(_order(conn, row["order_id"])))
 
 
-def _check_card_macs(req: Request, row: sqlite3.Row, tac: str, mac2: str) -> None:
+def _check_card_macs(req: Request, row: RowMapping, tac: str, mac2: str) -> None:
     keys = req.keys.card_keys(row["card_no"])
     sespk = purchase_session_key(keys.dpk, bytes.fromhex(row["card_random"]),
                                  int(row["counter"]).to_bytes(2, "big"), row["terminal_seq"])
@@ -206,13 +209,15 @@ def confirm(req: Request) -> Reply:
     now = int(req.now)
     bill = _bill(conn, row["bill_id"])
     mark_completed(conn, row, tac, how, now)
-    conn.execute("UPDATE bills SET status = 'paid', paid_at = ?, paid_order_id = ? "
-                 "WHERE bill_id = ?", (now, row["order_id"], row["bill_id"]))
-    conn.execute(
-        "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen, balance_after_fen,"
-        " merchant, terminal_id, order_id) VALUES (?, ?, 'bill_payment', ?, ?, ?, ?, ?)",
-        (row["card_no"], now, -row["amount_fen"], row["balance_before_fen"] - row["amount_fen"],
-         bill["payee_zh"], row["terminal_id"], row["order_id"]))
+    db.run(conn, "UPDATE bills SET status = 'paid', paid_at = :now, paid_order_id = :order_id "
+           "WHERE bill_id = :bill_id", now=now, order_id=row["order_id"], bill_id=row["bill_id"])
+    db.run(conn,
+           "INSERT INTO transactions (card_no, occurred_at, kind, amount_fen, balance_after_fen,"
+           " merchant, terminal_id, order_id) VALUES (:card_no, :now, 'bill_payment', :amount,"
+           " :after, :merchant, :terminal_id, :order_id)",
+           card_no=row["card_no"], now=now, amount=-row["amount_fen"],
+           after=row["balance_before_fen"] - row["amount_fen"], merchant=bill["payee_zh"],
+           terminal_id=row["terminal_id"], order_id=row["order_id"])
     logger.info("purchase order %s completed by %s", row["order_id"], how)
     if how == "card_record":
         observe(req, Tear(row["card_no"], req.kiosk_id, row["order_id"]))

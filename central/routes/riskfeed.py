@@ -9,9 +9,10 @@ and undone without costing the cardholder the request.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
-from central.risk import Alert, Event, Monitor, SqliteRiskStore
+from central import db
+from central.db import Connection
+from central.risk import Alert, Event, Monitor, SqlRiskStore
 from central.risk.settings import RiskSettings
 from central.router import Request
 
@@ -20,21 +21,21 @@ __all__ = ["monitor_on", "observe"]
 logger = logging.getLogger(__name__)
 
 
-def monitor_on(conn: sqlite3.Connection, settings: RiskSettings, now: float) -> Monitor:
+def monitor_on(conn: Connection, settings: RiskSettings, now: float) -> Monitor:
     """The monitor over ``conn`` (inside the caller's transaction) at the time ``now``."""
-    return Monitor(SqliteRiskStore(conn), settings, lambda: now)
+    return Monitor(SqlRiskStore(conn), settings, lambda: now)
 
 
 def observe(req: Request, event: Event) -> list[Alert]:
     """Judge ``event``; the alerts it raised or added to (none if the monitor failed)."""
-    conn = req.conn
-    conn.execute("SAVEPOINT risk")
+    savepoint = req.conn.begin_nested()
     try:
-        alerts = monitor_on(conn, req.settings.risk, req.now).observe(event)
-    except Exception:
-        conn.execute("ROLLBACK TO risk")
-        conn.execute("RELEASE risk")
+        alerts = monitor_on(req.conn, req.settings.risk, req.now).observe(event)
+    except Exception as exc:
+        savepoint.rollback()
+        if db.retryable(exc):  # PostgreSQL: the whole transaction runs again
+            raise
         logger.exception("risk monitor failed on a %s event; request goes on", event.kind)
         return []
-    conn.execute("RELEASE risk")
+    savepoint.commit()
     return alerts

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text as sql_text
+
 from central.client import SignedClient
-from central.db import connect
+from central.db import connect, transaction
 from central.keys import PinKdf
 from central.server import CentralServer
 
@@ -31,23 +33,56 @@ TEST_PIN_KDF = PinKdf(n=16, r=1, p=1)
 
 @dataclass
 class Central:
-    """A running server, its database file and a signed client."""
+    """A running server, its database (an SQLite file's path, or a PostgreSQL URL)
+    and a signed client."""
 
     server: CentralServer
     url: str
-    db: Path
+    db: Path | str
     secret: bytes
     client: SignedClient
 
-    def sql(self, query: str, *args: Any) -> list[sqlite3.Row]:
+    @property
+    def db_args(self) -> list[str]:
+        """How ``citycard-central`` names this database."""
+        if isinstance(self.db, Path):
+            return ["--db", str(self.db)]
+        return ["--database-url", self.db]
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if isinstance(self.db, Path) else "postgresql"
+
+    def sql(self, query: str, *args: Any) -> list[SqlRow]:
+        """Run ``query`` (``?`` placeholders, in order) in its own transaction."""
+        names = iter(range(len(args) + 1))
+        named = re.sub(r"\?", lambda _: f":p{next(names)}", query)
         conn = connect(self.db)
         try:
-            return conn.execute(query, args).fetchall()
+            with transaction(conn):
+                result = conn.execute(
+                    sql_text(named), {f"p{i}": a for i, a in enumerate(args)})
+                return [SqlRow(r) for r in result] if result.returns_rows else []
         finally:
             conn.close()
 
     def another_client(self, kiosk_id: str = KIOSK, secret: bytes | None = None) -> SignedClient:
         return SignedClient(self.url, kiosk_id, secret or self.secret)
+
+
+class SqlRow(tuple[Any, ...]):
+    """A row read by :meth:`Central.sql`: by position (``row[0]``) or by name
+    (``row["kind"]``), as sqlite3.Row allowed."""
+
+    _by_name: dict[str, Any]
+
+    def __new__(cls, row: Any) -> SqlRow:
+        made = super().__new__(cls, tuple(row))
+        made._by_name = dict(row._mapping)
+        return made
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        return self._by_name[key] if isinstance(key, str) else super().__getitem__(key)
 
 
 class Clock:

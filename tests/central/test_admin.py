@@ -40,13 +40,10 @@ def call(central: Central, method: str, path: str, token: str | None,
 
 
 def _alert(central: Central) -> int:
-    conn = connect(central.db)
-    cur = conn.execute(
+    return int(central.sql(
         "INSERT INTO alerts (rule, severity, subject_kind, subject, kiosk_id, first_at, last_at,"
         " hits, details) VALUES ('load_velocity', 'high', 'card', ?, 'KIOSK-DEV-0001', ?, ?,"
-        " 1, '{}')", (ZHANG, int(time.time()), int(time.time())))
-    conn.close()
-    return int(cur.lastrowid or 0)
+        " 1, '{}') RETURNING id", ZHANG, int(time.time()), int(time.time()))[0][0])
 
 
 def _audit(central: Central) -> list[dict[str, Any]]:
@@ -117,10 +114,8 @@ def test_list_and_acknowledge_alerts(central: Central) -> None:
 
 def test_lift_a_blacklist_entry(central: Central) -> None:
     token = _admin(central)
-    conn = connect(central.db)
-    conn.execute("UPDATE cards SET status = 'blacklisted', blacklist_reason = 'fraud'"
-                 " WHERE card_no = ?", (LI,))
-    conn.close()
+    central.sql("UPDATE cards SET status = 'blacklisted', blacklist_reason = 'fraud'"
+                " WHERE card_no = ?", LI)
     assert central.client.get(f"/v1/cards/{LI}").json()["status"] == "blacklisted"
     resp = call(central, "POST", f"/v1/admin/cards/{LI}/blacklist/lift", token,
                 {"note": "reviewed: the holder's own loads"})
@@ -192,43 +187,41 @@ def test_add_a_kiosk_and_rotate_its_secret(start_central: Callable[..., Central]
 # -- the console --------------------------------------------------------------------------
 def test_console_admin_commands(central: Central, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(central.db)
+    db = central.db_args
     token_file = tmp_path / "admin.token"
-    assert main(["add-admin", "--db", db, "zhao", "--token-file", str(token_file)]) == 0
+    assert main(["add-admin", *db, "zhao", "--token-file", str(token_file)]) == 0
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     token = token_file.read_text().strip()
     assert call(central, "GET", "/v1/admin/alerts", token).status_code == 200
-    assert main(["add-admin", "--db", db, "zhao"]) == 1  # taken
+    assert main(["add-admin", *db, "zhao"]) == 1  # taken
 
     alert_id = _alert(central)
-    assert main(["ack-alert", "--db", db, str(alert_id)]) == 0
-    assert main(["ack-alert", "--db", db, "999"]) == 1
-    conn = connect(central.db)
-    conn.execute("UPDATE cards SET status = 'blacklisted', blacklist_reason = 'other'"
-                 " WHERE card_no = ?", (LI,))
-    conn.close()
-    assert main(["lift-blacklist", "--db", db, LI, "--note", "outlet check"]) == 0
-    assert main(["lift-blacklist", "--db", db, CHEN]) == 1
-    assert main(["replace-card", "--db", db, LIU, ZHANG]) == 0
+    assert main(["ack-alert", *db, str(alert_id)]) == 0
+    assert main(["ack-alert", *db, "999"]) == 1
+    central.sql("UPDATE cards SET status = 'blacklisted', blacklist_reason = 'other'"
+                " WHERE card_no = ?", LI)
+    assert main(["lift-blacklist", *db, LI, "--note", "outlet check"]) == 0
+    assert main(["lift-blacklist", *db, CHEN]) == 1
+    assert main(["replace-card", *db, LIU, ZHANG]) == 0
     capsys.readouterr()
-    assert main(["audit", "--db", db, "--json"]) == 0
+    assert main(["audit", *db, "--json"]) == 0
     events = json.loads(capsys.readouterr().out)["events"]
     actions = {e["action"]: e["actor"] for e in events}
     for action in ("admin_added", "alert_acknowledged", "blacklist_lifted", "card_replaced"):
         assert actions[action].startswith("console:"), (action, actions)
-    assert main(["audit", "--db", db]) == 0
+    assert main(["audit", *db]) == 0
     out = capsys.readouterr().out
     assert LI not in out and "blacklist_lifted" in out  # card numbers masked in lines
-    assert main(["revoke-admin", "--db", db, "zhao"]) == 0
+    assert main(["revoke-admin", *db, "zhao"]) == 0
     assert error_of(call(central, "GET", "/v1/admin/alerts", token), 401, "unauthorized")
-    assert main(["revoke-admin", "--db", db, "zhao"]) == 1
+    assert main(["revoke-admin", *db, "zhao"]) == 1
 
 
 def test_console_rotate_secret(central: Central, tmp_path: Path) -> None:
     key_file = tmp_path / "server.key"
     secret_file = tmp_path / "kiosk-new.secret"
-    db = str(central.db)
-    args = ["--db", db, "--secret-key-file", str(key_file)]
+    db = central.db_args
+    args = [*db, "--secret-key-file", str(key_file)]
     assert main(["add-kiosk", *args, "--id", "KIOSK-R", "--secret-file", str(secret_file)]) == 0
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     old = secret_file.read_bytes().strip()
@@ -245,6 +238,6 @@ def test_console_rotate_secret(central: Central, tmp_path: Path) -> None:
     assert main(["rotate-secret", *args, "KIOSK-NONE", "--secret-file",
                  str(tmp_path / "x.secret")]) == 1
     assert not (tmp_path / "x.secret").exists()
-    assert main(["rotate-secret", "--db", db, "KIOSK-R", "--secret-file",
+    assert main(["rotate-secret", *db, "KIOSK-R", "--secret-file",
                  str(secret_file)]) == 1  # the secrets are sealed: no key, no rotation
     assert secret_file.read_bytes().strip() == new

@@ -139,9 +139,9 @@ def test_every_rule_raises_its_alert_through_the_server(watched: tuple[Central, 
     assert alerts(central, "?since=4000000000") == []
 
     # the console lists the same alerts: JSON in full, lines with card numbers masked
-    assert main(["--log-level", "ERROR", "alerts", "--db", str(central.db), "--json"]) == 0
+    assert main(["--log-level", "ERROR", "alerts", *central.db_args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["alerts"] == listed
-    assert main(["--log-level", "ERROR", "alerts", "--db", str(central.db),
+    assert main(["--log-level", "ERROR", "alerts", *central.db_args,
                  "--rule", "pin_failures"]) == 0
     line = capsys.readouterr().out
     assert "pin_failures" in line and "BLACKLISTED" in line
@@ -166,9 +166,7 @@ def test_the_server_sweeps_for_silent_kiosks_on_its_own(
 def test_a_fault_in_the_monitor_does_not_cost_the_request(watched: tuple[Central, Clock]
                                                           ) -> None:
     central, _ = watched
-    conn = connect(central.db)
-    conn.execute("DROP TABLE risk_events")
-    conn.close()
+    central.sql("DROP TABLE risk_events")
     load(central, EPurse(ZHANG, balance=0, online_ctr=1), 1000)
     assert central.sql("SELECT status FROM orders")[0][0] == "completed"
 

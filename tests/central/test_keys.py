@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from central import db
 from central.auth import kiosk_secret, register_kiosk
 from central.db import connect, migrate, transaction
 from central.keys import (
@@ -59,7 +60,8 @@ def test_a_new_database_file_and_its_wal_are_readable_by_the_owner_only(
         tmp_path: Path) -> None:
     path = _db(tmp_path)
     conn = connect(path)
-    conn.execute("CREATE TABLE t (x)")
+    with transaction(conn):
+        conn.exec_driver_sql("CREATE TABLE t (x)")
     for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         assert f.exists(), f
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
@@ -70,7 +72,7 @@ def test_a_new_database_file_and_its_wal_are_readable_by_the_owner_only(
 def test_kiosk_secrets_are_stored_encrypted_under_the_server_key(tmp_path: Path) -> None:
     conn = connect(_db(tmp_path))
     register_kiosk(conn, "K1", b"s" * 32, KEY)
-    stored = bytes(conn.execute("SELECT secret FROM kiosks").fetchone()[0])
+    stored = bytes(db.scalar(conn, "SELECT secret FROM kiosks"))
     assert is_sealed(stored) and b"s" * 32 not in stored
     assert kiosk_secret(conn, "K1", KEY) == b"s" * 32
     with pytest.raises(SecretKeyError):  # no key
@@ -79,7 +81,8 @@ def test_kiosk_secrets_are_stored_encrypted_under_the_server_key(tmp_path: Path)
         kiosk_secret(conn, "K1", b"another-server-key-0123456789")
     # a sealed secret moved onto another kiosk's row does not open there
     register_kiosk(conn, "K2", b"t" * 32, KEY)
-    conn.execute("UPDATE kiosks SET secret = ? WHERE kiosk_id = 'K2'", (stored,))
+    with transaction(conn):
+        db.run(conn, "UPDATE kiosks SET secret = :secret WHERE kiosk_id = 'K2'", secret=stored)
     with pytest.raises(SecretKeyError):
         kiosk_secret(conn, "K2", KEY)
 
@@ -94,8 +97,9 @@ def test_clear_secrets_are_encrypted_once_a_key_is_given(tmp_path: Path,
     assert seal_existing(conn, None) == 0  # without a key: left, with a warning
     assert "stored in clear" in caplog.text
     assert seal_existing(conn, KEY) == 2  # the current and the previous secret
-    row = conn.execute("SELECT secret, secret_prev FROM kiosks").fetchone()
-    assert is_sealed(bytes(row[0])) and is_sealed(bytes(row[1]))
+    row = db.one(conn, "SELECT secret, secret_prev FROM kiosks")
+    assert row is not None
+    assert is_sealed(bytes(row["secret"])) and is_sealed(bytes(row["secret_prev"]))
     assert kiosk_secrets(conn, "K1", time.time(), KEY) == [b"b" * 32, b"a" * 32]
     assert seal_existing(conn, KEY) == 0  # once
     with pytest.raises(SecretKeyError):  # sealed, and then no key: refused, not ignored
@@ -240,10 +244,8 @@ def test_an_old_pbkdf2_verifier_is_upgraded_on_its_next_right_answer(
     central = start_central(Settings(pepper=pepper))
     salt = b"\x01" * 16
     old = hashlib.pbkdf2_hmac("sha256", DEMO_PIN.encode(), salt, 20_000)
-    conn = connect(central.db)
-    conn.execute("UPDATE cards SET pin_hash = ?, pin_salt = ?, pin_kdf = NULL"
-                 " WHERE card_no = ?", (old, salt, ZHANG))
-    conn.close()
+    central.sql("UPDATE cards SET pin_hash = ?, pin_salt = ?, pin_kdf = NULL"
+                " WHERE card_no = ?", old, salt, ZHANG)
 
     def verify(pin: str) -> int:
         block = pinblock.encode(pin, ZHANG, pinblock.pin_key(central.secret))

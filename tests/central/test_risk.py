@@ -4,15 +4,13 @@ clock: no server, no sleeps. The HTTP path is tests/central/test_alerts.py."""
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from central.auth import register_kiosk
-from central.db import connect
+from central.db import Connection, connect, rows, run, scalar
 from central.risk import (
     AuditReport,
     Heartbeat,
@@ -23,7 +21,7 @@ from central.risk import (
     Refund,
     RiskConfigError,
     RiskSettings,
-    SqliteRiskStore,
+    SqlRiskStore,
     Tear,
     load_risk,
     parse_risk,
@@ -34,10 +32,8 @@ K2 = "KIOSK-DEV-0002"
 
 
 @pytest.fixture
-def db(tmp_path: Path, template_db: Path) -> Iterator[sqlite3.Connection]:
-    path = tmp_path / "central.sqlite"
-    shutil.copy(template_db, path)
-    conn = connect(path)
+def db(fresh_database: Callable[[], Path | str]) -> Iterator[Connection]:
+    conn = connect(fresh_database())
     for kiosk_id in (KIOSK, K2):
         register_kiosk(conn, kiosk_id, b"0" * 32)
     yield conn
@@ -51,22 +47,22 @@ def clock() -> Clock:
     return c
 
 
-def monitor(db: sqlite3.Connection, clock: Clock, **settings: object) -> Monitor:
-    return Monitor(SqliteRiskStore(db), RiskSettings(**settings), clock)  # type: ignore[arg-type]
+def monitor(db: Connection, clock: Clock, **settings: object) -> Monitor:
+    return Monitor(SqlRiskStore(db), RiskSettings(**settings), clock)  # type: ignore[arg-type]
 
 
-def status(db: sqlite3.Connection, card_no: str) -> str:
-    return str(db.execute("SELECT status FROM cards WHERE card_no = ?", (card_no,)).fetchone()[0])
+def status(db: Connection, card_no: str) -> str:
+    return str(scalar(db, "SELECT status FROM cards WHERE card_no = :c", c=card_no))
 
 
-def audit_events(db: sqlite3.Connection) -> list[tuple[str, str, str, dict[str, object]]]:
+def audit_events(db: Connection) -> list[tuple[str, str, str, dict[str, object]]]:
     return [(r["actor"], r["action"], r["subject"], json.loads(r["details"]))
-            for r in db.execute("SELECT * FROM audit_events ORDER BY id")]
+            for r in rows(db, "SELECT * FROM audit_events ORDER BY id")]
 
 
 # -- load velocity ---------------------------------------------------------------------
 def test_load_velocity_per_hour_raises_a_medium_alert_and_folds_repeats(
-        db: sqlite3.Connection, clock: Clock) -> None:
+        db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, load_hour_count=3, load_day_count=10)
     for _ in range(2):
         assert m.observe(LoadCompleted(ZHANG, KIOSK, 5000)) == []
@@ -84,14 +80,14 @@ def test_load_velocity_per_hour_raises_a_medium_alert_and_folds_repeats(
     assert m.observe(LoadCompleted(LI, KIOSK, 5000)) == []
 
 
-def test_loads_older_than_the_hour_do_not_count(db: sqlite3.Connection, clock: Clock) -> None:
+def test_loads_older_than_the_hour_do_not_count(db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, load_hour_count=3, load_day_count=10)
     for _ in range(5):
         assert m.observe(LoadCompleted(ZHANG, KIOSK, 1000)) == []
         clock.advance(1800)  # two an hour: never three within one
 
 
-def test_load_velocity_per_hour_by_amount(db: sqlite3.Connection, clock: Clock) -> None:
+def test_load_velocity_per_hour_by_amount(db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, load_hour_fen=60_000)
     assert m.observe(LoadCompleted(ZHANG, KIOSK, 50_000)) == []
     (alert,) = m.observe(LoadCompleted(ZHANG, KIOSK, 10_000))
@@ -99,7 +95,7 @@ def test_load_velocity_per_hour_by_amount(db: sqlite3.Connection, clock: Clock) 
 
 
 def test_load_velocity_per_day_is_high_and_blacklists_the_card_with_an_audit_event(
-        db: sqlite3.Connection, clock: Clock) -> None:
+        db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, load_hour_count=3, load_day_count=4)
     for _ in range(3):
         assert m.observe(LoadCompleted(ZHANG, KIOSK, 2000)) == []
@@ -110,12 +106,12 @@ def test_load_velocity_per_day_is_high_and_blacklists_the_card_with_an_audit_eve
     assert status(db, ZHANG) == "blacklisted"
     assert audit_events(db) == [("risk-monitor", "card_blacklisted", ZHANG, {
         "alert_id": alert.id, "rule": "load_velocity_day", "pending_review": True})]
-    stored = SqliteRiskStore(db).open_alert("load_velocity_day", ZHANG, 0)
+    stored = SqlRiskStore(db).open_alert("load_velocity_day", ZHANG, 0)
     assert stored is not None and stored.card_blacklisted
 
 
 def test_auto_blacklist_off_raises_the_alert_and_leaves_the_card(
-        db: sqlite3.Connection, clock: Clock) -> None:
+        db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, load_hour_count=1, load_day_count=1, auto_blacklist=False)
     alerts = m.observe(LoadCompleted(ZHANG, KIOSK, 2000))
     assert [a.rule for a in alerts] == ["load_velocity_hour", "load_velocity_day"]
@@ -124,7 +120,7 @@ def test_auto_blacklist_off_raises_the_alert_and_leaves_the_card(
 
 
 # -- payment-password failures across kiosks --------------------------------------------
-def test_pin_failures_across_kiosks_are_high(db: sqlite3.Connection, clock: Clock) -> None:
+def test_pin_failures_across_kiosks_are_high(db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, pin_failures=4, pin_kiosks=2)
     for _ in range(5):  # one kiosk alone: a holder who forgot, not a guesser moving on
         assert m.observe(PinFailure(ZHANG, KIOSK)) == []
@@ -135,7 +131,7 @@ def test_pin_failures_across_kiosks_are_high(db: sqlite3.Connection, clock: Cloc
     assert alert.card_blacklisted and status(db, ZHANG) == "blacklisted"
 
 
-def test_pin_failures_outside_the_window_do_not_count(db: sqlite3.Connection,
+def test_pin_failures_outside_the_window_do_not_count(db: Connection,
                                                       clock: Clock) -> None:
     m = monitor(db, clock, pin_failures=3, pin_kiosks=2, pin_window_s=600)
     m.observe(PinFailure(ZHANG, KIOSK))
@@ -146,7 +142,7 @@ def test_pin_failures_outside_the_window_do_not_count(db: sqlite3.Connection,
 
 
 # -- tears and refunds ------------------------------------------------------------------
-def test_repeated_tears_and_refunds_on_one_card(db: sqlite3.Connection, clock: Clock) -> None:
+def test_repeated_tears_and_refunds_on_one_card(db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, tear_count=3)
     assert m.observe(Tear(ZHANG, KIOSK, "LO" + "0" * 24)) == []
     assert m.observe(Refund(ZHANG, K2, "LO" + "1" * 24, 5000)) == []
@@ -159,7 +155,7 @@ def test_repeated_tears_and_refunds_on_one_card(db: sqlite3.Connection, clock: C
 
 
 # -- a kiosk's audit reports cash owed --------------------------------------------------
-def test_a_settlement_that_owes_cash_alerts_on_the_kiosk(db: sqlite3.Connection,
+def test_a_settlement_that_owes_cash_alerts_on_the_kiosk(db: Connection,
                                                           clock: Clock) -> None:
     m = monitor(db, clock, owed_fen=1000)
     assert m.observe(AuditReport(KIOSK, 0, 0, "Z20261202-1")) == []
@@ -171,7 +167,7 @@ def test_a_settlement_that_owes_cash_alerts_on_the_kiosk(db: sqlite3.Connection,
 
 
 # -- a card reported lost is used -------------------------------------------------------
-def test_any_use_of_a_lost_card_is_high_and_leaves_it_lost(db: sqlite3.Connection,
+def test_any_use_of_a_lost_card_is_high_and_leaves_it_lost(db: Connection,
                                                            clock: Clock) -> None:
     m = monitor(db, clock)
     (alert,) = m.observe(LostCardUse(LIU, K2, "load"))
@@ -181,11 +177,11 @@ def test_any_use_of_a_lost_card_is_high_and_leaves_it_lost(db: sqlite3.Connectio
 
 
 # -- heartbeats that stop ---------------------------------------------------------------
-def test_a_silent_kiosk_raises_one_alert_per_silence(db: sqlite3.Connection,
+def test_a_silent_kiosk_raises_one_alert_per_silence(db: Connection,
                                                      clock: Clock) -> None:
     m = monitor(db, clock, heartbeat_silence_s=300)
     seen = int(clock.now)
-    db.execute("UPDATE kiosks SET last_seen_at = ? WHERE kiosk_id = ?", (seen, KIOSK))
+    run(db, "UPDATE kiosks SET last_seen_at = :t WHERE kiosk_id = :k", t=seen, k=KIOSK)
     clock.advance(299)
     assert m.sweep() == []
     clock.advance(2)
@@ -195,28 +191,28 @@ def test_a_silent_kiosk_raises_one_alert_per_silence(db: sqlite3.Connection,
     clock.advance(3600 * 3)
     assert m.sweep() == []  # the same silence: one alert
     m.observe(Heartbeat(KIOSK))
-    resumed = SqliteRiskStore(db).open_alert("heartbeat_stopped", KIOSK, 0)
+    resumed = SqlRiskStore(db).open_alert("heartbeat_stopped", KIOSK, 0)
     assert resumed is not None and resumed.details["resumed_at"] == int(clock.now)
     assert resumed.hits == 1
-    db.execute("UPDATE kiosks SET last_seen_at = ? WHERE kiosk_id = ?", (int(clock.now), KIOSK))
+    run(db, "UPDATE kiosks SET last_seen_at = :t WHERE kiosk_id = :k", t=int(clock.now), k=KIOSK)
     clock.advance(301)
     (second,) = m.sweep()  # a new silence
     assert second.id != alert.id
 
 
-def test_a_kiosk_that_never_sent_a_heartbeat_is_not_silent(db: sqlite3.Connection,
+def test_a_kiosk_that_never_sent_a_heartbeat_is_not_silent(db: Connection,
                                                            clock: Clock) -> None:
     clock.advance(10**6)
     assert monitor(db, clock).sweep() == []
 
 
 # -- shared behaviour -------------------------------------------------------------------
-def test_a_disabled_rule_raises_nothing(db: sqlite3.Connection, clock: Clock) -> None:
+def test_a_disabled_rule_raises_nothing(db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, disabled=("lost_card_use",))
     assert m.observe(LostCardUse(LIU, KIOSK, "payment")) == []
 
 
-def test_a_new_alert_after_the_realert_time(db: sqlite3.Connection, clock: Clock) -> None:
+def test_a_new_alert_after_the_realert_time(db: Connection, clock: Clock) -> None:
     m = monitor(db, clock, realert_after_s=600)
     first = m.observe(LostCardUse(LIU, KIOSK, "load"))[0]
     clock.advance(599)
@@ -225,14 +221,14 @@ def test_a_new_alert_after_the_realert_time(db: sqlite3.Connection, clock: Clock
     assert m.observe(LostCardUse(LIU, KIOSK, "load"))[0].id != first.id
 
 
-def test_the_sweep_forgets_events_older_than_every_window(db: sqlite3.Connection,
+def test_the_sweep_forgets_events_older_than_every_window(db: Connection,
                                                           clock: Clock) -> None:
     m = monitor(db, clock)
     m.observe(LoadCompleted(ZHANG, KIOSK, 100))
     clock.advance(86_400 + 1)
     m.observe(LoadCompleted(ZHANG, KIOSK, 100))
     m.sweep()
-    assert db.execute("SELECT COUNT(*) FROM risk_events").fetchone()[0] == 1
+    assert scalar(db, "SELECT COUNT(*) FROM risk_events") == 1
 
 
 # -- thresholds -------------------------------------------------------------------------

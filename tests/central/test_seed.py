@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from central.db import connect, migrate
+from central import db
+from central.db import Connection, connect, migrate
 from central.seed import load_demo_cards, seed
 
 # 2025-11-28 12:00 China time: the day ...0017 went to -¥12.50 in the old seed
@@ -23,7 +24,7 @@ NOON_11_28 = int(dt.datetime(2025, 11, 28, 12, tzinfo=dt.timezone(dt.timedelta(h
 @pytest.fixture(params=[(0, 500, None), (0, 500, NOON_11_28), (40, 4000, NOON_11_28),
                         (40, 4000, 1_780_000_000)],
                 ids=["demo-today", "demo-11-28", "generated-11-28", "generated-2026"])
-def seeded(request: pytest.FixtureRequest) -> Iterator[sqlite3.Connection]:
+def seeded(request: pytest.FixtureRequest) -> Iterator[Connection]:
     cards, transactions, now = request.param
     conn = connect(":memory:")
     migrate(conn)
@@ -33,12 +34,13 @@ def seeded(request: pytest.FixtureRequest) -> Iterator[sqlite3.Connection]:
 
 
 def test_every_cards_history_is_consistent_and_never_below_zero(
-        seeded: sqlite3.Connection) -> None:
-    history: dict[str, list[sqlite3.Row]] = defaultdict(list)
-    for row in seeded.execute("SELECT card_no, kind, amount_fen, balance_after_fen "
-                              "FROM transactions ORDER BY card_no, occurred_at, id"):
+        seeded: Connection) -> None:
+    history: dict[str, list[Any]] = defaultdict(list)
+    for row in seeded.exec_driver_sql("SELECT card_no, kind, amount_fen, balance_after_fen "
+                                      "FROM transactions ORDER BY card_no, occurred_at, id"
+                                      ).mappings():
         history[row["card_no"]].append(row)
-    cards = seeded.execute("SELECT card_no FROM cards").fetchall()
+    cards = seeded.exec_driver_sql("SELECT card_no FROM cards").fetchall()
     assert len(history) == len(cards)  # every card has a history to check
     balances = {c.card_no: c.balance_fen for c in load_demo_cards()}
     for card_no, rows in history.items():
@@ -53,18 +55,18 @@ def test_every_cards_history_is_consistent_and_never_below_zero(
 
 
 def test_bill_payments_in_the_history_name_the_payee_as_the_bills_do(
-        seeded: sqlite3.Connection) -> None:
-    payees = {r[0] for r in seeded.execute("SELECT payee_zh FROM bills")}
-    paid_to = {r[0] for r in seeded.execute(
+        seeded: Connection) -> None:
+    payees = {r[0] for r in seeded.exec_driver_sql("SELECT payee_zh FROM bills")}
+    paid_to = {r[0] for r in seeded.exec_driver_sql(
         "SELECT merchant FROM transactions WHERE kind = 'bill_payment'")}
     assert paid_to and paid_to <= payees
 
 
 def test_every_t_union_serial_has_its_pad_digit_and_the_wallet_agrees(
-        seeded: sqlite3.Connection) -> None:
+        seeded: Connection) -> None:
     from hardware.card.wallet import OTHER_CITY_CARDS
     from protocol.cardno import T_UNION_AID, printed_card_no
-    cards = [(r["card_no"], r["aid"]) for r in seeded.execute("SELECT card_no, aid FROM cards")]
+    cards = [(r["card_no"], r["aid"]) for r in db.rows(seeded, "SELECT card_no, aid FROM cards")]
     assert any(aid == T_UNION_AID for _, aid in cards)
     for serial, aid in cards + [(c.card_no, c.aid) for c in OTHER_CITY_CARDS]:
         printed = printed_card_no(serial, aid)

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from central.db import connect
 from config.schema import CentralSection
 from daemon.account import Account, period_dates
 from daemon.api.errors import body_of, status_of
@@ -204,13 +203,10 @@ def test_a_three_month_statement_reaches_back_past_thirty_days(make_kit: Any) ->
     kit = make_kit()
     kit.sessions.card_no = WANG
     now = kit.printing.now()
-    conn = connect(kit.central.db)
-    with conn:  # a purchase 60 days ago is in it, one 100 days ago is not
-        for days in (60, 100):
-            conn.execute("INSERT INTO transactions (card_no, occurred_at, kind, amount_fen)"
-                         " VALUES (?, ?, 'purchase', -100)",
-                         (WANG, int((now - timedelta(days=days)).timestamp())))
-    conn.close()
+    for days in (60, 100):  # a purchase 60 days ago is in it, one 100 days ago is not
+        kit.central.sql("INSERT INTO transactions (card_no, occurred_at, kind, amount_fen)"
+                        " VALUES (?, ?, 'purchase', -100)",
+                        WANG, int((now - timedelta(days=days)).timestamp()))
     month = kit.account.statement("last_30_days")
     quarter = kit.account.statement("last_3_months")
     assert (quarter["from"], quarter["to"]) == (
