@@ -49,7 +49,7 @@ from protocol.signing import sign_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 KIOSK = "KIOSK-DEV-0001"
-CARDS = ["31044403000000100017", "31044403000000100025", "31044403000000100033"]
+CARDS = ["03104440300000100017", "03104440300000100025", "31044403000000100033"]  # demo serials
 HEARTBEAT = json.dumps({"software_version": "bench", "state": "idle",
                         "queue_depth": 0}).encode()
 

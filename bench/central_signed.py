@@ -38,7 +38,7 @@ from bench.common import pct
 from central.client import SignedClient
 
 ROOT = Path(__file__).resolve().parent.parent
-CARD = "31044403000000100017"
+CARD = "03104440300000100017"  # a demo T-Union serial (pad digit 0)
 KIOSK = "KIOSK-DEV-0001"
 
 
