@@ -16,15 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
-import requests
-
 from daemon.central import SecretFileError, read_secret
-from protocol.signing import sign_headers
+from protocol.signing import KioskAuth
 
-__all__ = ["KioskSecret", "RotatingAuth"]
+__all__ = ["KioskSecret"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,30 +65,9 @@ class KioskSecret:
                             "from now on")
             return self._secret
 
-    def auth(self, kiosk_id: str) -> RotatingAuth:
+    def auth(self, kiosk_id: str) -> KioskAuth:
         """The ``requests`` auth signing as ``kiosk_id`` with the current secret."""
-        return RotatingAuth(kiosk_id, self)
+        return KioskAuth(kiosk_id, self.current)
 
     def __repr__(self) -> str:  # never the secret
         return f"<KioskSecret {self.path}>"
-
-
-class RotatingAuth(requests.auth.AuthBase):
-    """:class:`protocol.signing.KioskAuth` with the secret taken from a
-    :class:`KioskSecret` as each request is signed."""
-
-    def __init__(self, kiosk_id: str, secret: KioskSecret) -> None:
-        self.kiosk_id = kiosk_id
-        self._secret = secret
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        body = r.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        r.headers.update(sign_headers(str(r.method), r.path_url, bytes(body),
-                                      kiosk_id=self.kiosk_id, secret=self._secret.current(),
-                                      now=time.time()))
-        return r
-
-    def __repr__(self) -> str:
-        return f"<RotatingAuth {self.kiosk_id}>"

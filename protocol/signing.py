@@ -21,7 +21,7 @@ import hmac
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import requests
 
@@ -72,8 +72,10 @@ class KioskAuth(requests.auth.AuthBase):
     nonce it has seen. ``now`` and ``nonce`` pin those for tests of the refusals.
     """
 
-    def __init__(self, kiosk_id: str, secret: bytes, *, now: float | None = None,
-                 nonce: str | None = None) -> None:
+    def __init__(self, kiosk_id: str, secret: bytes | Callable[[], bytes], *,
+                 now: float | None = None, nonce: str | None = None) -> None:
+        """``secret``: the bytes, or what gives the current ones as each request is
+        signed (a rotated secret file, daemon.kiosksecret)."""
         self.kiosk_id = kiosk_id
         self._secret = secret
         self._now = now
@@ -84,7 +86,9 @@ class KioskAuth(requests.auth.AuthBase):
         if isinstance(body, str):
             body = body.encode()
         r.headers.update(sign_headers(str(r.method), r.path_url, bytes(body),
-                                      kiosk_id=self.kiosk_id, secret=self._secret,
+                                      kiosk_id=self.kiosk_id,
+                                      secret=self._secret if isinstance(self._secret, bytes)
+                                      else self._secret(),
                                       now=self._now, nonce=self._nonce))
         return r
 
