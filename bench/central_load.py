@@ -82,6 +82,18 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes,
+                    timeout: float, started: float, latencies: list[float],
+                    errors: list[str]) -> None:
+    """One request on an open connection: its latency from ``started``, and an
+    answer other than 200 counted as an error."""
+    writer.write(data)
+    status = await asyncio.wait_for(read_response(reader), timeout)
+    latencies.append(time.perf_counter() - started)
+    if status != 200:
+        errors.append(f"HTTP {status}")
+
+
 async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
                   latencies: list[float], errors: list[str], n: int) -> None:
     try:  # a connection the server never accepts (a full backlog) is an error, not a hang
@@ -95,12 +107,7 @@ async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
         while time.monotonic() < until:
             data = request_bytes(kind, f"{host}:{port}", secret, i)
             i += 1
-            started = time.perf_counter()
-            writer.write(data)
-            status = await asyncio.wait_for(read_response(reader), 30)
-            latencies.append(time.perf_counter() - started)
-            if status != 200:
-                errors.append(f"HTTP {status}")
+            await _exchange(reader, writer, data, 30, time.perf_counter(), latencies, errors)
     except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
         errors.append(type(exc).__name__)
     finally:
@@ -145,11 +152,8 @@ async def storm(n: int, host: str, port: int, secret: bytes,
             errors.append(type(exc).__name__)
             return
         try:
-            writer.write(request_bytes("heartbeat", f"{host}:{port}", secret, i))
-            status = await asyncio.wait_for(read_response(reader), timeout)
-            latencies.append(time.perf_counter() - t0)
-            if status != 200:
-                errors.append(f"HTTP {status}")
+            await _exchange(reader, writer, request_bytes("heartbeat", f"{host}:{port}", secret, i),
+                            timeout, t0, latencies, errors)
         except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
             errors.append(type(exc).__name__)
         finally:
