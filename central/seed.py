@@ -211,10 +211,23 @@ def _bills(now: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
                    "paid" if paid else "unpaid", now - 86400 if paid else None, None)
 
 
+# The seeded maintenance window starts at least this long after the seed: a test
+# stack or a demo seeded just before 01:00 (China time) would otherwise find top-up
+# and bills stopped a few minutes in, and its own notices ordered after this one.
+WINDOW_MARGIN_S = 3 * 3600
+
+
+def _next_window_start(now: int) -> int:
+    """The next 01:00 China time at least :data:`WINDOW_MARGIN_S` after ``now``."""
+    day = dt.datetime.fromtimestamp(now, CHINA).replace(hour=1, minute=0, second=0,
+                                                        microsecond=0)
+    while day.timestamp() < now + WINDOW_MARGIN_S:
+        day += dt.timedelta(days=1)
+    return int(day.timestamp())
+
+
 def _notices(now: int) -> list[tuple[object, ...]]:
-    tonight = dt.datetime.fromtimestamp(now, CHINA).replace(hour=1, minute=0, second=0,
-                                                           microsecond=0) + dt.timedelta(days=1)
-    start = int(tonight.timestamp())
+    start = _next_window_start(now)
     return [
         ("announcement", "Top up with cash at any kiosk", "自助终端支持现金充值",
          "Notes and coins are accepted; a receipt is printed for every top-up.",
@@ -222,7 +235,7 @@ def _notices(now: int) -> list[tuple[object, ...]]:
         ("announcement", "Hotline 12345", "服务热线 12345",
          "Lost card, forgotten password or suspected fraud: call 12345 any time.",
          "挂失、忘记密码或疑似欺诈，请随时拨打 12345。", now - 30 * 86400, now + 365 * 86400),
-        ("maintenance", "Maintenance tonight 01:00-03:00", "今晚 01:00-03:00 系统维护",
+        ("maintenance", "Maintenance 01:00-03:00", "01:00-03:00 系统维护",
          "Top-ups and bill payments are unavailable during maintenance.",
          "维护期间暂停充值和缴费业务。", start, start + 7200),
         ("announcement", "Old notice", "过期通知", "Expired.", "已过期。",

@@ -77,3 +77,21 @@ def test_every_t_union_serial_has_its_pad_digit_and_the_wallet_agrees(
             assert printed == serial
     # the simulator's wallet is made from the same demo cards
     assert {c.card_no for c in load_demo_cards()} <= {no for no, _ in cards}
+
+
+@pytest.mark.parametrize("clock", ["00:30", "12:00", "21:59", "22:01", "23:30", "00:59"])
+def test_the_seeded_maintenance_window_is_01_00_china_and_hours_away(clock: str) -> None:
+    """A stack seeded at 23:30 must not find top-up stopped half an hour later (a test
+    module, a demo), nor its own notices ordered after the seeded window (CI, stop 18)."""
+    china = dt.timezone(dt.timedelta(hours=8))
+    hour, minute = map(int, clock.split(":"))
+    now = int(dt.datetime(2026, 12, 2, hour, minute, tzinfo=china).timestamp())
+    conn = connect(":memory:")
+    migrate(conn)
+    seed(conn, now=now)
+    (row,) = db.rows(conn, "SELECT starts_at, ends_at FROM notices WHERE kind = 'maintenance'")
+    starts, ends = row["starts_at"], row["ends_at"]
+    conn.close()
+    start = dt.datetime.fromtimestamp(starts, china)
+    assert (start.hour, start.minute, ends - starts) == (1, 0, 7200)
+    assert 3 * 3600 <= starts - now <= 27 * 3600
