@@ -65,6 +65,7 @@ from central import db as storage
 from central.auth import authenticate, authenticate_admin
 from central.errors import ApiError
 from central.router import PATH_PARAMS, Reply, Request, Route, Router
+from central.schemas import body_ref
 from central.validation import SchemaViolation, problems
 from protocol.masking import mask_card_numbers
 
@@ -277,7 +278,7 @@ def _parse_body(route: Route, request: HttpRequest, body: bytes) -> Any:
         value = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ApiError("validation_error", "the body is not JSON", field="body") from None
-    found = problems(value, route.body, components=openapi.SCHEMAS)
+    found = problems(value, body_ref(route.body), components=openapi.SCHEMAS)
     if found:
         raise _invalid(found)
     return value

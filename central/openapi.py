@@ -22,7 +22,7 @@ from typing import Any
 from central import __version__
 from central.errors import CODES
 from central.router import PATH_PARAMS, Route
-from central.schemas import COMPONENTS, ref
+from central.schemas import COMPONENTS, body_ref, ref
 
 __all__ = ["SCHEMAS", "TITLE", "error_codes", "finish", "main", "operation_extra", "to_yaml"]
 
@@ -170,7 +170,7 @@ def operation_extra(route: Route) -> dict[str, Any]:
         op["parameters"] = params
     if route.body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": route.body}}}
+            "schema": body_ref(route.body)}}}
     op["responses"] = _responses(route)
     op["security"] = ([{name: [] for name in _AUTH_HEADERS}] if route.auth
                       else [{"adminToken": []}] if route.admin else [])

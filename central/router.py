@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from central.settings import Settings
+from protocol.central import CentralRequest
 from protocol.pboc.secure import IssuerKeys
 
 __all__ = ["PATH_PARAMS", "Param", "Reply", "Request", "Route", "Router"]
@@ -92,7 +93,7 @@ class Route:
     tag: str
     status: int = 200
     response: str = ""
-    body: Json | None = None
+    body: type[CentralRequest] | None = None  # its schema: central.schemas (generated)
     query: tuple[Param, ...] = ()
     errors: tuple[str, ...] = ()
     idempotency: str = "none"  # none | optional | required

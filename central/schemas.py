@@ -1,25 +1,42 @@
-"""JSON Schemas of the API's messages: request fragments and the published components.
+"""JSON Schemas of the API's messages: the request bodies, generated from their models,
+and the answers.
 
-The server validates requests with these (:mod:`central.validation`) and the
-OpenAPI document publishes them (:mod:`central.openapi`).
+**Requests** are typed once: the msgspec models of what a kiosk sends
+(:mod:`protocol.central`, which kioskd builds) and of what the issuer's staff send
+(the admin models below). :data:`REQUEST_MODELS` lists every model a route takes
+as its body (``Route.body``); :func:`request_components` turns them into JSON
+Schema components with ``msgspec.json.schema_components``. The server validates
+each body against its component (:mod:`central.validation`) and the OpenAPI
+document publishes the same components (:mod:`central.openapi`), so what the kiosk
+sends, what the server takes and what the document says cannot drift apart.
+
+**Answers** are still written here as JSON Schema (:data:`REPLY_COMPONENTS`): the
+kiosk's reply models are deliberately lenient (a field the kiosk only shows has a
+default, so an older or newer centre is still read), while these say what this
+server always sends; tests/central/test_protocol_models.py keeps the two compatible
+(docs/decisions.md, "Request schemas from the protocol models").
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-__all__ = ["AMOUNT", "CARD_NO", "COMPONENTS", "PIN_BLOCK", "TERMINAL_ID", "hexbytes", "ref"]
+import msgspec
+from msgspec import Meta
+
+from central.router import PATH_PARAMS
+from protocol import central as c
+
+__all__ = ["CARD_NO", "COMPONENTS", "MAX_OVERLAP_S", "REPLY_COMPONENTS", "REQUEST_MODELS",
+           "AdminRequest", "BlacklistLift", "KioskAdd", "ReplacementRecord", "SecretRotation",
+           "body_ref", "ref", "request_components"]
 
 Json = dict[str, Any]
-
-
-def hexbytes(n: int, description: str) -> Json:
-    return {"type": "string", "pattern": f"^[0-9A-Fa-f]{{{2 * n}}}$",
-            "description": f"{description} ({n} bytes as {2 * n} hex digits)"}
+_REF = "#/components/schemas/{name}"
 
 
 def ref(name: str) -> Json:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": _REF.format(name=name)}
 
 
 def _nullable(schema: Json) -> Json:
@@ -33,12 +50,95 @@ def _obj(required: list[str], properties: Json, description: str = "") -> Json:
     return out
 
 
-CARD_NO: Json = {"type": "string", "pattern": "^[0-9]{20}$",
-                 "description": "20-digit application serial"}
-TERMINAL_ID = hexbytes(6, "terminal id as sent to the card")
-PIN_BLOCK = hexbytes(16, "ISO 9564-1 format-4 PIN block, AES-128 under the kiosk's PIN key")
-AMOUNT: Json = {"type": "integer", "minimum": 1, "maximum": 10_000_000,
-                "description": "fen (1/100 yuan)"}
+# -- what the issuer's staff send (central/routes/admin.py) --------------------------------
+MAX_OVERLAP_S = 30 * 86400  # the longest a rotated kiosk secret's predecessor stays valid
+
+
+class AdminRequest(c.CentralRequest, frozen=True):
+    """An admin operation's body (``/v1/admin/*``): never sent by a kiosk."""
+
+
+class BlacklistLift(AdminRequest, frozen=True):
+    note: Annotated[str, Meta(max_length=500, description="why (kept in the audit trail)")
+                    ] | None = None
+
+
+class ReplacementRecord(AdminRequest, frozen=True):
+    new_card_no: c.CardNo
+
+
+class KioskAdd(AdminRequest, frozen=True):
+    kiosk_id: Annotated[str, Meta(pattern=PATH_PARAMS["kiosk_id"]["pattern"], min_length=1,
+                                  max_length=64, description="kiosk id")]
+
+
+class SecretRotation(AdminRequest, frozen=True):
+    overlap_s: Annotated[int, Meta(ge=0, le=MAX_OVERLAP_S,
+                                   description="seconds the old secret stays valid "
+                                               "(default 86400)")] | None = None
+
+
+#: Every model a route takes as its body; a route's body must be one of them
+#: (:func:`central.openapi.operation_extra` refuses another).
+REQUEST_MODELS: tuple[type[c.CentralRequest], ...] = (
+    c.LoadOrderCreate, c.TransferCreate, c.RepaymentCreate, c.PurchaseOrderCreate,
+    c.InitForLoad, c.InitForPurchase, c.LoadConfirm, c.PurchaseConfirm, c.LoadCancel,
+    c.PurchaseCancel, c.StatementRequest, c.RedeemPoints, c.PinVerify, c.PinSet,
+    c.PinChange, c.LossReportRequest, c.DisputeCreate, c.Feedback, c.Heartbeat,
+    c.KioskEvent, c.EventBatch,
+    BlacklistLift, ReplacementRecord, KioskAdd, SecretRotation,
+)
+
+
+def body_ref(model: type[c.CentralRequest]) -> Json:
+    """The ``$ref`` a route's body is published and validated as."""
+    if model not in REQUEST_MODELS:
+        raise ValueError(f"{model.__name__} is a route's body but not in REQUEST_MODELS")
+    return _BODY_REFS[model]
+
+
+def _absent_not_null(schema: Json) -> Json:
+    """A model's optional field (``X | None = None``) as the wire has it: absent when
+    None (:class:`protocol.central.CentralRequest` omits defaults), never null — so the
+    null branch and the default go, and what is left reads as OpenAPI 3.0."""
+    out = dict(schema)
+    out.pop("title", None)
+    props: Json = {}
+    for name, prop in out.get("properties", {}).items():
+        options = prop.get("anyOf")
+        if options is not None and {"type": "null"} in options and prop.get("default") is None:
+            (only,) = [o for o in options if o != {"type": "null"}]
+            prop = {k: v for k, v in prop.items() if k not in ("anyOf", "default")} | only
+        props[name] = _typed_enum(prop)
+    if props:
+        out["properties"] = props
+    return out
+
+
+def _typed_enum(schema: Json) -> Json:
+    """msgspec writes a ``Literal`` as a bare ``enum``; OpenAPI readers like its type."""
+    if "enum" in schema and "type" not in schema and all(
+            isinstance(v, str) for v in schema["enum"]):
+        return {"type": "string", **schema}
+    return schema
+
+
+def request_components(models: tuple[type[c.CentralRequest], ...] = REQUEST_MODELS
+                       ) -> dict[str, Json]:
+    """The request bodies' JSON Schema components, generated from their models (plus
+    each model's ``json_schema_extra``: which fields go together)."""
+    _, defs = msgspec.json.schema_components(models, ref_template=_REF)
+    by_name = {m.__name__: m for m in models}
+    out: dict[str, Json] = {}
+    for name, schema in defs.items():
+        extra: Json = by_name[name].json_schema_extra
+        out[name] = _absent_not_null(schema) | extra
+    return out
+
+
+_BODY_REFS = {m: ref(m.__name__) for m in REQUEST_MODELS}
+
+CARD_NO: Json = msgspec.json.schema(c.CardNo)
 _FEN: Json = {"type": "integer", "description": "fen"}
 _TIME: Json = {"type": "string", "format": "date-time",
                "description": "ISO 8601, China time (+08:00)"}
@@ -46,7 +146,7 @@ _DATE: Json = {"type": "string", "format": "date"}
 _CARD_TYPES = ["ordinary", "student", "senior", "disabled", "staff"]
 _CARD_STATUS = ["active", "lost", "blacklisted", "expired"]
 
-COMPONENTS: dict[str, Json] = {
+REPLY_COMPONENTS: dict[str, Json] = {
     "Error": _obj(["code", "message", "message_zh", "details"], {
         "code": {"type": "string", "description": "stable machine-readable code"},
         "message": {"type": "string"},
@@ -387,3 +487,9 @@ COMPONENTS: dict[str, Json] = {
         "next_before_id": _nullable({"type": "integer", "minimum": 1}),
     }),
 }
+
+_REQUESTS = request_components()
+_CLASH = set(_REQUESTS) & set(REPLY_COMPONENTS)
+if _CLASH:  # a request model named like an answer would replace it in the document
+    raise ValueError(f"request and answer components named alike: {sorted(_CLASH)}")
+COMPONENTS: dict[str, Json] = REPLY_COMPONENTS | _REQUESTS

@@ -19,7 +19,7 @@ import uuid
 from calendar import monthrange
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from msgspec.structs import replace
 
@@ -62,8 +62,7 @@ M = TypeVar("M", bound=Model)
 
 PERIODS = ("this_month", "last_month", "last_3_months", "last_30_days")
 _HISTORY_REFUSED = ("card_lost", "card_blacklisted")
-FEEDBACK_CATEGORIES = ("card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
-                       "other")
+FEEDBACK_CATEGORIES: tuple[c.FeedbackCategory, ...] = get_args(c.FeedbackCategory)
 
 
 def period_dates(period: str, today: date) -> tuple[date, date]:
@@ -334,7 +333,7 @@ class Account:
         snap = self._state.snapshot()
         card_no = (self._sessions.card_on_screen(need_active=False)[0].card_no
                    if snap.card is not None else None)
-        body = c.Feedback(category=str(category), text=text.strip(), phone=phone or None,
+        body = c.Feedback(category=category, text=text.strip(), phone=phone or None,
                           card_no=card_no)
         reply = self._call(CentralTicket, "POST", "/v1/feedback", body,
                            key=f"fb-{uuid.uuid4().hex}")

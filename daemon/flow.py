@@ -25,7 +25,7 @@ from daemon.central import (
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved
-from protocol.central import CentralRequest, Confirm, OrderConfirmed
+from protocol.central import CentralRequest, LoadConfirm, OrderConfirmed
 from protocol.pboc.secure import InitLoad, InitPurchase
 
 __all__ = ["CardAccess", "Flow", "NeedsCard", "host_time"]
@@ -57,6 +57,7 @@ class Flow:
     TX_TYPE: ClassVar[int] = 0  # the card-log transaction type
     APPLIED: ClassVar[str] = ""  # the state once the card holds the value
     EVIDENCE: ClassVar[tuple[str, ...]] = ("tac",)  # facts a confirm sends
+    CONFIRM: ClassVar[type[LoadConfirm]] = LoadConfirm  # the confirm's body
 
     def __init__(self, store: OrderStore, central: CentralClient, card: CardAccess, *,
                  terminal_id: str) -> None:
@@ -105,8 +106,9 @@ class Flow:
         return self._store.advance(order, "created", torn_without_value=True)
 
     def _confirm(self, order: Order) -> Order:
-        evidence = (Confirm(**{name: order.facts[name] for name in self.EVIDENCE})
-                    if "tac" in order.facts else Confirm(card_record=order.facts["card_record"]))
+        evidence = (self.CONFIRM(**{name: order.facts[name] for name in self.EVIDENCE})
+                    if "tac" in order.facts
+                    else self.CONFIRM(card_record=order.facts["card_record"]))
         reply = reply_as(OrderConfirmed, self._post(order, "confirm", evidence, key="confirm"))
         if reply.status != "completed":
             raise CentralUnavailable(f"confirm answered status {reply.status!r}")

@@ -46,7 +46,7 @@ from daemon.orders import Order
 from hardware.card.epurse import EPurse
 from hardware.card.errors import CardRemoved, MacInvalid
 from protocol.central import (
-    InitResponse,
+    InitForLoad,
     LoadOrderCreate,
     Mac2Issued,
     OrderCreated,
@@ -148,7 +148,7 @@ class LoadFlow(Flow):
         init = str(order.facts["init"])
         # One key per INITIALIZE: a retry of this request gets the same MAC2, a
         # new INITIALIZE (new card random) asks for a new one.
-        reply = reply_as(Mac2Issued, self._post(order, "mac2", InitResponse(init_response=init),
+        reply = reply_as(Mac2Issued, self._post(order, "mac2", InitForLoad(init_response=init),
                                                 key=f"mac2-{init[16:24]}"))
         return self._store.stage(order, "mac2", mac2=reply.mac2.upper(),
                                  host_date=reply.host_date, host_time=reply.host_time)

@@ -27,7 +27,13 @@ from daemon.flow import CardAccess, Flow, NeedsCard, host_time
 from daemon.orders import Order, OrderStore
 from hardware.card.epurse import EPurse
 from hardware.card.errors import MacInvalid
-from protocol.central import InitResponse, Mac1Issued, OrderCreated, PurchaseOrderCreate
+from protocol.central import (
+    InitForPurchase,
+    Mac1Issued,
+    OrderCreated,
+    PurchaseConfirm,
+    PurchaseOrderCreate,
+)
 from protocol.pboc.secure import PURCHASE_TYPE, InitPurchase
 
 __all__ = ["CardAccess", "NeedsCard", "PurchaseFlow"]
@@ -46,6 +52,7 @@ class PurchaseFlow(Flow):
     TX_TYPE = PURCHASE_TYPE
     APPLIED = "debited"
     EVIDENCE = ("tac", "mac2")
+    CONFIRM = PurchaseConfirm
 
     def __init__(self, store: OrderStore, central: CentralClient, card: CardAccess, *,
                  terminal_id: str) -> None:
@@ -74,7 +81,7 @@ class PurchaseFlow(Flow):
         if restarted is not None:
             return restarted
         init = str(order.facts["init"])
-        reply = reply_as(Mac1Issued, self._post(order, "mac1", InitResponse(init_response=init),
+        reply = reply_as(Mac1Issued, self._post(order, "mac1", InitForPurchase(init_response=init),
                                                 key=f"mac1-{init[22:30]}"))
         return self._store.advance(order, "mac1", mac1=reply.mac1.upper(),
                                    host_date=reply.host_date, host_time=reply.host_time,

@@ -18,7 +18,7 @@ steps (:class:`OrderCreated`, :class:`Mac2Issued`, …) are the same
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta, field
 
@@ -26,23 +26,38 @@ from protocol.helpdoc import HelpDocument, HelpSection
 from protocol.wire import Model
 
 __all__ = [
+    "MAX_AMOUNT_FEN",
+    "AmountAsked",
+    "BalanceRead",
     "Bill",
     "Blacklist",
     "CardInfo",
+    "CardNo",
+    "CardRecord",
     "CardTransfer",
     "CentralNotice",
     "CentralNotices",
     "CentralRequest",
-    "Confirm",
+    "Day",
     "Discount",
     "Dispute",
     "DisputeCreate",
     "DisputedTransaction",
+    "EventBatch",
+    "EventKind",
     "Feedback",
+    "FeedbackCategory",
     "FeedbackTicket",
+    "Heartbeat",
     "HelpDocument",
     "HelpSection",
-    "InitResponse",
+    "IdLast6",
+    "InitForLoad",
+    "InitForPurchase",
+    "KioskEvent",
+    "LoadCancel",
+    "LoadConfirm",
+    "LoadInitAnswer",
     "LoadLimits",
     "LoadOrder",
     "LoadOrderCreate",
@@ -54,9 +69,14 @@ __all__ = [
     "OrderConfirmed",
     "OrderCreated",
     "PendingLoad",
+    "PinBlock",
     "PinChange",
     "PinResult",
     "PinSet",
+    "PinVerify",
+    "PurchaseCancel",
+    "PurchaseConfirm",
+    "PurchaseInitAnswer",
     "PurchaseOrderCreate",
     "RedeemPoints",
     "RedeemedLoad",
@@ -70,6 +90,7 @@ __all__ = [
     "TransactionPage",
     "TransferCreate",
     "TransferCreated",
+    "one_of",
     "plain",
 ]
 
@@ -380,98 +401,229 @@ def plain(model: Model) -> dict[str, Any]:
 
 
 # -- what kioskd sends ---------------------------------------------------------------------
-class CentralRequest(Model, frozen=True, omit_defaults=True):
-    """A request body; an optional field left at its default is not sent."""
+# These are the server's request schemas too: central/schemas.py generates the published
+# components from them and the server validates every body against those (issue 14). So
+# a request field carries every constraint the server enforces. The kiosk only encodes
+# them (msgspec checks ``Meta`` when decoding), so a constraint here never stops kioskd
+# from sending; the server's 400 does.
+MAX_AMOUNT_FEN = 10_000_000  # 100,000 yuan: the most any request may name
+
+CardNo = Annotated[str, Meta(pattern="^[0-9]{20}$", min_length=20, max_length=20,
+                             description="20-digit application serial")]
+AmountAsked = Annotated[int, Meta(ge=1, le=MAX_AMOUNT_FEN, description="fen (1/100 yuan)")]
+BalanceRead = Annotated[int, Meta(ge=0, le=MAX_AMOUNT_FEN,
+                                  description="balance read from the card, to check the "
+                                              "e-purse cap early")]
+PinBlock = Annotated[str, Meta(pattern="^[0-9A-Fa-f]{32}$", min_length=32, max_length=32,
+                               description="ISO 9564-1 format-4 PIN block, AES-128 under the "
+                                           "kiosk's PIN key (16 bytes as 32 hex digits)")]
+IdLast6 = Annotated[str, Meta(pattern="^[0-9]{5}[0-9Xx]$", min_length=6, max_length=6,
+                              description="last 6 characters of the holder's ID number")]
+Day = Annotated[str, Meta(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$", min_length=10,
+                          max_length=10)]
+LoadInitAnswer = Annotated[str, Meta(
+    pattern="^[0-9A-Fa-f]{32}$", min_length=32, max_length=32,
+    description="the card's answer to INITIALIZE FOR LOAD: balance, online counter, key "
+                "version, algorithm id, random, MAC1 (16 bytes as 32 hex digits)")]
+PurchaseInitAnswer = Annotated[str, Meta(
+    pattern="^[0-9A-Fa-f]{30}$", min_length=30, max_length=30,
+    description="the card's answer to INITIALIZE FOR PURCHASE: balance, offline counter, "
+                "overdraft limit, key version, algorithm id, random (15 bytes as 30 hex "
+                "digits)")]
+CardRecord = Annotated[str, Meta(pattern="^[0-9A-Fa-f]{46}$", min_length=46, max_length=46,
+                                 description="record 1 of SFI 0x18 read after a card tear "
+                                             "(23 bytes as 46 hex digits)")]
+EventKind = Literal["fault", "fault_cleared", "cashbox_collection", "settlement",
+                    "maintenance", "receipt_failed", "other"]
+FeedbackCategory = Literal["card", "top_up", "bill_payment", "kiosk_fault", "receipt",
+                           "service", "other"]
+
+
+def one_of(*alternatives: tuple[str, ...]) -> dict[str, Any]:
+    """A request's JSON Schema addition: exactly one of these sets of fields is sent."""
+    return {"oneOf": [{"required": list(fields)} for fields in alternatives]}
+
+
+class CentralRequest(Model, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
+    """A request body. An optional field is ``X | None = None``: left at None it is not
+    sent at all (``omit_defaults``), so on the wire it is *absent*, never null — the
+    server's schema (central/schemas.py) says so. ``json_schema_extra`` is what a field
+    list cannot say (which fields go together), added to the generated schema."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = {}
 
 
 class LoadOrderCreate(CentralRequest, frozen=True):
     """``POST /v1/load-orders``: cash in (or points) to be loaded onto the card."""
 
-    card_no: str
-    amount_fen: Amount
-    terminal_id: str
-    balance_fen: Fen | None = None  # the card's balance as read, for the balance cap
+    card_no: CardNo
+    amount_fen: AmountAsked
+    terminal_id: TerminalId
+    balance_fen: BalanceRead | None = None  # the card's balance as read, for the balance cap
 
 
 class TransferCreate(CentralRequest, frozen=True):
     """``POST /v1/cards/{card_no}/transfer``: the old card's balance (what fits) loaded
     onto the replacement card."""
 
-    amount_fen: Amount
-    terminal_id: str
-    balance_fen: Fen | None = None
+    amount_fen: AmountAsked
+    terminal_id: TerminalId
+    balance_fen: BalanceRead | None = None
 
 
 class RepaymentCreate(CentralRequest, frozen=True):
     """``POST /v1/cards/{card_no}/repayments``: cash that repays an overdraft."""
 
-    amount_fen: Amount
-    terminal_id: str
+    amount_fen: Annotated[AmountAsked, Meta(description="fen, at most owed_fen")]
+    terminal_id: Annotated[TerminalId, Meta(description="the kiosk's terminal id")] | None = None
 
 
 class PurchaseOrderCreate(CentralRequest, frozen=True):
-    """``POST /v1/purchase-orders``: a bill paid from the card's e-purse."""
+    """``POST /v1/purchase-orders``: a bill paid from the card's e-purse; ``pin_block``
+    when the bill's ``pin_required`` is true."""
 
-    card_no: str
-    bill_id: str
-    amount_fen: Amount
-    terminal_id: str
-    pin_block: str | None = None  # ISO 9564 format 4, hex
-
-
-class InitResponse(CentralRequest, frozen=True):
-    """``POST …/mac2`` and ``…/mac1``: the card's INITIALIZE answer, hex."""
-
-    init_response: str
+    card_no: CardNo
+    bill_id: Annotated[str, Meta(min_length=1, max_length=40)]
+    amount_fen: AmountAsked
+    terminal_id: TerminalId
+    pin_block: PinBlock | None = None
 
 
-class Confirm(CentralRequest, frozen=True):
-    """``POST …/confirm``: the card's TAC (and a purchase's MAC2), or its log record."""
+class InitForLoad(CentralRequest, frozen=True):
+    """``POST /v1/load-orders/{id}/mac2``: the card's INITIALIZE FOR LOAD answer."""
 
-    tac: str | None = None
-    mac2: str | None = None
-    card_record: str | None = None
+    init_response: LoadInitAnswer
+    terminal_id: Annotated[TerminalId, Meta(
+        description="the terminal id sent in INITIALIZE FOR LOAD, when a pending load is "
+                    "finished at another kiosk")] | None = None
+
+
+class InitForPurchase(CentralRequest, frozen=True):
+    """``POST /v1/purchase-orders/{id}/mac1``: the card's INITIALIZE FOR PURCHASE answer."""
+
+    init_response: PurchaseInitAnswer
+
+
+class LoadConfirm(CentralRequest, frozen=True):
+    """``POST /v1/load-orders/{id}/confirm``: the card's TAC, or its log record after a
+    card tear (one of them)."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = one_of(("tac",), ("card_record",))
+
+    tac: Annotated[Mac, Meta(description="TAC answered by CREDIT FOR LOAD")] | None = None
+    card_record: CardRecord | None = None
+
+
+class PurchaseConfirm(LoadConfirm, frozen=True):
+    """``POST /v1/purchase-orders/{id}/confirm``: the card's TAC and MAC2, or its log
+    record after a card tear."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = one_of(("tac", "mac2"), ("card_record",))
+
+    mac2: Annotated[Mac, Meta(description="MAC2 answered by DEBIT FOR PURCHASE")] | None = None
+
+
+class LoadCancel(CentralRequest, frozen=True):
+    """``POST /v1/load-orders/{id}/cancel``: why, if the kiosk says."""
+
+    reason: Literal["customer_cancelled", "cash_refunded", "card_error", "timeout",
+                    "other"] | None = None
+
+
+class PurchaseCancel(CentralRequest, frozen=True):
+    """``POST /v1/purchase-orders/{id}/cancel``: why, if the kiosk says."""
+
+    reason: Literal["customer_cancelled", "card_error", "timeout", "other"] | None = None
 
 
 class StatementRequest(CentralRequest, frozen=True):
-    from_: str = field(name="from")
-    to: str
-    pin_block: str | None = None
+    """``POST /v1/cards/{card_no}/statement``: the days (China time, inclusive) and the
+    payment password of a card that has one."""
+
+    from_: Annotated[Day, Meta(description="first day (China time), inclusive")] = field(
+        name="from")
+    to: Annotated[Day, Meta(description="last day (China time), inclusive")]
+    pin_block: PinBlock | None = None
 
 
 class RedeemPoints(CentralRequest, frozen=True):
-    points: Amount
-    terminal_id: str
+    points: Annotated[int, Meta(ge=1, le=MAX_AMOUNT_FEN,
+                                description="a multiple of points_per_yuan")]
+    terminal_id: TerminalId
+
+
+class PinVerify(CentralRequest, frozen=True):
+    pin_block: PinBlock
 
 
 class PinSet(CentralRequest, frozen=True):
-    new_pin_block: str
-    id_last6: str
+    new_pin_block: PinBlock
+    id_last6: IdLast6
 
 
 class PinChange(CentralRequest, frozen=True):
-    old_pin_block: str
-    new_pin_block: str
+    old_pin_block: PinBlock
+    new_pin_block: PinBlock
 
 
 class LossReportRequest(CentralRequest, frozen=True):
-    """The payment password's PIN block, or the ID's last 6 (one of them)."""
+    """The payment password's PIN block, or the ID's last 6 (one of them): a loss
+    report, and the found card's cancelling of it."""
 
-    pin_block: str | None = None
-    id_last6: str | None = None
+    json_schema_extra: ClassVar[dict[str, Any]] = one_of(("pin_block",), ("id_last6",))
+
+    pin_block: PinBlock | None = None
+    id_last6: IdLast6 | None = None
 
 
 class DisputeCreate(CentralRequest, frozen=True):
     """A transaction of the card's history; a PIN block or the ID's last 6 (one of them)
     reports the card lost too."""
 
-    transaction_id: Annotated[int, Meta(ge=1)]
-    pin_block: str | None = None
-    id_last6: str | None = None
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "not": {"required": ["pin_block", "id_last6"]}}
+
+    transaction_id: Annotated[int, Meta(
+        ge=1, description="the transaction's id in this card's history")]
+    pin_block: Annotated[PinBlock, Meta(
+        description="report the card lost too, with its payment password")] | None = None
+    id_last6: Annotated[IdLast6, Meta(
+        description="report the card lost too, with the last 6 of the holder's ID")
+    ] | None = None
 
 
 class Feedback(CentralRequest, frozen=True):
-    category: str
-    text: str
-    phone: str | None = None
-    card_no: str | None = None
+    category: FeedbackCategory
+    text: Annotated[str, Meta(min_length=1, max_length=500)]
+    phone: Annotated[str, Meta(pattern="^1[0-9]{10}$", min_length=11, max_length=11)
+                     ] | None = None
+    card_no: CardNo | None = None
+
+
+class Heartbeat(CentralRequest, frozen=True):
+    """``POST /v1/kiosk/heartbeat``: the kiosk's periodic status."""
+
+    software_version: Annotated[str, Meta(max_length=64)]
+    state: Annotated[str, Meta(max_length=32,
+                               description="e.g. idle, in_session, maintenance, offline")]
+    devices: Annotated[dict[str, Annotated[str, Meta(max_length=64)]],
+                       Meta(description="device name → status")] | None = None
+    cashbox_fen: Fen | None = None
+    queue_depth: Annotated[int, Meta(ge=0)] | None = None
+
+
+class KioskEvent(CentralRequest, frozen=True):
+    event_id: Annotated[str, Meta(pattern="^[A-Za-z0-9_.:-]{1,64}$", min_length=1,
+                                  max_length=64,
+                                  description="unique per kiosk; a resent event is counted "
+                                              "as a duplicate")]
+    kind: EventKind
+    occurred_at: Annotated[str, Meta(min_length=1, max_length=40,
+                                     description="ISO 8601 as the kiosk recorded it")]
+    data: dict[str, Any] | None = None
+
+
+class EventBatch(CentralRequest, frozen=True):
+    """``POST /v1/kiosk/events``: kiosk events (faults, cashbox collections, settlements)."""
+
+    events: Annotated[list[KioskEvent], Meta(min_length=1, max_length=100)]

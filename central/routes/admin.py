@@ -24,7 +24,13 @@ from central.router import Param, Reply, Request, Route
 from central.routes.alerts import alert_view
 from central.routes.common import find_card, iso
 from central.routes.lifecycle import card_event, replace_card
-from central.schemas import CARD_NO
+from central.schemas import (
+    MAX_OVERLAP_S,
+    BlacklistLift,
+    KioskAdd,
+    ReplacementRecord,
+    SecretRotation,
+)
 
 __all__ = ["ROUTES", "acknowledge_alert", "add_kiosk", "lift_blacklist", "record_replacement",
            "rotate_kiosk_secret"]
@@ -33,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 #: How long a kiosk's previous secret stays valid after a rotation, unless told.
 DEFAULT_OVERLAP_S = 24 * 3600
-MAX_OVERLAP_S = 30 * 86400
 
 
 # -- the operations (HTTP and console) --------------------------------------------------------
@@ -164,8 +169,6 @@ def _audit(req: Request) -> Reply:
                        "next_before_id": page[-1]["id"] if len(found) > limit else None})
 
 
-_KIOSK_ID = {"type": "string", "pattern": KIOSK_ID.pattern, "description": "kiosk id"}
-_NOTE = {"type": "string", "maxLength": 500, "description": "why (kept in the audit trail)"}
 _ADMIN = ("Needs `Authorization: Bearer <admin token>` (an admin account: "
           "`citycard-central add-admin NAME`); recorded in the audit trail with the "
           "account's name.")
@@ -180,16 +183,14 @@ ROUTES = [
     Route("POST", "/v1/admin/cards/{card_no}/blacklist/lift", _lift, "liftBlacklist",
           "Take a card off the blacklist after review", "admin", response="BlacklistLifted",
           auth=False, admin=True,
-          body={"type": "object", "additionalProperties": False,
-                "properties": {"note": _NOTE}},
+          body=BlacklistLift,
           errors=("card_unknown", "card_not_blacklisted", "blacklist_owed"),
           description="An overdraft entry that still owes is refused (blacklist_owed): "
                       "repaying at a kiosk lifts it. " + _ADMIN),
     Route("POST", "/v1/admin/cards/{card_no}/replacement", _replace, "recordReplacement",
           "Record a replacement card for a lost one (补卡); its balance moves after the "
           "hold", "admin", status=201, response="Replacement", auth=False, admin=True,
-          body={"type": "object", "required": ["new_card_no"], "additionalProperties": False,
-                "properties": {"new_card_no": CARD_NO}},
+          body=ReplacementRecord,
           errors=("card_unknown", "replacement_refused"),
           description="card_no is the lost card, new_card_no the active card issued in "
                       "its place. The holder then moves the balance at a kiosk "
@@ -197,19 +198,14 @@ ROUTES = [
     Route("POST", "/v1/admin/kiosks", _add_kiosk, "addKiosk",
           "Register a kiosk; answers its new secret once", "admin", status=201,
           response="KioskSecret", auth=False, admin=True,
-          body={"type": "object", "required": ["kiosk_id"], "additionalProperties": False,
-                "properties": {"kiosk_id": _KIOSK_ID}},
+          body=KioskAdd,
           errors=("kiosk_exists",),
           description="The secret goes into the kiosk's secret file (0600); the server keeps "
                       "it encrypted under its server key. " + _ADMIN),
     Route("POST", "/v1/admin/kiosks/{kiosk_id}/rotate-secret", _rotate, "rotateKioskSecret",
           "Give a kiosk a new secret; the old one stays valid for the overlap", "admin",
           response="KioskSecret", auth=False, admin=True,
-          body={"type": "object", "additionalProperties": False,
-                "properties": {"overlap_s": {"type": "integer", "minimum": 0,
-                                             "maximum": MAX_OVERLAP_S,
-                                             "description": "seconds the old secret stays "
-                                             "valid (default 86400)"}}},
+          body=SecretRotation,
           errors=("kiosk_unknown",),
           description="Requests signed with either secret are accepted until "
                       "previous_valid_until; kioskd signs with the new one as soon as its "

@@ -14,6 +14,8 @@ import datetime as dt
 import logging
 from typing import Any
 
+import msgspec
+
 from central import db
 from central.db import Connection, RowMapping
 from central.errors import ApiError
@@ -33,8 +35,8 @@ from central.routes.lifecycle import transfer_view
 from central.routes.loads import load_limits, pending_loads
 from central.routes.overdraft import blacklist_view
 from central.routes.pin import check_identity, check_pin, check_pin_of
-from central.schemas import PIN_BLOCK
 from central.settings import Settings
+from protocol import central as c
 
 __all__ = ["HISTORY_SQL", "ROUTES", "decode_cursor", "encode_cursor", "mark_lost",
            "transaction_view"]
@@ -247,7 +249,7 @@ def report_loss(req: Request) -> Reply:
     })
 
 
-_DATE_Q = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_DATE_Q = msgspec.json.schema(c.Day)
 
 ROUTES = [
     Route("GET", "/v1/cards/{card_no}", get_card, "getCard",
@@ -271,11 +273,7 @@ ROUTES = [
     Route("POST", "/v1/cards/{card_no}/statement", statement, "getStatement",
           "Opening balance, every transaction, closing balance and totals for a period",
           "cards", response="Statement",
-          body={"type": "object", "required": ["from", "to"], "additionalProperties": False,
-                "properties": {
-                    "from": {**_DATE_Q, "description": "first day (China time), inclusive"},
-                    "to": {**_DATE_Q, "description": "last day (China time), inclusive"},
-                    "pin_block": PIN_BLOCK}},
+          body=c.StatementRequest,
           errors=("card_unknown", *HISTORY_STATE_ERRORS, "pin_required", "pin_not_set",
                   "pin_wrong", "pin_locked", "pin_block_invalid"),
           description="A statement is printed and carried away, so a card with a payment "
@@ -285,11 +283,7 @@ ROUTES = [
     Route("POST", "/v1/cards/{card_no}/loss-report", report_loss, "reportLoss",
           "Report the card lost (挂失) with the payment password or the holder's ID", "cards",
           response="LossReport", idempotency="optional",
-          body={"type": "object", "additionalProperties": False,
-                "properties": {"pin_block": PIN_BLOCK,
-                               "id_last6": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
-                                            "description": "last 6 of the holder's ID"}},
-                "oneOf": [{"required": ["pin_block"]}, {"required": ["id_last6"]}]},
+          body=c.LossReportRequest,
           errors=("identity_mismatch", "identity_locked", "pin_not_set", "pin_wrong",
                   "pin_locked", "pin_block_invalid", "card_lost", "card_blacklisted"),
           description="The proof is checked first: a card number the centre does not know "

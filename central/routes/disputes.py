@@ -22,7 +22,7 @@ from central.routes.cards import mark_lost
 from central.routes.common import CHINA, card_or_404, iso, next_counter
 from central.routes.lifecycle import card_event
 from central.routes.pin import check_identity, check_pin_of
-from central.schemas import PIN_BLOCK
+from protocol import central as c
 
 __all__ = ["ROUTES"]
 
@@ -72,17 +72,7 @@ ROUTES = [
           "Dispute one of the card's transactions (疑似盗刷); optionally report the card lost "
           "in the same request", "cards", status=201, response="Dispute",
           idempotency="optional",
-          body={"type": "object", "required": ["transaction_id"], "additionalProperties": False,
-                "properties": {
-                    "transaction_id": {"type": "integer", "minimum": 1,
-                                       "description": "the transaction's id in this card's "
-                                                      "history"},
-                    "pin_block": {**PIN_BLOCK, "description": "report the card lost too, "
-                                  "with its payment password"},
-                    "id_last6": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
-                                 "description": "report the card lost too, with the last 6 "
-                                                "of the holder's ID"}},
-                "not": {"required": ["pin_block", "id_last6"]}},
+          body=c.DisputeCreate,
           errors=("card_unknown", "transaction_unknown", "dispute_exists", "identity_mismatch",
                   "identity_locked", "pin_not_set", "pin_wrong", "pin_locked",
                   "pin_block_invalid", "card_lost", "card_blacklisted"),

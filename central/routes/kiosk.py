@@ -14,7 +14,7 @@ from central.risk import AuditReport, Heartbeat
 from central.router import Reply, Request, Route
 from central.routes.common import CHINA, iso, next_counter
 from central.routes.riskfeed import observe
-from central.schemas import CARD_NO
+from protocol import central as c
 from protocol.helpdoc import parse_help
 
 __all__ = ["ROUTES", "read_help"]
@@ -110,9 +110,6 @@ def _audit_report(req: Request, data: dict[str, Any]) -> None:
                                  reference if isinstance(reference, str) else ""))
 
 
-_EVENT_KINDS = ["fault", "fault_cleared", "cashbox_collection", "settlement", "maintenance",
-                "receipt_failed", "other"]
-
 ROUTES = [
     Route("GET", "/v1/notices", notices, "listNotices",
           "Announcements and maintenance windows, current and coming", "kiosk",
@@ -125,44 +122,14 @@ ROUTES = [
     Route("POST", "/v1/feedback", feedback, "createFeedback",
           "A complaint or feedback ticket", "kiosk", status=201, response="FeedbackTicket",
           idempotency="optional",
-          body={"type": "object", "required": ["category", "text"],
-                "additionalProperties": False,
-                "properties": {
-                    "category": {"type": "string", "enum": [
-                        "card", "top_up", "bill_payment", "kiosk_fault", "receipt", "service",
-                        "other"]},
-                    "text": {"type": "string", "minLength": 1, "maxLength": 500},
-                    "phone": {"type": "string", "pattern": "^1[0-9]{10}$"},
-                    "card_no": CARD_NO}},
+          body=c.Feedback,
           description="With an Idempotency-Key a resent ticket is not filed twice."),
     Route("POST", "/v1/kiosk/heartbeat", heartbeat, "heartbeat",
           "The kiosk's periodic status", "kiosk", response="HeartbeatAck",
-          body={"type": "object", "required": ["software_version", "state"],
-                "additionalProperties": False,
-                "properties": {
-                    "software_version": {"type": "string", "maxLength": 64},
-                    "state": {"type": "string", "maxLength": 32,
-                              "description": "e.g. idle, in_session, maintenance, offline"},
-                    "devices": {"type": "object", "additionalProperties":
-                                {"type": "string", "maxLength": 64},
-                                "description": "device name → status"},
-                    "cashbox_fen": {"type": "integer", "minimum": 0},
-                    "queue_depth": {"type": "integer", "minimum": 0}}}),
+          body=c.Heartbeat),
     Route("POST", "/v1/kiosk/events", events, "uploadEvents",
           "Upload kiosk events (faults, cashbox collections, settlements)", "kiosk",
           response="EventsAck", idempotency="optional",
-          body={"type": "object", "required": ["events"], "additionalProperties": False,
-                "properties": {"events": {"type": "array", "minItems": 1, "maxItems": 100,
-                                          "items": {
-                    "type": "object", "required": ["event_id", "kind", "occurred_at"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "event_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
-                                     "description": "unique per kiosk; a resent event is "
-                                                    "counted as a duplicate"},
-                        "kind": {"type": "string", "enum": _EVENT_KINDS},
-                        "occurred_at": {"type": "string", "minLength": 1, "maxLength": 40,
-                                        "description": "ISO 8601 as the kiosk recorded it"},
-                        "data": {"type": "object"}}}}}},
+          body=c.EventBatch,
           description="Each event is stored once per (kiosk, event_id)."),
 ]

@@ -39,7 +39,7 @@ from central.routes.common import (
 )
 from central.routes.loads import PENDING, create_load, load_view
 from central.routes.pin import check_identity, check_pin_of
-from central.schemas import AMOUNT, PIN_BLOCK, TERMINAL_ID
+from protocol import central as c
 
 __all__ = ["ROUTES", "card_event", "on_load_cancelled", "on_load_confirmed", "replace_card",
            "transfer_view"]
@@ -220,17 +220,11 @@ def cancel_loss(req: Request) -> Reply:
         "message_zh": "此卡已解挂，即时恢复使用。"})
 
 
-_PROOF = {"type": "object", "additionalProperties": False,
-          "properties": {"pin_block": PIN_BLOCK,
-                         "id_last6": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
-                                      "description": "last 6 of the holder's ID"}},
-          "oneOf": [{"required": ["pin_block"]}, {"required": ["id_last6"]}]}
-
 ROUTES = [
     Route("POST", "/v1/cards/{card_no}/loss-report/cancel", cancel_loss, "cancelLossReport",
           "Cancel a loss report (解挂): the found card, with its payment password or the "
           "holder's ID", "cards", response="LossCancelled", idempotency="optional",
-          body=_PROOF,
+          body=c.LossReportRequest,
           errors=("identity_mismatch", "identity_locked", "pin_not_set", "pin_wrong",
                   "pin_locked", "pin_block_invalid", "card_not_lost", "card_replaced"),
           description="The proof is checked first, counted and locked like a loss report's. "
@@ -240,13 +234,7 @@ ROUTES = [
           "Move the old card's balance onto this replacement card: a load order of source "
           "transfer (then MAC2 and confirm as any load)", "cards", status=201,
           response="Transfer", idempotency="required",
-          body={"type": "object", "required": ["amount_fen", "terminal_id"],
-                "additionalProperties": False,
-                "properties": {"amount_fen": AMOUNT, "terminal_id": TERMINAL_ID,
-                               "balance_fen": {"type": "integer", "minimum": 0,
-                                               "maximum": 10_000_000,
-                                               "description": "balance read from the card, "
-                                               "to check the e-purse cap"}}},
+          body=c.TransferCreate,
           errors=("card_unknown", *CARD_STATE_ERRORS, "transfer_none", "transfer_not_yet",
                   "transfer_in_progress", "transfer_done", "transfer_amount", "balance_cap"),
           description="card_no is the new card. The amount (at most the transferable amount; "

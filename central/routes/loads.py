@@ -44,8 +44,8 @@ from central.routes.orders import (
     refuse_moved_counter,
 )
 from central.routes.riskfeed import observe
-from central.schemas import AMOUNT, CARD_NO, TERMINAL_ID, hexbytes
 from central.settings import Settings
+from protocol import central as c
 from protocol.pboc.secure import (
     LOAD_TYPE,
     InitLoad,
@@ -254,14 +254,7 @@ _KEYED = idempotency_note("load")
 ROUTES = [
     Route("POST", "/v1/load-orders", create, "createLoadOrder", "Create a load order",
           "loads", status=201, response="LoadOrder", idempotency="required",
-          body={"type": "object", "required": ["card_no", "amount_fen", "terminal_id"],
-                "additionalProperties": False,
-                "properties": {"card_no": CARD_NO, "amount_fen": AMOUNT,
-                               "terminal_id": TERMINAL_ID,
-                               "balance_fen": {"type": "integer", "minimum": 0,
-                                               "maximum": 10_000_000,
-                                               "description": "balance read from the card, "
-                                               "to check the e-purse cap early"}}},
+          body=c.LoadOrderCreate,
           errors=("card_unknown", *CARD_STATE_ERRORS, "limit_single", "limit_daily", "balance_cap"),
           description="Checks the card's status, the single and daily load limits and "
                       "(when balance_fen is given) the e-purse cap. " + _KEYED),
@@ -270,14 +263,7 @@ ROUTES = [
     Route("POST", "/v1/load-orders/{order_id}/mac2", mac2, "issueLoadMac2",
           "Check MAC1 of INITIALIZE FOR LOAD and issue MAC2 with the host date-time", "loads",
           response="LoadOrder", idempotency="required",
-          body={"type": "object", "required": ["init_response"], "additionalProperties": False,
-                "properties": {
-                    "init_response": hexbytes(16, "the card's answer to INITIALIZE FOR LOAD: "
-                                              "balance, online counter, key version, "
-                                              "algorithm id, random, MAC1"),
-                    "terminal_id": {**TERMINAL_ID, "description":
-                                    "the terminal id sent in INITIALIZE FOR LOAD, when a "
-                                    "pending load is finished at another kiosk"}}},
+          body=c.InitForLoad,
           errors=("order_unknown", "order_state", "card_unknown", *CARD_STATE_ERRORS,
                   "mac1_invalid", "balance_cap"),
           description="Answers mac2, host_date and host_time for CREDIT FOR LOAD. A "
@@ -286,20 +272,14 @@ ROUTES = [
     Route("POST", "/v1/load-orders/{order_id}/confirm", confirm, "confirmLoadOrder",
           "Confirm a load with the card's TAC or with its transaction-log record", "loads",
           response="LoadOrder", idempotency="required",
-          body={"type": "object", "additionalProperties": False,
-                "properties": {
-                    "tac": hexbytes(4, "TAC answered by CREDIT FOR LOAD"),
-                    "card_record": hexbytes(23, "record 1 of SFI 0x18 read after a card tear")},
-                "oneOf": [{"required": ["tac"]}, {"required": ["card_record"]}]},
+          body=c.LoadConfirm,
           errors=("order_unknown", "order_state", "tac_invalid", "evidence_mismatch"),
           description="Confirming a completed order again with the same evidence changes "
                       "nothing and answers the order. " + _KEYED),
     Route("POST", "/v1/load-orders/{order_id}/cancel", cancel, "cancelLoadOrder",
           "Cancel a load order before its MAC2", "loads", response="LoadOrder",
           idempotency="required",
-          body={"type": "object", "additionalProperties": False,
-                "properties": {"reason": {"type": "string", "enum": [
-                    "customer_cancelled", "cash_refunded", "card_error", "timeout", "other"]}}},
+          body=c.LoadCancel,
           errors=("order_unknown", "order_state"),
           description="Points used by a redemption go back to the card; a transfer's "
                       "amount is transferable again. " + _KEYED),

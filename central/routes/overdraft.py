@@ -21,7 +21,7 @@ from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.common import card_or_404, iso, new_order_id
 from central.routes.lifecycle import card_event
-from central.schemas import AMOUNT
+from protocol import central as c
 
 __all__ = ["ROUTES", "blacklist_view"]
 
@@ -74,10 +74,7 @@ ROUTES = [
           "Repay a blacklisted card's overdraft with cash taken at a kiosk; the blacklist "
           "entry is lifted once nothing is owed", "cards", status=201, response="Repayment",
           idempotency="required",
-          body={"type": "object", "required": ["amount_fen"], "additionalProperties": False,
-                "properties": {"amount_fen": {**AMOUNT, "description": "fen, at most owed_fen"},
-                               "terminal_id": {"type": "string", "pattern": "^[0-9A-Fa-f]{12}$",
-                                               "description": "the kiosk's terminal id"}}},
+          body=c.RepaymentCreate,
           errors=("card_unknown", "repayment_none", "repayment_amount"),
           description="Only a card blacklisted for overdraft takes a repayment. The debt "
                       "goes down by amount_fen; at zero the card is active again at once "

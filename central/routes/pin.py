@@ -23,15 +23,13 @@ from central.keys import DEFAULT_PIN_KDF, PinKdf, kiosk_secrets
 from central.router import Reply, Request, Route
 from central.routes import lockout
 from central.routes.common import CARD_STATE_ERRORS, card_or_404, find_card, require_usable
-from central.schemas import PIN_BLOCK
+from protocol import central as c
 from protocol import pinblock
 
 __all__ = ["ROUTES", "check_identity", "check_pin", "check_pin_of", "hash_pin", "is_weak"]
 
 logger = logging.getLogger(__name__)
 
-_ID_LAST6 = {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
-             "description": "last 6 characters of the holder's ID number"}
 # Hashed against for a card number the centre does not know, so that answer
 # costs the same time as a wrong password.
 _DECOY_SALT = bytes(16)
@@ -159,15 +157,12 @@ ROUTES = [
     Route("POST", "/v1/cards/{card_no}/pin/verify", verify, "verifyPin",
           "Verify the payment password", "payment password",
           response="PinResult",
-          body={"type": "object", "required": ["pin_block"], "additionalProperties": False,
-                "properties": {"pin_block": PIN_BLOCK}},
+          body=c.PinVerify,
           errors=_PIN_ERRORS),
     Route("POST", "/v1/cards/{card_no}/pin/set", set_pin, "setPin",
           "Set the first payment password (needs the holder's ID number)", "payment password",
           response="PinResult",
-          body={"type": "object", "required": ["new_pin_block", "id_last6"],
-                "additionalProperties": False,
-                "properties": {"new_pin_block": PIN_BLOCK, "id_last6": _ID_LAST6}},
+          body=c.PinSet,
           errors=("identity_mismatch", "identity_locked", *CARD_STATE_ERRORS,
                   "pin_already_set", "pin_block_invalid", "pin_weak"),
           description="A card number the centre does not know is answered exactly like a "
@@ -175,8 +170,6 @@ ROUTES = [
     Route("POST", "/v1/cards/{card_no}/pin/change", change_pin, "changePin",
           "Change the payment password", "payment password",
           response="PinResult",
-          body={"type": "object", "required": ["old_pin_block", "new_pin_block"],
-                "additionalProperties": False,
-                "properties": {"old_pin_block": PIN_BLOCK, "new_pin_block": PIN_BLOCK}},
+          body=c.PinChange,
           errors=(*_PIN_ERRORS, *CARD_STATE_ERRORS, "pin_weak")),
 ]

@@ -7,7 +7,7 @@ from central.errors import ApiError
 from central.router import Reply, Request, Route
 from central.routes.common import CARD_STATE_ERRORS, card_or_404, require_usable
 from central.routes.loads import create_load, load_view
-from central.schemas import TERMINAL_ID
+from protocol import central as c
 
 __all__ = ["ROUTES"]
 
@@ -44,12 +44,7 @@ ROUTES = [
     Route("POST", "/v1/cards/{card_no}/points/redeem", redeem, "redeemPoints",
           "Turn points into a load order (then MAC2 and confirm as any load)", "points",
           status=201, response="Redemption", idempotency="required",
-          body={"type": "object", "required": ["points", "terminal_id"],
-                "additionalProperties": False,
-                "properties": {"points": {"type": "integer", "minimum": 1,
-                                          "maximum": 10_000_000,
-                                          "description": "a multiple of points_per_yuan"},
-                               "terminal_id": TERMINAL_ID}},
+          body=c.RedeemPoints,
           errors=("card_unknown", *CARD_STATE_ERRORS,
                   "points_insufficient", "limit_single", "limit_daily"),
           description="The points are taken at once and given back if the order is "

@@ -45,7 +45,7 @@ from central.routes.orders import (
 )
 from central.routes.pin import check_pin
 from central.routes.riskfeed import observe
-from central.schemas import AMOUNT, CARD_NO, PIN_BLOCK, TERMINAL_ID, hexbytes
+from protocol import central as c
 from protocol.pboc.secure import (
     PURCHASE_TYPE,
     InitPurchase,
@@ -245,13 +245,7 @@ ROUTES = [
     Route("POST", "/v1/purchase-orders", create, "createPurchaseOrder",
           "Start paying a bill from the card's e-purse", "bills", status=201,
           response="PurchaseOrder", idempotency="required",
-          body={"type": "object", "required": ["card_no", "bill_id", "amount_fen",
-                                               "terminal_id"],
-                "additionalProperties": False,
-                "properties": {"card_no": CARD_NO,
-                               "bill_id": {"type": "string", "minLength": 1, "maxLength": 40},
-                               "amount_fen": AMOUNT, "terminal_id": TERMINAL_ID,
-                               "pin_block": PIN_BLOCK}},
+          body=c.PurchaseOrderCreate,
           errors=("card_unknown", *CARD_STATE_ERRORS, "bill_not_found", "bill_already_paid",
                   "amount_mismatch", "pin_required", "pin_wrong", "pin_locked", "pin_not_set",
                   "pin_block_invalid"),
@@ -261,31 +255,21 @@ ROUTES = [
     Route("POST", "/v1/purchase-orders/{order_id}/mac1", mac1, "issuePurchaseMac1",
           "Issue MAC1 (and terminal serial, host date-time) for DEBIT FOR PURCHASE", "bills",
           response="PurchaseOrder", idempotency="required",
-          body={"type": "object", "required": ["init_response"], "additionalProperties": False,
-                "properties": {"init_response": hexbytes(
-                    15, "the card's answer to INITIALIZE FOR PURCHASE: balance, offline "
-                    "counter, overdraft limit, key version, algorithm id, random")}},
+          body=c.InitForPurchase,
           errors=("order_unknown", "order_state", "card_unknown", *CARD_STATE_ERRORS,
                   "bill_not_found", "bill_already_paid", "insufficient_balance"),
           description="Answers mac1, terminal_seq, host_date and host_time. " + _KEYED),
     Route("POST", "/v1/purchase-orders/{order_id}/confirm", confirm, "confirmPurchaseOrder",
           "Confirm a bill payment with the card's TAC and MAC2, or its log record", "bills",
           response="PurchaseOrder", idempotency="required",
-          body={"type": "object", "additionalProperties": False,
-                "properties": {
-                    "tac": hexbytes(4, "TAC answered by DEBIT FOR PURCHASE"),
-                    "mac2": hexbytes(4, "MAC2 answered by DEBIT FOR PURCHASE"),
-                    "card_record": hexbytes(23, "record 1 of SFI 0x18 read after a card tear")},
-                "oneOf": [{"required": ["tac", "mac2"]}, {"required": ["card_record"]}]},
+          body=c.PurchaseConfirm,
           errors=("order_unknown", "order_state", "mac2_invalid", "tac_invalid",
                   "evidence_mismatch", "bill_not_found"),
           description="Marks the bill paid. " + _KEYED),
     Route("POST", "/v1/purchase-orders/{order_id}/cancel", cancel, "cancelPurchaseOrder",
           "Cancel a bill payment that the card did not debit", "bills",
           response="PurchaseOrder", idempotency="required",
-          body={"type": "object", "additionalProperties": False,
-                "properties": {"reason": {"type": "string", "enum": [
-                    "customer_cancelled", "card_error", "timeout", "other"]}}},
+          body=c.PurchaseCancel,
           errors=("order_unknown", "order_state"),
           description="After MAC1, cancel only when the card's log shows no debit. " + _KEYED),
 ]

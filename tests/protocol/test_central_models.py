@@ -66,7 +66,7 @@ def test_an_optional_field_left_out_of_a_request_is_not_sent() -> None:
         "card_no": "31044403000000100017", "amount_fen": 1000, "terminal_id": "440300000001"}
     assert to_json(c.StatementRequest(from_="2026-11-01", to="2026-11-30")) == {
         "from": "2026-11-01", "to": "2026-11-30"}
-    assert to_json(c.Confirm(card_record="AB")) == {"card_record": "AB"}
+    assert to_json(c.LoadConfirm(card_record="AB")) == {"card_record": "AB"}
 
 
 # -- the cardholder services' replies (issue 11): discount, history rows, notices, help --
