@@ -19,10 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlalchemy.engine import Connection
 
 from central.settings import Settings
-from protocol.central import CentralRequest
+from protocol.central import CardNo, CentralRequest
 from protocol.pboc.secure import IssuerKeys
 
 __all__ = ["PATH_PARAMS", "Param", "Reply", "Request", "Route", "Router"]
@@ -31,7 +32,7 @@ Json = dict[str, Any]
 
 # Every path parameter has one schema, wherever it appears.
 PATH_PARAMS: dict[str, Json] = {
-    "card_no": {"type": "string", "pattern": "^[0-9]{20}$", "example": "31044403000000100017",
+    "card_no": {**msgspec.json.schema(CardNo), "example": "31044403000000100017",
                 "description": "20-digit application serial (10 bytes BCD, as on the chip)"},
     "order_id": {"type": "string", "pattern": "^[LP]O[0-9a-f]{24}$",
                  "description": "order id (LO… load, PO… purchase)"},

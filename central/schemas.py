@@ -8,7 +8,9 @@ as its body (``Route.body``); :func:`request_components` turns them into JSON
 Schema components with ``msgspec.json.schema_components``. The server validates
 each body against its component (:mod:`central.validation`) and the OpenAPI
 document publishes the same components (:mod:`central.openapi`), so what the kiosk
-sends, what the server takes and what the document says cannot drift apart.
+sends, what the server takes and what the document says cannot drift apart. The
+queries a kiosk sends are models too (:func:`query_params` makes a route's ``Param``
+list from one).
 
 **Answers** are still written here as JSON Schema (:data:`REPLY_COMPONENTS`): the
 kiosk's reply models are deliberately lenient (a field the kiosk only shows has a
@@ -24,12 +26,12 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from central.router import PATH_PARAMS
+from central.router import PATH_PARAMS, Param
 from protocol import central as c
 
 __all__ = ["CARD_NO", "COMPONENTS", "MAX_OVERLAP_S", "REPLY_COMPONENTS", "REQUEST_MODELS",
            "AdminRequest", "BlacklistLift", "KioskAdd", "ReplacementRecord", "SecretRotation",
-           "body_ref", "ref", "request_components"]
+           "body_ref", "query_params", "ref", "request_components"]
 
 Json = dict[str, Any]
 _REF = "#/components/schemas/{name}"
@@ -137,6 +139,20 @@ def request_components(models: tuple[type[c.CentralRequest], ...] = REQUEST_MODE
 
 
 _BODY_REFS = {m: ref(m.__name__) for m in REQUEST_MODELS}
+
+
+def query_params(model: type[c.CentralQuery]) -> tuple[Param, ...]:
+    """A route's query parameters from the model of the query the kiosk sends: each
+    field one ``Param`` (its description beside the schema, as OpenAPI has it)."""
+    _, defs = msgspec.json.schema_components([model], ref_template=_REF)
+    schema = _absent_not_null(defs[model.__name__])
+    required = schema.get("required", [])
+    out = []
+    for name, prop in schema["properties"].items():
+        description = prop.get("description", "")
+        out.append(Param(name, {k: v for k, v in prop.items() if k != "description"},
+                         description, required=name in required))
+    return tuple(out)
 
 CARD_NO: Json = msgspec.json.schema(c.CardNo)
 _FEN: Json = {"type": "integer", "description": "fen"}

@@ -30,6 +30,7 @@ __all__ = [
     "AmountAsked",
     "BalanceRead",
     "Bill",
+    "BillQuery",
     "Blacklist",
     "CardInfo",
     "CardNo",
@@ -37,6 +38,7 @@ __all__ = [
     "CardTransfer",
     "CentralNotice",
     "CentralNotices",
+    "CentralQuery",
     "CentralRequest",
     "Day",
     "Discount",
@@ -51,6 +53,7 @@ __all__ = [
     "Heartbeat",
     "HelpDocument",
     "HelpSection",
+    "HistoryQuery",
     "IdLast6",
     "InitForLoad",
     "InitForPurchase",
@@ -447,8 +450,10 @@ def one_of(*alternatives: tuple[str, ...]) -> dict[str, Any]:
 class CentralRequest(Model, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
     """A request body. An optional field is ``X | None = None``: left at None it is not
     sent at all (``omit_defaults``), so on the wire it is *absent*, never null — the
-    server's schema (central/schemas.py) says so. ``json_schema_extra`` is what a field
-    list cannot say (which fields go together), added to the generated schema."""
+    server's schema (central/schemas.py) says so. Unknown fields are refused
+    (``forbid_unknown_fields``: the schema's ``additionalProperties: false``).
+    ``json_schema_extra`` is what a field list cannot say (which fields go together),
+    added to the generated schema."""
 
     json_schema_extra: ClassVar[dict[str, Any]] = {}
 
@@ -627,3 +632,31 @@ class EventBatch(CentralRequest, frozen=True):
     """``POST /v1/kiosk/events``: kiosk events (faults, cashbox collections, settlements)."""
 
     events: Annotated[list[KioskEvent], Meta(min_length=1, max_length=100)]
+
+
+# -- what kioskd asks in a query -----------------------------------------------------------
+class CentralQuery(Model, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
+    """A GET's query parameters (a field left None is not sent); the server's ``Param``
+    list is generated from it (central/schemas.py, ``query_params``)."""
+
+
+class BillQuery(CentralQuery, frozen=True):
+    """``GET /v1/bills``: the account's newest unpaid bill, else its newest paid one."""
+
+    utility: Annotated[Literal["water", "electricity", "gas"], Meta(description="utility")]
+    account_no: Annotated[str, Meta(pattern="^[0-9]{6,20}$", min_length=6, max_length=20,
+                                    description="account number as printed on the bill")]
+
+
+class HistoryQuery(CentralQuery, frozen=True):
+    """``GET /v1/cards/{card_no}/transactions``: one page of the card's history."""
+
+    limit: Annotated[int, Meta(ge=1, le=100, description="page size (default 20)")
+                     ] | None = None
+    cursor: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", min_length=1, max_length=64,
+                                description="next_cursor of the previous page")] | None = None
+    from_: Annotated[Day, Meta(description="first day (China time), inclusive")] | None = field(
+        default=None, name="from")
+    to: Annotated[Day, Meta(description="last day (China time), inclusive")] | None = None
+    kind: Annotated[Literal["ride", "purchase", "load", "bill_payment", "points"],
+                    Meta(description="only this kind")] | None = None

@@ -19,7 +19,9 @@ A value of the wrong JSON type, or a missing required field, is ``bad_request``.
   not the user's, so the first problem is enough.
 * :func:`to_json` — a model (or anything holding models) as plain JSON values.
 
-Unknown fields are ignored everywhere, on purpose: a newer peer may add one.
+Unknown fields are ignored everywhere, on purpose: a newer peer may add one —
+except in the central API's request models (:class:`protocol.central.CentralRequest`),
+whose generated schema is the server's, and the server refuses them.
 """
 
 from __future__ import annotations

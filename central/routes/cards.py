@@ -14,13 +14,11 @@ import datetime as dt
 import logging
 from typing import Any
 
-import msgspec
-
 from central import db
 from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.fares import discount_view
-from central.router import Param, Reply, Request, Route
+from central.router import Reply, Request, Route
 from central.routes import lockout
 from central.routes.common import (
     CHINA,
@@ -35,6 +33,7 @@ from central.routes.lifecycle import transfer_view
 from central.routes.loads import load_limits, pending_loads
 from central.routes.overdraft import blacklist_view
 from central.routes.pin import check_identity, check_pin, check_pin_of
+from central.schemas import query_params
 from central.settings import Settings
 from protocol import central as c
 
@@ -249,8 +248,6 @@ def report_loss(req: Request) -> Reply:
     })
 
 
-_DATE_Q = msgspec.json.schema(c.Day)
-
 ROUTES = [
     Route("GET", "/v1/cards/{card_no}", get_card, "getCard",
           "Card status, type, masked holder, points and pending loads", "cards",
@@ -260,14 +257,7 @@ ROUTES = [
     Route("GET", "/v1/cards/{card_no}/transactions", history, "listTransactions",
           "The card's central history, newest first, paged by cursor", "cards",
           response="TransactionPage",
-          query=(Param("limit", {"type": "integer", "minimum": 1, "maximum": 100},
-                       "page size (default 20)"),
-                 Param("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-                       "next_cursor of the previous page"),
-                 Param("from", _DATE_Q, "first day (China time), inclusive"),
-                 Param("to", _DATE_Q, "last day (China time), inclusive"),
-                 Param("kind", {"type": "string", "enum": [
-                     "ride", "purchase", "load", "bill_payment", "points"]}, "only this kind")),
+          query=query_params(c.HistoryQuery),
           errors=("card_unknown", *HISTORY_STATE_ERRORS),
           description="Not given for a card reported lost or blocked."),
     Route("POST", "/v1/cards/{card_no}/statement", statement, "getStatement",

@@ -20,7 +20,7 @@ from central import db
 from central.db import Connection, RowMapping
 from central.errors import ApiError
 from central.risk import Tear
-from central.router import Param, Reply, Request, Route
+from central.router import Reply, Request, Route
 from central.routes.common import (
     CARD_STATE_ERRORS,
     card_or_404,
@@ -45,6 +45,7 @@ from central.routes.orders import (
 )
 from central.routes.pin import check_pin
 from central.routes.riskfeed import observe
+from central.schemas import query_params
 from protocol import central as c
 from protocol.pboc.secure import (
     PURCHASE_TYPE,
@@ -236,10 +237,7 @@ _KEYED = idempotency_note("purchase")
 ROUTES = [
     Route("GET", "/v1/bills", find_bill, "findBill",
           "Look up a utility bill by utility and account number", "bills", response="Bill",
-          query=(Param("utility", {"type": "string", "enum": ["water", "electricity", "gas"]},
-                       "utility", required=True),
-                 Param("account_no", {"type": "string", "pattern": "^[0-9]{6,20}$"},
-                       "account number as printed on the bill", required=True)),
+          query=query_params(c.BillQuery),
           errors=("bill_not_found",),
           description="The newest unpaid bill of the account, else its newest paid one."),
     Route("POST", "/v1/purchase-orders", create, "createPurchaseOrder",

@@ -18,7 +18,7 @@ import msgspec
 import pytest
 
 from central.openapi import SCHEMAS
-from central.schemas import body_ref, request_components
+from central.schemas import body_ref, query_params, request_components
 from central.server import api_routes, document
 from central.validation import problems
 from protocol import central as c
@@ -49,6 +49,10 @@ REQUESTS: dict[str, type[c.CentralRequest]] = {
     "cancelLossReport": c.LossReportRequest, "openDispute": c.DisputeCreate,
     "createFeedback": c.Feedback,
 }
+
+# operationId -> the model of the query kioskd sends
+QUERIES: dict[str, type[c.CentralQuery]] = {"findBill": c.BillQuery,
+                                            "listTransactions": c.HistoryQuery}
 
 # What kioskd sends, built as kioskd builds it (optional fields left None: not sent).
 PIN = "0123456789ABCDEF0123456789abcdef"
@@ -188,3 +192,26 @@ def test_what_the_kiosk_encodes_passes_the_servers_validation(
     sent = json.loads(msgspec.json.encode(body))
     assert None not in sent.values()  # an optional field left out is absent, not null
     assert problems(sent, body_ref(route.body), components=SCHEMAS) == []
+
+
+@pytest.mark.parametrize("operation", sorted(QUERIES))
+def test_the_server_takes_the_query_the_kiosk_sends(operation: str) -> None:
+    route = next(r for r in api_routes() if r.operation_id == operation)
+    assert route.query == query_params(QUERIES[operation])
+    documented = [p["name"] for p in _operations()[operation]["parameters"]
+                  if p["in"] == "query"]
+    assert documented == list(msgspec.json.schema(QUERIES[operation])["$defs"][
+        QUERIES[operation].__name__]["properties"])
+
+
+@pytest.mark.parametrize("query", [
+    c.BillQuery(utility="water", account_no="100001"),
+    c.HistoryQuery(limit=20), c.HistoryQuery(limit=20, cursor="abc_-1", from_="2026-11-01",
+                                             to="2026-11-30", kind="ride"),
+])
+def test_what_the_kiosk_asks_passes_the_servers_validation(query: c.CentralQuery) -> None:
+    operation = next(o for o, m in QUERIES.items() if m is type(query))
+    route = next(r for r in api_routes() if r.operation_id == operation)
+    schemas = {p.name: p.schema for p in route.query}
+    sent = json.loads(msgspec.json.encode(query))
+    assert sent and all(problems(v, schemas[k], where=k) == [] for k, v in sent.items())
