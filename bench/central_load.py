@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.central_load                        # 1, 8, 32, 100, 1000 clients
     .venv/bin/python -m bench.central_load --clients 32 100 --seconds 5 --workers 2
     .venv/bin/python -m bench.central_load --src /tmp/old-tree     # another tree's server
+    .venv/bin/python -m bench.central_load --postgresql            # on a throwaway PostgreSQL
 
 Seeds a database (``citycard-central seed``, once per run, in
 ``var/bench/central-load/``), starts the real server (``citycard-central serve``
@@ -21,7 +22,9 @@ for ``--seconds``:
 
 Each signed request has a fresh nonce (one kiosk id for all simulated kiosks:
 the server's cost per request is the same). Reported per kind: requests/s,
-p50/p99 latency, errors; for the signed kinds the ratio to ``health`` at the
+p50/p99 latency, errors, the server's CPU time per request (its process and
+workers, from ``/proc``: unlike req/s, it hardly moves with what else runs on a
+shared machine); for the signed kinds the ratio to ``health`` at the
 same client count (issue 14's goal: ≥ 0.7 at 32 and 100 clients, p99 ≤ 50 ms
 at 100).
 
@@ -114,6 +117,27 @@ async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
         writer.close()
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()  # [0] state, [1] ppid … [11] utime, [12] stime
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the server process and its children (``--workers``)
+    have used so far: what a request costs the server, whatever else runs on the
+    machine (Linux; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(int(entry.name))
+        if fields and (int(entry.name) == pid or int(fields[1]) == pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def _pct(samples: list[float], q: float) -> float:
     if not samples:
         return float("nan")
@@ -166,10 +190,11 @@ async def storm(n: int, host: str, port: int, secret: bytes,
             "p50_ms": round(_pct(latencies, 0.50), 1), "p99_ms": round(_pct(latencies, 0.99), 1)}
 
 
-def start_server(src: Path, db: Path, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
+def start_server(src: Path, where: list[str], extra: list[str]
+                 ) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(src)}
     proc = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING",
-                             "serve", "--db", str(db), "--port", "0", *extra],
+                             "serve", *where, "--port", "0", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=src, env=env)
     assert proc.stdout is not None
@@ -204,6 +229,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="serve --workers")
     parser.add_argument("--src", type=Path, default=ROOT, help="the source tree to serve")
     parser.add_argument("--label", default="", help="suffix of the results file")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="on a throwaway PostgreSQL server (tests/pgcluster.py: fsync off)")
     args = parser.parse_args()
     try:
         import uvloop
@@ -213,25 +240,47 @@ def main() -> None:
 
     work = ROOT / "var" / "bench" / "central-load"
     work.mkdir(parents=True, exist_ok=True)
-    db = work / "central.sqlite"
-    for old in work.glob("central.sqlite*"):
-        old.unlink()
-    subprocess.run([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "seed",
-                    "--db", str(db), "--cards", "1000", "--transactions", "20000",
-                    "--kiosk-secret", str(work / "kiosk.secret")],
-                   check=True, capture_output=True, cwd=ROOT)
-    secret = (work / "kiosk.secret").read_bytes().strip()
+    cluster = None
+    if args.postgresql:
+        from tests import pgcluster
+
+        cluster = pgcluster.start()
+        cluster.admin("CREATE DATABASE bench")
+        where = ["--database-url", cluster.url("bench")]
+    else:
+        db = work / "central.sqlite"
+        for old in work.glob("central.sqlite*"):
+            old.unlink()
+        where = ["--db", str(db)]
+    try:
+        subprocess.run([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "seed",
+                        *where, "--cards", "1000", "--transactions", "20000",
+                        "--kiosk-secret", str(work / "kiosk.secret")],
+                       check=True, capture_output=True, cwd=ROOT)
+        _measure(args, where, (work / "kiosk.secret").read_bytes().strip(),
+                 "postgresql" if cluster else "sqlite")
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _measure(args: argparse.Namespace, where: list[str], secret: bytes, database: str) -> None:
     extra = ["--workers", str(args.workers)] if args.workers else []
-    proc, url = start_server(args.src.resolve(), db, extra)
+    proc, url = start_server(args.src.resolve(), where, extra)
     host, port = url.removeprefix("http://").rsplit(":", 1)
-    results: dict[str, Any] = {"src": str(args.src), "workers": args.workers or 1,
+    results: dict[str, Any] = {"src": str(args.src), "database": database,
+                               "workers": args.workers or 1,
                                "seconds": args.seconds, "machine": platform.platform(),
                                "cpus": os.cpu_count(), "runs": [], "storm": None}
     try:
         for clients in args.clients:
             by_kind: dict[str, dict[str, Any]] = {}
             for kind in args.kinds:
+                cpu_before = server_cpu_s(proc.pid)
                 run = asyncio.run(run_kind(kind, clients, host, int(port), secret, args.seconds))
+                if run["requests"]:
+                    run["server_cpu_us"] = round((server_cpu_s(proc.pid) - cpu_before) * 1e6
+                                                 / run["requests"])
                 by_kind[kind] = run
                 health = by_kind.get("health")
                 if kind != "health" and health and health["rps"]:
@@ -239,7 +288,7 @@ def main() -> None:
                 results["runs"].append(run)
                 print(f"{clients:>5} clients  {kind:<9} {run['rps']:>8.1f} req/s  "
                       f"p50 {run['p50_ms']:>7.2f} ms  p99 {run['p99_ms']:>8.2f} ms  "
-                      f"errors {run['errors']}"
+                      f"errors {run['errors']}  cpu {run.get('server_cpu_us', 0):>5} us/req"
                       + (f"  ratio {run['ratio_to_health']}" if "ratio_to_health" in run
                          else ""), flush=True)
         if args.storm:
