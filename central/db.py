@@ -16,7 +16,9 @@ time" the SQLite code was written against.
 A transaction may be declared not durable (``durable=False``): a GET whose only
 write is its nonce. SQLite commits it with ``synchronous=NORMAL`` (in WAL mode: no
 fsync, still atomic and still there after a process restart), PostgreSQL with
-``synchronous_commit = off``. See docs/decisions.md.
+``synchronous_commit = off`` (the pooled connections' own setting; a durable
+transaction sets the server's configured level back for itself with ``SET LOCAL``).
+See docs/decisions.md.
 
 The schema's history is Alembic revisions in ``central/migrations`` (:func:`migrate`);
 the SQLite-only builds' ``PRAGMA user_version`` scripts are kept below so an old file
@@ -327,6 +329,7 @@ def create_engine(db: str | Path, *, pool_size: int = 8, pooled: bool = True) ->
         return engine
     if backend == "postgresql":
         engine = sa.create_engine(url, isolation_level="SERIALIZABLE", **pool)
+        event.listen(engine, "connect", _pg_connect)
         event.listen(engine, "begin", _pg_begin)
         return engine
     raise ValueError(f"unsupported database {backend!r}: sqlite:///PATH or "
@@ -358,10 +361,25 @@ def _sqlite_begin(conn: Connection) -> None:
     dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _pg_connect(dbapi_conn: Any, record: Any) -> None:
+    # A connection's own synchronous_commit is off; a durable transaction (the default)
+    # sets the server's configured level back for itself (_pg_begin). A GET, whose
+    # only write is its nonce, then needs no statement for it (a round trip, ~45 µs
+    # through SQLAlchemy, was every GET's). A SET LOCAL ends with its transaction
+    # however that ends, so no transaction can inherit another's level.
+    with dbapi_conn.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    dbapi_conn.commit()
+
+
 def _pg_begin(conn: Connection) -> None:
     _write, durable = conn.info.pop(_MODE, (True, True))
-    if not durable:
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    if durable:  # straight to the driver (it sends BEGIN first): see _sqlite_begin
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        cursor.execute("SET LOCAL synchronous_commit TO DEFAULT")
+        cursor.close()
 
 
 @contextmanager
