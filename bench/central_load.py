@@ -20,8 +20,10 @@ for ``--seconds``:
 - ``heartbeat``: the signed ``POST /v1/kiosk/heartbeat`` (every kiosk, every
   few minutes; a write).
 
-Each signed request has a fresh nonce (one kiosk id for all simulated kiosks:
-the server's cost per request is the same). Reported per kind: requests/s,
+Each signed request has a fresh nonce; each simulated kiosk has its own id
+(``KIOSK-BENCH-0000`` …, registered before the run: one kiosk row for all would
+make every heartbeat update the same row, a hot spot no fleet has — on
+PostgreSQL a serialisation retry storm). Reported per kind: requests/s,
 p50/p99 latency, errors, the server's CPU time per request (its process and
 workers, from ``/proc``: unlike req/s, it hardly moves with what else runs on a
 shared machine); for the signed kinds the ratio to ``health`` at the
@@ -52,19 +54,39 @@ from protocol.signing import sign_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 KIOSK = "KIOSK-DEV-0001"
+FLEET = 1000  # kiosks registered for the bench (kiosk_of)
 CARDS = ["03104440300000100017", "03104440300000100025", "31044403000000100033"]  # demo serials
 HEARTBEAT = json.dumps({"software_version": "bench", "state": "idle",
                         "queue_depth": 0}).encode()
 
 
-def request_bytes(kind: str, host: str, secret: bytes, i: int) -> bytes:
+def kiosk_of(n: int) -> str:
+    """The simulated kiosk ``n``'s id: each its own, as in a fleet (one kiosk row
+    updated by every heartbeat would be a hot spot no fleet has)."""
+    return f"KIOSK-BENCH-{n % FLEET:04d}"
+
+
+def register_fleet(where: list[str], secret: bytes) -> None:
+    """Register :data:`FLEET` kiosks, every one with ``secret``."""
+    from central.auth import register_kiosk
+    from central.db import connect, database_url
+
+    conn = connect(database_url(where[1]))
+    try:
+        for n in range(FLEET):
+            register_kiosk(conn, kiosk_of(n), secret)
+    finally:
+        conn.close()
+
+
+def request_bytes(kind: str, host: str, secret: bytes, i: int, kiosk: str = KIOSK) -> bytes:
     if kind == "health":
         return f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     if kind == "card":
         path, method, body = f"/v1/cards/{CARDS[i % len(CARDS)]}", "GET", b""
     else:
         path, method, body = "/v1/kiosk/heartbeat", "POST", HEARTBEAT
-    headers = sign_headers(method, path, body, kiosk_id=KIOSK, secret=secret)
+    headers = sign_headers(method, path, body, kiosk_id=kiosk, secret=secret)
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     if body:
@@ -108,7 +130,7 @@ async def _client(kind: str, host: str, port: int, secret: bytes, until: float,
     i = n
     try:
         while time.monotonic() < until:
-            data = request_bytes(kind, f"{host}:{port}", secret, i)
+            data = request_bytes(kind, f"{host}:{port}", secret, i, kiosk_of(n))
             i += 1
             await _exchange(reader, writer, data, 30, time.perf_counter(), latencies, errors)
     except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
@@ -176,7 +198,8 @@ async def storm(n: int, host: str, port: int, secret: bytes,
             errors.append(type(exc).__name__)
             return
         try:
-            await _exchange(reader, writer, request_bytes("heartbeat", f"{host}:{port}", secret, i),
+            await _exchange(reader, writer,
+                            request_bytes("heartbeat", f"{host}:{port}", secret, i, kiosk_of(i)),
                             timeout, t0, latencies, errors)
         except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
             errors.append(type(exc).__name__)
@@ -257,7 +280,9 @@ def main() -> None:
                         *where, "--cards", "1000", "--transactions", "20000",
                         "--kiosk-secret", str(work / "kiosk.secret")],
                        check=True, capture_output=True, cwd=ROOT)
-        _measure(args, where, (work / "kiosk.secret").read_bytes().strip(),
+        secret = (work / "kiosk.secret").read_bytes().strip()
+        register_fleet(where, secret)
+        _measure(args, where, secret,
                  "postgresql" if cluster else "sqlite")
     finally:
         if cluster is not None:
