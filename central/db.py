@@ -3,15 +3,19 @@
 :func:`create_engine` takes a database URL (``sqlite:///path`` — what ``--db PATH``
 means — or ``postgresql+psycopg://…``). Handlers get a
 :class:`sqlalchemy.engine.Connection` already inside the request's transaction and
-run SQL through :func:`text` with named binds (or Core constructs); rows come back
-as mappings (``row["col"]``) through :func:`one`, :func:`rows` and :func:`scalar`.
+run SQL as text with named binds through :func:`run`, :func:`one`, :func:`rows` and
+:func:`scalar`; rows come back as mappings (``row["col"]``). Inside a transaction
+those run on the driver's own cursor, each statement compiled once per dialect by
+SQLAlchemy (:func:`_cursor`: SQLAlchemy's execution path cost more than the queries).
 
 SQLite keeps what the hand-made pool had: WAL, ``synchronous=FULL``, ``BEGIN
 IMMEDIATE`` for writers (SQLAlchemy's documented pysqlite hooks: the driver's own
 transaction handling off, ``BEGIN`` emitted by the ``begin`` event), foreign keys on,
-and the file created 0600. PostgreSQL runs every transaction SERIALIZABLE, and
-:func:`run` retries one that lost a serialisation race — the same "as if one at a
-time" the SQLite code was written against.
+and the file created 0600; a process's writers queue on a lock of their own before
+``BEGIN IMMEDIATE`` (:func:`transaction`), not in SQLite's sleeping busy handler.
+PostgreSQL runs every transaction SERIALIZABLE, and :func:`atomic` retries one that
+lost a serialisation race — the same "as if one at a time" the SQLite code was
+written against.
 
 A transaction may be declared not durable (``durable=False``): a GET whose only
 write is its nonce. SQLite commits it with ``synchronous=NORMAL`` (in WAL mode: no
