@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.central_load --clients 32 100 --seconds 5 --workers 2
     .venv/bin/python -m bench.central_load --src /tmp/old-tree     # another tree's server
     .venv/bin/python -m bench.central_load --postgresql            # on a throwaway PostgreSQL
+    .venv/bin/python -m bench.central_load --in-process            # the app alone, and MAC2
 
 Seeds a database (``citycard-central seed``, once per run, in
 ``var/bench/central-load/``), starts the real server (``citycard-central serve``
@@ -242,6 +243,115 @@ def start_server(src: Path, where: list[str], extra: list[str]
     return proc, url
 
 
+# -- in-process: the ASGI app's own cost per request, without sockets --------------------
+def _asgi_call(asgi: Any, method: str, path: str, headers: dict[str, str],
+               body: bytes = b"") -> Any:
+    async def call() -> tuple[int, bytes]:
+        raw = [(b"host", b"bench")] + [(k.lower().encode(), v.encode())
+                                       for k, v in headers.items()]
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": method, "scheme": "http", "path": path,
+                 "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": raw, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+                 "state": {}}
+        given = False
+        out: dict[str, Any] = {"body": b""}
+
+        async def receive() -> dict[str, Any]:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)  # no disconnect while the request runs
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                out["status"] = message["status"]
+            else:
+                out["body"] += message.get("body", b"")
+
+        await asgi(scope, receive, send)
+        return int(out["status"]), bytes(out["body"])
+    return call()
+
+
+def in_process(database: str, secret: bytes, requests: int = 400, rounds: int = 5,
+               mac2s: int = 200) -> dict[str, Any]:
+    """Each kind ``requests`` times through the ASGI app on one event loop (no sockets,
+    no HTTP parsing), best of ``rounds``: server CPU and wall µs per request; then
+    ``mac2s`` MAC2 calls (``POST /v1/load-orders/{id}/mac2``, each on an order
+    created just before), wall ms from the app's call to its answer — the span the
+    server's own log line gives. Run in the process of the tree being measured."""
+    from central.server import App
+    from tests.central.card import EPurse
+
+    app = App(database)
+    asgi = app.asgi
+
+    def signed(method: str, path: str, payload: Any | None = None,
+               key: str | None = None) -> tuple[dict[str, str], bytes]:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        headers = dict(sign_headers(method, path, body, kiosk_id=KIOSK, secret=secret))
+        if body:
+            headers |= {"Content-Type": "application/json",
+                        "Content-Length": str(len(body))}
+        if key:
+            headers["Idempotency-Key"] = key
+        return headers, body
+
+    def request_of(kind: str) -> tuple[str, str, dict[str, str], bytes]:
+        if kind == "health":
+            return "GET", "/health", {}, b""
+        if kind == "card":
+            path = f"/v1/cards/{CARDS[0]}"
+            return ("GET", path, *signed("GET", path))
+        return ("POST", "/v1/kiosk/heartbeat",
+                *signed("POST", "/v1/kiosk/heartbeat", json.loads(HEARTBEAT)))
+
+    async def measure() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        async with asgi.router.lifespan_context(asgi):
+            for kind in ("health", "card", "heartbeat"):
+                best: tuple[float, float] | None = None
+                for _ in range(rounds):
+                    made = [request_of(kind) for _ in range(requests)]  # signed beforehand
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    for method, path, headers, body in made:
+                        status, answer = await _asgi_call(asgi, method, path, headers, body)
+                        assert status == 200, (kind, status, answer[:200])
+                    took = ((time.perf_counter() - wall) / requests * 1e6,
+                            (time.process_time() - cpu) / requests * 1e6)
+                    best = took if best is None or took[0] < best[0] else best
+                assert best is not None
+                out[kind] = {"wall_us": round(best[0]), "cpu_us": round(best[1])}
+            card = EPurse(CARDS[1], balance=0, online_ctr=int(time.time()) % 50_000)
+            took_ms: list[float] = []
+            for n in range(mac2s):
+                status, answer = await _asgi_call(asgi, "POST", "/v1/load-orders", *signed(
+                    "POST", "/v1/load-orders", {"card_no": CARDS[1], "amount_fen": 10,
+                                                "terminal_id": "440300000001"},
+                    f"bench-order-{n}-{os.getpid()}"))
+                assert status == 201, answer[:200]
+                path = f"/v1/load-orders/{json.loads(answer)['order_id']}/mac2"
+                init = card.init_load(10, "440300000001").hex()
+                headers, body = signed("POST", path, {"init_response": init},
+                                       f"bench-mac2-{n}-{os.getpid()}")
+                started = time.perf_counter()
+                status, answer = await _asgi_call(asgi, "POST", path, headers, body)
+                took_ms.append(time.perf_counter() - started)
+                assert status == 200, answer[:200]
+                card.online_ctr += 1  # never credited: the next order, the next counter
+            out["mac2"] = {"p50_ms": round(_pct(took_ms, 0.5), 2),
+                           "p95_ms": round(_pct(took_ms, 0.95), 2), "n": len(took_ms)}
+        return out
+
+    try:
+        return asyncio.run(measure())
+    finally:
+        app.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32, 100, 1000])
@@ -254,7 +364,18 @@ def main() -> None:
     parser.add_argument("--label", default="", help="suffix of the results file")
     parser.add_argument("--postgresql", action="store_true",
                         help="on a throwaway PostgreSQL server (tests/pgcluster.py: fsync off)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="the ASGI app's own cost per request and the MAC2 call's, "
+                        "without sockets (the --src tree's app, in a process of its own)")
+    parser.add_argument("--in-process-child", metavar="DATABASE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.in_process_child:
+        secret = (ROOT / "var" / "bench" / "central-load" / "kiosk.secret").read_bytes()
+        import central
+
+        print(json.dumps(in_process(args.in_process_child, secret.strip())))
+        print(f"central from {Path(central.__file__).parent}", file=sys.stderr)
+        return
     try:
         import uvloop
         uvloop.install()
@@ -281,12 +402,37 @@ def main() -> None:
                         "--kiosk-secret", str(work / "kiosk.secret")],
                        check=True, capture_output=True, cwd=ROOT)
         secret = (work / "kiosk.secret").read_bytes().strip()
+        database = "postgresql" if cluster else "sqlite"
+        if args.in_process:
+            _measure_in_process(args, where, database)
+            return
         register_fleet(where, secret)
-        _measure(args, where, secret,
-                 "postgresql" if cluster else "sqlite")
+        _measure(args, where, secret, database)
     finally:
         if cluster is not None:
             cluster.stop()
+
+
+def _measure_in_process(args: argparse.Namespace, where: list[str], database: str) -> None:
+    src = args.src.resolve()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(src), str(ROOT)]))}
+    child = subprocess.run([sys.executable, "-m", "bench.central_load", "--in-process-child",
+                            where[1]], check=True, capture_output=True, text=True, cwd=src,
+                           env=env)  # (cwd: first on sys.path, so `central` is src's)
+    found = json.loads(child.stdout.strip().splitlines()[-1])
+    found["central_from"] = child.stderr.strip().splitlines()[-1] if child.stderr else ""
+    for kind in ("health", "card", "heartbeat"):
+        print(f"in-process  {kind:<9} wall {found[kind]['wall_us']:>6} us/req  "
+              f"cpu {found[kind]['cpu_us']:>6} us/req")
+    print(f"in-process  mac2      p50 {found['mac2']['p50_ms']} ms  "
+          f"p95 {found['mac2']['p95_ms']} ms")
+    print(found.pop("central_from"))
+    results = {"src": str(args.src), "database": database, "machine": platform.platform(),
+               "cpus": os.cpu_count(), "in_process": found}
+    name = "central_inproc" + (f"-{args.label}" if args.label else "") + ".json"
+    out = ROOT / "bench" / "results" / name
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 def _measure(args: argparse.Namespace, where: list[str], secret: bytes, database: str) -> None:
