@@ -30,12 +30,13 @@ completed by :mod:`central.openapi`.
 
 One exception, on SQLite only (one writer at a time): a signed GET stores its nonce
 in a short write transaction of its own, committed without a synchronous flush,
-in :func:`authenticated_kiosk`; the GET then reads in a plain ``BEGIN`` beside other
-requests (WAL) instead of holding the write lock for the whole request.
+just before its read (:func:`authenticated_kiosk` hands the check to the endpoint);
+the GET then reads in a plain ``BEGIN`` beside other requests (WAL) instead of
+holding the write lock for the whole request.
 
-The transaction runs in FastAPI's thread pool (the storage is blocking SQLAlchemy):
-one hop per request, two for a signed GET on SQLite. The rest (body, connection
-slot, validation of the body) stays on the event loop.
+The transactions run in FastAPI's thread pool (the storage is blocking SQLAlchemy):
+one hop per request, the SQLite GET's two transactions included. The rest (body,
+connection slot, validation of the body) stays on the event loop.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' Annotated
@@ -56,7 +57,6 @@ from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -158,9 +158,13 @@ async def authenticated_kiosk(request: HttpRequest, body: Body, conn: Connection
                             now=now, secret_key=state.settings.secret_key)
 
     if request.method == "GET" and not state.db.nonce_in_reads:
-        kiosk_id: str = await run_in_threadpool(storage.atomic, conn, check, durable=False)
-        request.state.nonce_stored = True
-        return lambda: kiosk_id
+        # Run by the endpoint, in the same hop to the thread pool as the GET's read.
+        request.state.nonce_first = check
+
+        def stored() -> str:
+            kiosk_id: str = request.state.kiosk_id
+            return kiosk_id
+        return stored
     return check
 
 
@@ -361,9 +365,14 @@ def _endpoint(route: Route) -> Callable[..., Response]:
             req.idempotency_key = key.key
             return run_once(route, req, key)
 
+        # SQLite, a signed GET: its nonce first, in a short write transaction of its own
+        # committed without a synchronous flush; then the GET reads beside other requests.
+        nonce_first: Step | None = getattr(request.state, "nonce_first", None)
+        if nonce_first is not None:
+            request.state.kiosk_id = storage.atomic(conn, nonce_first, durable=False)
         # A signed request whose nonce is stored here takes SQLite's write lock from its
         # BEGIN; a GET commits without a synchronous flush (its only write is the nonce).
-        nonce_here = route.auth and not getattr(request.state, "nonce_stored", False)
+        nonce_here = route.auth and nonce_first is None
         write = request.method != "GET" or nonce_here
         durable = request.method != "GET"
         for _ in range(2):

@@ -3,20 +3,26 @@
 :func:`create_engine` takes a database URL (``sqlite:///path`` — what ``--db PATH``
 means — or ``postgresql+psycopg://…``). Handlers get a
 :class:`sqlalchemy.engine.Connection` already inside the request's transaction and
-run SQL through :func:`text` with named binds (or Core constructs); rows come back
-as mappings (``row["col"]``) through :func:`one`, :func:`rows` and :func:`scalar`.
+run SQL as text with named binds through :func:`run`, :func:`one`, :func:`rows` and
+:func:`scalar`; rows come back as mappings (``row["col"]``). Inside a transaction
+those run on the driver's own cursor, each statement compiled once per dialect by
+SQLAlchemy (:func:`_cursor`: SQLAlchemy's execution path cost more than the queries).
 
 SQLite keeps what the hand-made pool had: WAL, ``synchronous=FULL``, ``BEGIN
 IMMEDIATE`` for writers (SQLAlchemy's documented pysqlite hooks: the driver's own
 transaction handling off, ``BEGIN`` emitted by the ``begin`` event), foreign keys on,
-and the file created 0600. PostgreSQL runs every transaction SERIALIZABLE, and
-:func:`run` retries one that lost a serialisation race — the same "as if one at a
-time" the SQLite code was written against.
+and the file created 0600; a process's writers queue on a lock of their own before
+``BEGIN IMMEDIATE`` (:func:`transaction`), not in SQLite's sleeping busy handler.
+PostgreSQL runs every transaction SERIALIZABLE, and :func:`atomic` retries one that
+lost a serialisation race — the same "as if one at a time" the SQLite code was
+written against.
 
 A transaction may be declared not durable (``durable=False``): a GET whose only
 write is its nonce. SQLite commits it with ``synchronous=NORMAL`` (in WAL mode: no
 fsync, still atomic and still there after a process restart), PostgreSQL with
-``synchronous_commit = off``. See docs/decisions.md.
+``synchronous_commit = off`` (the pooled connections' own setting; a durable
+transaction sets the server's configured level back for itself with ``SET LOCAL``).
+See docs/decisions.md.
 
 The schema's history is Alembic revisions in ``central/migrations`` (:func:`migrate`);
 the SQLite-only builds' ``PRAGMA user_version`` scripts are kept below so an old file
@@ -29,6 +35,7 @@ import functools
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -37,14 +44,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from protocol import migrations
 
-__all__ = ["LEGACY_SQLITE_MIGRATIONS", "Connection", "Database", "RowMapping", "SchemaTooNew",
-           "create_engine", "database_url", "migrate", "one", "rows", "run", "scalar",
-           "sql", "transaction"]
+__all__ = ["LEGACY_SQLITE_MIGRATIONS", "Connection", "Database", "Done", "RowMapping",
+           "SchemaTooNew", "create_engine", "database_url", "migrate", "one", "rows", "run",
+           "scalar", "sql", "transaction"]
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +294,7 @@ _MODE = "citycard.txn_mode"   # (write, durable) of the next BEGIN, in Connectio
 _SYNC = "citycard.synchronous"  # the SQLite connection's current synchronous level
 _RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 _PG_MIGRATION_LOCK = 4403_0014  # pg_advisory_xact_lock key: one migrating process at a time
+_WRITER = "citycard_writer"  # the engine attribute holding its in-process SQLite writer lock
 
 
 def database_url(db: str | Path) -> str:
@@ -321,9 +329,11 @@ def create_engine(db: str | Path, *, pool_size: int = 8, pooled: bool = True) ->
                                                      "check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        setattr(engine, _WRITER, threading.RLock())
         return engine
     if backend == "postgresql":
         engine = sa.create_engine(url, isolation_level="SERIALIZABLE", **pool)
+        event.listen(engine, "connect", _pg_connect)
         event.listen(engine, "begin", _pg_begin)
         return engine
     raise ValueError(f"unsupported database {backend!r}: sqlite:///PATH or "
@@ -355,10 +365,25 @@ def _sqlite_begin(conn: Connection) -> None:
     dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _pg_connect(dbapi_conn: Any, record: Any) -> None:
+    # A connection's own synchronous_commit is off; a durable transaction (the default)
+    # sets the server's configured level back for itself (_pg_begin). A GET, whose
+    # only write is its nonce, then needs no statement for it (a round trip, ~45 µs
+    # through SQLAlchemy, was every GET's). A SET LOCAL ends with its transaction
+    # however that ends, so no transaction can inherit another's level.
+    with dbapi_conn.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    dbapi_conn.commit()
+
+
 def _pg_begin(conn: Connection) -> None:
     _write, durable = conn.info.pop(_MODE, (True, True))
-    if not durable:
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    if durable:  # straight to the driver (it sends BEGIN first): see _sqlite_begin
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        cursor.execute("SET LOCAL synchronous_commit TO DEFAULT")
+        cursor.close()
 
 
 @contextmanager
@@ -371,12 +396,22 @@ def transaction(conn: Connection, *, write: bool = True,
     (a read before this block) is committed first."""
     if conn.in_transaction():
         conn.commit()
+    # SQLite: this process's writers queue on a lock of their own before BEGIN
+    # IMMEDIATE. Left to SQLite, a writer finding the lock taken sleeps in its busy
+    # handler (1, 2, 5 … 100 ms steps) and misses the release a fraction of a
+    # millisecond later: under a fleet that sleep, not the work, was the request's
+    # time. Other processes (serve --workers, the console) still meet busy_timeout.
+    writer: threading.RLock | None = getattr(conn.engine, _WRITER, None) if write else None
+    if writer is not None:
+        writer.acquire()
     conn.info[_MODE] = (write, durable)
     try:
         with conn.begin():
             yield conn
     finally:
         conn.info.pop(_MODE, None)
+        if writer is not None:
+            writer.release()
 
 
 def retryable(exc: BaseException) -> bool:
@@ -401,15 +436,83 @@ def atomic(conn: Connection, body: Callable[[], T], *, write: bool = True,
 
 
 # -- statements -----------------------------------------------------------------------
+#: A row as handlers read it: ``row["col"]`` (a dict, or SQLAlchemy's RowMapping).
+RowMapping = Mapping[str, Any]
+
+
 @functools.lru_cache(maxsize=2048)
 def sql(statement: str) -> sa.TextClause:
     """``text(statement)``, parsed once."""
     return sa.text(statement)
 
 
-def run(conn: Connection, statement: str, /, **params: Any) -> sa.CursorResult[Any]:
-    """Execute one statement with named binds (``:name``)."""
-    return conn.execute(sql(statement), params)
+@functools.lru_cache(maxsize=4096)
+def _compiled(dialect: sa.Dialect, statement: str) -> tuple[str, tuple[str, ...], bool]:
+    """``statement`` as the driver takes it (its paramstyle: ``?`` for sqlite3,
+    ``%(name)s`` for psycopg), the bind names in order, and whether they are positional:
+    SQLAlchemy's own compilation of the :func:`sql` text, done once per dialect."""
+    compiled = sql(statement).compile(dialect=dialect)
+    positional = bool(compiled.positional)
+    names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
+    return compiled.string, names, positional
+
+
+class Done:
+    """What a statement run on the driver's cursor answers: the rows it changed."""
+
+    __slots__ = ("rowcount",)
+
+    def __init__(self, rowcount: int) -> None:
+        self.rowcount = rowcount
+
+
+def _cursor(conn: Connection, statement: str, params: Mapping[str, Any]) -> Any:
+    """``statement`` executed on the driver's own cursor, or None outside a transaction
+    (SQLAlchemy begins that one: the begin hooks above).
+
+    Inside a transaction SQLAlchemy adds nothing a text statement needs — no types to
+    process, no events of ours — and costs 40–60 µs a statement in Python (result
+    metadata, execution context, parameter processing), several times the query's own
+    time here: the statements are compiled once (:func:`_compiled`) and run directly.
+    A driver error is raised as SQLAlchemy raises it (``IntegrityError``, ``DBAPIError``
+    with the SQLSTATE that :func:`retryable` reads)."""
+    if not conn.in_transaction():
+        return None
+    dialect = conn.dialect
+    text, names, positional = _compiled(dialect, statement)
+    args: Any = (tuple(params[n] for n in names) if positional
+                 else {n: params[n] for n in names})
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(text, args)
+    except dialect.loaded_dbapi.Error as exc:
+        cursor.close()
+        raise sa.exc.DBAPIError.instance(text, args, exc, dialect.loaded_dbapi.Error,
+                                         dialect=dialect) from exc
+    return cursor
+
+
+def _mappings(cursor: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    try:
+        if cursor.description is None:
+            return []
+        names = [column[0] for column in cursor.description]
+        found = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+        return [dict(zip(names, row, strict=True)) for row in found]
+    finally:
+        cursor.close()
+
+
+def run(conn: Connection, statement: str, /, **params: Any) -> Done | sa.CursorResult[Any]:
+    """Execute one statement with named binds (``:name``); its ``rowcount``."""
+    cursor = _cursor(conn, statement, params)
+    if cursor is None:
+        return conn.execute(sql(statement), params)
+    done = Done(cursor.rowcount)
+    cursor.close()
+    return done
 
 
 def run_many(conn: Connection, statement: str, rows_: Sequence[Mapping[str, Any]]) -> None:
@@ -420,17 +523,32 @@ def run_many(conn: Connection, statement: str, rows_: Sequence[Mapping[str, Any]
 
 def rows(conn: Connection, statement: str, /, **params: Any) -> list[RowMapping]:
     """Every row, each a mapping (``row["col"]``)."""
-    return list(conn.execute(sql(statement), params).mappings())
+    cursor = _cursor(conn, statement, params)
+    if cursor is None:
+        return [dict(row) for row in conn.execute(sql(statement), params).mappings()]
+    return list(_mappings(cursor))
 
 
 def one(conn: Connection, statement: str, /, **params: Any) -> RowMapping | None:
     """The first row as a mapping, or None."""
-    return conn.execute(sql(statement), params).mappings().first()
+    cursor = _cursor(conn, statement, params)
+    if cursor is None:
+        first = conn.execute(sql(statement), params).mappings().first()
+        return None if first is None else dict(first)
+    found = _mappings(cursor, 1)
+    return found[0] if found else None
 
 
 def scalar(conn: Connection, statement: str, /, **params: Any) -> Any:
     """The first column of the first row, or None."""
-    return conn.execute(sql(statement), params).scalar()
+    cursor = _cursor(conn, statement, params)
+    if cursor is None:
+        return conn.execute(sql(statement), params).scalar()
+    try:
+        row = cursor.fetchone() if cursor.description is not None else None
+    finally:
+        cursor.close()
+    return None if row is None else row[0]
 
 
 # -- the database of one server ---------------------------------------------------------

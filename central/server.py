@@ -31,7 +31,7 @@ import uvicorn
 from central import db
 from central.app import create_app, document_of
 from central.keys import seal_existing
-from central.risk import Alert
+from central.risk import Alert, claim_sweep
 from central.router import Reply, Request, Route, Router
 from central.routes import all_routes
 from central.routes.kiosk import read_help
@@ -92,6 +92,19 @@ class App:
             return db.atomic(conn, lambda: monitor_on(conn, self.settings.risk,
                                                       self.clock()).sweep())
 
+    def sweep_risk_if_due(self) -> list[Alert] | None:
+        """The timed sweep: :meth:`sweep_risk` if this process claims the period
+        (:func:`central.risk.claim_sweep`: one of a server's workers sweeps, not each
+        of them), in the same transaction as the claim; None when another did."""
+        every = self.settings.risk.sweep_every_s
+        with self.db.connect() as conn:
+            def claimed() -> list[Alert] | None:
+                now = self.clock()
+                if not claim_sweep(conn, now, every):
+                    return None
+                return monitor_on(conn, self.settings.risk, now).sweep()
+            return db.atomic(conn, claimed)
+
     # -- the risk sweep, every sweep_every_s while the app is served ----------------------
     def start_sweeping(self) -> None:
         if self._sweeper is not None:
@@ -111,7 +124,7 @@ class App:
         every = self.settings.risk.sweep_every_s
         while True:
             try:
-                raised = self.sweep_risk()
+                raised = self.sweep_risk_if_due()
             except Exception:
                 logger.exception("risk sweep failed; next one in %d s", every)
             else:

@@ -26,9 +26,17 @@ from central.risk.events import (
 )
 from central.risk.monitor import Monitor
 from central.risk.settings import RULES, RiskConfigError, RiskSettings, load_risk, parse_risk
-from central.risk.store import AlertQuery, RiskStore, SqliteRiskStore, SqlRiskStore, Window
+from central.risk.store import (
+    SWEEP_CLAIM,
+    AlertQuery,
+    RiskStore,
+    SqliteRiskStore,
+    SqlRiskStore,
+    Window,
+    claim_sweep,
+)
 
-__all__ = ["RULES", "Alert", "AlertQuery", "AuditReport", "Event", "Heartbeat", "LoadCompleted",
-           "LostCardUse", "Monitor", "PinFailure", "Refund", "RiskConfigError", "RiskSettings",
-           "RiskStore", "SqlRiskStore", "SqliteRiskStore", "Tear", "Window", "load_risk",
-           "parse_risk"]
+__all__ = ["RULES", "SWEEP_CLAIM", "Alert", "AlertQuery", "AuditReport", "Event", "Heartbeat",
+           "LoadCompleted", "LostCardUse", "Monitor", "PinFailure", "Refund", "RiskConfigError",
+           "RiskSettings", "RiskStore", "SqlRiskStore", "SqliteRiskStore", "Tear", "Window",
+           "claim_sweep", "load_risk", "parse_risk"]

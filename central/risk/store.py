@@ -17,7 +17,11 @@ from central import db
 from central.db import Connection, RowMapping
 from central.risk.events import Alert
 
-__all__ = ["AlertQuery", "RiskStore", "SqlRiskStore", "SqliteRiskStore", "Window"]
+__all__ = ["SWEEP_CLAIM", "AlertQuery", "RiskStore", "SqlRiskStore", "SqliteRiskStore",
+           "Window", "claim_sweep"]
+
+#: The ``counters`` row holding when a server's timed sweep last ran (its clock, ms).
+SWEEP_CLAIM = "risk_sweep_at"
 
 
 @dataclass(frozen=True)
@@ -193,3 +197,20 @@ class SqlRiskStore:
 
 #: the name this class had while it ran on SQLite only
 SqliteRiskStore = SqlRiskStore
+
+
+def claim_sweep(conn: Connection, now: float, every_s: int) -> bool:
+    """Whether this process runs the timed sweep due at ``now``: True for the first
+    to ask once ``every_s`` (less 0.1 s for timers' jitter) has passed since the last
+    claim — or when that claim lies in the future (a clock set back). Inside the
+    caller's transaction, which serialises claimants (SQLite's one writer;
+    PostgreSQL's row lock and SERIALIZABLE retry): of the ``serve --workers N``
+    processes on one database, one sweeps each period, and another takes over
+    when that one stops. The claim is kept in milliseconds."""
+    now_ms = int(now * 1000)
+    claimed = db.scalar(
+        conn, "INSERT INTO counters (name, value) VALUES (:name, :now) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value "
+        "WHERE counters.value <= :due OR counters.value > :now RETURNING value",
+        name=SWEEP_CLAIM, now=now_ms, due=now_ms - every_s * 1000 + 100)
+    return claimed is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ import requests
 from central.auth import register_kiosk
 from central.cli import main
 from central.db import connect
-from central.risk import RiskSettings
+from central.risk import Alert, Monitor, RiskSettings
+from central.server import App
 from central.settings import Settings
 from tests.central.card import EPurse
 from tests.central.helpers import (
@@ -161,6 +163,42 @@ def test_the_server_sweeps_for_silent_kiosks_on_its_own(
     while not (found := alerts(central)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [(a["rule"], a["subject"]) for a in found] == [("heartbeat_stopped", KIOSK)]
+
+
+def test_one_worker_of_a_server_sweeps_each_period(
+        fresh_database: Callable[[], Path | str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # `serve --workers 2`: two apps on one database, each with its sweep timer; the
+    # clock stands still, so one period never ends and one sweep is all there may be
+    # (each worker swept on its own timer before: two at once, then more)
+    database, clock = fresh_database(), Clock()
+    swept: list[float] = []
+    real_sweep = Monitor.sweep
+
+    def counted(self: Monitor) -> list[Alert]:
+        swept.append(time.monotonic())
+        return real_sweep(self)
+
+    monkeypatch.setattr(Monitor, "sweep", counted)
+    settings = Settings(risk=RiskSettings(sweep_every_s=2))
+    workers = [App(database, settings, clock=clock) for _ in range(2)]
+    try:
+        for worker in workers:
+            worker.start_sweeping()
+        time.sleep(3)  # each timer fired at start and once more
+        assert len(swept) == 1
+        # the period ends: the first worker to ask sweeps, the other finds it done
+        clock.advance(2)
+        assert workers[1].sweep_risk_if_due() == []
+        assert workers[0].sweep_risk_if_due() is None
+        clock.advance(1)
+        assert workers[0].sweep_risk_if_due() is None
+        # a clock set back does not stop the sweeps until it catches up
+        clock.advance(-3600)
+        assert workers[0].sweep_risk_if_due() == []
+        assert len(swept) == 3
+    finally:
+        for worker in workers:
+            worker.close()
 
 
 def test_a_fault_in_the_monitor_does_not_cost_the_request(watched: tuple[Central, Clock]

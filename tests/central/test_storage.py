@@ -9,6 +9,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,6 +107,54 @@ def test_a_get_commits_without_a_synchronous_flush_and_a_write_with_one(
             assert conn.exec_driver_sql(probe).scalar() == not_durable
         with transaction(conn):
             assert conn.exec_driver_sql(probe).scalar() == durable
+    finally:
+        conn.close()
+
+
+def test_sqlite_writers_of_one_process_queue_on_a_lock_not_in_sqlite(
+        fresh_database: Callable[[], Path | str]) -> None:
+    # Left to SQLite, a writer finding the write lock taken sleeps in its busy handler
+    # and misses the release; with no busy timeout at all it fails at once. Two threads
+    # of one process wait for each other instead, and both commit.
+    url = fresh_database()
+    if "://" in str(url):
+        pytest.skip("SQLite's write lock; PostgreSQL writers do not exclude each other")
+    engine = db.create_engine(url)
+    held, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def writer(name: str, hold: bool) -> None:
+        try:
+            with engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA busy_timeout = 0")  # (not through SQLAlchemy: no BEGIN)
+                with transaction(conn):
+                    db.run(conn, "INSERT INTO counters (name, value) VALUES (:name, 1)",
+                           name=name)
+                    if hold:
+                        held.set()
+                        release.wait(10)
+        except BaseException as exc:  # (reported below)
+            failures.append(exc)
+
+    first = threading.Thread(target=writer, args=("first", True))
+    first.start()
+    assert held.wait(10)
+    second = threading.Thread(target=writer, args=("second", False))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the first writer, not failed
+    release.set()
+    first.join(10)
+    second.join(10)
+    engine.dispose()
+    assert failures == []
+    conn = connect(url)
+    try:
+        assert sorted(r["name"] for r in db.rows(conn, "SELECT name FROM counters WHERE "
+                                                 "name IN ('first', 'second')")) == [
+            "first", "second"]
     finally:
         conn.close()
 
