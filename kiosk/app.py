@@ -42,7 +42,7 @@ from kiosk.feed import StateFeed
 from kiosk.i18n import t
 from kiosk.intents import Intent, IntentWorker, Outcome
 from kiosk.lockdown import TouchDeduper
-from kiosk.probe import Probe
+from kiosk.probe import Probe, WhenSettled
 from kiosk.routing import screen_for
 from kiosk.screens import Ctx, KioskScreen, all_screens
 from kiosk.screens.base import act, body, panel, title
@@ -155,6 +155,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._dedupe = TouchDeduper()
         self._screens: dict[str, KioskScreen] = {}
         self._probe_trigger: Any = None
+        self._probe_write = WhenSettled(self._write_view)
         self.keys_seen = 0
 
     # -- layout ------------------------------------------------------------------------
@@ -388,9 +389,15 @@ class KioskApp(App):  # type: ignore[misc]
             self._probe_trigger()
 
     def _write_probe(self) -> None:
+        """The view, once the layout has settled (WhenSettled: not in the tick a screen
+        was built, when its widgets have no positions yet)."""
+        self._probe_write()
+
+    def _write_view(self, settled: bool) -> None:
         assert self._probe is not None
         snap = self._snap
         self._probe.write_view({
+            "settled": settled,
             "seq": snap.seq if snap else None,
             "screen": snap.screen if snap and self._daemon_up else "out_of_service",
             "ui_screen": self.manager.current,
