@@ -45,7 +45,9 @@ class _Walk:
     def lang(self) -> str:
         return str((self.ui.view() or {}).get("language"))
 
-    def shoot(self, name: str, inject: dict[str, Any] | None = None) -> None:
+    def shoot(self, name: str, inject: dict[str, Any] | None = None,
+              size: tuple[int, int] = FULL) -> None:
+        """``name`` in both languages: laid out at every size, shot at ``size``."""
         ui = self.ui
         for lang in ("zh", "en"):
             if inject is not None:
@@ -57,7 +59,11 @@ class _Walk:
                             and v["ui_screen"] == current, what=f"{name} in {lang}")
             time.sleep(0.2)
             self.check(name, lang)
+            if size != FULL:
+                ui.command({"resize": list(size)})
             self.shots.append(ui.screenshot(self.out / f"ui-{name}-{lang}.png"))
+            if size != FULL:
+                ui.command({"resize": list(FULL)})
         if inject is not None:
             ui.command({"snapshot": self.stack.kiosk_client.get("/v1/state")})
 
@@ -318,6 +324,14 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
         ui.wait_for(lambda v: any("维护" in t or "Maintenance" in t for t in v["texts"]),
                     what="the central banner on home")
         w.shoot(name)
+        if name.endswith("_large"):
+            # The same card offered a lost card's balance: the offer's bar under the
+            # card's panel and the tiles, in large text, shot on the 7" panel (800x480),
+            # where the panel has the least room (docs/ui.md, the home screen).
+            state = stack.kiosk_client.get("/v1/state")
+            state["card"]["transfer"] = {"status": "available", "amount_fen": 4250,
+                                         "old_card_no_masked": "3104 **** **** 0041"}
+            w.shoot("home_senior_transfer_large_800x480", state, size=(800, 480))
         w.end()
     # The walk's card as the replacement of the lost one: its old balance held, then
     # offered. (An ordinary card; the offer's bar runs across the page under the card's

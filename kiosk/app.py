@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gc
 import logging
 import signal
 import threading
@@ -42,9 +43,9 @@ from kiosk.feed import StateFeed
 from kiosk.i18n import t
 from kiosk.intents import Intent, IntentWorker, Outcome
 from kiosk.lockdown import TouchDeduper
-from kiosk.probe import Probe
+from kiosk.probe import Probe, WhenSettled
 from kiosk.routing import screen_for
-from kiosk.screens import Ctx, KioskScreen, all_screens
+from kiosk.screens import Ctx, KioskScreen, make_screen
 from kiosk.screens.base import act, body, panel, title
 from kiosk.screens.money import PinEntryScreen, refusal_text
 from kiosk.screenshot import window_png
@@ -155,6 +156,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._dedupe = TouchDeduper()
         self._screens: dict[str, KioskScreen] = {}
         self._probe_trigger: Any = None
+        self._probe_write = WhenSettled(self._write_view)
         self.keys_seen = 0
 
     # -- layout ------------------------------------------------------------------------
@@ -167,9 +169,6 @@ class KioskApp(App):  # type: ignore[misc]
         self.shell.lang_button.bind(on_release=lambda *_: self._switch_language())
         self.manager = self.shell.manager
         self.manager.transition = NoTransition()
-        for screen in all_screens():
-            self._screens[screen.screen_name] = screen
-            self.manager.add_widget(screen)
         self._lock_down()
         return self.stage
 
@@ -207,6 +206,11 @@ class KioskApp(App):  # type: ignore[misc]
         # `systemctl stop` (and a test's teardown) waited its whole timeout for a kill.
         # A signal comes from the system, never from a cardholder: stop at once.
         signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda dt: self.stop(), 0))
+        # What start-up made (Kivy, the kv rules, the shell) lives as long as the app:
+        # out of the cyclic collector's sight, so the collection a screen's rebuild asks
+        # for (KioskScreen.draw) looks at the screens' widgets only (~40,000 objects
+        # fewer: ~8 ms instead of 45-80 ms here).
+        gc.freeze()
         self._route()
         if self._probe is not None:
             signal.signal(signal.SIGUSR1,
@@ -245,7 +249,7 @@ class KioskApp(App):  # type: ignore[misc]
     def _route(self) -> None:
         ctx = self.ctx()
         name = screen_for(ctx.snap, self.local, self.origin)
-        screen = self._screens[name]
+        screen = self.screen(name)
         self.shell.title_label.text = t("title", self._language)
         self.shell.lang_button.text = t("switch_language", self._language)
         if self.manager.current != name:
@@ -262,7 +266,12 @@ class KioskApp(App):  # type: ignore[misc]
 
     # -- what screens ask for ----------------------------------------------------------------
     def screen(self, name: str) -> Any:
-        return self._screens[name]
+        """The screen ``name``, made and added to the manager on its first use."""
+        screen = self._screens.get(name)
+        if screen is None:
+            screen = self._screens[name] = make_screen(name)
+            self.manager.add_widget(screen)
+        return screen
 
     def go(self, local: str | None, origin: str | None = None) -> None:
         self.local = local
@@ -275,7 +284,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._route()
 
     def pin_for(self, purpose: str, on_pin: Callable[[str], None]) -> None:
-        pad = self._screens["pin_entry"]
+        pad = self.screen("pin_entry")
         assert isinstance(pad, PinEntryScreen)
         pad.purpose, pad.on_pin = purpose, on_pin
         pad.back_to = self.local if self.local != "pin_entry" else pad.back_to
@@ -388,9 +397,15 @@ class KioskApp(App):  # type: ignore[misc]
             self._probe_trigger()
 
     def _write_probe(self) -> None:
+        """The view, once the layout has settled (WhenSettled: not in the tick a screen
+        was built, when its widgets have no positions yet)."""
+        self._probe_write()
+
+    def _write_view(self, settled: bool) -> None:
         assert self._probe is not None
         snap = self._snap
         self._probe.write_view({
+            "settled": settled,
             "seq": snap.seq if snap else None,
             "screen": snap.screen if snap and self._daemon_up else "out_of_service",
             "ui_screen": self.manager.current,

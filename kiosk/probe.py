@@ -1,7 +1,8 @@
 """The UI's test probe (``--probe-dir``): what the screen shows, as files, and
 touches from a test.
 
-After each snapshot is drawn the app writes ``ui.json`` atomically: the daemon's
+After each snapshot is drawn, once Kivy's layout has settled (:class:`WhenSettled`),
+the app writes ``ui.json`` atomically: the daemon's
 screen and the UI's, every visible text in widget-tree order, every touch target
 with its centre in window pixels, the labels whose text does not fit their widget
 or the window (``overflow``) and characters the font has no glyph for
@@ -16,10 +17,47 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GlyphCheck", "Probe"]
+__all__ = ["GlyphCheck", "Probe", "WhenSettled"]
+
+# How many frames a view waits for the layout to settle before it is written anyway,
+# marked ``"settled": false`` (a layout that never settles is a bug to see, not hide).
+SETTLE_FRAMES = 60
+
+
+class WhenSettled:
+    """Calls ``write(settled)`` once Kivy has laid out what the app changed.
+
+    Kivy lays widgets out in "before the next frame" clock callbacks (each layout's
+    and each label's trigger, timeout -1), run in ``Clock.tick_draw`` after every
+    ordinary callback of the frame. A view written from an ordinary callback in the
+    same tick as a screen's (re)build — the feed's snapshot or an intent's answer
+    scheduled for that tick — walked widgets never laid out: at (0, 0), 100 × 100,
+    buttons "outside" their rows (docs/decisions.md). So the view waits while any
+    such callback is pending: it is written at the start of the next tick, after
+    that frame's layout pass and draw, and so on until none is left.
+    """
+
+    def __init__(self, write: Callable[[bool], None], *,
+                 max_frames: int = SETTLE_FRAMES) -> None:
+        from kivy.clock import Clock
+        self._write = write
+        self._max_frames = max_frames
+        self._waited = 0
+        self._clock = Clock
+        self._retry = Clock.create_trigger(lambda _dt: self(), 0)  # the next tick
+
+    def __call__(self) -> None:
+        pending = bool(self._clock.get_before_frame_events())
+        if pending and self._waited < self._max_frames:
+            self._waited += 1
+            self._retry()
+            return
+        self._waited = 0
+        self._write(not pending)
 
 
 class GlyphCheck:

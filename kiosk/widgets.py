@@ -8,6 +8,7 @@ to the text's height; amounts and card numbers are one line and shrink to fit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -53,10 +54,32 @@ class Panel(BoxLayout):  # type: ignore[misc]
 
 
 class Txt(Label):  # type: ignore[misc]
-    """Text that wraps at its width and is as tall as it needs."""
+    """Text that wraps at its width and is as tall as it needs.
+
+    Kivy makes a wrapped label's texture as wide as the width it wraps at — the
+    window's width for most lines of text, ~130 KB of texture (kept in memory by a
+    software GL) for "Tap your card". Once laid out at the widget's width, the text
+    is laid out again at its longest line's width: the same lines, a texture that
+    wide; kv draws it at the widget's left edge (or centred, by ``halign``)."""
 
     role = OptionProperty("body", options=list(SIZES))
     tone = ListProperty(list(DARK))
+
+    def on_texture_size(self, _: Any, size: tuple[float, float]) -> None:
+        width = float(self.width)
+        wrap = getattr(self, "text_size")[0]  # noqa: B009 (a Kivy property mypy cannot type)
+        used = math.ceil(float(self._label._internal_size[0])) + 1  # the longest line
+        if wrap is not None and wrap >= width - 0.5 and used < wrap - 1:
+            self.text_size = (used, None)
+
+    def on_width(self, *_: Any) -> None:
+        self.text_size = (self.width, None)  # lay out at the widget's width again
+
+    def on_text(self, *_: Any) -> None:
+        self.text_size = (self.width, None)
+
+    def on_font_size(self, *_: Any) -> None:
+        self.text_size = (self.width, None)
 
 
 class Fit(Label):  # type: ignore[misc]

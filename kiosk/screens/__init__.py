@@ -40,9 +40,15 @@ from kiosk.screens.money import (
     TopupPutCardBackScreen,
     TopupRefusedScreen,
 )
-from kiosk.screens.status import MaintenanceScreen, OutOfServiceScreen, card_error_screens
+from kiosk.screens.status import (
+    CARD_ERROR_NAMES,
+    CardErrorScreen,
+    MaintenanceScreen,
+    OutOfServiceScreen,
+    card_error_screens,
+)
 
-__all__ = ["SCREEN_CLASSES", "Ctx", "KioskScreen", "all_screens"]
+__all__ = ["SCREEN_CLASSES", "Ctx", "KioskScreen", "all_screens", "make_screen"]
 
 SCREEN_CLASSES: list[type[KioskScreen]] = [
     AttractScreen, ReadingScreen, HomeScreen, HistoryScreen, StatementScreen,
@@ -57,3 +63,15 @@ SCREEN_CLASSES: list[type[KioskScreen]] = [
 
 def all_screens() -> list[KioskScreen]:
     return [cls() for cls in SCREEN_CLASSES] + card_error_screens()
+
+
+_BY_NAME = {cls.screen_name: cls for cls in SCREEN_CLASSES}
+
+
+def make_screen(name: str) -> KioskScreen:
+    """The screen called ``name``, new. The app makes each on its first use: the
+    41 screens made at start-up were ~1.2 MB of widgets (docs/PERFORMANCE.md), and
+    most kiosks show a few of them for hours."""
+    if name in CARD_ERROR_NAMES:
+        return CardErrorScreen(name)
+    return _BY_NAME[name]()

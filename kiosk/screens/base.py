@@ -16,6 +16,7 @@ state event was most of a switch's time and left memory growing tap after tap.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -112,7 +113,15 @@ class KioskScreen(Screen):  # type: ignore[misc]
             return
         self.stale, self.drawn_key = False, key
         self.builds += 1
-        self.page.clear_widgets()
+        if self.page.children:
+            self.page.clear_widgets()
+            # The old widgets hold reference cycles (Kivy properties, kv bindings), so
+            # only the cyclic collector frees them, at some later moment: the new
+            # widgets were made first, in fresh memory, and the process kept both (a
+            # rebuilt screen grew the UI by 1-3 MB each time; docs/PERFORMANCE.md).
+            # Freed now, the new ones reuse it. The app freezes what it made at start
+            # (KioskApp.on_start), so this looks at the screens' objects only (~8 ms).
+            gc.collect()
         self.build(ctx)
         self.add_message()
 

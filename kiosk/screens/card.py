@@ -140,12 +140,10 @@ class HomeScreen(KioskScreen):
             self.add(panel(body(note, tone=RED), bg=AMBER, size_hint_y=None,
                            height=dp(44), padding=(dp(12), dp(4))))
         self.add(*announcements(ctx, services_only=True))
-        details = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang)),
-                   *([(ctx.t("card_discount"), discount_text(ctx, card.discount))]
-                     if card.discount else []),
-                   # The date it ends: the day it began is no use at the kiosk, and the
-                   # range took two lines of the panel (docs/ui.md, the home screen).
-                   (ctx.t("valid_until"), card.valid_until)]
+        kind = [(ctx.t("card_type"), label(CARD_TYPES, card.card_type, ctx.lang))]
+        # The date it ends: the day it began is no use at the kiosk, and the range took
+        # two lines of the panel (docs/ui.md, the home screen).
+        details = [(ctx.t("valid_until"), card.valid_until)]
         # An active card needs no status line (a refused one has its own screen), nor a
         # card the centre does not know (the banner says why): room for the discount.
         if card.status not in ("active", "unknown"):
@@ -153,16 +151,23 @@ class HomeScreen(KioskScreen):
         if card.points is not None:
             details.append((ctx.t("points"), str(card.points)))
         if card.overdraft_fen:
-            details.insert(0, (ctx.t("overdraft"), f"-{format_yuan(card.overdraft_fen)}"))
+            kind.insert(0, (ctx.t("overdraft"), f"-{format_yuan(card.overdraft_fen)}"))
         # The card's panel runs from the banner to the bottom of the page, 40 % of the
         # width (the tiles' 60 % keeps "Payment password" on one line in large text at
-        # 800x480); its keys a third of it. A senior card's discount takes two or three
-        # lines in English: under a central banner at 800x480, with large text, the
-        # panel had no room for them beside the bottom bar (the balance was pushed out).
+        # 800x480); its keys a third of it. The type's ride discount runs across the
+        # panel under the type, its key in the line: beside it, it took three lines in
+        # English. With a bottom bar (below), under a central banner, at 800x480 in
+        # large text, a senior card's panel has a few pixels to spare (the demo's walk
+        # lays it out: home_senior_transfer_large_800x480), so its padding and spacing
+        # are tight.
         left = panel(small(ctx.t("balance")), amount(format_yuan(card.balance_fen)),
                      amount(card.card_no_masked, role="body"),
+                     pairs(kind, key_width=0.6, role="small"),
+                     *([body(ctx.t("card_discount") + ("：" if ctx.lang == "zh" else ": ")
+                             + discount_text(ctx, card.discount), role="small")]
+                       if card.discount else []),
                      pairs(details, key_width=0.6, role="small"), spacer(),
-                     size_hint_x=0.4, padding=dp(12), spacing=dp(4))
+                     size_hint_x=0.4, padding=(dp(12), dp(6)), spacing=dp(2))
         # What waits for this card (the old card's balance, a pending load) goes in the
         # bar at the bottom, across the page: its text needs the width.
         offer = transfer_line(ctx, card.transfer) if card.transfer else []

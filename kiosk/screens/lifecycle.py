@@ -104,7 +104,8 @@ def transfer_line(ctx: Ctx, transfer: dict[str, Any]) -> list[Any]:
                             amount=format_yuan(int(transfer.get("transferable_fen", 0)))))]
     if status == "available" and int(transfer.get("amount_fen", 0)) > 0:
         text = ctx.t("transfer_offer", amount=format_yuan(int(transfer["amount_fen"])), old=old)
-        return [body(text, tone=GREEN),
+        # small: two lines of it fit the bar's 60 dp in large text (body's did not)
+        return [body(text, tone=GREEN, role="small"),
                 act(ctx.t("transfer_go"), lambda: ctx.app.send("POST", "/v1/transfer"),
                     "transfer")]
     return []

@@ -98,6 +98,7 @@ def _text(view: dict[str, Any]) -> str:
 
 
 def _clean(view: dict[str, Any]) -> dict[str, Any]:
+    assert view["settled"], "the probe gave up waiting for the layout"
     assert view["overflow"] == [], view["overflow"]
     assert view["missing_glyphs"] == [], view["missing_glyphs"]
     return view
