@@ -211,23 +211,31 @@ def _bills(now: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
                    "paid" if paid else "unpaid", now - 86400 if paid else None, None)
 
 
-# The seeded maintenance window starts at least this long after the seed: a test
-# stack or a demo seeded just before 01:00 (China time) would otherwise find top-up
-# and bills stopped a few minutes in, and its own notices ordered after this one.
-WINDOW_MARGIN_S = 3 * 3600
+# The seeded maintenance window: at 01:00 China time, as a city's usually is, when
+# that is between these two bounds from the seed; otherwise on the hour after the
+# lower one. Not sooner: a test stack or a demo seeded at 00:55 would find top-up
+# and bills stopped minutes in. Not later: kioskd announces a window a day ahead
+# (daemon.notices.ANNOUNCE_AHEAD_S), and the demo and the tests show it.
+WINDOW_AFTER_S = (3 * 3600, 23 * 3600)
+WINDOW_LENGTH_S = 2 * 3600
 
 
-def _next_window_start(now: int) -> int:
-    """The next 01:00 China time at least :data:`WINDOW_MARGIN_S` after ``now``."""
-    day = dt.datetime.fromtimestamp(now, CHINA).replace(hour=1, minute=0, second=0,
-                                                        microsecond=0)
-    while day.timestamp() < now + WINDOW_MARGIN_S:
-        day += dt.timedelta(days=1)
-    return int(day.timestamp())
+def _window_start(now: int) -> int:
+    """When the seeded maintenance window starts (:data:`WINDOW_AFTER_S`)."""
+    soonest, latest = now + WINDOW_AFTER_S[0], now + WINDOW_AFTER_S[1]
+    one_am = dt.datetime.fromtimestamp(now, CHINA).replace(hour=1, minute=0, second=0,
+                                                           microsecond=0)
+    while one_am.timestamp() < soonest:
+        one_am += dt.timedelta(days=1)
+    if one_am.timestamp() <= latest:
+        return int(one_am.timestamp())
+    return (soonest // 3600 + 1) * 3600
 
 
 def _notices(now: int) -> list[tuple[object, ...]]:
-    start = _next_window_start(now)
+    start = _window_start(now)
+    hours = "-".join(f"{dt.datetime.fromtimestamp(t, CHINA):%H:%M}"
+                     for t in (start, start + WINDOW_LENGTH_S))
     return [
         ("announcement", "Top up with cash at any kiosk", "自助终端支持现金充值",
          "Notes and coins are accepted; a receipt is printed for every top-up.",
@@ -235,9 +243,9 @@ def _notices(now: int) -> list[tuple[object, ...]]:
         ("announcement", "Hotline 12345", "服务热线 12345",
          "Lost card, forgotten password or suspected fraud: call 12345 any time.",
          "挂失、忘记密码或疑似欺诈，请随时拨打 12345。", now - 30 * 86400, now + 365 * 86400),
-        ("maintenance", "Maintenance 01:00-03:00", "01:00-03:00 系统维护",
+        ("maintenance", f"Maintenance {hours}", f"{hours} 系统维护",
          "Top-ups and bill payments are unavailable during maintenance.",
-         "维护期间暂停充值和缴费业务。", start, start + 7200),
+         "维护期间暂停充值和缴费业务。", start, start + WINDOW_LENGTH_S),
         ("announcement", "Old notice", "过期通知", "Expired.", "已过期。",
          now - 90 * 86400, now - 60 * 86400),
     ]
