@@ -18,8 +18,7 @@ made of is timed where it starts and ends (a wall-clock profile of the
 window by function): the card's two commands, ``CardReader.submit`` around
 them, ``CentralClient.request`` for the MAC2, ``OrderStore.advance`` for the
 one journal write, and the gaps between. The central side's own time for the
-MAC2 comes from its log. For scale, the proxy's own cost is measured too: a
-signed POST through it at RTT 0 against the same POST direct.
+MAC2 comes from its log.
 
 The MAC2 call itself is split at the wire by the proxy
 (:class:`bench.rttproxy.Exchange`): the client library before its request's
@@ -27,7 +26,9 @@ first byte reaches the proxy and after the answer's last byte left it
 (``requests``, the HMAC signature, JSON; the loopback both ways), the round
 trip, the proxy's own lateness, and the central server at the wire (request
 handed to it → its answer's first byte: uvicorn and the application, of which
-the application's own time is its log line). ``over_floor_p50_ms`` charges
+the application's own time is its log line); ``client_cpu_per_request_p50_ms``
+is the CPU the calling thread spends in one request (``time.thread_time``), the
+client's own cost without the waits for the scheduler. ``over_floor_p50_ms`` charges
 every millisecond over the floor to one of: the simulator (the card's two
 answers beyond L), kioskd (the journal write, the hand-offs), the client
 library, the proxy, the central server — p50s of each, which need not sum to
@@ -51,9 +52,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench.common import no_blacklist_args, pct, save
-from bench.rttproxy import DelayProxy, Exchange, ProxyProcess
+from bench.rttproxy import Exchange, ProxyProcess
 from bench.tap_latency import CITY_UNION, T_UNION
-from central.client import SignedClient
 from config.schema import CentralSection, ReaderSection
 from daemon.central import CentralClient
 from daemon.journal import Journal
@@ -113,17 +113,16 @@ class _Marks:
                 for (a, ta), (b, tb) in itertools.pairwise(inside)]
 
 
-def _signed_post_ms(url: str, secret: bytes, samples: int = 30) -> float:
-    client = SignedClient(url, KIOSK, secret)
-    try:
-        times = []
-        for _ in range(samples + 1):
-            started = time.perf_counter()
-            client.post("/v1/kiosk/heartbeat", {"software_version": "bench", "state": "idle"})
-            times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times[1:])
-    finally:
-        client.close()
+def _cpu_timed(call: Callable[..., T], into: list[float]) -> Callable[..., T]:
+    """``call``, with the CPU its thread spent in it appended to ``into`` (ms): what the
+    client library costs, without the waits for other threads and processes."""
+    def timed(*args: Any, **kw: Any) -> T:
+        started = time.thread_time()
+        try:
+            return call(*args, **kw)
+        finally:
+            into.append((time.thread_time() - started) * 1000)
+    return timed
 
 
 def _at(marks: list[tuple[str, float]], name: str) -> float:
@@ -159,13 +158,13 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
         url = stack.start_central(args=no_blacklist_args(tmp))
         secret = stack.secret.read_bytes().strip()
         proxy = ProxyProcess(url, rtt_ms=rtt_ms)
-        with DelayProxy.in_front_of(url, rtt_ms=0) as bare:
-            proxy_cost = _signed_post_ms(bare.url, secret) - _signed_post_ms(url, secret)
         marks = _Marks()
         client = CentralClient(CentralSection(url=proxy.url, connect_timeout_s=1,
                                               read_timeout_s=5, retries=1),
                                kiosk_id=KIOSK, secret=secret)
-        client.request = marks.wrap("CentralClient.request", client.request)  # type: ignore[method-assign]
+        client_cpu: list[float] = []  # the calling thread's CPU per central request
+        client.request = marks.wrap("CentralClient.request",  # type: ignore[method-assign]
+                                    _cpu_timed(client.request, client_cpu))
         journal = Journal(tmp / "journal.sqlite")
         store = OrderStore(journal)
         store.advance = marks.wrap("OrderStore.advance", store.advance)  # type: ignore[method-assign]
@@ -223,7 +222,7 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
             "window_over_floor_p50_ms": round(statistics.median(windows) - floor, 2),
             "mac2_at_central_p50_ms": round(statistics.median(mac2_central), 2),
             "mac2_at_central_p95_ms": round(pct(mac2_central, 0.95), 2),
-            "proxy_cost_per_call_ms": round(proxy_cost, 2),
+            "client_cpu_per_request_p50_ms": round(statistics.median(client_cpu), 3),
             "over_floor_p50_ms": {name: round(statistics.median(v), 2)
                                   for name, v in split.items()},
             "window_parts_p50_ms": {name: round(statistics.median(v), 2)
