@@ -144,7 +144,7 @@ def _split(marks: list[tuple[str, float]], mac2: Exchange, rtt_ms: float,
     after = (call_end - mac2.answer_delivered) * ms
     return {"simulator (INITIALIZE + CREDIT beyond 2 × L)": init + credit - 2 * rf_ms,
             "kioskd: journal write (credit_sent, one fsync)": journal,
-            "kioskd: hand-offs (reader thread ↔ flow)": handoffs,
+            "kioskd: card answer → flow → card (nfcpy, EPurse, LoadFlow)": handoffs,
             "client library: request built, signed, sent": before,
             "client library: answer read, decoded": after,
             "proxy lateness (bench)": mac2.lateness_ms(rtt_ms / 2000),
