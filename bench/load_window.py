@@ -4,7 +4,9 @@
     .venv/bin/python -m bench.load_window --loads 50 --rtt-ms 50 --rf-ms 25
 
 The reference central server runs as its own process (deploy/stack.py) behind
-:class:`bench.rttproxy.DelayProxy`; in this process, the daemon's real parts:
+:class:`bench.rttproxy.DelayProxy`, itself in a process of its own
+(:class:`~bench.rttproxy.ProxyProcess`: its threads take no turns at this
+process's GIL, as a network takes none of kioskd's); in this process, the daemon's real parts:
 :class:`~daemon.central.CentralClient`, the journal and
 :class:`~daemon.orders.OrderStore`, and the production ``CardReader`` over
 nfcpy over the virtual card. Each load is
@@ -16,8 +18,21 @@ made of is timed where it starts and ends (a wall-clock profile of the
 window by function): the card's two commands, ``CardReader.submit`` around
 them, ``CentralClient.request`` for the MAC2, ``OrderStore.advance`` for the
 one journal write, and the gaps between. The central side's own time for the
-MAC2 comes from its log. For scale, the proxy's own cost is measured too: a
-signed POST through it at RTT 0 against the same POST direct.
+MAC2 comes from its log.
+
+The MAC2 call itself is split at the wire by the proxy
+(:class:`bench.rttproxy.Exchange`): the client library before its request's
+first byte reaches the proxy and after the answer's last byte left it
+(``requests``, the HMAC signature, JSON; the loopback both ways), the round
+trip, the proxy's own lateness, and the central server at the wire (request
+handed to it → its answer's first byte: uvicorn and the application, of which
+the application's own time is its log line); ``client_cpu_per_request_p50_ms``
+is the CPU the calling thread spends in one request (``time.thread_time``), the
+client's own cost without the waits for the scheduler. ``over_floor_p50_ms`` charges
+every millisecond over the floor to one of: the simulator (the card's two
+answers beyond L), kioskd (the journal write, the hand-offs), the client
+library, the proxy, the central server — p50s of each, which need not sum to
+the p50 of the whole.
 
 Results go to ``bench/results/load_window.json``.
 """
@@ -37,9 +52,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench.common import no_blacklist_args, pct, save
-from bench.rttproxy import DelayProxy
+from bench.rttproxy import Exchange, ProxyProcess
 from bench.tap_latency import CITY_UNION, T_UNION
-from central.client import SignedClient
 from config.schema import CentralSection, ReaderSection
 from daemon.central import CentralClient
 from daemon.journal import Journal
@@ -86,26 +100,55 @@ class _Marks:
                 self.marks.append((f"{name} end", time.monotonic()))
         return timed
 
-    def window_parts(self) -> list[tuple[str, float]]:
-        """Each interval between consecutive marks inside the window, in ms."""
+    def window(self) -> list[tuple[str, float]]:
+        """The marks from INITIALIZE arriving at the card to CREDIT's answer."""
         names = [n for n, _ in self.marks]
         first, last = names.index("card INITIALIZE start"), names.index("card CREDIT end")
-        inside = self.marks[first:last + 1]
+        return self.marks[first:last + 1]
+
+    def window_parts(self) -> list[tuple[str, float]]:
+        """Each interval between consecutive marks inside the window, in ms."""
+        inside = self.window()
         return [(f"{a} → {b}", (tb - ta) * 1000)
                 for (a, ta), (b, tb) in itertools.pairwise(inside)]
 
 
-def _signed_post_ms(url: str, secret: bytes, samples: int = 30) -> float:
-    client = SignedClient(url, KIOSK, secret)
-    try:
-        times = []
-        for _ in range(samples + 1):
-            started = time.perf_counter()
-            client.post("/v1/kiosk/heartbeat", {"software_version": "bench", "state": "idle"})
-            times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times[1:])
-    finally:
-        client.close()
+def _cpu_timed(call: Callable[..., T], into: list[float]) -> Callable[..., T]:
+    """``call``, with the CPU its thread spent in it appended to ``into`` (ms): what the
+    client library costs, without the waits for other threads and processes."""
+    def timed(*args: Any, **kw: Any) -> T:
+        started = time.thread_time()
+        try:
+            return call(*args, **kw)
+        finally:
+            into.append((time.thread_time() - started) * 1000)
+    return timed
+
+
+def _at(marks: list[tuple[str, float]], name: str) -> float:
+    return next(t for n, t in marks if n == name)
+
+
+def _split(marks: list[tuple[str, float]], mac2: Exchange, rtt_ms: float,
+           rf_ms: float) -> dict[str, float]:
+    """One window's milliseconds over the floor, charged to who spent them."""
+    ms = 1000.0
+    init = (_at(marks, "card INITIALIZE end") - _at(marks, "card INITIALIZE start")) * ms
+    credit = (_at(marks, "card CREDIT end") - _at(marks, "card CREDIT start")) * ms
+    call_start = _at(marks, "CentralClient.request start")
+    call_end = _at(marks, "CentralClient.request end")
+    journal = (_at(marks, "OrderStore.advance end") - _at(marks, "OrderStore.advance start")) * ms
+    handoffs = ((call_start - _at(marks, "card INITIALIZE end"))
+                + (_at(marks, "card CREDIT start") - call_end)) * ms - journal
+    before = (mac2.request_read - call_start) * ms
+    after = (call_end - mac2.answer_delivered) * ms
+    return {"simulator (INITIALIZE + CREDIT beyond 2 × L)": init + credit - 2 * rf_ms,
+            "kioskd: journal write (credit_sent, one fsync)": journal,
+            "kioskd: card answer → flow → card (nfcpy, EPurse, LoadFlow)": handoffs,
+            "client library: request built, signed, sent": before,
+            "client library: answer read, decoded": after,
+            "proxy lateness (bench)": mac2.lateness_ms(rtt_ms / 2000),
+            "central server at the wire": mac2.server_ms}
 
 
 def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]:
@@ -114,14 +157,14 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
         stack.seed()
         url = stack.start_central(args=no_blacklist_args(tmp))
         secret = stack.secret.read_bytes().strip()
-        proxy = DelayProxy.in_front_of(url, rtt_ms=rtt_ms)
-        with DelayProxy.in_front_of(url, rtt_ms=0) as bare:
-            proxy_cost = _signed_post_ms(bare.url, secret) - _signed_post_ms(url, secret)
+        proxy = ProxyProcess(url, rtt_ms=rtt_ms)
         marks = _Marks()
         client = CentralClient(CentralSection(url=proxy.url, connect_timeout_s=1,
                                               read_timeout_s=5, retries=1),
                                kiosk_id=KIOSK, secret=secret)
-        client.request = marks.wrap("CentralClient.request", client.request)  # type: ignore[method-assign]
+        client_cpu: list[float] = []  # the calling thread's CPU per central request
+        client.request = marks.wrap("CentralClient.request",  # type: ignore[method-assign]
+                                    _cpu_timed(client.request, client_cpu))
         journal = Journal(tmp / "journal.sqlite")
         store = OrderStore(journal)
         store.advance = marks.wrap("OrderStore.advance", store.advance)  # type: ignore[method-assign]
@@ -133,6 +176,7 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
         flow = LoadFlow(store, client, reader, terminal_id=TERMINAL)
         windows: list[float] = []
         parts: dict[str, list[float]] = {}
+        split: dict[str, list[float]] = {}
         try:
             client.request("GET", "/v1/notices")  # the connection warm, as kioskd keeps it
             for _ in range(loads):
@@ -155,6 +199,13 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
                 marks.marks.sort(key=lambda mark: mark[1])
                 for name, ms in marks.window_parts():
                     parts.setdefault(name, []).append(ms)
+                inside = marks.window()
+                started = _at(inside, "CentralClient.request start")
+                ended = _at(inside, "CentralClient.request end")
+                mac2 = next(ex for ex in proxy.exchanges()
+                            if started <= ex.request_read <= ended and ex.answer_delivered)
+                for name, ms in _split(inside, mac2, rtt_ms, rf_ms).items():
+                    split.setdefault(name, []).append(ms)
                 sim.remove()
                 time.sleep(0.15)  # the reader sees it gone
         finally:
@@ -171,7 +222,9 @@ def run(card_no: str, loads: int, rtt_ms: float, rf_ms: float) -> dict[str, Any]
             "window_over_floor_p50_ms": round(statistics.median(windows) - floor, 2),
             "mac2_at_central_p50_ms": round(statistics.median(mac2_central), 2),
             "mac2_at_central_p95_ms": round(pct(mac2_central, 0.95), 2),
-            "proxy_cost_per_call_ms": round(proxy_cost, 2),
+            "client_cpu_per_request_p50_ms": round(statistics.median(client_cpu), 3),
+            "over_floor_p50_ms": {name: round(statistics.median(v), 2)
+                                  for name, v in split.items()},
             "window_parts_p50_ms": {name: round(statistics.median(v), 2)
                                     for name, v in parts.items()}}
 

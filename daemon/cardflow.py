@@ -152,9 +152,12 @@ class CardFlow:
             self._present = None  # a new card is coming into the field
         if self._busy():
             return  # a money session owns the screen; it decides about this card
-        self._state.update(screen="reading", card=None, notice=None)
+        # The look-up first: for a card whose number comes with its first answer the
+        # central round trip is the tap's floor, and publishing the "reading" screen
+        # (a snapshot to every event subscriber) need not delay it.
         with self._lock:
             self._lookup = self._pool.submit(self._look_up, card_no) if self._central else None
+        self._state.update(screen="reading", card=None, notice=None)
 
     def card_read(self, card: Any) -> None:
         with self._lock:

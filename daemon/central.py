@@ -149,6 +149,13 @@ class CentralClient:
             self._session.verify = str(settings.ca_file)
         if settings.client_cert is not None and settings.client_key is not None:
             self._session.cert = (str(settings.client_cert), str(settings.client_key))
+        # requests reads the environment (proxy variables, CA bundle) again on every
+        # request: a third of its own time per call, the MAC2's inside the load window
+        # (docs/PERFORMANCE.md). A daemon's environment is fixed when it starts, so it
+        # is read once, here, by requests' own rules, and the session keeps the result.
+        env = self._session.merge_environment_settings(self._base, {}, None, None, None)
+        self._session.proxies, self._session.verify = env["proxies"], env["verify"]
+        self._session.trust_env = False
         self._lock = threading.Lock()
         self._state: LinkState = "unknown"
         self._last_ok: float | None = None

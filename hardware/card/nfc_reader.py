@@ -6,20 +6,21 @@ only ever sees :mod:`hardware.card.errors`.
 
 A thread polls 106A and 106B. On a tap it reads the card with
 :class:`~hardware.card.epurse.EPurse` and tells the listener; while the card
-stays in the field, operations handed to :meth:`CardReader.submit` run on
-this thread against that card (a load's INITIALIZE and CREDIT, say); then it
-waits for the card to leave. An unplugged reader is reported as
+stays in the field, it checks now and then that the card is still there, and
+operations handed to :meth:`CardReader.submit` (a load's INITIALIZE and
+CREDIT, say) run against that card on the caller's own thread, holding the
+card so that one exchange at a time reaches it — no hand-off to this thread
+and back, which cost two thread wake-ups per command inside a load's window
+(docs/PERFORMANCE.md); then it waits for the card to leave. An unplugged reader is reported as
 ``disconnected`` and reopened with backoff; the thread never dies of a card.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -129,8 +130,11 @@ class CardReader:
         self._listener = listener
         self._open = open_frontend or (lambda: nfc.ContactlessFrontend(path))
         self._stop = threading.Event()
-        self._jobs: queue.Queue[tuple[Callable[[EPurse], Any], Future[Any]]] = queue.Queue()
-        self._card_present = threading.Event()
+        # Held for every exchange with the card after its read: the operations of
+        # submit() on their callers' threads, this thread's presence checks.
+        self._card = threading.RLock()
+        self._purse: EPurse | None = None  # the card in the field, once read
+        self._last_used = 0.0  # when an operation last ended (time.monotonic)
         self._thread: threading.Thread | None = None
         self.state = "starting"
         self.taps = 0
@@ -156,17 +160,25 @@ class CardReader:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self._fail_jobs(ReaderUnavailable("the reader is closing"))
 
     def submit(self, operation: Callable[[EPurse], T], timeout: float = 10.0) -> T:
-        """Run ``operation`` on the reader thread against the card in the field.
+        """Run ``operation`` against the card in the field, on the calling thread, one
+        exchange with the card at a time (``timeout``: the longest wait for the card
+        to be free; TimeoutError after it).
 
         Raises CardRemoved when no card is in the field (now, or before it ran)."""
-        if not self._card_present.is_set():
-            raise CardRemoved("no card in the field")
-        done: Future[T] = Future()
-        self._jobs.put((operation, done))
-        return done.result(timeout)
+        if not self._card.acquire(timeout=timeout):
+            raise TimeoutError("the card reader is busy")
+        try:
+            purse = self._purse
+            if purse is None:
+                raise CardRemoved("no card in the field")
+            try:
+                return operation(purse)
+            finally:
+                self._last_used = time.monotonic()
+        finally:
+            self._card.release()
 
     # -- the thread ------------------------------------------------------------------------
     def _set_state(self, state: str) -> None:
@@ -202,7 +214,9 @@ class CardReader:
                 self._set_state("disconnected")
             finally:
                 try:
-                    clf.close()
+                    with self._card:  # never under an operation still running
+                        self._purse = None
+                        clf.close()
                 except Exception:
                     logger.debug("closing the frontend failed", exc_info=True)
 
@@ -268,40 +282,32 @@ class CardReader:
             self._tell("card_error", exc)
         else:
             logger.info("card read in %d APDUs", card.apdu_count)
-            self.card_no = card.card_no
-            self._card_present.set()
-            self._tell("card_read", card)
-            self._serve(purse, tag)
-        self._card_present.clear()
-        self.card_no = None
+            with self._card:
+                self.card_no = card.card_no
+                self._purse = purse
+            try:
+                self._tell("card_read", card)
+                self._serve(tag)
+            finally:
+                with self._card:  # an operation still running ends first
+                    self._purse = None
+                    self.card_no = None
         self._wait_removed(tag)
 
     def _identified(self, public: PublicInfo) -> None:
         self._tell("card_identified", public.card_no)
 
-    def _serve(self, purse: EPurse, tag: Any) -> None:
-        """Run submitted operations while the card stays in the field."""
-        while not self._stop.is_set():
-            try:
-                operation, done = self._jobs.get(timeout=PRESENCE_INTERVAL_S)
-            except queue.Empty:
-                if not self._present(tag):
+    def _serve(self, tag: Any) -> None:
+        """While the card stays in the field (operations run on their callers' threads):
+        check it is still there once it has been left alone for PRESENCE_INTERVAL_S."""
+        while not self._stop.wait(PRESENCE_INTERVAL_S):
+            with self._card:
+                idle = time.monotonic() - self._last_used
+                if idle >= PRESENCE_INTERVAL_S and not self._present(tag):
                     return
-                continue
-            if not done.set_running_or_notify_cancel():
-                continue
-            try:
-                done.set_result(operation(purse))
-            except ReaderUnavailable as exc:
-                done.set_exception(exc)
-                raise
-            except CardError as exc:
-                done.set_exception(exc)
-            except Exception as exc:
-                done.set_exception(exc)
 
     def _present(self, tag: Any) -> bool:
-        with translate("presence check"):
+        with self._card, translate("presence check"):
             try:
                 return bool(tag.is_present)
             except nfc.tag.tt4.Type4TagCommandError:
@@ -317,14 +323,4 @@ class CardReader:
                     raise
                 break
             time.sleep(PRESENCE_INTERVAL_S)
-        self._fail_jobs(CardRemoved("the card left the field"))
         self._tell("card_removed")
-
-    def _fail_jobs(self, error: Exception) -> None:
-        while True:
-            try:
-                _, done = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if done.set_running_or_notify_cancel():
-                done.set_exception(error)

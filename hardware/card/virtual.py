@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BALANCE_FEN = 0x7FFFFFFF
 LOG_SIZE = 10
+_SPIN_S = 0.0005  # the end of a modelled latency waited for in zero sleeps
 
 
 class Torn(Exception):
@@ -102,7 +103,8 @@ class Faults:
 
     ``tear_before``/``tear_after``: the n-th APDU of the tap (1-based) loses
     the card before it acts / after it acted. ``latency_ms``: per instruction
-    byte (``{0x50: 40}``) or ``"*"`` for every command, to model RF timing.
+    byte (``{0x50: 40}``) or ``"*"`` for every command, to model RF timing: the
+    card's whole answer time, its own work (crypto, the wallet write) inside it.
     ``wrong_mac``: MAC1 (load) and MAC2 (purchase) answers are corrupted.
     ``get_response``: answers with data come as 61xx first (T=0 style).
     """
@@ -135,8 +137,12 @@ class VirtualCard:
                  faults: Faults | None = None,
                  on_change: Callable[[CardState], None] | None = None,
                  random: Callable[[int], bytes] = os.urandom,
-                 tac_counter: str = "before") -> None:
+                 tac_counter: str = "before",
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.state = state
+        self._clock = clock
+        self._sleep = sleep
         self.faults = faults or Faults()
         self._issuer = keys
         # Foreign cards (a bank card, a MIFARE tag) carry no e-purse keys.
@@ -172,7 +178,7 @@ class VirtualCard:
     # -- APDU entry point ------------------------------------------------------------
     def process(self, command: bytes) -> bytes:
         """The answer APDU (data ‖ SW) to ``command``; raises :class:`Torn`."""
-        arrived = time.monotonic()
+        arrived = self._clock()
         self.commands += 1
         n = self.commands
         if n == 1:
@@ -183,19 +189,33 @@ class VirtualCard:
             raise Torn(applied=False)
         delay = self.faults.latency_ms.get(command[1] if len(command) > 1 else -1,
                                            self.faults.latency_ms.get("*", 0))
-        if delay:
-            time.sleep(float(delay) / 1000)
+        # The latency is the card's whole answer time, its own work included (a real
+        # card's crypto and EEPROM write happen inside it): the answer is computed —
+        # the wallet written — first, then held until ``arrived + delay``.
         answer = self._answer(bytes(command))
+        if delay:
+            self._wait_until(arrived + float(delay) / 1000)
+        answered = self._clock()
         self.log.append((bytes(command), answer))
-        self.timeline.append((bytes(command[:2]), arrived, time.monotonic()))
+        self.timeline.append((bytes(command[:2]), arrived, answered))
         if command[:2] == b"\x80\x52" and answer[-2:] == b"\x90\x00" \
                 and self._init_load_at is not None:
-            self.load_window_ms = (time.monotonic() - self._init_load_at) * 1000
+            self.load_window_ms = (answered - self._init_load_at) * 1000
             logger.info("virtual card: load window %.1f ms (INITIALIZE arrived → CREDIT "
                         "answered)", self.load_window_ms)
         if self.faults.tear_after == n:
             raise Torn(applied=True)
         return answer
+
+    def _wait_until(self, deadline: float) -> None:
+        """Sleep until ``deadline``: most of the way in one sleep, the last
+        :data:`_SPIN_S` in zero sleeps, so the answer is not late by a timer's slack
+        (``time.sleep`` overshoots by 0.1 ms and more under load)."""
+        left = deadline - self._clock()
+        if left > _SPIN_S:
+            self._sleep(left - _SPIN_S)
+        while self._clock() < deadline:
+            self._sleep(0)
 
     def _answer(self, cmd: bytes) -> bytes:
         if len(cmd) < 4:

@@ -13,6 +13,7 @@ from daemon.central import CentralClient
 from daemon.journal import Journal
 from daemon.orders import OrderStore
 from hardware.card.model import CardInfo
+from hardware.card.nfc_device import SimulatedDevice
 from hardware.card.nfc_reader import CardReader
 from hardware.card.sim import CardSimulator
 from hardware.card.wallet import Wallet
@@ -73,12 +74,13 @@ class Kit:
         self.journal.close()
 
 
-def make_kit(tmp: Path, central: Central) -> Kit:
+def make_kit(tmp: Path, central: Central, *, device: SimulatedDevice | None = None) -> Kit:
+    """``device``: the simulated reader's device (one that records what it carries)."""
     journal = Journal(tmp / "journal.sqlite")
     client = CentralClient(CentralSection(url=central.url, connect_timeout_s=1,
                                           read_timeout_s=5, retries=1),
                            kiosk_id=KIOSK, secret=central.secret)
-    sim = CardSimulator(Wallet(tmp / "wallet.json"))
+    sim = CardSimulator(Wallet(tmp / "wallet.json"), device=device)
     listener = Listener()
     reader = CardReader("sim", settings=ReaderSection(), listener=listener,
                         open_frontend=sim.open_frontend).start()

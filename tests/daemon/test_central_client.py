@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -128,3 +130,35 @@ def test_probe_is_a_signed_call_and_a_refused_signature_is_its_own_state(server:
     assert "bad_signature" in (link.last_error or "")
     assert c.probe().state == "down"
     assert [r["path"] for r in script.received] == ["/v1/notices"] * 3  # signed (verified)
+
+
+def test_the_environment_is_read_once_when_the_client_is_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests would read the proxy variables again on every request (a third of its
+    time per call, inside the load window); a daemon's environment is fixed at start."""
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(self.path)  # a proxy is asked for the absolute URL
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{httpd.server_address[1]}")
+        c = client("http://central.invalid:8080", retries=0)
+        monkeypatch.delenv("HTTP_PROXY")  # gone after the start: the client still has it
+        assert c.request("GET", "/v1/notices") == {}
+        assert seen == ["http://central.invalid:8080/v1/notices"]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

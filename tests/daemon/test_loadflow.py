@@ -3,8 +3,11 @@ virtual card through nfcpy: exactly once, across tears, lost links and restarts.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +15,7 @@ from config.schema import CentralSection
 from daemon.central import CentralClient, CentralRejected, CentralUnavailable
 from daemon.loadflow import LoadFlow, NeedsCard
 from daemon.orders import OrderStore
+from hardware.card.nfc_device import SimulatedDevice
 from tests.central.helpers import KIOSK, ZHANG, Central
 from tests.daemon.flowkit import TERMINAL, Kit, make_kit
 
@@ -114,6 +118,39 @@ def test_the_load_window_journals_init_and_mac2_with_credit_sent(kit: Kit) -> No
     assert steps == ["new", "created", "init", "mac2", "credit_sent", "credited"]
     assert kit.store.get(order.id).facts["mac2"] == order.facts["mac2"]
     assert kit.balance(ZHANG) == before + 3000
+
+
+class _JournalAtCredit(SimulatedDevice):
+    """A reader device that, as CREDIT FOR LOAD goes to the card, reads what the
+    journal file holds through a connection of its own (committed data only)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.journal_path = path
+        self.seen: list[tuple[str, str]] = []
+
+    def send_cmd_recv_rsp(self, target: Any, data: bytes, timeout: float) -> bytearray:
+        if bytes(data[1:3]) == b"\x80\x52":  # an I-block carrying CREDIT FOR LOAD
+            with sqlite3.connect(self.journal_path) as db:
+                self.seen = list(db.execute("SELECT step, detail FROM steps ORDER BY id"))
+        return super().send_cmd_recv_rsp(target, data, timeout)
+
+
+def test_the_mac2_is_durable_before_credit_reaches_the_card(
+        tmp_path: Path, central: Central) -> None:
+    device = _JournalAtCredit(tmp_path / "journal.sqlite")
+    kit = make_kit(tmp_path, central, device=device)
+    try:
+        kit.tap(ZHANG)
+        order = kit.store.create(kind="load", card_no=ZHANG, amount_fen=2000, session_id=None)
+        done = _flow(kit).drive(order)
+        assert done.state == "completed"
+        steps = [step for step, _ in device.seen]
+        assert steps[-3:] == ["init", "mac2", "credit_sent"]  # nothing after, yet
+        mac2 = json.loads(device.seen[-2][1])["mac2"]
+        assert mac2 == done.facts["mac2"]
+    finally:
+        kit.close()
 
 
 def test_a_restart_between_mac2_and_credit_starts_a_new_card_session(kit: Kit) -> None:

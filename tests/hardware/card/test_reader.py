@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import queue
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +102,38 @@ def test_operations_run_on_the_card_in_the_field_only(rig: Any) -> None:
     assert reader.submit(lambda purse: purse.balance()) == 8650
     init = reader.submit(lambda purse: purse.init_load(100, TERMINAL))
     assert init.balance_fen == 8650
+
+
+def test_operations_run_on_their_callers_thread_one_exchange_at_a_time(rig: Any) -> None:
+    """No hand-off to the reader thread and back inside a load's window; the card
+    still sees one operation (or presence check) at a time."""
+    sim, reader, events = rig
+    sim.tap(ZHANG)
+    events.next("card_read")
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def slow(purse: Any) -> str:
+        inside.append(1)
+        if len(inside) > 1:
+            overlaps.append(len(inside))
+        time.sleep(0.15)  # longer than the presence interval
+        assert purse.balance() == 8650
+        inside.pop()
+        return threading.current_thread().name
+
+    threads: list[str] = []
+    workers = [threading.Thread(target=lambda: threads.append(reader.submit(slow)),
+                                name=f"flow-{i}") for i in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(10)
+    assert sorted(threads) == ["flow-0", "flow-1", "flow-2"] and overlaps == []
+    sim.remove()
+    assert events.next("card_removed") is None
+    with pytest.raises(CardRemoved):
+        reader.submit(lambda purse: purse.balance())
 
 
 def test_an_ats_without_ta_tb_does_not_stop_the_reader(tmp_path: Path) -> None:
