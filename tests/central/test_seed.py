@@ -80,8 +80,9 @@ def test_every_t_union_serial_has_its_pad_digit_and_the_wallet_agrees(
 
 
 @pytest.mark.parametrize(("clock", "starts_at"), [
-    ("01:30", "05:00"), ("02:00", "01:00"), ("12:00", "01:00"), ("21:59", "01:00"), ("22:00", "01:00"),
-    ("22:01", "02:00"), ("23:30", "03:00"), ("00:30", "04:00"), ("00:59", "04:00")])
+    ("01:30", "05:00"), ("02:00", "01:00"), ("12:00", "01:00"), ("21:59", "01:00"),
+    ("22:00", "01:00"), ("22:01", "02:00"), ("23:30", "03:00"), ("00:30", "04:00"),
+    ("00:59", "04:00")])
 def test_the_seeded_maintenance_window_is_announced_and_hours_away(clock: str,
                                                                   starts_at: str) -> None:
     """At 01:00 China time when that is 3-23 h away, else on the hour after 3 h: a stack
