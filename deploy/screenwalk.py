@@ -22,6 +22,7 @@ from typing import Any
 
 from deploy.stack import BIN, Stack
 from deploy.uiprobe import TouchProbe
+from protocol.cardno import T_UNION_AID, printed_card_no
 
 __all__ = ["SIZES", "walk"]
 
@@ -138,7 +139,7 @@ def walk(stack: Stack, ui: TouchProbe, out: Path) -> tuple[list[Path], dict[str,
     ui.tap("done")
     ui.tap("loss_report")
     w.at("loss_report")
-    ui.type_digits(OTHER)
+    ui.type_digits(printed_card_no(OTHER, T_UNION_AID))  # as a cardholder reads it: 19 digits
     w.shoot("loss_report")
     ui.tap("ok")
     ui.tap("proof_id")
