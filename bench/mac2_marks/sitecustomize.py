@@ -55,7 +55,7 @@ def _install(out: str) -> None:
             return atomic(conn, body, **kw)
         finally:
             mark("atomic exit")
-    cdb.atomic = timed_atomic  # type: ignore[assignment]
+    cdb.atomic = timed_atomic
 
     @contextmanager
     def transaction(conn: Any, *, write: bool = True, durable: bool = True) -> Iterator[Any]:
@@ -83,7 +83,7 @@ def _install(out: str) -> None:
             conn.info.pop(cdb._MODE, None)
             if writer is not None:
                 writer.release()
-    cdb.transaction = transaction  # type: ignore[assignment]
+    cdb.transaction = transaction
 
     call = capp._call
 
@@ -112,7 +112,7 @@ def _install(out: str) -> None:
             mark("connection out")
             yield conn
         mark("connection back")
-    cdb.Database.connect = timed_connect  # type: ignore[method-assign,assignment]
+    cdb.Database.connect = timed_connect  # type: ignore[method-assign]
 
     guard = capp._Guard.__call__
 
@@ -153,7 +153,7 @@ def _spin() -> None:
                 pass
             return result
         return await sleep(delay, result)
-    asyncio.sleep = spinning  # type: ignore[assignment]
+    asyncio.sleep = spinning
 
 
 if _OUT and (_SERVE or _CHILD):
