@@ -277,12 +277,14 @@ def _asgi_call(asgi: Any, method: str, path: str, headers: dict[str, str],
 
 
 def in_process(database: str, secret: bytes, requests: int = 400, rounds: int = 5,
-               mac2s: int = 200) -> dict[str, Any]:
+               mac2s: int = 200, mac2_idle_ms: float = 0.0) -> dict[str, Any]:
     """Each kind ``requests`` times through the ASGI app on one event loop (no sockets,
     no HTTP parsing), best of ``rounds``: server CPU and wall µs per request; then
     ``mac2s`` MAC2 calls (``POST /v1/load-orders/{id}/mac2``, each on an order
     created just before), wall ms from the app's call to its answer — the span the
-    server's own log line gives. Run in the process of the tree being measured."""
+    server's own log line gives. ``mac2_idle_ms``: the server idle that long before each
+    MAC2, as between a load's create and its MAC2 in a kiosk (INITIALIZE and the round
+    trip). Run in the process of the tree being measured."""
     from central.server import App
     from tests.central.card import EPurse
 
@@ -337,13 +339,16 @@ def in_process(database: str, secret: bytes, requests: int = 400, rounds: int = 
                 init = card.init_load(10, "440300000001").hex()
                 headers, body = signed("POST", path, {"init_response": init},
                                        f"bench-mac2-{n}-{os.getpid()}")
+                if mac2_idle_ms:
+                    await asyncio.sleep(mac2_idle_ms / 1000)
                 started = time.perf_counter()
                 status, answer = await _asgi_call(asgi, "POST", path, headers, body)
                 took_ms.append(time.perf_counter() - started)
                 assert status == 200, answer[:200]
                 card.online_ctr += 1  # never credited: the next order, the next counter
             out["mac2"] = {"p50_ms": round(_pct(took_ms, 0.5), 2),
-                           "p95_ms": round(_pct(took_ms, 0.95), 2), "n": len(took_ms)}
+                           "p95_ms": round(_pct(took_ms, 0.95), 2), "n": len(took_ms),
+                           "idle_before_ms": mac2_idle_ms}
         return out
 
     try:
@@ -367,13 +372,17 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true",
                         help="the ASGI app's own cost per request and the MAC2 call's, "
                         "without sockets (the --src tree's app, in a process of its own)")
+    parser.add_argument("--mac2-idle-ms", type=float, default=0.0,
+                        help="--in-process: the server idle this long before each MAC2 "
+                        "(as between a kiosk's create and MAC2: try 75)")
     parser.add_argument("--in-process-child", metavar="DATABASE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process_child:
         secret = (ROOT / "var" / "bench" / "central-load" / "kiosk.secret").read_bytes()
         import central
 
-        print(json.dumps(in_process(args.in_process_child, secret.strip())))
+        print(json.dumps(in_process(args.in_process_child, secret.strip(),
+                                    mac2_idle_ms=args.mac2_idle_ms)))
         print(f"central from {Path(central.__file__).parent}", file=sys.stderr)
         return
     try:
@@ -415,10 +424,13 @@ def main() -> None:
 
 def _measure_in_process(args: argparse.Namespace, where: list[str], database: str) -> None:
     src = args.src.resolve()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(src), str(ROOT)]))}
+    given = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]  # a hook's
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(src), str(ROOT), *given]))}
+    # (cwd: first on sys.path, so `central` is src's)
     child = subprocess.run([sys.executable, "-m", "bench.central_load", "--in-process-child",
-                            where[1]], check=True, capture_output=True, text=True, cwd=src,
-                           env=env)  # (cwd: first on sys.path, so `central` is src's)
+                            where[1], "--mac2-idle-ms", str(args.mac2_idle_ms)], check=True,
+                           capture_output=True, text=True, cwd=src, env=env)
     found = json.loads(child.stdout.strip().splitlines()[-1])
     found["central_from"] = child.stderr.strip().splitlines()[-1] if child.stderr else ""
     for kind in ("health", "card", "heartbeat"):
