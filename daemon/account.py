@@ -142,9 +142,9 @@ class Account:
         card, _ = self._sessions.card_on_screen(need_active=False)
         notice: Notice | None = None
         try:
+            query = c.HistoryQuery(limit=limit, cursor=cursor or None)
             page = self._call(TransactionPage, "GET", central_path(
-                "/v1/cards/{card_no}/transactions", {"limit": limit, "cursor": cursor or None},
-                card_no=card.card_no))
+                "/v1/cards/{card_no}/transactions", query, card_no=card.card_no))
         except CentralRefusal as exc:
             if cursor is not None or exc.code not in _HISTORY_REFUSED:
                 raise

@@ -100,18 +100,20 @@ class LinkStatus:
         return self.state == "up"
 
 
-def central_path(template: str, query: Mapping[str, str | int | None] | None = None,
+def central_path(template: str, query: Mapping[str, str | int | None] | Model | None = None,
                  **segments: str) -> str:
     """A central API path with every value encoded: ``{name}`` in ``template`` becomes
     ``segments[name]`` percent-encoded (a ``/``, ``?`` or ``&`` in it stays data),
-    and ``query`` (None values left out) is appended URL-encoded.
+    and ``query`` (a :class:`protocol.central.CentralQuery` model, or a mapping; None
+    values left out) is appended URL-encoded.
 
     The path is signed as built here and sent unchanged, so nothing a cardholder
     typed can change which resource or which parameters the central side sees.
     """
     path = template.format_map({name: quote(str(value), safe="")
                                 for name, value in segments.items()})
-    pairs = [(name, str(value)) for name, value in (query or {}).items() if value is not None]
+    fields = to_json(query) if isinstance(query, Model) else (query or {})
+    pairs = [(name, str(value)) for name, value in fields.items() if value is not None]
     return f"{path}?{urlencode(pairs)}" if pairs else path
 
 

@@ -15,19 +15,20 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from daemon.central import CentralClient, CentralError
 from daemon.journal import Journal
 from daemon.maintwindow import CentralWindows
 from daemon.outbox import Outbox
+from protocol.central import EventBatch, EventKind, Heartbeat, KioskEvent
+from protocol.wire import to_json
 
 __all__ = ["EVENT_KINDS", "Reporter", "queue_event"]
 
 logger = logging.getLogger(__name__)
 
-EVENT_KINDS = ("fault", "fault_cleared", "cashbox_collection", "settlement", "maintenance",
-               "receipt_failed", "other")
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 HEARTBEAT_S = 60.0
 
 
@@ -37,10 +38,10 @@ def queue_event(db: sqlite3.Connection, kind: str, data: dict[str, Any] | None =
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     event_id = f"{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:12]}"
-    payload = {"events": [{"event_id": event_id, "kind": kind,
-                           "occurred_at": datetime.now().astimezone().isoformat(),
-                           "data": data or {}}]}
-    Outbox.enqueue(db, "event", event_id, payload)
+    batch = EventBatch(events=[KioskEvent(
+        event_id=event_id, kind=kind,
+        occurred_at=datetime.now().astimezone().isoformat(), data=data or {})])
+    Outbox.enqueue(db, "event", event_id, to_json(batch))
     return event_id
 
 
@@ -90,8 +91,9 @@ class Reporter:
             for fetch in self._with_heartbeat:
                 fetch(self._central)
 
-    def _heartbeat(self) -> dict[str, Any]:
+    def _heartbeat(self) -> Heartbeat:
         snap = self._snapshot()
-        return {"software_version": self._version, "state": snap["state"],
-                "devices": {k: str(v)[:64] for k, v in snap["devices"].items()},
-                "cashbox_fen": int(snap["cashbox_fen"]), "queue_depth": self.outbox.depth()}
+        return Heartbeat(software_version=self._version, state=snap["state"],
+                         devices={k: str(v)[:64] for k, v in snap["devices"].items()},
+                         cashbox_fen=int(snap["cashbox_fen"]),
+                         queue_depth=self.outbox.depth())

@@ -93,6 +93,7 @@ __all__ = [
     "TransactionPage",
     "TransferCreate",
     "TransferCreated",
+    "Utility",
     "one_of",
     "plain",
 ]
@@ -436,6 +437,7 @@ PurchaseInitAnswer = Annotated[str, Meta(
 CardRecord = Annotated[str, Meta(pattern="^[0-9A-Fa-f]{46}$", min_length=46, max_length=46,
                                  description="record 1 of SFI 0x18 read after a card tear "
                                              "(23 bytes as 46 hex digits)")]
+Utility = Literal["water", "electricity", "gas"]
 EventKind = Literal["fault", "fault_cleared", "cashbox_collection", "settlement",
                     "maintenance", "receipt_failed", "other"]
 FeedbackCategory = Literal["card", "top_up", "bill_payment", "kiosk_fault", "receipt",
@@ -643,7 +645,7 @@ class CentralQuery(Model, frozen=True, omit_defaults=True, forbid_unknown_fields
 class BillQuery(CentralQuery, frozen=True):
     """``GET /v1/bills``: the account's newest unpaid bill, else its newest paid one."""
 
-    utility: Annotated[Literal["water", "electricity", "gas"], Meta(description="utility")]
+    utility: Annotated[Utility, Meta(description="utility")]
     account_no: Annotated[str, Meta(pattern="^[0-9]{6,20}$", min_length=6, max_length=20,
                                     description="account number as printed on the bill")]
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, field
 
+from protocol.central import Utility
 from protocol.helpdoc import HelpSection
 from protocol.wire import Model, to_json
 
@@ -170,7 +171,7 @@ class SetLanguage(Model, frozen=True):
 
 
 class BillLookup(Model, frozen=True):
-    utility: Annotated[Literal["water", "electricity", "gas"], _code("bad_utility")]
+    utility: Annotated[Utility, _code("bad_utility")]
     account_no: Annotated[str, _code("bad_account_no", "the utility account, 6 to 20 digits",
                                      pattern="^[0-9]{6,20}$")]
 

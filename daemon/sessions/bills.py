@@ -17,7 +17,7 @@ from daemon.sessions.machine import Machine, offline
 from daemon.sessions.ports import CentralApi, Purchases
 from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import Kind, Step
-from protocol.central import Bill
+from protocol.central import Bill, BillQuery, Utility
 from protocol.local import SessionView
 from protocol.wire import to_json
 
@@ -37,15 +37,15 @@ class Bills:
         self._pin_threshold = pin_threshold_fen
         self._pin_block = pin_block
 
-    def find(self, utility: str, account_no: str) -> SessionView:
+    def find(self, utility: Utility, account_no: str) -> SessionView:
         """The bill of a utility account, on screen for the card on the reader."""
         m = self._m
         with m.lock:
             m.require_idle()
             card, _ = m.card_for_money()
         try:
-            found = reply_as(Bill, self._central.request(
-                "GET", central_path("/v1/bills", {"utility": utility, "account_no": account_no})))
+            query = BillQuery(utility=utility, account_no=account_no)
+            found = reply_as(Bill, self._central.request("GET", central_path("/v1/bills", query)))
         except CentralRejected as exc:
             raise CentralRefusal(exc.code, exc.message, exc.message_zh, {},  # no details, as ever
                                  central_status=exc.status) from None

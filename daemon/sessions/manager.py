@@ -45,6 +45,7 @@ from daemon.sessions.runner import OrderRunner
 from daemon.sessions.steps import ENDS, Step
 from daemon.sessions.topups import TopUps
 from daemon.state import KioskState
+from protocol.central import Utility
 from protocol.local import Notice, SessionView
 
 __all__ = ["Sessions"]
@@ -109,7 +110,7 @@ class Sessions:
     def transfer(self) -> SessionView:
         return self._pending.transfer()
 
-    def find_bill(self, utility: str, account_no: str) -> SessionView:
+    def find_bill(self, utility: Utility, account_no: str) -> SessionView:
         return self._bills.find(utility, account_no)
 
     def pay_bill(self, pin: str | None) -> SessionView:

@@ -21,6 +21,7 @@ from daemon.central import (
     central_path,
     read_secret,
 )
+from protocol.central import BillQuery, HistoryQuery
 
 SECRET = b"0123456789abcdef0123456789abcdef"  # the scripted server's (conftest.py)
 
@@ -115,6 +116,17 @@ def test_values_in_paths_and_queries_are_encoded_and_signed_as_sent(server: Any)
         ["", "v1", "cards", odd, "transactions"]
     assert parse_qs(split.query) == {"limit": ["5"], "cursor": ["C&limit=3"]}
     assert central_path("/v1/bills") == "/v1/bills"
+
+
+def test_a_query_model_is_sent_by_its_wire_names_without_what_is_left_out() -> None:
+    """kioskd's queries are the protocol's models, the server's parameters generated from
+    the same models: ``from_`` goes as ``from``, a field left None is not sent."""
+    query = HistoryQuery(limit=20, from_="2026-11-01", kind="ride")
+    path = central_path("/v1/cards/{card_no}/transactions", query, card_no="31044403000000100033")
+    assert parse_qs(urlsplit(path).query) == {"limit": ["20"], "from": ["2026-11-01"],
+                                              "kind": ["ride"]}
+    bills = central_path("/v1/bills", BillQuery(utility="water", account_no="100001"))
+    assert bills == "/v1/bills?utility=water&account_no=100001"
 
 
 def test_probe_is_a_signed_call_and_a_refused_signature_is_its_own_state(server: Any) -> None:
